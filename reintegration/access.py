@@ -1,0 +1,82 @@
+"""Who may open what. Every route declares a policy; a route without one is refused.
+
+Route level: :func:`allow` names the roles that may use a view (``PUBLIC`` for the
+sign-in page and health check). Object level: :func:`case_scope` is the one filter
+that decides which cases a user may see, so lists and single-object look-ups can never
+disagree; another organisation's case answers 404, never 403, so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import false, true
+from sqlmodel import select
+
+from .models import Case, User
+
+PUBLIC = "public"
+ALL_ROLES = ("caseworker", "cmm", "approver", "partner", "admin")
+# Roles that see case contents at all. Administrators manage users and tables, not cases.
+CASE_ROLES = ("caseworker", "cmm", "approver", "partner")
+
+
+def allow(*roles: str) -> Callable:
+    """Declare who may use a view: ``@allow("caseworker", "approver")`` or ``@allow(PUBLIC)``."""
+    unknown = set(roles) - set(ALL_ROLES) - {PUBLIC}
+    if unknown or not roles:
+        raise ValueError(f"unknown roles in policy: {sorted(unknown) or 'none given'}")
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if PUBLIC not in roles:
+                if not current_user.is_authenticated:
+                    return redirect(url_for("auth.login", next=request.full_path))
+                if current_user.role not in roles:
+                    abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.access_roles = frozenset(roles)
+        return wrapper
+
+    return decorate
+
+
+def declared_roles(endpoint: str) -> frozenset[str] | None:
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "access_roles", None)
+
+
+def enforce_declared_policy() -> None:
+    """``before_request``: refuse any route that forgot to declare a policy."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint == "static" or endpoint.endswith(".static"):
+        return
+    if declared_roles(endpoint) is None:
+        current_app.logger.error("route %s has no access policy; refused", endpoint)
+        abort(404)
+
+
+def case_scope(user: User):
+    """A SQL condition on :class:`Case` selecting exactly the cases ``user`` may see."""
+    if not user or not getattr(user, "is_authenticated", False) or not user.active:
+        return false()
+    if user.role in ("caseworker", "approver"):
+        return true()
+    if user.role == "partner":
+        return Case.partner_id == user.organisation_id
+    if user.role == "cmm":
+        contacts = select(User.id).where(User.organisation_id == user.organisation_id)
+        return Case.cmm_contact_id.in_(contacts)
+    return false()
+
+
+def visible_case_or_404(session, case_id: int, user: User) -> Case:
+    case = session.exec(select(Case).where(Case.id == case_id, case_scope(user))).first()
+    if case is None:
+        abort(404)
+    return case

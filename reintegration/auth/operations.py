@@ -1,0 +1,56 @@
+"""Accounts: password hashing, sign-in with throttling."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlmodel import Session, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..models import LoginAttempt, User
+from ..models._common import utcnow
+
+# Throttling: after this many failures in the window, further attempts for the
+# account (or from the address) are refused until the window has passed.
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+WINDOW = timedelta(minutes=15)
+# A hash to compare against when the account does not exist, so the answer takes
+# the same time either way.
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)  # scrypt, werkzeug's current default
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+def throttled(db: Session, email: str, ip: str) -> bool:
+    since = utcnow() - WINDOW
+    by_account = db.exec(select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.email == email, LoginAttempt.success == False, LoginAttempt.at >= since)).one()  # noqa: E712
+    by_address = db.exec(select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.ip == ip, LoginAttempt.success == False, LoginAttempt.at >= since)).one()  # noqa: E712
+    return by_account >= MAX_FAILURES_PER_ACCOUNT or by_address >= MAX_FAILURES_PER_ADDRESS
+
+
+def authenticate(db: Session, email: str, password: str, ip: str) -> User | None:
+    """The user whose e-mail and password match, or None. Every attempt is recorded;
+    a throttled account or address gets None even with the right password."""
+    email = email.strip().lower()
+    if throttled(db, email, ip):
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    user = db.exec(select(User).where(User.email == email)).first()
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    ok = ok and user is not None and user.active
+    db.add(LoginAttempt(email=email, ip=ip, success=ok))
+    if ok:
+        user.last_login_at = utcnow()
+        db.add(user)
+    db.commit()
+    return user if ok else None

@@ -1,0 +1,102 @@
+"""``flask`` commands: database, instance set-up, partners, accounts, demo data.
+
+Each area may add its own commands (exports, audit, retention, backup) through a
+``cli`` group registered here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlmodel import Session, select
+
+db_cli = AppGroup("db", help="Create or upgrade the database schema.")
+partners_cli = AppGroup("partners", help="The partner organisation registry.")
+
+
+def _session() -> Session:
+    return Session(current_app.extensions["db_engine"], expire_on_commit=False)
+
+
+@db_cli.command("upgrade")
+def db_upgrade():
+    """Create the database, or bring it to the newest schema."""
+    from .migrate import upgrade
+
+    upgrade(current_app)
+    click.echo("Database is at the newest schema.")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message):
+    """Write a new migration from the models (for developers)."""
+    from .migrate import revision
+
+    revision(current_app, message)
+
+
+@partners_cli.command("load")
+def partners_load():
+    """Load or refresh the registry from partners/*.toml (idempotent)."""
+    from .partners import load_registry
+
+    with _session() as db:
+        created, updated = load_registry(db, Path(current_app.config["PARTNERS_DIR"]))
+    click.echo(f"Partners: {created} created, {updated} updated.")
+
+
+@click.command("init-instance")
+@with_appcontext
+def init_instance():
+    """Write instance/config.py with a fresh secret key, if it does not exist yet."""
+    path = Path(current_app.instance_path) / "config.py"
+    if path.exists():
+        click.echo(f"{path} exists; left as it is.")
+        return
+    path.write_text(
+        "# Local settings; this folder is git-ignored.\n"
+        f"SECRET_KEY = {secrets.token_hex(32)!r}\n"
+        "# Behind HTTPS in production:\n# SESSION_COOKIE_SECURE = True\n"
+        "# PostgreSQL: set REINTEGRATION_DATABASE_URL=postgresql+psycopg://user@host/db\n",
+        encoding="utf-8",
+    )
+    click.echo(f"Wrote {path}.")
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.password_option()
+def create_admin(email, name, password):
+    """Create an administrator account."""
+    from .admin.operations import PasswordPolicyError, create_user, ensure_organisation
+
+    with _session() as db:
+        org = ensure_organisation(db, kind="admin", code="admin", name="Administration")
+        try:
+            create_user(db, organisation=org, email=email, name=name, role="admin", password=password)
+        except PasswordPolicyError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"Administrator {email} created.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo():
+    """Load demo data: organisations, users of every role, cases in several states."""
+    from .demo import load_demo
+
+    with _session() as db:
+        summary = load_demo(db, current_app)
+    click.echo(summary)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (db_cli, partners_cli, init_instance, create_admin, demo):
+        app.cli.add_command(command)

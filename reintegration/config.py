@@ -1,0 +1,41 @@
+"""Default configuration. The instance folder's ``config.py`` and ``REINTEGRATION_*``
+environment variables override it (``REINTEGRATION_DATABASE_URL`` chooses PostgreSQL)."""
+
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Defaults:
+    # Sessions: HttpOnly and SameSite always; Secure when served over HTTPS
+    # (SESSION_COOKIE_SECURE is switched on by the instance config in production).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Inactivity timeout: the session cookie is refreshed on every request and
+    # expires after this long without one.
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    SESSION_REFRESH_EACH_REQUEST = True
+
+    WTF_CSRF_TIME_LIMIT = None  # CSRF tokens live as long as the session
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # whole request; per-file limit below
+    UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "da"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"
+    LANGUAGES = ("da", "en")
+
+    RATES_DIR = str(PROJECT_ROOT / "rates")
+    PARTNERS_DIR = str(PROJECT_ROOT / "partners")
+    MIGRATIONS_DIR = str(PROJECT_ROOT / "migrations")
+    NODE_MODULES_DIR = str(PROJECT_ROOT / "node_modules")
+
+    MAIL_BACKEND = "console"  # "console" prints; "smtp" sends (MAIL_SMTP_* settings)
+    MAIL_FROM = "noreply@reintegration.local"
+
+    RETENTION_YEARS_AFTER_CLOSURE = 5
+    MFA_REQUIRED_ROLES = ("approver", "admin")
+    PAGE_SIZE = 25

@@ -1,0 +1,58 @@
+"""Home, health check, language choice and the design system's files."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from ..access import PUBLIC, allow
+from ..db import get_session
+from .navigation import home_endpoint
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+@allow(PUBLIC)
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    endpoint = home_endpoint(current_user.role)
+    if endpoint:
+        return redirect(url_for(endpoint))
+    return render_template("core/home.html")
+
+
+@bp.get("/health")
+@allow(PUBLIC)
+def health():
+    """Liveness and database reachability, for load balancers and the benchmark."""
+    get_session().execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@bp.post("/language")
+@allow(PUBLIC)
+def language():
+    lang = request.form.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db = get_session()
+            db.add(current_user)
+            db.commit()
+    target = request.form.get("next") or "/"
+    # Only local paths: never an open redirect.
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    return redirect(target)
+
+
+@bp.get("/vendor/dkfds/<path:filename>")
+@allow(PUBLIC)
+def vendor(filename: str):
+    """DKFDS, installed from npm at set-up, served from node_modules (never committed)."""
+    directory = current_app.config["NODE_MODULES_DIR"] + "/dkfds/dist"
+    return send_from_directory(directory, filename, max_age=86400)

@@ -1,0 +1,93 @@
+"""Languages, and money and dates in the user's locale.
+
+Danish is the default; English is complete and chosen per user (or, before sign-in,
+per browser session). Amounts are typed as ``12.500,50`` in Danish and ``12,500.50``
+in English and shown as ``12.500,50 kr.`` / ``DKK 12,500.50``. Each area keeps its own
+message catalog in ``<area>/translations``; Flask-Babel merges them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
+from flask import Flask, session
+from flask_babel import format_date, get_locale
+from flask_login import current_user
+
+from .extensions import babel
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def translation_directories() -> list[str]:
+    dirs = [PACKAGE_DIR / "translations", *sorted(PACKAGE_DIR.glob("*/translations"))]
+    return [str(d) for d in dirs if d.is_dir()]
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale in ("da", "en"):
+        return current_user.locale
+    lang = session.get("lang")
+    return lang if lang in ("da", "en") else "da"
+
+
+def init_app(app: Flask) -> None:
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories())
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["dkk"] = format_dkk
+    app.jinja_env.filters["amount"] = format_amount
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "da")
+
+
+def _locale() -> str:
+    return str(get_locale() or "da")
+
+
+def format_dkk(value: Decimal | None) -> str:
+    """``12.500,50 kr.`` in Danish, ``DKK 12,500.50`` in English."""
+    if value is None:
+        return ""
+    if _locale() == "en":
+        return format_currency(value, "DKK", format="¤¤\xa0#,##0.00", currency_digits=False, locale="en")
+    return format_currency(value, "DKK", locale="da_DK")
+
+
+def format_amount(value: Decimal | None, decimals: int = 2) -> str:
+    """An amount without currency, as typed back into a form field."""
+    if value is None:
+        return ""
+    pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
+    return format_decimal(value, format=pattern, locale=_locale(), decimal_quantization=False)
+
+
+def format_day(value: date | None) -> str:
+    if value is None:
+        return ""
+    return format_date(value, "medium")
+
+
+class AmountError(ValueError):
+    """The text is not an amount in the user's language."""
+
+
+def parse_amount(text: str, locale: str | None = None) -> Decimal:
+    """Parse ``12.500,50`` (Danish) or ``12,500.50`` (English) into a Decimal.
+
+    Strict: misplaced group separators are refused rather than guessed at, so a
+    Danish ``12.50`` is never read as 1250."""
+    text = (text or "").strip().replace("\xa0", "").replace(" ", "")
+    for suffix in ("kr.", "kr", "DKK"):
+        text = text.removesuffix(suffix).removeprefix(suffix).strip()
+    if not text:
+        raise AmountError("empty")
+    try:
+        value = parse_decimal(text, locale=locale or _locale(), strict=True)
+    except (NumberFormatError, InvalidOperation, ValueError) as exc:
+        raise AmountError(str(exc)) from exc
+    if not value.is_finite():
+        raise AmountError("not finite")
+    return value

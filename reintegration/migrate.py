@@ -1,0 +1,30 @@
+"""Running the Alembic migrations from the app's own configuration."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from flask import Flask
+
+from .db import database_url
+
+
+def alembic_config(app: Flask) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", app.config["MIGRATIONS_DIR"])
+    cfg.set_main_option("sqlalchemy.url", database_url(app).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(app: Flask, revision: str = "head") -> None:
+    """Create or upgrade the schema. Runs on the app's engine, in one transaction
+    per migration."""
+    cfg = alembic_config(app)
+    with app.extensions["db_engine"].begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def revision(app: Flask, message: str) -> None:
+    """Autogenerate a migration from the models (developers only)."""
+    command.revision(alembic_config(app), message=message, autogenerate=True)

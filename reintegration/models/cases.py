@@ -1,0 +1,48 @@
+"""A case: one person offered a prepared return, and their children."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from ._common import utcnow
+
+CASE_STATUSES = ("preparing", "awaiting_approval", "approved", "in_followup", "closed")
+
+
+class Case(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=32, unique=True)  # e.g. RT-2026-0001
+    status: str = Field(default="preparing", max_length=32, index=True)
+    person_name: str = Field(max_length=200)
+    person_date_of_birth: date
+    person_sex: str | None = Field(default=None, max_length=16)  # female | male | other
+    nationality: str | None = Field(default=None, max_length=2)  # ISO 3166-1 alpha-2
+    unaccompanied_minor: bool = Field(default=False)
+    return_country: str = Field(max_length=2, index=True)
+    partner_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    caseworker_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    cmm_contact_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    reflection_start: date | None = None
+    reflection_end: date | None = None
+    planned_return: date | None = None
+    actual_return: date | None = Field(default=None, index=True)
+    closed_at: datetime | None = None
+    closure_reason: str | None = Field(default=None, max_length=32)
+    closure_note: str | None = None
+    legal_hold: bool = Field(default=False)
+    anonymised_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+    # Optimistic locking: every edit states the revision it started from.
+    revision: int = Field(default=1)
+
+
+class Child(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    position: int = 0
+    first_name: str | None = Field(default=None, max_length=100)
+    date_of_birth: date
+    lives_in: str = Field(max_length=16)  # denmark | home_country

@@ -1,0 +1,81 @@
+"""The reintegration year: follow-up reports, disbursements, attachments, risk alerts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlmodel import Field, SQLModel
+
+from ..db_types import ExactDecimal, Kroner
+from ._common import utcnow
+
+
+class FollowUpReport(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    due_month: int  # month after return: 1, 3, 6, 12
+    due_date: date = Field(index=True)
+    final: bool = False
+    status: str = Field(default="due", max_length=16, index=True)  # due | submitted
+    submitted_by: int | None = Field(default=None, foreign_key="user.id")
+    submitted_at: datetime | None = None
+    contact_date: date | None = None
+    contact_kind: str | None = Field(default=None, max_length=32)  # visit | phone | video | office
+    activity_status: str | None = Field(default=None, max_length=16)  # running | delayed | changed | failed
+    monthly_income: Decimal | None = Field(default=None, sa_type=Kroner)
+    income_local: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    housing: str | None = None
+    health: str | None = None
+    schooling: str | None = None
+    wellbeing: str | None = None
+    # Answers to the programme's economic/social/psychosocial questions, as JSON,
+    # and a score per dimension computed from them.
+    answers: str | None = None
+    score_economic: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    score_social: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    score_psychosocial: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    # Re-trafficking risk indicators present, comma-separated keys (empty: none).
+    risk_indicators: str = Field(default="", max_length=200)
+    notes: str | None = None
+    revision: int = Field(default=1)
+
+
+class Disbursement(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    line_key: str = Field(max_length=36, index=True)
+    plan_version_id: int = Field(foreign_key="planversion.id")  # the version in force
+    paid_on: date
+    amount_local: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    currency: str | None = Field(default=None, max_length=3)
+    exchange_rate: Decimal | None = Field(default=None, sa_type=ExactDecimal)  # frozen at approval
+    amount_dkk: Decimal = Field(sa_type=Kroner)
+    note: str | None = None
+    recorded_by: int = Field(foreign_key="user.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class Attachment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    followup_id: int | None = Field(default=None, foreign_key="followupreport.id", index=True)
+    disbursement_id: int | None = Field(default=None, foreign_key="disbursement.id", index=True)
+    stored_name: str = Field(max_length=64, unique=True)  # generated; never the client's name
+    original_name: str = Field(max_length=255)
+    content_type: str = Field(max_length=64)
+    size: int
+    sha256: str = Field(max_length=64)
+    uploaded_by: int = Field(foreign_key="user.id")
+    uploaded_at: datetime = Field(default_factory=utcnow)
+
+
+class RiskAlert(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    followup_id: int | None = Field(default=None, foreign_key="followupreport.id")
+    indicators: str = Field(max_length=200)
+    opened_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = Field(default=None, index=True)
+    closed_by: int | None = Field(default=None, foreign_key="user.id")
+    action_taken: str | None = None

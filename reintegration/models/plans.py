@@ -1,0 +1,101 @@
+"""Plan versions with their activity and budget lines; comments and decisions.
+
+A version is edited only while it is a draft (or sent back). Submitting freezes it;
+a decision is final for that version. An amendment is a new version of the same case.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ..db_types import ExactDecimal, Kroner
+from ._common import utcnow
+
+
+class PlanVersion(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_planversion_case_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    number: int = 1
+    status: str = Field(default="draft", max_length=16, index=True)
+    # The approved version this one amends, if it is an amendment.
+    amends_id: int | None = Field(default=None, foreign_key="planversion.id")
+    activity_kind: str | None = Field(default=None, max_length=32)
+    activity_description: str | None = None
+    activity_location: str | None = Field(default=None, max_length=200)
+    expected_monthly_income: Decimal | None = Field(default=None, sa_type=Kroner)
+    activity_start_month: int | None = None
+    realism: str | None = None  # what makes the activity realistic
+    social_support: str | None = None
+    housing: str | None = None
+    health: str | None = None
+    schooling: str | None = None
+    risk_health: str | None = None
+    risk_traffickers: str | None = None  # debt to or fear of traffickers
+    risk_management: str | None = None
+    # The rate table the version was last checked against.
+    rate_table_id: str | None = Field(default=None, max_length=32)
+    rate_table_version: int | None = None
+    check_ok: bool | None = None
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    submitted_by: int | None = Field(default=None, foreign_key="user.id")
+    submitted_at: datetime | None = Field(default=None, index=True)
+    # SHA-256 of the canonical plan JSON, fixed at submission and checked at decision.
+    content_sha256: str | None = Field(default=None, max_length=64)
+    revision: int = Field(default=1)  # optimistic locking
+
+
+class BudgetLine(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    plan_version_id: int = Field(foreign_key="planversion.id", index=True)
+    # Stable across versions, so disbursements follow a line through amendments.
+    line_key: str = Field(max_length=36, index=True)
+    position: int = 0
+    kind: str = Field(max_length=16)  # cash | in_kind
+    category: str | None = Field(default=None, max_length=64)
+    description: str | None = Field(default=None, max_length=500)
+    month: int
+    amount_dkk: Decimal = Field(sa_type=Kroner)
+    currency: str | None = Field(default=None, max_length=3)
+    amount_local: Decimal | None = Field(default=None, sa_type=ExactDecimal)
+    exchange_rate: Decimal | None = Field(default=None, sa_type=ExactDecimal)  # DKK per 1 local unit
+
+
+class PlanContributor(SQLModel, table=True):
+    """Everyone who drafted or edited a version: none of them may decide on it."""
+
+    __table_args__ = (UniqueConstraint("plan_version_id", "user_id", name="uq_plancontributor_version_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_version_id: int = Field(foreign_key="planversion.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+
+
+class Comment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    plan_version_id: int = Field(foreign_key="planversion.id", index=True)
+    author_id: int = Field(foreign_key="user.id")
+    body: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Decision(SQLModel, table=True):
+    """The decision on one version. The unique version id makes it exactly one,
+    even when two approvers press the button at the same moment."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_version_id: int = Field(foreign_key="planversion.id", unique=True)
+    outcome: str = Field(max_length=16)  # approved | sent_back | rejected
+    reason: str | None = None  # points to fix, or the reason for rejection
+    decided_by: int = Field(foreign_key="user.id")
+    decided_at: datetime = Field(default_factory=utcnow, index=True)
+    rate_table_id: str = Field(max_length=32)
+    rate_table_version: int
+    content_sha256: str = Field(max_length=64)

@@ -1,0 +1,55 @@
+"""The web layer's wiring: blueprints (one per area), template helpers, error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .forms import form_error_items
+
+
+def init_app(app: Flask) -> None:
+    from .auth.views import bp as auth_bp
+    from .core.navigation import navigation, role_label
+    from .core.views import bp as core_bp
+
+    for bp in (core_bp, auth_bp):
+        app.register_blueprint(bp)
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(navigation=navigation, role_label=role_label,
+                                 form_error_items=form_error_items)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return render_template("errors/error.html", title=_("The form has expired"),
+                               message=_("The page was open too long or was sent twice. Go back, reload the page and try again. Nothing was saved.")), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        titles = {
+            400: _("The request could not be understood"),
+            403: _("You do not have access to this page"),
+            404: _("Page not found"),
+            405: _("That action is not possible here"),
+            409: _("Someone else changed this in the meantime"),
+            413: _("The file or form is too large"),
+            429: _("Too many attempts"),
+        }
+        messages = {
+            403: _("Your role does not give access to this page. If you think it should, contact an administrator."),
+            404: _("The page does not exist, or you do not have access to it."),
+            413: _("The upload or form is larger than allowed. Nothing was saved."),
+        }
+        code = error.code or 500
+        return render_template("errors/error.html", title=titles.get(code, _("Something went wrong")),
+                               message=messages.get(code, _("Nothing was saved. Try again."))), code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        # Never a traceback to the user; the log has the details.
+        app.logger.exception("unhandled error")
+        return render_template("errors/error.html", title=_("Something went wrong"),
+                               message=_("The server could not finish the request. Nothing was saved. Try again, and tell support if it happens again.")), 500

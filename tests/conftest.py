@@ -1,0 +1,190 @@
+"""Fixtures shared by the web tests: a migrated database (SQLite, or PostgreSQL when
+``REINTEGRATION_TEST_DATABASE_URL`` is set), the app, a client, and factories.
+
+The schema is built once per run by the real Alembic migrations; each test starts
+from empty tables.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from reintegration import create_app
+from reintegration.migrate import upgrade
+from reintegration.models import metadata
+
+TEST_PASSWORD = "correct-horse-battery"
+_seq = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("REINTEGRATION_TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def _migrated(database_url):
+    app = create_app({"SECRET_KEY": "test", "DATABASE_URL": database_url})
+    if database_url.startswith("postgresql"):
+        with app.extensions["db_engine"].begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    upgrade(app)
+    app.extensions["db_engine"].dispose()
+    return database_url
+
+
+def _empty_tables(engine) -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(text(f'DELETE FROM "{t}"'))
+
+
+@pytest.fixture
+def app(_migrated, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": _migrated,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "MAIL_BACKEND": "memory",
+    })
+    _empty_tables(app.extensions["db_engine"])
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def db(app):
+    with Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- factories -----------------------------------------------------------------
+
+ROLE_ORG_KIND = {"caseworker": "drc", "cmm": "cmm", "approver": "hjemrejsestyrelsen",
+                 "partner": "partner", "admin": "admin"}
+
+
+@pytest.fixture
+def make_org(db):
+    from reintegration.models import Organisation
+
+    def make(kind: str = "partner", code: str | None = None, country: str | None = None, **values):
+        n = next(_seq)
+        org = Organisation(kind=kind, code=code or f"{kind}-{n}", name=values.pop("name", f"{kind.title()} {n}"),
+                           country=country or ("NG" if kind == "partner" else None),
+                           currency=values.pop("currency", "NGN" if kind == "partner" else None), **values)
+        db.add(org)
+        db.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_user(db, make_org):
+    from reintegration.admin.operations import create_user
+    from reintegration.models import Organisation
+    from sqlmodel import select
+
+    def make(role: str = "caseworker", organisation=None, email: str | None = None, locale: str = "en", **kw):
+        if organisation is None:
+            kind = ROLE_ORG_KIND[role]
+            organisation = db.exec(select(Organisation).where(Organisation.kind == kind)).first() \
+                if kind != "partner" else None
+            organisation = organisation or make_org(kind)
+        n = next(_seq)
+        return create_user(db, organisation=organisation, email=email or f"{role}{n}@example.org",
+                           name=kw.pop("name", f"{role.title()} {n}"), role=role, password=TEST_PASSWORD,
+                           locale=locale)
+
+    return make
+
+
+@pytest.fixture
+def make_case(db, make_org):
+    from reintegration.models import Case, Child
+
+    def make(partner=None, children=(), **values):
+        n = next(_seq)
+        if partner is None:
+            partner = make_org("partner")
+        case = Case(reference=values.pop("reference", f"RT-2026-{n:04d}"),
+                    person_name=values.pop("person_name", f"Person {n}"),
+                    person_date_of_birth=values.pop("person_date_of_birth", date(1991, 3, 14)),
+                    return_country=values.pop("return_country", partner.country or "NG"),
+                    partner_id=partner.id, **values)
+        db.add(case)
+        db.commit()
+        for i, dob in enumerate(children):
+            db.add(Child(case_id=case.id, position=i, date_of_birth=dob, lives_in="home_country"))
+        db.commit()
+        return case
+
+    return make
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class AuthActions:
+    """Signs a test client in as a user and posts forms with that session's CSRF token."""
+
+    def __init__(self, client, make_user):
+        self._client = client
+        self._make_user = make_user
+        self.user = None
+        self.csrf = None
+
+    def login(self, role_or_user="caseworker", **kw):
+        user = self._make_user(role_or_user, **kw) if isinstance(role_or_user, str) else role_or_user
+        page = self._client.get("/login")
+        token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
+        response = self._client.post("/login", data={"email": user.email, "password": TEST_PASSWORD,
+                                                     "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        self.user = user
+        self.csrf = self.token()
+        return user
+
+    def token(self) -> str:
+        page = self._client.get("/login")
+        return CSRF_RE.search(page.get_data(as_text=True)).group(1)
+
+    def post(self, url, data=None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf)
+        return self._client.post(url, data=data, **kw)
+
+    def logout(self):
+        return self.post("/logout")
+
+
+@pytest.fixture
+def auth(client, make_user):
+    return AuthActions(client, make_user)
