@@ -1,0 +1,80 @@
+"""Budget findings in the reader's language, each with the rule and the passage of the
+rate table it rests on. The domain gives codes and parameters; the words live here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from ..domain.budget import (ACTIVITY_MISSING, CASH_MAX, CHILD_NOT_MINOR, LINE_AMOUNT, LINE_BELOW_DISBURSED,
+                             LINE_MONTH, RATES_NONE, TOTAL_MAX, BudgetCheck, Finding)
+from ..i18n import format_day, format_dkk
+
+
+@dataclass(frozen=True)
+class ShownFinding:
+    rule: str
+    severity: str
+    message: str
+    source: str | None  # the rate table's quoted source for the figure behind the rule
+    line: int | None  # 0-based line index, to show the finding beside its line
+    child: int | None
+    field: str | None  # the form field that caused it, for the error summary link
+
+
+def _figures(finding: Finding, check: BudgetCheck) -> tuple[str, ...]:
+    if finding.rule == CASH_MAX:
+        return (check.rate_table.cash_figure(check.provider),)
+    if finding.rule == TOTAL_MAX:
+        return ("adult_total", "child_in_kind") if check.minor_children else ("adult_total",)
+    return ()
+
+
+def message(finding: Finding, check: BudgetCheck) -> str:
+    n = (finding.line + 1) if finding.line is not None else None
+    if finding.rule == RATES_NONE:
+        return _("No rate table is valid on %(date)s. An administrator must add one.",
+                 date=format_day(check.reference_date))
+    if finding.rule == ACTIVITY_MISSING:
+        return _("Describe the income-generating activity the plan is built around.")
+    if finding.rule == LINE_AMOUNT:
+        return _("Line %(n)d: the amount must be greater than zero and have at most two decimals.", n=n)
+    if finding.rule == LINE_MONTH:
+        months = check.rate_table.period_months if check.rate_table else 12
+        return _("Line %(n)d: the month must be from 1 to %(max)d, within the year after the return.",
+                 n=n, max=months)
+    if finding.rule == LINE_BELOW_DISBURSED:
+        return _("Line %(n)d: %(amount)s is less than the %(paid)s already paid out on it.",
+                 n=n, amount=format_dkk(finding.actual), paid=format_dkk(finding.limit))
+    if finding.rule == CASH_MAX:
+        if check.provider:
+            return _("Cash %(actual)s exceeds the provider cash rate of %(limit)s.",
+                     actual=format_dkk(finding.actual), limit=format_dkk(finding.limit))
+        return _("Cash %(actual)s exceeds the cash rate of %(limit)s for a person who is not a provider.",
+                 actual=format_dkk(finding.actual), limit=format_dkk(finding.limit))
+    if finding.rule == TOTAL_MAX:
+        return _("Cash and in-kind together, %(actual)s, exceed the household cap of %(limit)s "
+                 "(the adult rate plus %(children)d minor children).",
+                 actual=format_dkk(finding.actual), limit=format_dkk(finding.limit),
+                 children=check.minor_children)
+    if finding.rule == CHILD_NOT_MINOR:
+        return _("Child %(n)d is 18 or older on %(date)s and is not counted in the caps.",
+                 n=finding.child + 1, date=format_day(check.reference_date))
+    return finding.rule
+
+
+def shown_findings(check: BudgetCheck, field_for_line=None) -> list[ShownFinding]:
+    """``field_for_line(index, rule)`` may name the form field a line finding belongs to."""
+    shown = []
+    for finding in check.findings:
+        figures = _figures(finding, check)
+        source = " ".join(check.rate_table.sources.get(f, "") for f in figures).strip() if figures else None
+        field = None
+        if finding.line is not None and field_for_line:
+            field = field_for_line(finding.line, finding.rule)
+        elif finding.rule == ACTIVITY_MISSING:
+            field = "activity_description"
+        shown.append(ShownFinding(finding.rule, finding.severity, message(finding, check), source or None,
+                                  finding.line, finding.child, field))
+    return shown

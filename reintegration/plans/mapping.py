@@ -1,0 +1,112 @@
+"""Between the stored plan and the domain: one place that turns a plan version and its
+case into a domain :class:`~reintegration.domain.budget.Plan`, its plan-file document
+(PLAN_FORMAT.md) and the SHA-256 digest that decisions and approval packages record.
+
+Every area (drafting, approval, exports, follow-up, benchmarks) uses these, so the app
+and ``python -m reintegration validate`` always judge the same plan the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Mapping
+
+from sqlmodel import Session, select
+
+from ..domain.budget import Activity, BudgetCheck, Child as DomainChild, Person, Plan, check_plan
+from ..domain.budget import BudgetLine as DomainLine
+from ..domain.planfile import plan_to_json
+from ..domain.rates import RateTables
+from ..models import BudgetLine, Case, Child, PlanVersion
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    """A version with everything the rules need, loaded in three queries."""
+
+    case: Case
+    children: tuple[Child, ...]
+    version: PlanVersion
+    lines: tuple[BudgetLine, ...]
+
+
+def load_plan(db: Session, version: PlanVersion) -> StoredPlan:
+    case = db.get(Case, version.case_id)
+    children = tuple(db.exec(select(Child).where(Child.case_id == case.id).order_by(Child.position, Child.id)).all())
+    lines = tuple(db.exec(select(BudgetLine).where(BudgetLine.plan_version_id == version.id)
+                          .order_by(BudgetLine.position, BudgetLine.id)).all())
+    return StoredPlan(case, children, version, lines)
+
+
+def reference_date(case: Case) -> date | None:
+    """The actual return date once known, else the planned one (DOMAIN.md)."""
+    return case.actual_return or case.planned_return
+
+
+def domain_plan(stored: StoredPlan) -> Plan:
+    case, version = stored.case, stored.version
+    activity = None
+    if version.activity_kind:
+        activity = Activity(kind=version.activity_kind, description=version.activity_description or "")
+    return Plan(
+        person=Person(date_of_birth=case.person_date_of_birth, unaccompanied_minor=case.unaccompanied_minor),
+        children=tuple(DomainChild(date_of_birth=c.date_of_birth, lives_in=c.lives_in) for c in stored.children),
+        activity=activity,
+        lines=tuple(domain_line(line) for line in stored.lines),
+        reference_date=reference_date(case),
+    )
+
+
+def domain_line(line: BudgetLine) -> DomainLine:
+    return DomainLine(
+        kind=line.kind, amount_dkk=Decimal(line.amount_dkk), month=line.month, category=line.category,
+        description=line.description, currency=line.currency, amount_local=line.amount_local,
+        exchange_rate=line.exchange_rate,
+    )
+
+
+def plan_document(stored: StoredPlan) -> dict:
+    """The version as a plan file (PLAN_FORMAT.md). The reference date is always
+    written out, so the file gives the same verdict on any later day."""
+    plan = domain_plan(stored)
+    document = plan_to_json(plan)
+    if plan.reference_date is None:
+        document.pop("reference_date", None)
+    return document
+
+
+def canonical_bytes(document: dict) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def content_sha256(stored: StoredPlan) -> str:
+    """The digest of what is decided on: the plan document plus the activity and risk
+    texts the approver reads. Any change to either changes the digest."""
+    version = stored.version
+    narrative = {
+        field: getattr(version, field)
+        for field in ("activity_location", "activity_start_month", "realism", "social_support", "housing",
+                      "health", "schooling", "risk_health", "risk_traffickers", "risk_management")
+    }
+    narrative["expected_monthly_income"] = (None if version.expected_monthly_income is None
+                                            else f"{version.expected_monthly_income:.2f}")
+    payload = {"plan": plan_document(stored), "narrative": narrative,
+               "case": stored.case.reference, "version": version.number}
+    return hashlib.sha256(canonical_bytes(payload)).hexdigest()
+
+
+def check_stored(stored: StoredPlan, tables: RateTables, today: date,
+                 disbursed_by_key: Mapping[str, Decimal] | None = None) -> BudgetCheck:
+    """The budget check of a stored version. ``disbursed_by_key`` maps a line key to
+    what has been paid on it (for amendments: a line can't go below that)."""
+    disbursed = None
+    if disbursed_by_key:
+        disbursed = {i: disbursed_by_key[line.line_key] for i, line in enumerate(stored.lines)
+                     if line.line_key in disbursed_by_key}
+    return check_plan(domain_plan(stored), tables, today, disbursed)
+
+
