@@ -1,0 +1,117 @@
+"""Follow-up after the return: report schedule, overdue reports, risk indicators.
+
+The reintegration period runs up to one year after the return (seed lines 802-803); the
+schedule and the grace before a report is overdue are programme settings in the rate
+table, so that an administrator can change them without code.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from .money import dkk
+from .rates import RateTable
+from .violation import Violation
+
+RISK_INDICATORS = ("trafficker_ties", "debt_to_trafficker", "threats", "ongoing_consequences")
+"""Signs of re-trafficking risk the seed names (lines 516-523): the trafficker still has
+ties to the person; the person is still asked to pay debt to the trafficker; there are
+ongoing threats; the person still suffers consequences of the trafficking and so risks
+being trafficked again. Any of them in a follow-up must alert CMM and DRC."""
+
+
+@dataclass(frozen=True, slots=True)
+class DueReport:
+    month: int  # month after the return the report covers
+    due: date
+    final: bool
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day if it is shorter
+    (31 January + 1 month = 28 February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def schedule(return_date: date, table: RateTable) -> list[DueReport]:
+    """The reports due after a return: the report for month N is due N months after it."""
+    last = table.followup_months[-1]
+    return [DueReport(month, add_months(return_date, month), month == last) for month in table.followup_months]
+
+
+def is_overdue(due: date, today: date, table: RateTable) -> bool:
+    """Overdue once the grace period after the due date has passed."""
+    return today > due + timedelta(days=table.overdue_after_days)
+
+
+def period_end(return_date: date, table: RateTable) -> date:
+    """The last day of the reintegration period."""
+    return add_months(return_date, table.period_months)
+
+
+def month_of(return_date: date, day: date) -> int:
+    """The month after the return that ``day`` falls in, from 1.
+
+    Month N ends N months after the return date, inclusive, so a report due then still
+    counts for month N. The return date itself is in month 1.
+    """
+    if day < return_date:
+        raise ValueError(f"{day} is before the return date {return_date}")
+    month = max(1, (day.year - return_date.year) * 12 + day.month - return_date.month)
+    while add_months(return_date, month) < day:
+        month += 1
+    while month > 1 and add_months(return_date, month - 1) >= day:
+        month -= 1
+    return month
+
+
+def reflection_period_violations(
+    start: date, end: date | None, table: RateTable, *, extended: bool = False
+) -> list[Violation]:
+    """What is wrong with a reflection and recovery period (seed lines 570-595).
+
+    The period is ``reflection_days`` long; only an extension (``extended``) may take it up
+    to ``reflection_max_days``. A period without an end yet is not checked for length.
+    """
+    if end is None:
+        return []
+    if end < start:
+        return [Violation("reflection.end_before_start", {"start": start, "end": end})]
+    days = (end - start).days
+    limit = table.reflection_max_days if extended else table.reflection_days
+    if days > limit:
+        return [Violation("reflection.too_long", {"days": days, "limit": limit, "extended": extended})]
+    return []
+
+
+def local_to_dkk(amount_local: Decimal, exchange_rate: Decimal) -> Decimal:
+    """DKK for a local-currency amount at the rate frozen on the approved budget line
+    (DKK per local unit), rounded half up to øre."""
+    return dkk(amount_local * exchange_rate)
+
+
+OVER_PLAN = "over"
+UNDER_PLAN = "under"
+ON_PLAN = "on_plan"
+
+
+def spending_position(planned_by_month: Mapping[int, Decimal], disbursed: Decimal, month: int) -> str:
+    """Whether what was paid out is over, under or on plan in month ``month`` of the period.
+
+    Over plan: more was paid than the lines planned up to and including this month.
+    Under plan: less was paid than the lines planned for the months already past (the
+    current month's payments may still come).
+    """
+    up_to_now = sum((amount for m, amount in planned_by_month.items() if m <= month), Decimal(0))
+    past = sum((amount for m, amount in planned_by_month.items() if m < month), Decimal(0))
+    if disbursed > up_to_now:
+        return OVER_PLAN
+    if disbursed < past:
+        return UNDER_PLAN
+    return ON_PLAN

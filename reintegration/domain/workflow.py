@@ -1,0 +1,127 @@
+"""Who may move a plan or a case on, and when.
+
+A plan version is drafted (DRC with the partner), submitted, and decided by
+Hjemrejsestyrelsen, which gives the final approval (seed lines 1354-1366): approved, sent
+back for changes, or rejected. A version sent back is reopened as a draft and submitted
+again. A change after approval is an amendment: a new version, and approving it
+supersedes the version before, whose payments stay paid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from types import MappingProxyType
+
+from .violation import Violation
+
+# Plan version statuses.
+DRAFT = "draft"
+SUBMITTED = "submitted"
+APPROVED = "approved"
+RETURNED = "returned"  # sent back for changes
+REJECTED = "rejected"
+SUPERSEDED = "superseded"  # replaced by an approved amendment
+PLAN_STATUSES = (DRAFT, SUBMITTED, APPROVED, RETURNED, REJECTED, SUPERSEDED)
+
+# Actions on a plan version.
+SUBMIT = "submit"
+APPROVE = "approve"
+SEND_BACK = "send_back"
+REJECT = "reject"
+SUPERSEDE = "supersede"
+REOPEN_DRAFT = "reopen_draft"
+DECISIONS = (APPROVE, SEND_BACK, REJECT)
+
+TRANSITIONS: Mapping[tuple[str, str], str] = MappingProxyType(
+    {
+        (DRAFT, SUBMIT): SUBMITTED,
+        (SUBMITTED, APPROVE): APPROVED,
+        (SUBMITTED, SEND_BACK): RETURNED,
+        (SUBMITTED, REJECT): REJECTED,
+        (RETURNED, REOPEN_DRAFT): DRAFT,
+        (APPROVED, SUPERSEDE): SUPERSEDED,
+    }
+)
+
+# Case statuses, in the order a case normally goes through them.
+PREPARING = "preparing"
+AWAITING_APPROVAL = "awaiting_approval"
+CASE_APPROVED = "approved"
+IN_FOLLOWUP = "in_followup"  # from the departure date, for the reintegration period
+CLOSED = "closed"
+CASE_STATUSES = (PREPARING, AWAITING_APPROVAL, CASE_APPROVED, IN_FOLLOWUP, CLOSED)
+
+CLOSURE_REASONS = ("completed", "withdrew", "contact_lost", "period_ended")
+
+# Only the Danish Return Agency decides on plans.
+APPROVING_ORGANISATION = "hjemrejsestyrelsen"
+APPROVER_ROLE = "approver"
+
+
+class WorkflowError(Exception):
+    """An action the current status does not allow, as a code and parameters."""
+
+    def __init__(self, code: str, params: Mapping[str, object]) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(f"{code} {dict(params)}")
+
+
+def transition(current: str, action: str) -> str:
+    """The status a plan version moves to when ``action`` is taken on it."""
+    try:
+        return TRANSITIONS[current, action]
+    except KeyError:
+        raise WorkflowError("workflow.not_allowed", {"status": current, "action": action}) from None
+
+
+def submit_violations(status: str, has_errors: bool) -> list[Violation]:
+    """Why a version may not be submitted: only drafts go, and only without error findings."""
+    violations = []
+    if (status, SUBMIT) not in TRANSITIONS:
+        violations.append(Violation("submit.not_draft", {"status": status}))
+    if has_errors:
+        violations.append(Violation("submit.has_errors"))
+    return violations
+
+
+def decision_violations(
+    *,
+    decider_user_id: int,
+    decider_org_kind: str,
+    drafter_user_ids: Collection[int],
+    has_errors: bool,
+    status: str,
+    action: str = APPROVE,
+    decider_role: str = "approver",
+    content_changed: bool = False,
+    reason_given: bool = True,
+) -> list[Violation]:
+    """Why this user may not take ``action`` (one of ``DECISIONS``) on a plan version.
+
+    Four eyes: nobody decides on a plan they helped draft (``drafter_user_ids`` holds
+    everyone who drafted or edited it, and whoever submitted it). Only an approver of the
+    Return Agency decides. A plan with error findings may be sent back or rejected, but
+    not approved. ``content_changed``: the content no longer matches the digest fixed at
+    submission, so approving would approve something nobody submitted; such a version may
+    still be sent back or rejected, so it never gets stuck. Sending back needs the
+    points to fix and rejecting needs the reason (``reason_given``).
+    """
+    violations = []
+    if action not in DECISIONS:
+        return [Violation("decision.unknown_action", {"action": action})]
+    if status != SUBMITTED:
+        violations.append(Violation("decision.not_submitted", {"status": status}))
+    if decider_org_kind != APPROVING_ORGANISATION:
+        violations.append(Violation("decision.wrong_organisation", {"organisation_kind": decider_org_kind}))
+    if decider_user_id in drafter_user_ids:
+        violations.append(Violation("decision.own_plan"))
+    if has_errors and action == APPROVE:
+        violations.append(Violation("decision.has_errors"))
+    if decider_role != APPROVER_ROLE:
+        violations.append(Violation("decision.wrong_role", {"role": decider_role}))
+    if content_changed and action == APPROVE:
+        violations.append(Violation("decision.content_changed"))
+    if action != APPROVE and not reason_given:
+        violations.append(Violation("decision.reason_missing", {"action": action}))
+    return violations

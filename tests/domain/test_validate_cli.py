@@ -1,0 +1,147 @@
+"""``python -m reintegration validate`` against the contract in PLAN_FORMAT.md, end to end."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+CONTRACT_INPUT = {
+    "format": "reintegration-plan/1",
+    "reference_date": "2026-06-01",
+    "person": {"date_of_birth": "1991-03-14", "unaccompanied_minor": False},
+    "children": [{"date_of_birth": "2017-09-02", "lives_in": "home_country"}],
+    "activity": {"kind": "business", "description": "Hair salon in Benin City"},
+    "lines": [
+        {"kind": "cash", "amount_dkk": "24000.00", "month": 1, "description": "Monthly allowance"},
+        {"kind": "in_kind", "amount_dkk": "14500.00", "month": 1, "category": "equipment",
+         "description": "Two salon chairs, dryer, mirror"},
+    ],
+}
+CONTRACT_OUTPUT = {
+    "ok": False,
+    "rate_table": "2026-2029",
+    "reference_date": "2026-06-01",
+    "provider": True,
+    "minor_children": 1,
+    "caps": {"cash": "20000.00", "total": "49000.00"},
+    "totals": {"cash": "24000.00", "in_kind": "14500.00", "total": "38500.00"},
+    "findings": [
+        {"rule": "cash.max", "severity": "error", "limit": "20000.00", "actual": "24000.00",
+         "message": "Cash 24,000.00 kr. exceeds the provider cash rate of 20,000.00 kr."}
+    ],
+}
+
+
+def validate(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "reintegration", "validate", *args],
+        cwd=REPO, input=stdin, capture_output=True, timeout=60,
+    )
+
+
+def plan_file(tmp_path: Path, content: bytes | str | dict) -> str:
+    path = tmp_path / "plan.json"
+    if isinstance(content, dict):
+        content = json.dumps(content)
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return str(path)
+
+
+def with_line(**changes) -> dict:
+    line = {**CONTRACT_INPUT["lines"][0], **changes}
+    return {**CONTRACT_INPUT, "lines": [CONTRACT_INPUT["lines"][1], line]}
+
+
+def test_the_contract_example(tmp_path):
+    result = validate(plan_file(tmp_path, CONTRACT_INPUT))
+    assert result.returncode == 1
+    assert result.stderr == b""
+    assert json.loads(result.stdout) == CONTRACT_OUTPUT
+    assert list(json.loads(result.stdout)) == list(CONTRACT_OUTPUT)  # keys in the contract's order
+
+
+def test_a_plan_within_the_rates_exits_0_read_from_stdin():
+    within = {**CONTRACT_INPUT, "lines": [{"kind": "cash", "amount_dkk": "20000.00", "month": 12}]}
+    result = validate("-", stdin=json.dumps(within).encode())
+    assert result.returncode == 0
+    output = json.loads(result.stdout)
+    assert (output["ok"], output["findings"]) == (True, [])
+    assert output["totals"] == {"cash": "20000.00", "in_kind": "0.00", "total": "20000.00"}
+
+
+def test_line_and_child_findings_carry_their_index(tmp_path):
+    plan = {**with_line(amount_dkk="12.345", month=13), "reference_date": "2036-01-01"}
+    result = validate(plan_file(tmp_path, plan))
+    assert result.returncode == 1
+    output = json.loads(result.stdout)
+    assert (output["rate_table"], output["caps"]) == (None, None)
+    assert output["findings"] == [
+        {"rule": "rates.none", "severity": "error", "message": "No rate table is valid on 2036-01-01."},
+        {"rule": "line.amount", "severity": "error", "line": 1,
+         "message": "lines[1]: the amount 12.345 kr. has more than two decimals."},
+        {"rule": "child.not_minor", "severity": "warning", "child": 0,
+         "message": "children[0] is 18 or older on 2036-01-01 and is not counted."},
+    ]
+
+
+def test_today_stands_in_for_a_missing_reference_date(tmp_path):
+    plan = {key: value for key, value in CONTRACT_INPUT.items() if key != "reference_date"}
+    output = json.loads(validate(plan_file(tmp_path, plan), "--today", "2036-01-01").stdout)
+    assert (output["reference_date"], output["rate_table"], output["provider"]) == ("2036-01-01", None, False)
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"{\"format\": ", "{file}: not JSON: Expecting value at line 1 column 12"),
+        (b"", "{file}: not JSON: Expecting value at line 1 column 1"),
+        (bytes(range(256)), "{file}: not UTF-8 text: invalid byte at offset 128"),
+        (b"[" * 100_000 + b"]" * 100_000, "{file}: not JSON: nested too deeply"),
+        (b"{\"format\": NaN}", "{file}: not JSON: NaN is not allowed"),
+        (b"[]", "plan: must be an object, not a list"),
+        ({**CONTRACT_INPUT, "format": "reintegration-plan/2"},
+         "format: must be reintegration-plan/1: 'reintegration-plan/2'"),
+        ({key: value for key, value in CONTRACT_INPUT.items() if key != "person"}, "person: missing"),
+        (with_line(amount_dkk="12,5x"), "lines[1].amount_dkk: not a decimal number: '12,5x'"),
+        (with_line(amount_dkk=24000), "lines[1].amount_dkk: must be a decimal string, not 24000"),
+        (with_line(kind="gift"), "lines[1].kind: must be one of cash, in_kind: 'gift'"),
+        (with_line(month="3"), "lines[1].month: must be an integer, not '3'"),
+        (with_line(amount_dkk="1e999"), "lines[1].amount_dkk: not a decimal number: '1e999'"),
+        (json.dumps(with_line()).replace('"24000.00"', "1e999"),
+         "lines[1].amount_dkk: must be a decimal string, not 1E+999"),
+        (with_line(amount_dkk="99999999999999999999999"),
+         "lines[1].amount_dkk: out of range: '99999999999999999999999'"),
+    ],
+)
+def test_what_is_not_a_plan_exits_2_with_one_line_naming_the_field(tmp_path, content, error):
+    path = plan_file(tmp_path, content)
+    result = validate(path)
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert result.stderr.decode() == f"error: {error.format(file=path)}\n"
+
+
+def test_a_file_that_cannot_be_read(tmp_path):
+    result = validate(str(tmp_path / "missing.json"))
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert result.stderr.decode() == f"error: {tmp_path / 'missing.json'}: cannot read: No such file or directory\n"
+
+
+def test_broken_rate_tables_exit_2_naming_the_file(tmp_path):
+    rates = tmp_path / "rates"
+    rates.mkdir()
+    (rates / "2026-2029.toml").write_text('id = "2026-2029"\n', encoding="utf-8")
+    result = validate(plan_file(tmp_path, CONTRACT_INPUT), "--rates", str(rates))
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert result.stderr.decode() == f"error: {rates / '2026-2029.toml'}: version: missing\n"
+
+
+@pytest.mark.parametrize("args", [("--today", "1 June"), (), ("a.json", "b.json")])
+def test_usage_errors_are_one_line_too(args):
+    result = subprocess.run([sys.executable, "-m", "reintegration", "validate", *args],
+                            cwd=REPO, capture_output=True, timeout=60)
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert result.stderr.startswith(b"error: ") and result.stderr.count(b"\n") == 1
