@@ -50,6 +50,29 @@ def partners_load():
     click.echo(f"Partners: {created} created, {updated} updated.")
 
 
+rates_cli = AppGroup("rates", help="The rate tables.")
+
+
+@rates_cli.command("revalidate")
+@click.option("--dry-run", is_flag=True, help="Show what would change without saving it.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Check as on this day (default: today).")
+def rates_revalidate(dry_run, today):
+    """Re-check every open plan (draft or submitted) against the rate tables."""
+    from datetime import date
+
+    from .revalidation import revalidate_open_plans
+
+    with _session() as db:
+        result = revalidate_open_plans(db, current_app.extensions["rate_tables"],
+                                       today.date() if today else date.today(), dry_run=dry_run)
+    for c in result.changes:
+        verdict = "ok" if c.new_ok else "has errors"
+        click.echo(f"{c.case_reference} v{c.version} ({c.status}): {c.old_table or '-'} -> {c.new_table or 'no table'}, {verdict}")
+    click.echo(f"{result.checked} open plans checked, {len(result.changes)} changed"
+               + (" (dry run: nothing saved)." if dry_run else "."))
+
+
 @click.command("init-instance")
 @with_appcontext
 def init_instance():
@@ -98,5 +121,5 @@ def demo():
 
 
 def register_commands(app: Flask) -> None:
-    for command in (db_cli, partners_cli, init_instance, create_admin, demo):
+    for command in (db_cli, partners_cli, rates_cli, init_instance, create_admin, demo):
         app.cli.add_command(command)
