@@ -15,9 +15,9 @@ comes from the rate table (DOMAIN.md, "The rates"):
   ``disbursed`` is given, a line may not be lowered below what was paid on it
   (``line.below_disbursed``).
 
-Totals add up the amounts exactly as given, including amounts that are themselves
-findings (zero, negative, fractions of an øre): the findings say what is wrong, and the
-totals stay the plain sum the reader can recompute. Without a rate table only the rules
+Totals add up the amounts as given, including amounts that are themselves findings
+(zero, negative, fractions of an øre), rounded half up to whole øre: the findings say
+what is wrong, and the caps are judged on the totals as shown. Without a rate table only the rules
 that need no figure are checked (activity, amounts, children).
 """
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .money import has_more_than_two_decimals
+from .money import dkk, has_more_than_two_decimals
 from .rates import RateTable, RateTables
 
 ERROR = "error"
@@ -297,6 +297,9 @@ def _check_lines(
         paid = disbursed.get(index)
         if paid is not None and amount < paid:
             findings.append(Finding(LINE_BELOW_DISBURSED, ERROR, limit=paid, actual=amount, line=index))
+    # Totals are judged as shown, in whole øre: a line with a third decimal is already an
+    # error of its own and must not make a cap finding read "10,000.00 exceeds 10,000.00".
+    cash, in_kind = dkk(cash), dkk(in_kind)
     return Totals(cash=cash, in_kind=in_kind, total=cash + in_kind)
 
 

@@ -141,10 +141,10 @@ def test_line_amounts(amount, ok):
     assert rules(result) == ([] if ok else [("line.amount", "error", 1, None)])
 
 
-def test_totals_count_invalid_amounts_as_given():
+def test_totals_count_invalid_amounts_rounded_to_ore():
     result = check(plan(cash("12.345"), in_kind("-5.00"), in_kind("5.00")))
     assert (result.totals.cash, result.totals.in_kind, result.totals.total) == (
-        Decimal("12.345"), Decimal("0.00"), Decimal("12.345"))
+        Decimal("12.35"), Decimal("0.00"), Decimal("12.35"))
 
 
 @pytest.mark.parametrize("activity", [None, Activity("business", ""), Activity("other", " \t\n")])
@@ -222,3 +222,19 @@ def test_budget_line_amounts_are_decimals():
         BudgetLine("cash", 100.0, 1)
     with pytest.raises(ValueError):
         BudgetLine("cash", Decimal("NaN"), 1)
+
+
+def test_a_third_decimal_is_a_line_error_not_a_cap_finding_that_reads_equal():
+    """10,000.001 kr. cash for a non-provider: the line is wrong; the cash cap is judged
+    on the total as shown, 10,000.00 kr., which is allowed."""
+    from datetime import date
+    from decimal import Decimal
+
+    from reintegration.domain.budget import Activity, BudgetLine, Person, Plan, check_plan
+    from reintegration.domain.rates import default_rates_dir, load_rate_tables
+
+    plan = Plan(person=Person(date(1990, 1, 1)), activity=Activity("business", "Shop"),
+                lines=(BudgetLine("cash", Decimal("10000.001"), 1),), reference_date=date(2026, 6, 1))
+    check = check_plan(plan, load_rate_tables(default_rates_dir()), date(2026, 6, 1))
+    assert [f.rule for f in check.findings] == ["line.amount"]
+    assert check.totals.cash == Decimal("10000.00")
