@@ -7,9 +7,12 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
+from ..audit import record
 from ..auth.operations import hash_password, new_session_token
 from ..models import Organisation, User
+from ..models._common import utcnow
 from ..models.organisations import ROLE_ORGANISATION
+from ..partners import load_registry
 
 MIN_PASSWORD_LENGTH = 12
 _COMMON = None
@@ -52,15 +55,128 @@ def ensure_organisation(db: Session, *, kind: str, code: str, name: str, **value
     return org
 
 
-def create_user(db: Session, *, organisation: Organisation, email: str, name: str, role: str,
-                password: str, locale: str = "da") -> User:
-    """Create an account. The role must fit the organisation (an approver belongs to
-    Hjemrejsestyrelsen, a partner officer to a partner, ...)."""
+class AccountError(ValueError):
+    """A change refused because of one field's value; ``field`` names the form field."""
+
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+def _check_role(role: str, organisation: Organisation) -> None:
     if ROLE_ORGANISATION.get(role) != organisation.kind:
-        raise ValueError(f"role {role!r} does not belong in a {organisation.kind!r} organisation")
+        raise AccountError("role", _l("This role does not belong in that organisation: choose an organisation of the matching kind."))
+
+
+def _check_email_free(db: Session, email: str, user_id: int | None = None) -> None:
+    other = db.exec(select(User.id).where(User.email == email)).first()
+    if other is not None and other != user_id:
+        raise AccountError("email", _l("Another account already uses this e-mail address."))
+
+
+def create_user(db: Session, *, organisation: Organisation, email: str, name: str, role: str,
+                password: str, locale: str | None = None, actor: User | None = None) -> User:
+    """Create an account. The role must fit the organisation (an approver belongs to
+    Hjemrejsestyrelsen, a partner officer to a partner, ...), the e-mail must be free and
+    the password must pass :func:`check_password_policy`. With ``actor``, the creation is
+    audited in the same transaction. Without an explicit ``locale`` a partner officer
+    (abroad) gets English, everyone else Danish."""
+    email = email.strip().lower()
+    if not locale:
+        locale = "en" if role == "partner" else "da"
+    _check_role(role, organisation)
     check_password_policy(password, email=email, name=name)
-    user = User(organisation_id=organisation.id, email=email.strip().lower(), name=name.strip(), role=role,
+    _check_email_free(db, email)
+    user = User(organisation_id=organisation.id, email=email, name=name.strip(), role=role,
                 password_hash=hash_password(password), locale=locale, session_token=new_session_token())
     db.add(user)
+    db.flush()
+    if actor is not None:
+        record(db, "admin.user_create", user=actor, obj=user, detail={"role": role, "organisation": organisation.code})
     db.commit()
     return user
+
+
+def update_user(db: Session, user: User, *, actor: User, organisation: Organisation, email: str, name: str,
+                role: str, locale: str) -> User:
+    """Change an account's details. A new role or organisation ends the user's sessions,
+    so that they sign in again with exactly the access they now have."""
+    email = email.strip().lower()
+    _check_role(role, organisation)
+    _check_email_free(db, email, user.id)
+    access_changed = (role, organisation.id) != (user.role, user.organisation_id)
+    changed = [k for k, v in (("email", email), ("name", name.strip()), ("role", role),
+                              ("organisation_id", organisation.id), ("locale", locale)) if getattr(user, k) != v]
+    user.email, user.name, user.role, user.organisation_id, user.locale = email, name.strip(), role, organisation.id, locale
+    if access_changed:
+        user.session_token = new_session_token()
+    db.add(user)
+    record(db, "admin.user_update", user=actor, obj=user, detail={"fields": changed})
+    db.commit()
+    return user
+
+
+def set_active(db: Session, user: User, active: bool, *, actor: User) -> User:
+    """Deactivate (or reactivate) an account. Deactivating also changes the session
+    token, which ends every session the user has open."""
+    if not active and user.id == actor.id:
+        raise AccountError("active", _l("You cannot deactivate your own account."))
+    user.active = active
+    if not active:
+        user.session_token = new_session_token()
+    db.add(user)
+    record(db, "admin.user_activate" if active else "admin.user_deactivate", user=actor, obj=user)
+    db.commit()
+    return user
+
+
+def reset_password(db: Session, user: User, password: str, *, actor: User) -> User:
+    """Give an account a new password (checked against the policy). Open sessions end
+    and any sign-in lock is lifted."""
+    check_password_policy(password, email=user.email, name=user.name)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    user.session_token = new_session_token()
+    user.failed_logins = 0
+    user.locked_until = None
+    db.add(user)
+    record(db, "admin.user_password_reset", user=actor, obj=user)
+    db.commit()
+    return user
+
+
+ORGANISATION_FIELDS = ("kind", "code", "name", "country", "languages", "currency", "contact_name",
+                       "contact_email", "contact_phone", "status")
+
+
+def save_organisation(db: Session, org: Organisation | None, values: dict, *, actor: User) -> Organisation:
+    """Create an organisation (``org`` None) or change one. The code is unique; the kind
+    of an organisation that has users cannot change, because their roles depend on it."""
+    code_owner = db.exec(select(Organisation.id).where(Organisation.code == values["code"])).first()
+    if code_owner is not None and (org is None or code_owner != org.id):
+        raise AccountError("code", _l("Another organisation already has this code."))
+    if org is not None and values["kind"] != org.kind and db.exec(
+            select(User.id).where(User.organisation_id == org.id).limit(1)).first() is not None:
+        raise AccountError("kind", _l("The organisation has users whose roles depend on its kind. Move them first."))
+    action = "admin.organisation_create" if org is None else "admin.organisation_update"
+    if org is None:
+        org = Organisation(**values)
+        changed = sorted(values)
+    else:
+        changed = sorted(k for k, v in values.items() if getattr(org, k) != v)
+        for key, value in values.items():
+            setattr(org, key, value)
+    db.add(org)
+    db.flush()
+    record(db, action, user=actor, obj=org, detail={"fields": changed})
+    db.commit()
+    return org
+
+
+def reload_partner_registry(db: Session, directory: Path, *, actor: User) -> tuple[int, int]:
+    """Load ``partners/*.toml`` again; returns (created, updated)."""
+    created, updated = load_registry(db, directory)
+    record(db, "admin.partners_reload", user=actor, detail={"created": created, "updated": updated})
+    db.commit()
+    return created, updated

@@ -1,0 +1,89 @@
+"""Forms for the administrator's pages. Choices from the database are set by the views."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import Length, Optional, Regexp, ValidationError
+
+from ..cases.forms import ChoiceField, TextField, required
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LOCALES = (("da", "Dansk"), ("en", "English"))
+ORGANISATION_KINDS = (
+    ("drc", _l("DRC Danish Refugee Council")),
+    ("cmm", _l("Center against Human Trafficking (CMM)")),
+    ("hjemrejsestyrelsen", _l("Danish Return Agency (Hjemrejsestyrelsen)")),
+    ("partner", _l("Partner organisation in a country of return")),
+    ("admin", _l("Administration")),
+)
+ORGANISATION_STATUSES = (("active", _l("Active")), ("prospective", _l("Prospective")), ("inactive", _l("Inactive")))
+
+
+
+
+def _length(n: int):
+    return Length(max=n, message=_l("At most %(max)d characters.", max=n))
+
+
+def _email(form, field):
+    if field.data and not _EMAIL.match(field.data.strip()):
+        raise ValidationError(_l("Enter an e-mail address such as name@example.org."))
+
+
+class UserForm(FlaskForm):
+    name = TextField(_l("Name"), validators=[required(_l("Enter the name.")), _length(200)])
+    email = TextField(_l("E-mail"), validators=[required(_l("Enter the e-mail address.")), _length(254), _email])
+    organisation_id = ChoiceField(_l("Organisation"), validators=[required(_l("Choose the organisation."))])
+    role = ChoiceField(_l("Role"), validators=[required(_l("Choose the role."))],
+                       description=_l("The role must fit the organisation: caseworkers belong to DRC, approvers to "
+                                      "Hjemrejsestyrelsen, partner officers to a partner."))
+    locale = ChoiceField(_l("Language"), choices=LOCALES, default="da")
+
+
+class NewUserForm(UserForm):
+    password = PasswordField(_l("Password"), validators=[required(_l("Enter a password.")), _length(1000)],
+                             description=_l("At least 12 characters, not a common password. Give it to the user "
+                                            "by a safe channel."))
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[required(_l("Enter a password.")), _length(1000)],
+                             description=_l("At least 12 characters, not a common password. The user's open "
+                                            "sessions end."))
+
+
+class OrganisationForm(FlaskForm):
+    kind = ChoiceField(_l("Kind"), choices=ORGANISATION_KINDS, validators=[required(_l("Choose the kind."))])
+    code = TextField(_l("Code"), validators=[
+        required(_l("Enter a code.")), _length(64),
+        Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use lower-case letters, digits and hyphens."))],
+        description=_l("A stable key, for partners the registry file's name, e.g. ng-edo-reintegration."))
+    name = TextField(_l("Name"), validators=[required(_l("Enter the name.")), _length(200)])
+    country = ChoiceField(_l("Country"), description=_l("Required for partner organisations."))
+    languages = TextField(_l("Languages"), validators=[Optional(), _length(200),
+                                                         Regexp(r"^[a-z]{2,3}(,\s*[a-z]{2,3})*$",
+                                                                message=_l("Language codes separated by commas, e.g. en,yo."))])
+    currency = TextField(_l("Currency"), validators=[Optional(), Regexp(r"^[A-Z]{3}$", message=_l(
+        "Three capital letters (ISO 4217), e.g. NGN."))])
+    contact_name = TextField(_l("Contact person"), validators=[Optional(), _length(200)])
+    contact_email = TextField(_l("Contact e-mail"), validators=[Optional(), _length(254), _email])
+    contact_phone = TextField(_l("Contact phone"), validators=[Optional(), _length(50)])
+    status = ChoiceField(_l("Status"), choices=ORGANISATION_STATUSES, default="active")
+
+    def validate_country(self, field):
+        if self.kind.data == "partner" and not field.data:
+            raise ValidationError(_l("Choose the country the partner works in."))
+
+    def values(self) -> dict:
+        def clean(f):
+            return (f.data or "").strip() or None
+
+        return {"kind": self.kind.data, "code": self.code.data.strip(), "name": self.name.data.strip(),
+                "country": self.country.data or None, "languages": clean(self.languages),
+                "currency": clean(self.currency), "contact_name": clean(self.contact_name),
+                "contact_email": clean(self.contact_email), "contact_phone": clean(self.contact_phone),
+                "status": self.status.data}

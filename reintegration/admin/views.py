@@ -1,0 +1,220 @@
+"""The administrator's pages: accounts, organisations and the rate tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlmodel import select
+
+from ..access import allow
+from ..cases.countries import country_choices, country_name
+from ..core.navigation import ROLE_LABELS
+from ..db import get_session
+from ..models import Organisation, User
+from ..models.organisations import ROLE_ORGANISATION
+from . import operations as ops
+from .forms import ORGANISATION_KINDS, ORGANISATION_STATUSES, NewUserForm, OrganisationForm, PasswordForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/users")
+@allow("admin")
+def users():
+    db = get_session()
+    rows = db.exec(select(User, Organisation.name).join(Organisation, Organisation.id == User.organisation_id)
+                   .order_by(User.active.desc(), Organisation.name, User.name)).all()
+    return render_template("admin/users.html", rows=rows, role_label=lambda r: str(ROLE_LABELS.get(r, r)))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@allow("admin")
+def user_new():
+    db = get_session()
+    form = _with_user_choices(db, NewUserForm())
+    if form.validate_on_submit():
+        try:
+            user = ops.create_user(db, organisation=db.get(Organisation, int(form.organisation_id.data)),
+                                   email=form.email.data, name=form.name.data, role=form.role.data,
+                                   password=form.password.data, locale=form.locale.data, actor=current_user)
+        except (ops.AccountError, ops.PasswordPolicyError) as error:
+            _field_error(form, error)
+        else:
+            flash(_("The account for %(name)s is created.", name=user.name), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@allow("admin")
+def user_edit(user_id: int):
+    db = get_session()
+    user = _user_or_404(db, user_id)
+    form = _with_user_choices(db, UserForm(data={"name": user.name, "email": user.email, "role": user.role,
+                                                 "organisation_id": str(user.organisation_id), "locale": user.locale}))
+    if form.validate_on_submit():
+        try:
+            ops.update_user(db, user, actor=current_user, organisation=db.get(Organisation, int(form.organisation_id.data)),
+                            email=form.email.data, name=form.name.data, role=form.role.data, locale=form.locale.data)
+        except ops.AccountError as error:
+            db.rollback()
+            _field_error(form, error)
+        else:
+            flash(_("The account is saved."), "success")
+            return redirect(url_for("admin.users"))
+    return _user_page(user, form, PasswordForm(formdata=None))
+
+
+@bp.post("/users/<int:user_id>/password")
+@allow("admin")
+def user_password(user_id: int):
+    db = get_session()
+    user = _user_or_404(db, user_id)
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            ops.reset_password(db, user, form.password.data, actor=current_user)
+        except ops.PasswordPolicyError as error:
+            form.password.errors.append(str(error))
+        else:
+            flash(_("The password of %(name)s is changed; their open sessions have ended.", name=user.name), "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
+    edit_form = _with_user_choices(db, UserForm(formdata=None, data={
+        "name": user.name, "email": user.email, "role": user.role,
+        "organisation_id": str(user.organisation_id), "locale": user.locale}))
+    return _user_page(user, edit_form, form)
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@allow("admin")
+def user_deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.post("/users/<int:user_id>/activate")
+@allow("admin")
+def user_activate(user_id: int):
+    return _set_active(user_id, True)
+
+
+@bp.get("/organisations")
+@allow("admin")
+def organisations():
+    db = get_session()
+    rows = db.exec(select(Organisation).order_by(Organisation.kind, Organisation.country, Organisation.name)).all()
+    return render_template("admin/organisations.html", rows=rows, kind_label=dict(ORGANISATION_KINDS).get,
+                           country_name=country_name, status_labels=dict(ORGANISATION_STATUSES))
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@allow("admin")
+def organisation_new():
+    return _organisation_page(None)
+
+
+@bp.route("/organisations/<int:org_id>", methods=["GET", "POST"])
+@allow("admin")
+def organisation_edit(org_id: int):
+    org = get_session().get(Organisation, org_id)
+    if org is None:
+        abort(404)
+    return _organisation_page(org)
+
+
+@bp.post("/organisations/registry")
+@allow("admin")
+def organisations_reload():
+    created, updated = ops.reload_partner_registry(get_session(), Path(current_app.config["PARTNERS_DIR"]),
+                                                   actor=current_user)
+    flash(_("The partner registry is loaded: %(created)d new, %(updated)d changed.", created=created, updated=updated),
+          "success")
+    return redirect(url_for("admin.organisations"))
+
+
+@bp.get("/rates")
+@allow("admin")
+def rates():
+    return render_template("admin/rates.html", tables=list(current_app.extensions["rate_tables"]),
+                           figures=list(FIGURE_NAMES.items()), settings=_settings)
+
+
+FIGURE_NAMES = {
+    "adult_total": _l("Support per adult, cash and in kind together"),
+    "cash_non_provider": _l("Cash, person who is not a provider"),
+    "cash_provider": _l("Cash, person who is a provider"),
+    "child_in_kind": _l("Per minor child, in kind to the project"),
+    "child_cash": _l("Per minor child, cash"),
+}
+
+
+def _settings(table) -> list[tuple[str, str, str]]:
+    return [
+        ("period_months", _("Reintegration period"), _("%(n)d months after the return", n=table.period_months)),
+        ("followup_months", _("Follow-up reports"),
+         _("Months %(months)s after the return", months=", ".join(str(m) for m in table.followup_months))),
+        ("overdue_after_days", _("Report overdue after"), _("%(n)d days", n=table.overdue_after_days)),
+        ("reflection_days", _("Reflection period"), _("%(n)d days", n=table.reflection_days)),
+        ("reflection_max_days", _("Reflection period, extended at most"), _("%(n)d days", n=table.reflection_max_days)),
+    ]
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _user_or_404(db, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _with_user_choices(db, form):
+    orgs = db.exec(select(Organisation).where(Organisation.status != "inactive")
+                   .order_by(Organisation.kind, Organisation.name)).all()
+    form.organisation_id.choices = [("", _("Choose an organisation"))] + [(str(o.id), o.name) for o in orgs]
+    form.role.choices = [("", _("Choose a role"))] + [(role, str(ROLE_LABELS[role])) for role in ROLE_ORGANISATION]
+    return form
+
+
+def _field_error(form, error) -> None:
+    field = getattr(form, getattr(error, "field", "password"), None) or form.password
+    field.errors = list(field.errors) + [str(error)]
+
+
+def _user_page(user: User, form, password_form):
+    return render_template("admin/user_form.html", form=form, user=user, password_form=password_form,
+                           is_self=user.id == current_user.id)
+
+
+def _set_active(user_id: int, active: bool):
+    db = get_session()
+    user = _user_or_404(db, user_id)
+    try:
+        ops.set_active(db, user, active, actor=current_user)
+    except ops.AccountError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("%(name)s can sign in again.", name=user.name) if active
+              else _("%(name)s is deactivated and signed out everywhere.", name=user.name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+def _organisation_page(org: Organisation | None):
+    db = get_session()
+    data = {name: getattr(org, name) or "" for name in ops.ORGANISATION_FIELDS} if org else {}
+    form = OrganisationForm(data=data)
+    form.country.choices = [("", _("None"))] + list(country_choices())
+    if form.validate_on_submit():
+        try:
+            saved = ops.save_organisation(db, org, form.values(), actor=current_user)
+        except ops.AccountError as error:
+            db.rollback()
+            _field_error(form, error)
+        else:
+            flash(_("%(name)s is saved.", name=saved.name), "success")
+            return redirect(url_for("admin.organisations"))
+    return render_template("admin/organisation_form.html", form=form, org=org)

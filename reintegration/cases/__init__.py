@@ -1,0 +1,1 @@
+"""Cases: the person offered a prepared return, their children, and the case list."""

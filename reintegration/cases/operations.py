@@ -1,0 +1,132 @@
+"""Writes on cases: create one with a fresh reference, and edit one safely.
+
+Each operation adds its audit event to the same transaction and commits, so a case
+and the record of who changed it are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from sqlalchemy import delete, func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ..audit import record
+from ..faults import checkpoint
+from ..models import Case, Child, User
+from ..models._common import utcnow
+
+REFERENCE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class ChildInput:
+    first_name: str | None
+    date_of_birth: date
+    lives_in: str  # denmark | home_country
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    person_name: str
+    person_date_of_birth: date
+    person_sex: str | None
+    nationality: str | None
+    unaccompanied_minor: bool
+    return_country: str
+    partner_id: int | None
+    cmm_contact_id: int | None
+    caseworker_id: int | None
+    reflection_start: date | None
+    reflection_end: date | None
+    planned_return: date | None
+    children: tuple[ChildInput, ...] = ()
+
+    def case_values(self) -> dict:
+        values = asdict(self)
+        values.pop("children")
+        return values
+
+
+class CaseConflict(Exception):
+    """Someone saved the case after the editor loaded it; nothing was written."""
+
+
+def next_reference(db: Session, year: int) -> str:
+    """The next free reference of the year, ``RT-2026-0001`` onwards."""
+    prefix = f"RT-{year}-"
+    last = db.exec(select(Case.reference).where(Case.reference.startswith(prefix))
+                   .order_by(func.length(Case.reference).desc(), Case.reference.desc()).limit(1)).first()
+    number = int(last.removeprefix(prefix)) + 1 if last and last.removeprefix(prefix).isdigit() else 1
+    return f"{prefix}{number:04d}"
+
+
+def create_case(db: Session, data: CaseInput, *, user: User, today: date | None = None) -> Case:
+    """Store a new case with its children and return it.
+
+    The reference is the year's next number. Two caseworkers creating a case at the same
+    moment may pick the same one; the unique constraint refuses the second, which then
+    takes the following number.
+    """
+    year = (today or date.today()).year
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        values = data.case_values()
+        values["caseworker_id"] = values["caseworker_id"] or user.id
+        case = Case(reference=next_reference(db, year), status="preparing", **values)
+        db.add(case)
+        try:
+            db.flush()
+        except IntegrityError:
+            db.rollback()
+            continue
+        _add_children(db, case.id, data.children)
+        record(db, "case.create", user=user, obj=case, case_id=case.id, detail={"reference": case.reference})
+        checkpoint("cases.create")
+        db.commit()
+        return case
+    raise RuntimeError("no free case reference after several attempts")
+
+
+def update_case(db: Session, case: Case, seen_revision: int, data: CaseInput, *, user: User) -> Case:
+    """Save an edit made from ``seen_revision``. If the case has been saved since,
+    raise :class:`CaseConflict` and change nothing."""
+    old = {key: getattr(case, key) for key in data.case_values()}
+    old_children = _children_tuple(db, case.id)
+    result = db.execute(
+        update(Case).where(Case.id == case.id, Case.revision == seen_revision)
+        .values(**data.case_values(), revision=Case.revision + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.rollback()
+        raise CaseConflict()
+    db.execute(delete(Child).where(Child.case_id == case.id))
+    _add_children(db, case.id, data.children)
+    changed = sorted(key for key, value in data.case_values().items() if old[key] != value)
+    if old_children != data.children:
+        changed.append("children")
+    record(db, "case.update", user=user, obj=case, case_id=case.id,
+           detail={"fields": changed, "revision": seen_revision + 1})
+    checkpoint("cases.update")
+    db.commit()
+    db.refresh(case)
+    return case
+
+
+def record_read(db: Session, case: Case, *, user: User) -> None:
+    """Log that ``user`` opened the case (special-category data: every read is logged)."""
+    record(db, "case.read", user=user, obj=case, case_id=case.id)
+    db.commit()
+
+
+def _add_children(db: Session, case_id: int, children: tuple[ChildInput, ...]) -> None:
+    for position, child in enumerate(children):
+        db.add(Child(case_id=case_id, position=position, first_name=child.first_name,
+                     date_of_birth=child.date_of_birth, lives_in=child.lives_in))
+    db.flush()
+
+
+def _children_tuple(db: Session, case_id: int) -> tuple[ChildInput, ...]:
+    rows = db.exec(select(Child).where(Child.case_id == case_id).order_by(Child.position, Child.id)).all()
+    return tuple(ChildInput(first_name=c.first_name, date_of_birth=c.date_of_birth, lives_in=c.lives_in) for c in rows)

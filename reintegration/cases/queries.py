@@ -1,0 +1,267 @@
+"""Reads for the case pages. Every query on cases goes through ``case_scope``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import and_, exists, false, func, not_, or_
+from flask_babel import gettext as _
+from sqlmodel import Session, select
+
+from ..access import case_scope
+from ..domain.budget import is_minor_on
+from ..models import BudgetLine, Case, Child, Organisation, PlanVersion, User
+from ..partners import countries_without_active_partner
+from .countries import country_choices, country_name
+
+# What needs attention first, per role: (label key, SQL condition), in order. Cases that
+# match none come after, newest change first.
+SENT_BACK = "sent_back"
+DRAFT_ERRORS = "draft_errors"
+
+
+def _has_plan(*conditions):
+    return exists().where(PlanVersion.case_id == Case.id, *conditions)
+
+
+def _plan_conditions() -> dict[str, tuple]:
+    return {SENT_BACK: (PlanVersion.status == "returned",),
+            DRAFT_ERRORS: (PlanVersion.status == "draft", PlanVersion.check_ok == false())}
+
+
+def attention_conditions(role: str) -> list[tuple[str, object]]:
+    """The attention order for ``role`` as ``(key, condition)`` pairs, most urgent first.
+    A key is SENT_BACK / DRAFT_ERRORS (a condition on the case's plans) or a case status."""
+    plan = _plan_conditions()
+    returned, draft_errors = _has_plan(*plan[SENT_BACK]), _has_plan(*plan[DRAFT_ERRORS])
+    by_status = lambda *statuses: [(s, Case.status == s) for s in statuses]  # noqa: E731
+    if role == "caseworker":
+        return [(SENT_BACK, returned), (DRAFT_ERRORS, draft_errors),
+                *by_status("preparing", "approved", "in_followup", "awaiting_approval")]
+    if role == "approver":
+        return by_status("awaiting_approval", "approved", "in_followup", "preparing")
+    if role == "cmm":
+        return by_status("preparing", "in_followup", "awaiting_approval", "approved")
+    return by_status("in_followup", "approved", "preparing", "awaiting_approval")
+
+
+def attention_buckets(role: str) -> list[tuple[str | None, object]]:
+    """The attention order as disjoint buckets: bucket *i* holds the cases matching
+    condition *i* and none before it; the last bucket (key ``None``) holds the rest.
+    Within a bucket the order is newest change first. This is exactly the order of
+    ``CASE <condition i> THEN i ... END, updated_at DESC, id DESC``, but each bucket
+    is one index range scan (``ix_case_status_updated_at_id``) with LIMIT instead of
+    ranking every matching case."""
+    ordered = attention_conditions(role)
+    buckets, before = [], []
+    for key, condition in ordered:
+        buckets.append((key, and_(condition, *[not_(c) for c in before])))
+        before.append(condition)
+    buckets.append((None, and_(*[not_(c) for c in before])))
+    return buckets
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case: Case
+    partner_name: str | None
+    attention: str | None  # SENT_BACK, DRAFT_ERRORS, or None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    number: int
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    q: str = ""
+    status: str = ""
+    country: str = ""
+    partner: int | None = None
+
+
+def case_list(db: Session, user: User, filters: CaseFilters, number: int, size: int) -> Page:
+    """One page of the cases ``user`` may see, most in need of attention first.
+
+    One query for the rows (partner name joined, attention rank computed in SQL) and
+    one for the count; no query per row.
+    """
+    conditions = [case_scope(user)]
+    if filters.q:
+        conditions.append(or_(Case.reference.icontains(filters.q, autoescape=True),
+                              Case.person_name.icontains(filters.q, autoescape=True)))
+    if filters.status:
+        conditions.append(Case.status == filters.status)
+    if filters.country:
+        conditions.append(Case.return_country == filters.country)
+    if filters.partner:
+        conditions.append(Case.partner_id == filters.partner)
+
+    buckets = attention_buckets(user.role)
+    sizes = _bucket_sizes(db, conditions, buckets)
+    total = sum(sizes)
+    pages = max(1, math.ceil(total / size))
+    number = min(max(1, number), pages)
+
+    # Walk the buckets in order; only the (at most two or three) buckets the page
+    # overlaps are queried, each ordered by an index and cut by LIMIT.
+    skip, wanted, items = (number - 1) * size, size, []
+    for (key, cond), bucket_size in zip(buckets, sizes):
+        if wanted <= 0:
+            break
+        if skip >= bucket_size:
+            skip -= bucket_size
+            continue
+        statement = (select(Case, Organisation.name)
+                     .outerjoin(Organisation, Organisation.id == Case.partner_id)
+                     .where(*conditions, cond)
+                     .order_by(Case.updated_at.desc(), Case.id.desc())
+                     .offset(skip).limit(wanted))
+        rows = db.exec(statement).all()
+        shown = key if key in (SENT_BACK, DRAFT_ERRORS) else None
+        items.extend(CaseRow(case, partner_name, shown) for case, partner_name in rows)
+        wanted -= len(rows)
+        skip = 0
+    return Page(items, number, pages, total)
+
+
+def _bucket_sizes(db: Session, conditions: list, buckets: list[tuple[str | None, object]]) -> list[int]:
+    """How many matching cases fall in each bucket, in two aggregate queries that do
+    not probe the plans of every case: the matching cases counted per status (an
+    index-only scan), and the few cases with a plan needing attention, found from the
+    planversion status index, counted per status and kind. Status buckets are the
+    first minus the second."""
+    keys = [key for key, _cond in buckets]
+    index = {key: i for i, key in enumerate(keys)}
+    sizes = [0] * len(buckets)
+    per_status = dict(db.exec(select(Case.status, func.count()).where(*conditions).group_by(Case.status)).all())
+    plan_keys = [key for key in keys if key in (SENT_BACK, DRAFT_ERRORS)]
+    if plan_keys:
+        plan = _plan_conditions()
+        # The first plan condition a case meets decides its bucket.
+        first = plan_keys[0]
+        flag = _has_plan(*plan[first]).label("first")
+        either = or_(*[and_(*plan[key]) for key in plan_keys])
+        attention = select(Case.status, flag, func.count()).where(
+            *conditions, Case.id.in_(select(PlanVersion.case_id).where(either))).group_by(Case.status, flag)
+        for status, is_first, n in db.exec(attention).all():
+            key = first if is_first else plan_keys[-1]
+            sizes[index[key]] += n
+            per_status[status] -= n
+    for status, n in per_status.items():
+        sizes[index.get(status, len(buckets) - 1)] += n
+    return sizes
+
+
+def filter_choices(db: Session, user: User) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The country and partner choices of the list filters, from the small
+    organisation registry (never a scan of the case table): the partner
+    organisations the user can meet on their cases (a partner officer: their own)
+    and the countries those partners work in."""
+    statement = select(Organisation.id, Organisation.name, Organisation.country).where(Organisation.kind == "partner")
+    if user.role == "partner":
+        statement = statement.where(Organisation.id == user.organisation_id)
+    partners = db.exec(statement.order_by(Organisation.name, Organisation.id)).all()
+    names = dict(country_choices())
+    countries = {country for _pid, _name, country in partners if country}
+    return (sorted(((c, names.get(c, c)) for c in countries), key=lambda pair: pair[1]),
+            [(str(pid), name) for pid, name, _country in partners])
+
+
+def fill_choices(db: Session, form) -> None:
+    """Set the case form's partner and people choices from the registry and accounts."""
+    partners = db.exec(select(Organisation).where(Organisation.kind == "partner",
+                                                  Organisation.status.in_(("active", "prospective")))
+                       .order_by(Organisation.country, Organisation.name)).all()
+    form.partner_id.choices = [("", _("No partner yet"))] + [(str(p.id), partner_label(p)) for p in partners]
+    form.partner_countries = {str(p.id): p.country for p in partners}
+    form.cmm_contact_id.choices = [("", _("None yet"))] + _people(db, "cmm")
+    form.caseworker_id.choices = [("", _("Choose a caseworker"))] + _people(db, "caseworker")
+    flagged = countries_without_active_partner(db, [code for code, _name in country_choices()])
+    form.return_country.choices = [("", _("Choose a country"))] + [
+        (code, _("%(country)s (no active partner)", country=name) if code in flagged else name)
+        for code, name in country_choices()]
+    form.countries_without_partner = flagged
+
+
+def partner_label(partner: Organisation) -> str:
+    label = f"{partner.name} – {country_name(partner.country)}"
+    if partner.status != "active":
+        label += " " + _("(prospective)")
+    return label
+
+
+def _people(db: Session, role: str) -> list[tuple[str, str]]:
+    rows = db.exec(select(User.id, User.name).where(User.role == role, User.active == True)  # noqa: E712
+                   .order_by(User.name)).all()
+    return [(str(uid), name) for uid, name in rows]
+
+
+def children_of(db: Session, case_id: int) -> list[Child]:
+    return list(db.exec(select(Child).where(Child.case_id == case_id).order_by(Child.position, Child.id)).all())
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    child: Child
+    age: int
+    minor: bool
+
+
+def child_rows(children: list[Child], on: date) -> list[ChildRow]:
+    """Each child with their age on ``on`` (the reference date of the plan)."""
+    return [ChildRow(c, _age(c.date_of_birth, on), is_minor_on(c.date_of_birth, on)) for c in children]
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    version: PlanVersion
+    cash: Decimal
+    in_kind: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.cash + self.in_kind
+
+
+def plan_rows(db: Session, case_id: int) -> list[PlanRow]:
+    """The case's plan versions with their cash and in-kind totals, in two queries."""
+    versions = db.exec(select(PlanVersion).where(PlanVersion.case_id == case_id).order_by(PlanVersion.number)).all()
+    totals: dict[tuple[int, str], Decimal] = {}
+    if versions:
+        for version_id, kind, amount in db.exec(
+                select(BudgetLine.plan_version_id, BudgetLine.kind, BudgetLine.amount_dkk)
+                .where(BudgetLine.plan_version_id.in_([v.id for v in versions]))).all():
+            totals[version_id, kind] = totals.get((version_id, kind), Decimal("0.00")) + amount
+    zero = Decimal("0.00")
+    return [PlanRow(v, totals.get((v.id, "cash"), zero), totals.get((v.id, "in_kind"), zero)) for v in versions]
+
+
+def people_names(db: Session, *ids: int | None) -> dict[int, str]:
+    wanted = [i for i in ids if i]
+    if not wanted:
+        return {}
+    return dict(db.exec(select(User.id, User.name).where(User.id.in_(wanted))).all())
+
+
+def organisation_name(db: Session, org_id: int | None) -> str | None:
+    if not org_id:
+        return None
+    org = db.get(Organisation, org_id)
+    return org.name if org else None
+
+
+def without_active_partner(db: Session, country: str) -> bool:
+    return bool(countries_without_active_partner(db, [country]))
+

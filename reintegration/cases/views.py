@@ -1,0 +1,230 @@
+"""Case pages: the list, a case, and creating and editing one."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from ..access import allow, visible_case_or_404
+from ..db import get_session
+from ..i18n import format_day
+from ..plans.mapping import reference_date
+from . import queries
+from .countries import country_name
+from .forms import MAX_CHILDREN, CaseFilterForm, CaseForm, case_form_data, rate_table_for
+from .labels import ATTENTION, CASE_STATUS, LIVES_IN, PLAN_STATUS, SEX, label
+from .operations import CaseConflict, create_case, record_read, update_case
+
+bp = Blueprint("cases", __name__)
+
+READERS = ("caseworker", "approver", "cmm", "partner")
+_CHILD_KEY = re.compile(r"^children-(\d+)-(.+)$")
+
+
+@bp.get("/cases")
+@allow(*READERS)
+def index():
+    db = get_session()
+    form = CaseFilterForm(request.args)
+    countries, partners = queries.filter_choices(db, current_user)
+    everything = [("", _("All"))]
+    form.status.choices = everything + [(k, str(v)) for k, v in CASE_STATUS.items()]
+    form.country.choices = everything + countries
+    form.partner.choices = everything + partners
+    form.validate()
+    filters = queries.CaseFilters(
+        q="" if form.q.errors else (form.q.data or "").strip(),
+        status="" if form.status.errors else form.status.data or "",
+        country="" if form.country.errors else form.country.data or "",
+        partner=None if form.partner.errors or not form.partner.data else int(form.partner.data))
+    page = queries.case_list(db, current_user, filters, request.args.get("page", 1, type=int),
+                             current_app.config["PAGE_SIZE"])
+    args = {k: v for k, v in (("q", filters.q), ("status", filters.status), ("country", filters.country),
+                              ("partner", filters.partner)) if v}
+    return render_template("cases/index.html", filter_form=form, page=page, args=args,
+                           status_label=lambda s: label(CASE_STATUS, s), attention_label=lambda a: label(ATTENTION, a),
+                           country_name=country_name, can_create=current_user.role == "caseworker")
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@allow("caseworker")
+def new():
+    db = get_session()
+    form = _case_form(db, data={"caseworker_id": str(current_user.id), "revision": "0"})
+    if not _changed_child_rows() and form.validate_on_submit():
+        case = create_case(db, form.case_input(), user=current_user)
+        _flash_saved(db, case, _("Case %(reference)s is created.", reference=case.reference))
+        return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/form.html", form=form, case=None, conflict=None,
+                           no_active_partner=_flag_country(form))
+
+
+@bp.get("/cases/<int:case_id>")
+@allow(*READERS)
+def show(case_id: int):
+    db = get_session()
+    case = visible_case_or_404(db, case_id, current_user)
+    record_read(db, case, user=current_user)
+    on = reference_date(case) or date.today()
+    plans = queries.plan_rows(db, case.id)
+    views = current_app.view_functions
+    open_version = any(row.version.status in ("draft", "returned", "submitted") for row in plans)
+    return render_template(
+        "cases/show.html", case=case, summary=_summary_rows(db, case), reference_day=on,
+        children=queries.child_rows(queries.children_of(db, case.id), on), warnings=_warnings(db, case),
+        plans=plans, plan_status=lambda s: label(PLAN_STATUS, s), lives_in=lambda s: label(LIVES_IN, s),
+        plan_links="plans.show" in views,
+        can_start_plan=("plans.create" in views and current_user.role == "caseworker"
+                        and case.status != "closed" and not open_version),
+        followup_link="followup.case" in views and (case.actual_return is not None
+                                                    or case.status in ("in_followup", "closed")),
+        can_edit=_editable(case) and current_user.role == "caseworker")
+
+
+@bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+@allow("caseworker")
+def edit(case_id: int):
+    db = get_session()
+    case = visible_case_or_404(db, case_id, current_user)
+    if not _editable(case):
+        flash(_("A closed case cannot be changed."), "warning")
+        return redirect(url_for("cases.show", case_id=case.id))
+    if request.method == "GET":
+        record_read(db, case, user=current_user)
+    data = case_form_data(case, queries.children_of(db, case.id))
+    if request.method == "POST":
+        del data["revision"]  # the revision the editor started from comes only from the form
+    form = _case_form(db, data=data)
+    if not _changed_child_rows() and form.validate_on_submit():
+        seen = form.revision.data or ""
+        try:
+            update_case(db, case, int(seen) if seen.isdigit() else -1, form.case_input(), user=current_user)
+        except CaseConflict:
+            return _conflict(db, case_id, form)
+        _flash_saved(db, case, _("The case is saved."))
+        return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/form.html", form=form, case=case, conflict=None,
+                           no_active_partner=_flag_country(form))
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _case_form(db, data: dict) -> CaseForm:
+    """The case form, from the request on POST (with child rows added or removed as
+    asked) or from ``data`` on GET, with its choices filled in."""
+    formdata = _child_rows_formdata(request.form) if request.method == "POST" else None
+    form = CaseForm(formdata=formdata, data=data) if formdata is not None else CaseForm(data=data)
+    queries.fill_choices(db, form)
+    return form
+
+
+def _changed_child_rows() -> bool:
+    """Whether the user pressed "Add a child" or "Remove" rather than saving."""
+    action = request.form.get("action", "") if request.method == "POST" else ""
+    return action == "add_child" or action.startswith("remove_child:")
+
+
+def _child_rows_formdata(posted) -> MultiDict:
+    """The posted form with the child rows renumbered 0..n-1, and one row added or
+    removed when the user pressed "Add a child" / "Remove". Typed input is kept."""
+    action = posted.get("action", "")
+    rows: dict[int, list[tuple[str, str]]] = {}
+    rest = MultiDict()
+    for key, value in posted.items(multi=True):
+        match = _CHILD_KEY.match(key)
+        if match:
+            rows.setdefault(int(match.group(1)), []).append((match.group(2), value))
+        else:
+            rest.add(key, value)
+    ordered = [rows[i] for i in sorted(rows)]
+    if action.startswith("remove_child:"):
+        position = action.removeprefix("remove_child:")
+        if position.isdigit() and int(position) < len(ordered):
+            del ordered[int(position)]
+    elif action == "add_child" and len(ordered) < MAX_CHILDREN:
+        ordered.append([("date_of_birth", ""), ("lives_in", "home_country")])
+    for i, fields in enumerate(ordered):
+        for name, value in fields:
+            rest.add(f"children-{i}-{name}", value)
+    return rest
+
+
+def _conflict(db, case_id: int, form: CaseForm):
+    """Someone saved first: show their values beside the user's unsaved input (409).
+    The form now carries the current revision, so saving again is a deliberate choice."""
+    db.rollback()
+    current = visible_case_or_404(db, case_id, current_user)
+    form.revision.data = str(current.revision)
+    return render_template("cases/form.html", form=form, case=current, conflict=_summary_rows(db, current),
+                           conflict_children=queries.child_rows(queries.children_of(db, current.id),
+                                                                reference_date(current) or date.today()),
+                           lives_in=lambda s: label(LIVES_IN, s),
+                           no_active_partner=_flag_country(form)), 409
+
+
+def _flag_country(form: CaseForm) -> str | None:
+    """The chosen country's name, when it has no active partner."""
+    code = form.return_country.data
+    if code and code in getattr(form, "countries_without_partner", set()):
+        return country_name(code)
+    return None
+
+
+def _flash_saved(db, case, message: str) -> None:
+    flash(message, "success")
+    if queries.without_active_partner(db, case.return_country):
+        flash(_("%(country)s has no active partner organisation. Find a partner before the plan is drafted.",
+                country=country_name(case.return_country)), "warning")
+
+
+def _editable(case) -> bool:
+    return case.status != "closed" and case.anonymised_at is None
+
+
+def _summary_rows(db, case) -> list[tuple[str, str]]:
+    names = queries.people_names(db, case.cmm_contact_id, case.caseworker_id)
+    period = ""
+    if case.reflection_start:
+        period = format_day(case.reflection_start) + " – " + format_day(case.reflection_end)
+        if case.reflection_end:
+            period += " " + _("(%(days)d days)", days=(case.reflection_end - case.reflection_start).days)
+    return [
+        (_("Case reference"), case.reference),
+        (_("Status"), label(CASE_STATUS, case.status)),
+        (_("Full name"), case.person_name),
+        (_("Date of birth"), format_day(case.person_date_of_birth)),
+        (_("Sex"), label(SEX, case.person_sex)),
+        (_("Nationality"), country_name(case.nationality)),
+        (_("Unaccompanied minor"), _("Yes") if case.unaccompanied_minor else _("No")),
+        (_("Country of return"), country_name(case.return_country)),
+        (_("Partner organisation"), queries.organisation_name(db, case.partner_id)),
+        (_("CMM contact"), names.get(case.cmm_contact_id)),
+        (_("Responsible caseworker"), names.get(case.caseworker_id)),
+        (_("Reflection period"), period),
+        (_("Planned return date"), format_day(case.planned_return)),
+        (_("Return date"), format_day(case.actual_return)),
+    ]
+
+
+def _warnings(db, case) -> list[str]:
+    warnings = []
+    if queries.without_active_partner(db, case.return_country):
+        warnings.append(_("%(country)s has no active partner organisation. Find a partner before the plan is drafted.",
+                          country=country_name(case.return_country)))
+    elif case.partner_id is None:
+        warnings.append(_("No partner organisation is chosen yet."))
+    if case.reflection_start and case.reflection_end:
+        table = rate_table_for(case.reflection_start)
+        days = (case.reflection_end - case.reflection_start).days
+        if table and days > table.reflection_days:
+            warnings.append(_("The reflection period is extended: %(days)d days (normally %(normal)d, at most %(limit)d).",
+                              days=days, normal=table.reflection_days, limit=table.reflection_max_days))
+    return warnings
+
+

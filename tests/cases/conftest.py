@@ -1,0 +1,48 @@
+"""Fixtures for the case pages: a partner registry of NG (active), TH (active) and
+MA (prospective only), and a valid form as a dict to vary field by field."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+# Test modules elsewhere do ``from support import TEST_PASSWORD``; the module named
+# "conftest" is whichever conftest pytest loaded last, possibly this one. Offer the
+# root conftest's helpers here too, so such imports work whatever the order.
+_spec = importlib.util.spec_from_file_location("_root_conftest", Path(__file__).parents[1] / "conftest.py")
+_root = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_root)
+TEST_PASSWORD, CSRF_RE, AuthActions, ROLE_ORG_KIND = _root.TEST_PASSWORD, _root.CSRF_RE, _root.AuthActions, _root.ROLE_ORG_KIND
+_empty_tables = _root._empty_tables
+
+
+@pytest.fixture
+def partners(make_org):
+    return {
+        "NG": make_org("partner", country="NG", name="Edo Network", status="active"),
+        "TH": make_org("partner", country="TH", name="Chiang Mai Support", status="active", currency="THB"),
+        "MA": make_org("partner", country="MA", name="Retour Digne", status="prospective", currency="MAD"),
+    }
+
+
+@pytest.fixture
+def case_data(partners, make_user):
+    """A valid case form for ``auth.post``; the caseworker is filled in per test."""
+    cmm = make_user("cmm")
+
+    def build(caseworker, **overrides):
+        data = {
+            "person_name": "Blessing Okoro", "person_date_of_birth": "1994-05-02", "person_sex": "female",
+            "nationality": "NG", "return_country": "NG", "partner_id": str(partners["NG"].id),
+            "cmm_contact_id": str(cmm.id), "caseworker_id": str(caseworker.id),
+            "reflection_start": "2026-01-05", "reflection_end": "2026-02-04", "planned_return": "2026-03-01",
+            "children-0-first_name": "Ada", "children-0-date_of_birth": "2015-06-01",
+            "children-0-lives_in": "home_country", "action": "save",
+        }
+        data.update(overrides)
+        return {k: v for k, v in data.items() if v is not None}
+
+    build.cmm = cmm
+    return build

@@ -1,0 +1,104 @@
+"""The case list: attention order, search, filters and paging, in one query per page."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import event
+
+from reintegration.models import PlanVersion
+
+
+def _references(page: str) -> list[str]:
+    return re.findall(r'<th scope="row"><a href="/cases/\d+">([^<]+)</a>', page)
+
+
+def test_caseworker_sees_sent_back_plans_then_drafts_with_errors_first(client, auth, db, make_case, partners):
+    old = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    plain = make_case(partner=partners["NG"], reference="RT-2026-0101")
+    returned = make_case(partner=partners["NG"], reference="RT-2026-0102", status="awaiting_approval", updated_at=old)
+    errors = make_case(partner=partners["NG"], reference="RT-2026-0103", updated_at=old)
+    closed = make_case(partner=partners["NG"], reference="RT-2026-0104", status="closed")
+    db.add(PlanVersion(case_id=returned.id, number=1, status="returned"))
+    db.add(PlanVersion(case_id=errors.id, number=1, status="draft", check_ok=False))
+    db.commit()
+    auth.login("caseworker")
+    page = client.get("/cases").get_data(as_text=True)
+    assert _references(page) == [returned.reference, errors.reference, plain.reference, closed.reference]
+    assert "Plan sent back" in page and "Draft has errors" in page
+    assert "There is a problem" not in page  # no filters: nothing to complain about
+
+
+def test_approver_sees_cases_awaiting_approval_first(client, auth, make_case, partners):
+    make_case(partner=partners["NG"], reference="RT-2026-0201")
+    waiting = make_case(partner=partners["NG"], reference="RT-2026-0202", status="awaiting_approval",
+                        updated_at=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    auth.login("approver")
+    assert _references(client.get("/cases").get_data(as_text=True))[0] == waiting.reference
+
+
+def test_search_by_reference_or_name_and_filter(client, auth, make_case, partners):
+    a = make_case(partner=partners["NG"], person_name="Blessing Okoro", reference="RT-2026-0301")
+    b = make_case(partner=partners["TH"], person_name="Malee Srisuk", reference="RT-2026-0302", status="in_followup")
+    c = make_case(partner=partners["TH"], person_name="Ploy 100%_Chai", reference="RT-2026-0303")
+    auth.login("caseworker")
+
+    def refs(query):
+        response = client.get("/cases" + query)
+        assert response.status_code == 200
+        return sorted(_references(response.get_data(as_text=True)))
+
+    assert refs("?q=okoro") == [a.reference]
+    assert refs("?q=0302") == [b.reference]
+    assert refs("?q=100%25_") == [c.reference]  # % and _ are text, not wildcards
+    assert refs("?q=%25") == [c.reference]
+    assert refs("?country=TH") == [b.reference, c.reference]
+    assert refs(f"?partner={partners['NG'].id}") == [a.reference]
+    assert refs("?status=in_followup&country=TH") == [b.reference]
+    # Unknown filter values are named at the field and ignored, never a 500.
+    response = client.get("/cases?status=nonsense&country=ZZ&partner=abc&page=-3&q=" + "x" * 500)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'id="status-error"' in page and 'id="q-error"' in page
+    assert sorted(_references(page)) == [a.reference, b.reference, c.reference]
+
+
+def test_list_is_paged_and_keeps_the_filters_in_page_links(app, client, auth, make_case, partners):
+    size = app.config["PAGE_SIZE"]
+    for n in range(size + 3):
+        make_case(partner=partners["NG"], reference=f"RT-2026-{n + 1:04d}")
+    make_case(partner=partners["TH"], reference="RT-2026-0999")
+    auth.login("caseworker")
+    first = client.get("/cases?country=NG").get_data(as_text=True)
+    assert len(_references(first)) == size and f"{size + 3} cases" in first
+    assert re.search(r'href="/cases\?[^"]*country=NG[^"]*page=2"|href="/cases\?[^"]*page=2[^"]*country=NG"', first)
+    second = client.get("/cases?country=NG&page=2").get_data(as_text=True)
+    assert len(_references(second)) == 3
+    assert set(_references(first)).isdisjoint(_references(second))
+    beyond = client.get("/cases?country=NG&page=99").get_data(as_text=True)
+    assert _references(beyond) == _references(second)  # past the end shows the last page
+
+
+def test_list_uses_a_fixed_number_of_queries(app, client, auth, make_case, partners):
+    auth.login("caseworker")
+
+    def count_queries(url):
+        statements = []
+
+        def listener(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        engine = app.extensions["db_engine"]
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    make_case(partner=partners["NG"])
+    few = count_queries("/cases")
+    for _ in range(10):
+        make_case(partner=partners["TH"])
+    assert count_queries("/cases") == few
