@@ -1,0 +1,158 @@
+"""What the plan pages show, computed in Python so templates stay free of rules and
+totals: the check panel's rows, the findings placed beside what caused them, labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
+from sqlmodel import select
+
+from ..domain import budget
+from ..domain.budget import BudgetCheck
+from ..domain.violation import Violation
+from ..i18n import format_amount, format_dkk
+from ..models import Comment, Organisation, PlanVersion, User
+from .findings import ShownFinding, shown_findings
+from .forms import ACTIVITY_LABELS, CATEGORY_LABELS, LINE_KIND_LABELS
+
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted for approval"),
+    "approved": _l("Approved"),
+    "returned": _l("Sent back for changes"),
+    "rejected": _l("Rejected"),
+    "superseded": _l("Superseded by an amendment"),
+}
+STATUS_TAGS = {"draft": "info", "submitted": "warning", "approved": "success", "rejected": "error"}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def violation_message(violation: Violation) -> str:
+    if violation.code == "submit.not_draft":
+        return _("Only a draft can be submitted; this version is %(status)s.",
+                 status=status_label(str(violation.params.get("status"))))
+    if violation.code == "submit.has_errors":
+        return _("The budget check has errors.")
+    return violation.code
+
+
+@dataclass
+class CheckView:
+    """The check panel: the domain's check with findings in the reader's language."""
+
+    check: BudgetCheck
+    findings: list[ShownFinding]
+    line_ids: list[str]
+    unreadable: int = 0
+    by_line: dict[str, list[ShownFinding]] = field(default_factory=dict)
+    allocation: list[dict] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[ShownFinding]:
+        return [f for f in self.findings if f.severity == budget.ERROR]
+
+    @property
+    def summary_items(self) -> list[dict]:
+        """Error findings for the page's error summary, each linked to its cause."""
+        return [{"id": f.field or "plan-check", "message": f.message} for f in self.errors]
+
+    def line_id(self, finding: ShownFinding) -> str | None:
+        return self.line_ids[finding.line] if finding.line is not None and finding.line < len(self.line_ids) else None
+
+
+def check_view(check: BudgetCheck, line_ids: list[str] | None = None, unreadable: int = 0) -> CheckView:
+    """``line_ids[i]`` names the row of the check's line ``i``: ``lines-3`` (a form row,
+    whose amount and month fields the findings link to) or ``line-3`` (a table row)."""
+    line_ids = list(line_ids or [])
+
+    def field_for_line(index: int, rule: str) -> str | None:
+        if index >= len(line_ids):
+            return None
+        base = line_ids[index]
+        if not base.startswith("lines-"):
+            return base
+        return f"{base}-month" if rule == budget.LINE_MONTH else f"{base}-amount_dkk"
+
+    findings = shown_findings(check, field_for_line)
+    view = CheckView(check=check, findings=findings, line_ids=line_ids, unreadable=unreadable)
+    for finding in findings:
+        row = view.line_id(finding)
+        if row:
+            view.by_line.setdefault(row, []).append(finding)
+    if check.allocation is not None:
+        for entry in check.allocation.entries:
+            view.allocation.append({"label": _entitlement_label(entry), "cap": entry.cap, "used": entry.used,
+                                    "left": entry.left, "figure": entry.figure, "source": entry.source})
+    return view
+
+
+def _entitlement_label(entry: budget.AllocationEntry) -> str:
+    n = (entry.child or 0) + 1
+    if entry.key == budget.ADULT_CASH:
+        return _("Adult, cash")
+    if entry.key == budget.ADULT_TOTAL:
+        return _("Adult, cash and in-kind")
+    if entry.key == budget.CHILD_IN_KIND:
+        return _("Child %(n)d, in-kind", n=n)
+    if entry.key == budget.CHILD_CASH:
+        return _("Child %(n)d, cash", n=n)
+    return entry.key
+
+
+def line_rows(lines, checked: CheckView | None = None) -> list[dict]:
+    """Stored lines as table rows, with the findings that belong beside each."""
+    rows = []
+    for index, line in enumerate(lines):
+        row_id = f"line-{index}"
+        local = ""
+        if line.amount_local is not None:
+            local = f"{format_amount(line.amount_local)} {line.currency or ''}".strip()
+        rows.append({
+            "id": row_id, "number": index + 1,
+            "kind": str(LINE_KIND_LABELS.get(line.kind, line.kind)),
+            "category": str(CATEGORY_LABELS.get(line.category, line.category or "")),
+            "description": line.description or "", "month": line.month,
+            "amount_dkk": format_dkk(line.amount_dkk), "local": local,
+            "exchange_rate": format_amount(line.exchange_rate, 6) if line.exchange_rate is not None else "",
+            "findings": checked.by_line.get(row_id, []) if checked else [],
+        })
+    return rows
+
+
+def narrative_rows(version: PlanVersion) -> dict[str, list[tuple[str, str]]]:
+    """The plan's texts as (label, value) rows, grouped as on the drafting page."""
+    kind = ACTIVITY_LABELS.get(version.activity_kind) if version.activity_kind else None
+    income = format_dkk(version.expected_monthly_income) if version.expected_monthly_income is not None else None
+    return {
+        "activity": [
+            (_("Kind of activity"), str(kind) if kind else None),
+            (_("Description of the activity"), version.activity_description),
+            (_("Location"), version.activity_location),
+            (_("Expected monthly income, DKK"), income),
+            (_("Start month after the return"), version.activity_start_month),
+            (_("What makes the activity realistic"), version.realism),
+        ],
+        "support": [
+            (_("Social support needs"), version.social_support),
+            (_("Housing"), version.housing),
+            (_("Health"), version.health),
+            (_("Schooling of children"), version.schooling),
+        ],
+        "risks": [
+            (_("Health risks"), version.risk_health),
+            (_("Debt to or fear of traffickers"), version.risk_traffickers),
+            (_("How the risks are managed"), version.risk_management),
+        ],
+    }
+
+
+def comment_rows(db, version_id: int) -> list[dict]:
+    rows = db.exec(select(Comment, User, Organisation).join(User, User.id == Comment.author_id)
+                   .join(Organisation, Organisation.id == User.organisation_id)
+                   .where(Comment.plan_version_id == version_id).order_by(Comment.created_at, Comment.id)).all()
+    return [{"id": c.id, "author": u.name, "organisation": o.name, "body": c.body,
+             "at": format_datetime(c.created_at, "short")} for c, u, o in rows]

@@ -1,0 +1,350 @@
+"""Writes on plan versions: start a draft, save it, comment, submit. Each function
+commits its change together with the audit record; reads that the check needs
+(disbursements, the unsaved form's check) live here too, so views stay thin.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Iterable
+
+from sqlalchemy import delete, func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ..audit import record
+from ..domain import workflow
+from ..domain.budget import ACTIVITY_KINDS, CASH, IN_KIND, BudgetCheck
+from ..domain.money import CENT, dkk
+from ..domain.rates import RateTables
+from ..domain.violation import Violation
+from ..models import BudgetLine, Case, Child, Comment, Disbursement, PlanContributor, PlanVersion
+from ..models._common import utcnow
+from ..faults import checkpoint
+from .mapping import StoredPlan, check_stored, content_sha256, load_plan
+
+# The texts and activity copied into a new version and saved from the form.
+NARRATIVE_FIELDS = ("activity_kind", "activity_description", "activity_location", "expected_monthly_income",
+                    "activity_start_month", "realism", "social_support", "housing", "health", "schooling",
+                    "risk_health", "risk_traffickers", "risk_management")
+LINE_FIELDS = ("kind", "category", "description", "month", "amount_dkk", "currency", "amount_local",
+               "exchange_rate")
+# A version in one of these may be followed by a new draft (copying it).
+FOLLOWED_BY_DRAFT = (workflow.RETURNED, workflow.REJECTED, workflow.APPROVED)
+COMMENTABLE = (workflow.DRAFT, workflow.SUBMITTED)
+
+
+class PlanConflict(Exception):
+    """Someone saved the version since the user opened it; ``current`` is what they saved."""
+
+    def __init__(self, current: PlanVersion):
+        super().__init__(f"plan version {current.id} is at revision {current.revision}")
+        self.current = current
+
+
+class PlanFrozen(Exception):
+    """The version is no longer a draft; nothing on it may change."""
+
+    def __init__(self, version: PlanVersion):
+        super().__init__(f"plan version {version.id} is {version.status}")
+        self.version = version
+
+
+class OpenVersionExists(Exception):
+    """The case already has a draft or a submitted version."""
+
+    def __init__(self, version: PlanVersion):
+        super().__init__(f"case {version.case_id} has open version {version.id}")
+        self.version = version
+
+
+class SubmitRefused(Exception):
+    """Submission rules say no (``violations``); ``check`` is the budget check that says why."""
+
+    def __init__(self, violations: list[Violation], check: BudgetCheck):
+        super().__init__(", ".join(v.code for v in violations))
+        self.violations = violations
+        self.check = check
+
+
+@dataclass
+class LineValues:
+    """One budget line as the form gives it; ``amount_dkk`` may be computed from the
+    local amount and the exchange rate (:func:`prepare_lines`)."""
+
+    kind: str
+    month: int | None
+    amount_dkk: Decimal | None = None
+    category: str | None = None
+    description: str | None = None
+    currency: str | None = None
+    amount_local: Decimal | None = None
+    exchange_rate: Decimal | None = None
+    line_key: str | None = None
+
+
+# --- pure helpers ------------------------------------------------------------------
+
+def local_to_dkk(amount_local: Decimal | None, exchange_rate: Decimal | None) -> Decimal | None:
+    """DKK = local amount × rate (DKK per local unit), rounded half up to øre."""
+    if amount_local is None or exchange_rate is None:
+        return None
+    return dkk(amount_local * exchange_rate)
+
+
+def spread_cash(total: Decimal, first_month: int, last_month: int) -> list[tuple[int, Decimal]]:
+    """Equal monthly cash instalments from ``first_month`` to ``last_month``.
+
+    Exact: the instalments add up to ``total``; the øre that do not divide evenly go on
+    the last instalment."""
+    if first_month > last_month:
+        raise ValueError("first month after last month")
+    months = list(range(first_month, last_month + 1))
+    total_ore = int((total / CENT).to_integral_exact())
+    each, remainder = divmod(total_ore, len(months))
+    amounts = [Decimal(each) * CENT for _ in months]
+    amounts[-1] = Decimal(each + remainder) * CENT
+    return list(zip(months, amounts))
+
+
+def prepare_lines(lines: Iterable[LineValues], existing_keys: Iterable[str], default_currency: str | None
+                  ) -> list[LineValues]:
+    """Fill in what the server decides: DKK from local amount × rate when DKK is empty,
+    the partner's currency when a local amount has none, and the line keys (an existing
+    line keeps its key; a new or unknown one gets a fresh uuid4)."""
+    known = set(existing_keys)
+    used: set[str] = set()
+    prepared = []
+    for line in lines:
+        key = line.line_key if line.line_key in known and line.line_key not in used else str(uuid.uuid4())
+        used.add(key)
+        amount = line.amount_dkk if line.amount_dkk is not None else local_to_dkk(line.amount_local,
+                                                                                    line.exchange_rate)
+        currency = line.currency or (default_currency if line.amount_local is not None else None)
+        prepared.append(LineValues(kind=line.kind if line.kind in (CASH, IN_KIND) else IN_KIND, month=line.month,
+                                   amount_dkk=amount, category=line.category or None,
+                                   description=line.description or None, currency=currency,
+                                   amount_local=line.amount_local, exchange_rate=line.exchange_rate,
+                                   line_key=key))
+    return prepared
+
+
+# --- reads -------------------------------------------------------------------------
+
+def versions_for_case(db: Session, case_id: int) -> list[PlanVersion]:
+    """The case's plan versions, newest first."""
+    return list(db.exec(select(PlanVersion).where(PlanVersion.case_id == case_id)
+                        .order_by(PlanVersion.number.desc())).all())
+
+
+def disbursed_by_key(db: Session, case_id: int) -> dict[str, Decimal]:
+    """What has been paid out per line key on the case (money paid stays paid)."""
+    rows = db.exec(select(Disbursement.line_key, Disbursement.amount_dkk).where(Disbursement.case_id == case_id))
+    paid: dict[str, Decimal] = {}
+    for key, amount in rows:
+        paid[key] = paid.get(key, Decimal("0.00")) + amount
+    return paid
+
+
+def check_version(db: Session, stored: StoredPlan, tables: RateTables, today: date) -> BudgetCheck:
+    return check_stored(stored, tables, today, disbursed_by_key(db, stored.case.id))
+
+
+def check_unsaved(db: Session, case: Case, narrative: dict, lines: list[LineValues], tables: RateTables,
+                  today: date) -> BudgetCheck:
+    """The check of what the form holds, without saving anything: transient rows go
+    through the same mapping as stored ones, so the live check and the saved check
+    can never disagree."""
+    children = tuple(db.exec(select(Child).where(Child.case_id == case.id).order_by(Child.position, Child.id)))
+    kind = narrative.get("activity_kind")
+    version = PlanVersion(case_id=case.id, activity_kind=kind if kind in ACTIVITY_KINDS else None,
+                          activity_description=narrative.get("activity_description"))
+    rows = tuple(BudgetLine(plan_version_id=0, line_key=line.line_key or "", kind=line.kind, month=line.month,
+                            amount_dkk=line.amount_dkk, category=line.category, description=line.description)
+                 for line in lines)
+    return check_stored(StoredPlan(case, children, version, rows), tables, today, disbursed_by_key(db, case.id))
+
+
+def last_editor(db: Session, version: PlanVersion):
+    """Who saved the version last, from the audit trail (for the conflict page)."""
+    from ..models import AuditEvent, User
+
+    event = db.exec(select(AuditEvent).where(AuditEvent.object_type == "planversion",
+                                             AuditEvent.object_id == str(version.id),
+                                             AuditEvent.action.in_(("plan.update", "plan.create")))
+                    .order_by(AuditEvent.id.desc()).limit(1)).first()
+    return db.get(User, event.user_id) if event and event.user_id else None
+
+
+# --- writes ------------------------------------------------------------------------
+
+def _add_contributor(db: Session, version_id: int, user_id: int) -> None:
+    exists = db.exec(select(PlanContributor.id).where(PlanContributor.plan_version_id == version_id,
+                                                      PlanContributor.user_id == user_id)).first()
+    if exists is None:
+        db.add(PlanContributor(plan_version_id=version_id, user_id=user_id))
+
+
+def _store_check(version: PlanVersion, check: BudgetCheck) -> None:
+    version.rate_table_id = check.rate_table.id if check.rate_table else None
+    version.rate_table_version = check.rate_table.version if check.rate_table else None
+    version.check_ok = check.ok
+
+
+def _replace_lines(db: Session, version_id: int, lines: Iterable[LineValues]) -> int:
+    db.execute(delete(BudgetLine).where(BudgetLine.plan_version_id == version_id))
+    count = 0
+    for position, line in enumerate(lines):
+        db.add(BudgetLine(plan_version_id=version_id, line_key=line.line_key or str(uuid.uuid4()),
+                          position=position, **{name: getattr(line, name) for name in LINE_FIELDS}))
+        count += 1
+    return count
+
+
+def create_draft(db: Session, case: Case, user, tables: RateTables, today: date) -> PlanVersion:
+    """Start a new draft version of the case's plan.
+
+    If the latest version was sent back, rejected or approved, the draft starts as a copy
+    of it (activity, texts and lines, each line keeping its ``line_key``); a draft after
+    an approved version is an amendment of it (``amends_id``). Refused with
+    :class:`OpenVersionExists` while a draft or submitted version is open."""
+    versions = versions_for_case(db, case.id)
+    open_version = next((v for v in versions if v.status in (workflow.DRAFT, workflow.SUBMITTED)), None)
+    if open_version is not None:
+        raise OpenVersionExists(open_version)
+    latest = versions[0] if versions else None
+    base = latest if latest is not None and latest.status in FOLLOWED_BY_DRAFT else None
+    amends_id = None
+    if base is not None:
+        amends_id = base.id if base.status == workflow.APPROVED else base.amends_id
+    version = PlanVersion(case_id=case.id, number=(latest.number + 1) if latest else 1, status=workflow.DRAFT,
+                          amends_id=amends_id, created_by=user.id,
+                          **({name: getattr(base, name) for name in NARRATIVE_FIELDS} if base else {}))
+    db.add(version)
+    try:
+        db.flush()
+    except IntegrityError:
+        # Someone else started a version at the same moment: theirs is the open one.
+        db.rollback()
+        current = versions_for_case(db, case.id)
+        raise OpenVersionExists(current[0]) from None
+    if base is not None:
+        base_lines = db.exec(select(BudgetLine).where(BudgetLine.plan_version_id == base.id)
+                             .order_by(BudgetLine.position, BudgetLine.id)).all()
+        _replace_lines(db, version.id, [LineValues(line_key=line.line_key,
+                                                   **{name: getattr(line, name) for name in LINE_FIELDS})
+                                        for line in base_lines])
+    _add_contributor(db, version.id, user.id)
+    db.flush()
+    _store_check(version, check_version(db, load_plan(db, version), tables, today))
+    record(db, "plan.create", user=user, obj=version, case_id=case.id,
+           detail={"number": version.number, "copied_from": base.id if base else None, "amends": amends_id})
+    db.commit()
+    return version
+
+
+def save_draft(db: Session, version: PlanVersion, *, seen_revision: int | None, narrative: dict,
+               lines: list[LineValues], user, tables: RateTables, today: date) -> BudgetCheck:
+    """Save the drafting form: the activity and texts, and the budget lines, which replace
+    the version's lines in the same transaction.
+
+    Optimistic locking: the save applies only if the version is still a draft at
+    ``seen_revision``; otherwise nothing is written and :class:`PlanConflict` (someone
+    saved in between) or :class:`PlanFrozen` (it was submitted) is raised. The saving
+    user becomes a contributor (four eyes), and the rate table the version was checked
+    against is stored on it."""
+    values = {name: narrative.get(name) for name in NARRATIVE_FIELDS}
+    result = db.execute(update(PlanVersion)
+                        .where(PlanVersion.id == version.id, PlanVersion.revision == (seen_revision or -1),
+                               PlanVersion.status == workflow.DRAFT)
+                        .values(revision=PlanVersion.revision + 1, updated_at=utcnow(), **values)
+                        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.rollback()
+        db.refresh(version)
+        if version.status != workflow.DRAFT:
+            raise PlanFrozen(version)
+        raise PlanConflict(version)
+    count = _replace_lines(db, version.id, lines)
+    _add_contributor(db, version.id, user.id)
+    db.flush()
+    db.refresh(version)
+    check = check_version(db, load_plan(db, version), tables, today)
+    _store_check(version, check)
+    record(db, "plan.update", user=user, obj=version, case_id=version.case_id,
+           detail={"revision": version.revision, "lines": count, "check_ok": check.ok})
+    db.commit()
+    return check
+
+
+def refuse_frozen(db: Session, version: PlanVersion, user, attempted: str) -> None:
+    """Record an attempt to change a version that is no longer a draft."""
+    record(db, "plan.frozen_edit_refused", user=user, obj=version, case_id=version.case_id,
+           detail={"status": version.status, "attempted": attempted})
+    db.commit()
+
+
+def add_comment(db: Session, version: PlanVersion, user, body: str) -> Comment:
+    """A comment on a draft or submitted version (CMM, partner, caseworker)."""
+    if version.status not in COMMENTABLE:
+        raise PlanFrozen(version)
+    comment = Comment(plan_version_id=version.id, author_id=user.id, body=body)
+    db.add(comment)
+    db.flush()
+    record(db, "plan.comment", user=user, obj=comment, case_id=version.case_id,
+           detail={"plan_version_id": version.id})
+    db.commit()
+    return comment
+
+
+def submit_version(db: Session, version: PlanVersion, *, seen_revision: int | None, user, tables: RateTables,
+                   today: date) -> PlanVersion:
+    """Submit a draft for approval and freeze it.
+
+    Refused (:class:`SubmitRefused`) by the workflow's submit rules: only a draft, and
+    only without an error finding. The digest of what is decided on
+    (``content_sha256``) is fixed now; the case awaits approval."""
+    stored = load_plan(db, version)
+    check = check_version(db, stored, tables, today)
+    violations = workflow.submit_violations(version.status, has_errors=not check.ok)
+    if violations:
+        raise SubmitRefused(violations, check)
+    if seen_revision is not None and seen_revision != version.revision:
+        raise PlanConflict(version)
+    new_status = workflow.transition(version.status, workflow.SUBMIT)
+    digest = content_sha256(stored)
+    now = utcnow()
+    table = check.rate_table
+    result = db.execute(update(PlanVersion)
+                        .where(PlanVersion.id == version.id, PlanVersion.revision == version.revision,
+                               PlanVersion.status == workflow.DRAFT)
+                        .values(status=new_status, submitted_by=user.id, submitted_at=now, content_sha256=digest,
+                                revision=PlanVersion.revision + 1, updated_at=now, check_ok=check.ok,
+                                rate_table_id=table.id if table else None,
+                                rate_table_version=table.version if table else None)
+                        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.rollback()
+        db.refresh(version)
+        if version.status != workflow.DRAFT:
+            raise PlanFrozen(version)
+        raise PlanConflict(version)
+    db.execute(update(Case).where(Case.id == version.case_id)
+               .values(status=workflow.AWAITING_APPROVAL, updated_at=now)
+               .execution_options(synchronize_session=False))
+    _add_contributor(db, version.id, user.id)
+    db.flush()
+    db.refresh(version)
+    record(db, "plan.submit", user=user, obj=version, case_id=version.case_id,
+           detail={"number": version.number, "content_sha256": digest,
+                   "rate_table": f"{version.rate_table_id}/{version.rate_table_version}"})
+    checkpoint("plans.submit")  # crash tests stop the process here (no-op otherwise)
+    db.commit()
+    return version
+
+
+def comment_count(db: Session, version_id: int) -> int:
+    return db.exec(select(func.count()).select_from(Comment).where(Comment.plan_version_id == version_id)).one()

@@ -1,0 +1,308 @@
+"""Drafting a plan: the form, the live budget check, comments and submission.
+
+Views validate, call an operation, flash and redirect; what a field is lives in
+``forms.py``, the writes in ``operations.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, gettext as _
+from flask_login import current_user
+from sqlmodel import select
+
+from ..access import allow, case_scope
+from ..audit import record
+from ..db import get_session
+from ..domain import workflow
+from ..models import Case, Organisation, PlanVersion, User
+from . import operations as ops
+from .display import CheckView, check_view, comment_rows, line_rows, narrative_rows, status_label, violation_message
+from .forms import ActionForm, CommentForm, PlanForm, typed
+from .mapping import load_plan
+
+bp = Blueprint("plans", __name__)
+
+EDIT_ROLES = ("caseworker",)
+READ_ROLES = ("caseworker", "cmm", "approver", "partner")
+COMMENT_ROLES = ("caseworker", "cmm", "partner")
+MAX_BLANK_ROWS = 20
+
+
+def _tables():
+    return current_app.extensions["rate_tables"]
+
+
+def _today() -> date:
+    return date.today()
+
+
+def _version_or_404(db, case_id: int, version_id: int) -> tuple[PlanVersion, Case]:
+    """The version, joined to a case the user may see; anything else answers 404."""
+    row = db.exec(select(PlanVersion, Case).join(Case, Case.id == PlanVersion.case_id)
+                  .where(PlanVersion.id == version_id, PlanVersion.case_id == case_id,
+                         case_scope(current_user))).first()
+    if row is None:
+        abort(404)
+    return row
+
+
+def _revision(raw) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def _partner_currency(db, case: Case) -> str | None:
+    partner = db.get(Organisation, case.partner_id) if case.partner_id else None
+    return partner.currency if partner else None
+
+
+def _form_data(db, version: PlanVersion) -> dict:
+    stored = load_plan(db, version)
+    data = {name: getattr(version, name) for name in ops.NARRATIVE_FIELDS}
+    data["activity_kind"] = data["activity_kind"] or ""
+    data["revision"] = str(version.revision)
+    data["lines"] = [{"line_key": line.line_key, "kind": line.kind, "category": line.category or "other",
+                      "description": line.description, "month": line.month, "amount_dkk": line.amount_dkk,
+                      "currency": line.currency, "amount_local": line.amount_local,
+                      "exchange_rate": line.exchange_rate} for line in stored.lines]
+    return data
+
+
+def _line_values(form: PlanForm) -> tuple[list[ops.LineValues], list, int]:
+    """The form's lines as values, the sub-form of each, and how many could not be read
+    (no usable amount or month yet): those are left out of the live check."""
+    values, entries, unreadable = [], [], 0
+    for entry in form.lines.entries:
+        line = entry.form
+        if line.is_blank():
+            continue
+        amount = line.amount_dkk.data
+        if amount is None and not typed(line.amount_dkk):
+            amount = ops.local_to_dkk(line.amount_local.data, line.exchange_rate.data)
+        if amount is None or line.month.data is None:
+            unreadable += 1
+            continue
+        values.append(ops.LineValues(kind=line.kind.data, month=line.month.data, amount_dkk=amount,
+                                     category=line.category.data, description=line.description.data,
+                                     currency=line.currency.data, amount_local=line.amount_local.data,
+                                     exchange_rate=line.exchange_rate.data, line_key=line.line_key.data))
+        entries.append(entry)
+    return values, entries, unreadable
+
+
+def _form_check(db, case: Case, form: PlanForm) -> CheckView:
+    """The budget check of what the form holds now (saved or not)."""
+    values, entries, unreadable = _line_values(form)
+    keys = [value.line_key for value in values if value.line_key]  # so payments follow their lines
+    check = ops.check_unsaved(db, case, form.narrative_values(), ops.prepare_lines(values, keys, None),
+                              _tables(), _today())
+    return check_view(check, line_ids=[entry.id for entry in entries], unreadable=unreadable)
+
+
+def _render_edit(db, version: PlanVersion, case: Case, form: PlanForm, status: int = 200,
+                 comment_form: CommentForm | None = None, **extra):
+    checked = _form_check(db, case, form)
+    comments = comment_rows(db, version.id)
+    return render_template("plans/edit.html", case=case, version=version, form=form, checked=checked,
+                           comments=comments, comment_form=comment_form or CommentForm(formdata=None),
+                           submit_form=ActionForm(formdata=None, data={"revision": str(version.revision)}),
+                           status_label=status_label(version.status), **extra), status
+
+
+def _frozen(db, version: PlanVersion, case: Case, attempted: str):
+    ops.refuse_frozen(db, version, current_user, attempted)
+    return render_template("plans/frozen.html", case=case, version=version,
+                           status_label=status_label(version.status)), 409
+
+
+@bp.post("/cases/<int:case_id>/plans")
+@allow(*EDIT_ROLES)
+def create(case_id: int):
+    db = get_session()
+    case = db.exec(select(Case).where(Case.id == case_id, case_scope(current_user))).first()
+    if case is None:
+        abort(404)
+    if case.status == workflow.CLOSED:
+        flash(_("The case is closed; no new plan version can be started."), "error")
+        return redirect(url_for("cases.show", case_id=case.id))
+    try:
+        version = ops.create_draft(db, case, current_user, _tables(), _today())
+    except ops.OpenVersionExists as exists:
+        if exists.version.status == workflow.DRAFT:
+            flash(_("The case already has a draft. Continue it here."), "info")
+            return redirect(url_for("plans.edit", case_id=case.id, version_id=exists.version.id))
+        flash(_("Version %(n)d is awaiting a decision; a new version can be started after it.",
+                n=exists.version.number), "warning")
+        return redirect(url_for("plans.show", case_id=case.id, version_id=exists.version.id))
+    if version.amends_id:
+        flash(_("Version %(n)d is started as an amendment of the approved plan.", n=version.number), "success")
+    else:
+        flash(_("Version %(n)d of the plan is started.", n=version.number), "success")
+    return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id))
+
+
+@bp.get("/cases/<int:case_id>/plans/<int:version_id>")
+@allow(*READ_ROLES)
+def show(case_id: int, version_id: int):
+    db = get_session()
+    version, case = _version_or_404(db, case_id, version_id)
+    record(db, "case.read", user=current_user, obj=version, case_id=case.id, detail={"page": request.endpoint})
+    db.commit()
+    return _render_show(db, version, case, CommentForm(formdata=None))
+
+
+def _render_show(db, version: PlanVersion, case: Case, comment_form: CommentForm, status: int = 200):
+    stored = load_plan(db, version)
+    checked = check_view(ops.check_version(db, stored, _tables(), _today()),
+                         line_ids=[f"line-{i}" for i in range(len(stored.lines))])
+    submitter = db.get(User, version.submitted_by) if version.submitted_by else None
+    review_url = None
+    if current_user.role == "approver" and "approvals.review" in current_app.view_functions:
+        review_url = url_for("approvals.review", version_id=version.id)
+    can_comment = current_user.role in COMMENT_ROLES and version.status in ops.COMMENTABLE
+    return render_template("plans/show.html", case=case, version=version, checked=checked,
+                           narrative=narrative_rows(version), lines=line_rows(stored.lines, checked),
+                           comments=comment_rows(db, version.id), submitter=submitter, review_url=review_url,
+                           comment_form=comment_form if can_comment else None,
+                           status_label=status_label(version.status),
+                           can_edit=current_user.role in EDIT_ROLES and version.status == workflow.DRAFT), status
+
+
+@bp.route("/cases/<int:case_id>/plans/<int:version_id>/edit", methods=["GET", "POST"])
+@allow(*EDIT_ROLES)
+def edit(case_id: int, version_id: int):
+    db = get_session()
+    version, case = _version_or_404(db, case_id, version_id)
+    if version.status != workflow.DRAFT:
+        return _frozen(db, version, case, "edit" if request.method == "GET" else "save")
+    currency = _partner_currency(db, case)
+    if request.method == "GET":
+        form = PlanForm(formdata=None, data=_form_data(db, version))
+        blank = _revision(request.args.get("blank")) or 0
+        for _n in range(min(blank, MAX_BLANK_ROWS)):
+            form.lines.append_entry({"currency": currency})
+        record(db, "case.read", user=current_user, obj=version, case_id=case.id, detail={"page": request.endpoint})
+        db.commit()
+        return _render_edit(db, version, case, form)
+
+    form = PlanForm()
+    action = request.form.get("action", "save")
+    if action.startswith("remove_line:"):
+        name = "lines-" + action.partition(":")[2]
+        form.lines.entries = [entry for entry in form.lines.entries if entry.name != name]
+        action = "remove_line"
+    elif action not in ("save", "add_line", "spread_cash"):
+        action = "save"
+    if not form.validate_for(action):
+        if action == "add_line":
+            form.lines.append_entry({"currency": currency})
+        return _render_edit(db, version, case, form)
+
+    kept = form.kept_lines()
+    values = [ops.LineValues(kind=line.kind.data, month=line.month.data, amount_dkk=line.amount_dkk.data,
+                             category=line.category.data, description=line.description.data,
+                             currency=line.currency.data, amount_local=line.amount_local.data,
+                             exchange_rate=line.exchange_rate.data, line_key=line.line_key.data) for line in kept]
+    if action == "spread_cash":
+        values += [ops.LineValues(kind="cash", month=month, amount_dkk=amount, category="allowance",
+                                  description=_("Monthly cash instalment"))
+                   for month, amount in ops.spread_cash(form.spread_total.data, form.spread_from.data,
+                                                        form.spread_to.data)]
+    existing = [line.line_key for line in load_plan(db, version).lines]
+    lines = ops.prepare_lines(values, existing, currency)
+    try:
+        check = ops.save_draft(db, version, seen_revision=_revision(form.revision.data),
+                               narrative=form.narrative_values(), lines=lines, user=current_user,
+                               tables=_tables(), today=_today())
+    except ops.PlanFrozen:
+        return _frozen(db, version, case, action)
+    except ops.PlanConflict as conflict:
+        return _conflict(db, conflict.current, case, form)
+
+    messages = {
+        "save": _("The plan is saved."),
+        "add_line": _("The plan is saved. A new line is added below."),
+        "remove_line": _("The line is removed and the plan saved."),
+        "spread_cash": _("The cash is spread over the months and the plan saved."),
+    }
+    flash(messages[action], "success")
+    if not check.ok:
+        flash(_("The budget check has findings. See them beside the lines."), "warning")
+    blank = len(form.lines.entries) - len(kept) + (1 if action == "add_line" else 0)
+    anchor = "budget-lines" if action != "save" else None
+    return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id,
+                            blank=min(blank, MAX_BLANK_ROWS) or None, _anchor=anchor))
+
+
+def _conflict(db, current: PlanVersion, case: Case, form: PlanForm):
+    """409: someone else saved first. The user's input stays in the form, next to what
+    the other person saved; saving again is a deliberate choice."""
+    stored = load_plan(db, current)
+    form.revision.data = str(current.revision)
+    return _render_edit(db, current, case, form, status=409, conflict={
+        "editor": ops.last_editor(db, current), "at": format_datetime(current.updated_at, "short"),
+        "narrative": narrative_rows(current), "lines": line_rows(stored.lines)})
+
+
+@bp.post("/cases/<int:case_id>/plans/<int:version_id>/check")
+@allow(*EDIT_ROLES)
+def check(case_id: int, version_id: int):
+    """The check panel for the posted, unsaved form: the live check's fragment."""
+    db = get_session()
+    _version, case = _version_or_404(db, case_id, version_id)
+    form = PlanForm()
+    form.validate_for("save")  # parses every field; errors only make lines unreadable
+    return render_template("plans/_check.html", checked=_form_check(db, case, form), live=True)
+
+
+@bp.post("/cases/<int:case_id>/plans/<int:version_id>/comments")
+@allow(*COMMENT_ROLES)
+def comment(case_id: int, version_id: int):
+    db = get_session()
+    version, case = _version_or_404(db, case_id, version_id)
+    form = CommentForm()
+    drafting = current_user.role in EDIT_ROLES and version.status == workflow.DRAFT
+    target = url_for("plans.edit" if drafting else "plans.show", case_id=case.id, version_id=version.id,
+                     _anchor="comments")
+    if version.status not in ops.COMMENTABLE:
+        flash(_("Comments are closed: the version is %(status)s.", status=status_label(version.status)), "error")
+        return redirect(target)
+    if not form.validate():
+        # The page again, with the error at the comment field and the text kept.
+        if drafting:
+            return _render_edit(db, version, case, PlanForm(formdata=None, data=_form_data(db, version)),
+                                comment_form=form)
+        return _render_show(db, version, case, form)
+    ops.add_comment(db, version, current_user, form.body.data)
+    flash(_("Your comment is added."), "success")
+    return redirect(target)
+
+
+@bp.post("/cases/<int:case_id>/plans/<int:version_id>/submit")
+@allow(*EDIT_ROLES)
+def submit(case_id: int, version_id: int):
+    db = get_session()
+    version, case = _version_or_404(db, case_id, version_id)
+    form = ActionForm()
+    if not form.validate():
+        abort(400)
+    if version.status != workflow.DRAFT:
+        return _frozen(db, version, case, "submit")
+    try:
+        ops.submit_version(db, version, seen_revision=_revision(form.revision.data), user=current_user,
+                           tables=_tables(), today=_today())
+    except ops.SubmitRefused as refused:
+        reasons = [violation_message(v) for v in refused.violations if v.code != "submit.has_errors"]
+        reasons += [f.message for f in check_view(refused.check).findings if f.severity == "error"]
+        flash(_("The plan was not submitted:") + " " + " ".join(reasons), "error")
+        return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id))
+    except ops.PlanFrozen:
+        return _frozen(db, version, case, "submit")
+    except ops.PlanConflict:
+        flash(_("Someone saved the plan after you opened it. Check their changes, then submit again."), "error")
+        return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id))
+    flash(_("Version %(n)d is submitted for approval and can no longer be changed.", n=version.number), "success")
+    return redirect(url_for("plans.show", case_id=case.id, version_id=version.id))
