@@ -1,0 +1,213 @@
+"""The follow-up forms: return date, report, disbursement, attachments, alert and
+closure. Fields say what they accept; the rules that need the database (the line's
+approved amount, the period) are checked by the operations and shown at the field."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, MultipleFileField, SelectField
+from wtforms.validators import InputRequired, Optional, ValidationError
+
+from ..domain.followup import RISK_INDICATORS
+from ..forms import AmountField, bounded_text
+from .. import uploads
+from .questions import QuestionSet
+
+CONTACT_KINDS = (("visit", _l("Home visit")), ("phone", _l("Phone call")), ("video", _l("Video call")),
+                 ("office", _l("Meeting at the office")))
+ACTIVITY_STATUSES = (("running", _l("Running as planned")), ("delayed", _l("Delayed")),
+                     ("changed", _l("Changed to another activity")), ("failed", _l("Failed or stopped")))
+RISK_LABELS = {
+    "trafficker_ties": _l("The trafficker (or people linked to them) still has contact with or a hold over the person"),
+    "debt_to_trafficker": _l("The person is still being asked to pay a debt to the trafficker"),
+    "threats": _l("The person or their family has been threatened"),
+    "ongoing_consequences": _l("The person still suffers from what happened and could be trafficked again"),
+}
+EARLY_CLOSURE_REASONS = (("completed", _l("Reintegration completed")), ("withdrew", _l("The person withdrew")),
+                         ("contact_lost", _l("Contact lost")))
+MAX_LOCAL = Decimal("1000000000000")
+MAX_DKK = Decimal("10000000")
+MAX_FILES = 5
+
+
+class DayField(DateField):
+    """A day typed as YYYY-MM-DD (what the browser's date picker sends), with our error."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [valuelist[0][:40]]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a date such as 2026-03-14.")) from None
+        if self.data is not None and self.data.year < 2000:
+            self.data = None
+            raise ValueError(_l("Enter a date after the year 2000."))
+
+
+class _MustChoose:
+    """Marks a choice as required (the label shows no "optional"); ``pre_validate`` checks it."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        return None
+
+
+class ChoiceField(SelectField):
+    """A required select with string values; an unknown or empty value is a field error
+    in our words."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, [_MustChoose(), *(validators or [])], **kwargs)
+
+    def pre_validate(self, form):
+        if self.data not in {str(value) for value, _label in self.choices if value != ""}:
+            raise ValidationError(_l("Choose one of the options."))
+
+
+class RevisionField(HiddenField):
+    """The revision the user started from (optimistic locking)."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip().isdigit() and len(valuelist[0]) < 10:
+            self.data = int(valuelist[0])
+
+
+def required(message=None):
+    """Required, but keeping a field's own parse error ("Enter a date such as ...")."""
+    return InputRequired(message=message or _l("This field is required."))
+
+
+def not_in_future(today_fn):
+    def check(form, field):
+        if field.data and field.data > today_fn():
+            raise ValidationError(_l("The date cannot be in the future."))
+
+    return check
+
+
+def accepted_files(form, field):
+    """Each chosen file must be a PDF, JPEG, PNG or HEIC image within the size limit,
+    judged by its content. Nothing is stored here."""
+    files = [f for f in (field.data or []) if getattr(f, "filename", None) or getattr(f, "content_length", 0)]
+    files = [f for f in files if hasattr(f, "stream")]
+    if len(files) > MAX_FILES:
+        raise ValidationError(_l("Attach at most %(n)d files at a time.", n=MAX_FILES))
+    for storage in files:
+        try:
+            uploads.check(storage.stream)
+        except uploads.UploadError as error:
+            raise ValidationError(upload_message(error, storage.filename)) from None
+
+
+def upload_message(error: uploads.UploadError, filename: str | None):
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:80] or _l("The file")
+    if error.code == "empty":
+        return _l("%(name)s is empty.", name=name)
+    if error.code == "too_large":
+        return _l("%(name)s is larger than %(mb)s MB. Nothing was saved.", name=name,
+                  mb=(error.limit or 0) // (1024 * 1024) or 1)
+    return _l("%(name)s is not a PDF, JPEG, PNG or HEIC file (its content says otherwise). "
+              "Nothing was saved.", name=name)
+
+
+def chosen_files(field) -> list:
+    """The uploaded files of a file field, leaving out empty file inputs."""
+    return [f for f in (field.data or []) if hasattr(f, "stream") and f.filename]
+
+
+def files_field(label=None):
+    return MultipleFileField(label or _l("Attachments"), validators=[accepted_files],
+                             description=_l("Receipts, photos or signed documents: PDF, JPEG, PNG or HEIC."))
+
+
+class ReturnForm(FlaskForm):
+    return_date = DayField(_l("Date of departure from Denmark"), validators=[required()])
+    revision = RevisionField()
+
+
+class CloseCaseForm(FlaskForm):
+    reason = ChoiceField(_l("Reason"), choices=[("", _l("Choose a reason"))] + list(EARLY_CLOSURE_REASONS))
+    note = bounded_text(_l("Note"), required=True, max_length=2000)
+
+
+class CloseAlertForm(FlaskForm):
+    action = bounded_text(_l("What was done"), required=True, max_length=2000,
+                          description=_l("For example: the person was contacted, moved, referred to the police."))
+
+
+class DisbursementForm(FlaskForm):
+    line_key = ChoiceField(_l("Budget line"))
+    paid_on = DayField(_l("Date paid or bought"), validators=[required()])
+    amount_local = AmountField(_l("Amount in local currency"), validators=[Optional()], max_value=MAX_LOCAL)
+    amount_dkk = AmountField(_l("Amount in DKK"), validators=[Optional()], max_value=MAX_DKK,
+                             description=_l("Only for lines without a local currency: otherwise the DKK "
+                                            "amount is computed at the rate approved for the line."))
+    note = bounded_text(_l("Note"), max_length=500, multiline=False)
+    files = files_field(_l("Receipt or photo"))
+
+
+class AttachmentForm(FlaskForm):
+    target = ChoiceField(_l("Attach to"))
+    files = files_field(_l("Files"))
+
+    def validate_files(self, field):
+        if not chosen_files(field):
+            raise ValidationError(_l("Choose at least one file."))
+
+
+class ReportFormBase(FlaskForm):
+    revision = RevisionField()
+    contact_date = DayField(_l("Date of contact"), validators=[required()])
+    contact_kind = ChoiceField(_l("Kind of contact"), choices=[("", _l("Choose"))] + list(CONTACT_KINDS))
+    activity_status = ChoiceField(_l("Income activity"), choices=[("", _l("Choose"))] + list(ACTIVITY_STATUSES))
+    income_local = AmountField(_l("Monthly income in local currency"), validators=[Optional()],
+                               max_value=MAX_LOCAL, allow_zero=True)
+    monthly_income = AmountField(_l("Monthly income in DKK"), validators=[Optional()], max_value=MAX_DKK,
+                                 allow_zero=True)
+    housing = bounded_text(_l("Housing"), max_length=2000)
+    health = bounded_text(_l("Health"), max_length=2000)
+    schooling = bounded_text(_l("Children's schooling"), max_length=2000)
+    wellbeing = bounded_text(_l("Wellbeing"), max_length=2000)
+    notes = bounded_text(_l("Other notes"), max_length=5000)
+    files = files_field()
+
+    question_keys: tuple[str, ...] = ()
+
+    def answers(self) -> dict[str, str]:
+        return {key: self[f"q_{key}"].data for key in self.question_keys}
+
+    def risk_indicators(self) -> tuple[str, ...]:
+        return tuple(key for key in RISK_INDICATORS if self[f"risk_{key}"].data)
+
+    def question_fields(self, dimension_questions):
+        return [self[f"q_{q.key}"] for q in dimension_questions]
+
+    def risk_fields(self):
+        return [self[f"risk_{key}"] for key in RISK_INDICATORS]
+
+
+def report_form(questions: QuestionSet, **kwargs) -> ReportFormBase:
+    """A report form with one field per programme question (answers as data) and one
+    checkbox per risk indicator, labelled in the reader's language."""
+    locale = str(get_locale() or "en")
+
+    class ReportForm(ReportFormBase):
+        pass
+
+    for question in questions.questions:
+        choices = [("", _l("Choose an answer"))] + [(o.key, o.label_in(locale)) for o in question.options]
+        setattr(ReportForm, f"q_{question.key}", ChoiceField(question.text_in(locale), choices=choices))
+    for key in RISK_INDICATORS:
+        setattr(ReportForm, f"risk_{key}", BooleanField(RISK_LABELS[key]))
+    ReportForm.question_keys = tuple(q.key for q in questions.questions)
+    return ReportForm(**kwargs)

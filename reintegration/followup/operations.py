@@ -1,0 +1,429 @@
+"""The writes of the reintegration year. Each function checks what it needs, writes,
+records the audit event in the same transaction and commits.
+
+Rule failures that belong to a form field raise :class:`FieldErrors` (field name to a
+translated message; ``None`` for the form as a whole); a closed case raises
+:class:`CaseClosed`; a lost optimistic-locking race raises :class:`Conflict`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from .. import mail, uploads
+from ..audit import record
+from ..domain import workflow as wf
+from ..domain.followup import local_to_dkk, period_end, schedule
+from ..i18n import format_amount, format_day
+from ..models import Attachment, Case, Disbursement, FollowUpReport, RiskAlert, User
+from ..models._common import utcnow
+from .questions import QuestionSet
+from .scoring import dimension_scores
+from .status import disbursed_on_line, rate_table_for, version_in_force
+
+SUBMITTED = "submitted"
+DUE = "due"
+
+
+def today() -> date:
+    """Today, in one place (tests replace it)."""
+    return date.today()
+
+
+class FieldErrors(Exception):
+    """Rule failures shown at form fields: ``{field name or None: message}``."""
+
+    def __init__(self, errors: dict) -> None:
+        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class CaseClosed(Exception):
+    """The case is closed and can no longer change."""
+
+
+class Conflict(Exception):
+    """Someone else changed the record since the form was opened."""
+
+
+def ensure_open(case: Case) -> None:
+    if case.status == wf.CLOSED:
+        raise CaseClosed(case.id)
+
+
+def _lock_case(db: Session, case: Case) -> Case:
+    """Serialise writes on one case (PostgreSQL row lock; SQLite has one writer anyway)."""
+    return db.exec(select(Case).where(Case.id == case.id).with_for_update()).one()
+
+
+def _touch(case: Case) -> None:
+    case.updated_at = utcnow()
+    case.revision = (case.revision or 0) + 1
+
+
+# --- return -----------------------------------------------------------------------
+
+def record_return(db: Session, case: Case, return_date: date, *, user: User) -> list[FollowUpReport]:
+    """Record the actual departure date. The case moves to ``in_followup`` and gets the
+    report schedule of the rate table valid on that date; a changed date moves the due
+    dates of the reports not yet submitted (submitted ones keep theirs). Only a case with
+    an approved plan version can return."""
+    ensure_open(case)
+    if version_in_force(db, case.id) is None:
+        raise FieldErrors({None: _l("The case has no approved plan yet. The return can be recorded once "
+                                    "Hjemrejsestyrelsen has approved the plan.")})
+    if return_date > today():
+        raise FieldErrors({"return_date": _l("The date cannot be in the future.")})
+    table = rate_table_for(return_date)
+    if table is None:
+        raise FieldErrors({"return_date": _l("No rate table covers %(day)s, so the follow-up schedule is "
+                                             "unknown. Ask an administrator to add one.", day=format_day(return_date))})
+    case = _lock_case(db, case)
+    previous = case.actual_return
+    existing = {r.due_month: r for r in db.exec(select(FollowUpReport).where(FollowUpReport.case_id == case.id)).all()}
+    planned = schedule(return_date, table)
+    months = {due.month for due in planned}
+    for due in planned:
+        report = existing.get(due.month)
+        if report is None:
+            db.add(FollowUpReport(case_id=case.id, due_month=due.month, due_date=due.due, final=due.final))
+        elif report.status != SUBMITTED:
+            report.due_date, report.final = due.due, due.final
+            report.revision += 1
+            db.add(report)
+    for month, report in existing.items():
+        # A month the new table no longer asks for: drop it if nothing hangs on it.
+        if month not in months and report.status != SUBMITTED:
+            has_files = db.exec(select(Attachment.id).where(Attachment.followup_id == report.id)).first()
+            if has_files is None:
+                db.delete(report)
+    case.actual_return = return_date
+    case.status = wf.IN_FOLLOWUP
+    _touch(case)
+    db.add(case)
+    record(db, "followup.return_recorded", user=user, obj=case, case_id=case.id,
+           detail={"from": previous, "to": return_date, "rate_table": table.id,
+                   "rate_table_version": table.version})
+    db.commit()
+    return list(db.exec(select(FollowUpReport).where(FollowUpReport.case_id == case.id)
+                        .order_by(FollowUpReport.due_month)).all())
+
+
+# --- follow-up report -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReportInput:
+    contact_date: date
+    contact_kind: str
+    activity_status: str
+    income_local: Decimal | None
+    monthly_income: Decimal | None
+    housing: str | None
+    health: str | None
+    schooling: str | None
+    wellbeing: str | None
+    notes: str | None
+    answers: dict
+    risk_indicators: tuple[str, ...]
+
+
+def _stage_all(files, field: str) -> list[uploads.StagedFile]:
+    staged: list[uploads.StagedFile] = []
+    try:
+        for storage in files:
+            staged.append(uploads.stage(storage.stream, storage.filename))
+    except uploads.UploadError as error:
+        uploads.discard(staged)
+        from .forms import upload_message
+
+        raise FieldErrors({field: upload_message(error, getattr(storage, "filename", None))}) from None
+    return staged
+
+
+def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision: int | None,
+                  data: ReportInput, *, user: User, questions: QuestionSet, files=()) -> RiskAlert | None:
+    """Submit a follow-up report, once. Scores per dimension are computed from the
+    answers and stored. Any risk indicator opens a risk alert, and CMM and DRC are told
+    at once (dashboard and e-mail). The final report closes the period. Optimistic
+    locking: ``seen_revision`` must still be the report's revision."""
+    ensure_open(case)
+    if report.status == SUBMITTED:
+        raise Conflict(report.id)
+    errors = {}
+    if case.actual_return and data.contact_date < case.actual_return:
+        errors["contact_date"] = _l("The contact cannot be before the return (%(day)s).",
+                                    day=format_day(case.actual_return))
+    if data.contact_date > today():
+        errors["contact_date"] = _l("The date cannot be in the future.")
+    if errors:
+        raise FieldErrors(errors)
+    scores = dimension_scores(questions, data.answers)
+    staged = _stage_all(files, "files")
+    try:
+        result = db.execute(
+            update(FollowUpReport)
+            .where(FollowUpReport.id == report.id, FollowUpReport.revision == (seen_revision or -1),
+                   FollowUpReport.status == DUE)
+            .values(status=SUBMITTED, submitted_by=user.id, submitted_at=utcnow(),
+                    contact_date=data.contact_date, contact_kind=data.contact_kind,
+                    activity_status=data.activity_status, income_local=data.income_local,
+                    monthly_income=data.monthly_income, housing=data.housing, health=data.health,
+                    schooling=data.schooling, wellbeing=data.wellbeing, notes=data.notes,
+                    answers=json.dumps({"question_set": questions.id, "version": questions.version,
+                                        "answers": data.answers}, sort_keys=True),
+                    score_economic=scores["economic"], score_social=scores["social"],
+                    score_psychosocial=scores["psychosocial"],
+                    risk_indicators=",".join(data.risk_indicators), revision=FollowUpReport.revision + 1)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise Conflict(report.id)
+        for item in staged:
+            uploads.add_attachment(db, item, case_id=case.id, user_id=user.id, followup_id=report.id)
+        alert = None
+        recipients: list[User] = []
+        if data.risk_indicators:
+            alert = RiskAlert(case_id=case.id, followup_id=report.id, indicators=",".join(data.risk_indicators))
+            db.add(alert)
+            db.flush()
+            recipients = alert_recipients(db, case)
+        record(db, "followup.report_submitted", user=user, obj=report, case_id=case.id,
+               detail={"month": report.due_month, "final": report.final, "files": len(staged),
+                       "risk_indicators": list(data.risk_indicators)})
+        if alert is not None:
+            record(db, "followup.alert_opened", user=user, obj=alert, case_id=case.id,
+                   detail={"indicators": list(data.risk_indicators), "notified": [u.id for u in recipients]})
+        if report.final:
+            case = _lock_case(db, case)
+            _close(db, case, user=user, reason="period_ended", note=None, action="followup.period_closed")
+    except BaseException:
+        db.rollback()
+        uploads.discard(staged)
+        raise
+    uploads.commit_with_files(db, staged)
+    db.refresh(report)
+    if alert is not None:
+        notify_alert(case, recipients)
+    return alert
+
+
+# --- alerts -----------------------------------------------------------------------
+
+def alert_recipients(db: Session, case: Case) -> list[User]:
+    """Who is told of a risk alert: the case's CMM contact and the other CMM users of
+    that organisation (every active CMM user if the case has no contact), and the DRC
+    caseworker of the case (every active caseworker if it has none)."""
+    people: dict[int, User] = {}
+    contact = db.get(User, case.cmm_contact_id) if case.cmm_contact_id else None
+    cmm_query = select(User).where(User.role == "cmm", User.active.is_(True))
+    if contact is not None:
+        cmm_query = cmm_query.where(User.organisation_id == contact.organisation_id)
+    for user in db.exec(cmm_query).all():
+        people[user.id] = user
+    caseworker = db.get(User, case.caseworker_id) if case.caseworker_id else None
+    if caseworker is not None and caseworker.active:
+        people[caseworker.id] = caseworker
+    else:
+        for user in db.exec(select(User).where(User.role == "caseworker", User.active.is_(True))).all():
+            people[user.id] = user
+    return sorted(people.values(), key=lambda u: u.id)
+
+
+def notify_alert(case: Case, recipients: list[User]) -> None:
+    """E-mail each recipient in their language. The message names the case reference
+    only; the details stay in the tool. A mail failure is logged, never lost silently,
+    and does not undo the alert (it is on the dashboard already)."""
+    if has_request_context():
+        link = url_for("followup.case", case_id=case.id, _external=True)
+    else:
+        link = f"/followup/cases/{case.id}"
+    for user in recipients:
+        with force_locale(user.locale or "da"):
+            subject = _("Risk alert for case %(reference)s", reference=case.reference)
+            body = _("A follow-up report for case %(reference)s names signs of re-trafficking risk.\n\n"
+                     "Open the case in the reintegration tool, read the report and record what was done:\n"
+                     "%(link)s\n\nThis message contains no personal data. Do not reply with any.",
+                     reference=case.reference, link=link)
+        try:
+            mail.send(user.email, subject, body)
+        except Exception:  # noqa: BLE001 - any backend failure is logged, the alert stands
+            current_app.logger.exception("risk alert %s: mail to user %s failed", case.reference, user.id)
+
+
+def close_alert(db: Session, alert: RiskAlert, *, user: User, action: str) -> RiskAlert:
+    """Close an open risk alert, recording what was done (required). An alert on a
+    closed case can still be closed: the follow-up of a risk does not end with the case."""
+    action = (action or "").strip()
+    if not action:
+        raise FieldErrors({"action": _l("This field is required.")})
+    result = db.execute(update(RiskAlert).where(RiskAlert.id == alert.id, RiskAlert.closed_at.is_(None))
+                        .values(closed_at=utcnow(), closed_by=user.id, action_taken=action)
+                        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.rollback()
+        raise Conflict(alert.id)
+    record(db, "followup.alert_closed", user=user, obj=alert, case_id=alert.case_id)
+    db.commit()
+    db.refresh(alert)
+    return alert
+
+
+# --- disbursements and attachments ------------------------------------------------
+
+def over_line_message(approved: Decimal, paid: Decimal):
+    return _l("This would exceed the approved amount for this line (%(approved)s kr. approved, %(paid)s kr. "
+              "already paid). An approved amendment is needed.",
+              approved=format_amount(approved), paid=format_amount(paid))
+
+
+def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, paid_on: date,
+                        amount_local: Decimal | None, amount_dkk: Decimal | None, note: str | None,
+                        files=()) -> Disbursement:
+    """Record a cash instalment or an in-kind purchase on a line of the version in force.
+
+    The date lies in the reintegration period and not in the future. When the line has a
+    local currency, the DKK amount is the local amount at the rate frozen on the approved
+    line, rounded half up to øre; otherwise the DKK amount is given. What has been paid on
+    the line may never exceed the approved amount: more needs an approved amendment."""
+    ensure_open(case)
+    if case.status != wf.IN_FOLLOWUP or case.actual_return is None:
+        raise FieldErrors({None: _l("Payments can be recorded once the return date is recorded.")})
+    case = _lock_case(db, case)
+    version = version_in_force(db, case.id)
+    from .status import lines_of
+
+    lines = {line.line_key: line for line in lines_of(db, [version.id]).get(version.id, [])} if version else {}
+    line = lines.get(line_key)
+    if line is None:
+        raise FieldErrors({"line_key": _l("Choose one of the lines of the approved plan.")})
+    table = rate_table_for(case.actual_return)
+    errors: dict = {}
+    if paid_on < case.actual_return:
+        errors["paid_on"] = _l("The date is before the return (%(day)s).", day=format_day(case.actual_return))
+    elif table is not None and paid_on > period_end(case.actual_return, table):
+        errors["paid_on"] = _l("The date is after the end of the reintegration period (%(day)s).",
+                               day=format_day(period_end(case.actual_return, table)))
+    if paid_on > today():
+        errors["paid_on"] = _l("The date cannot be in the future.")
+    local, rate, currency = None, None, None
+    if line.currency and line.exchange_rate:
+        field = "amount_local"
+        if amount_local is None:
+            errors[field] = _l("Enter the amount in %(currency)s.", currency=line.currency)
+            dkk = None
+        else:
+            local, rate, currency = amount_local, line.exchange_rate, line.currency
+            dkk = local_to_dkk(amount_local, line.exchange_rate)
+            if dkk <= 0:
+                errors[field] = _l("The amount is too small to record (less than 0.01 DKK).")
+    else:
+        field = "amount_dkk"
+        dkk = amount_dkk
+        if dkk is None:
+            errors[field] = _l("Enter the amount in DKK.")
+    if dkk is not None and field not in errors:
+        paid = disbursed_on_line(db, case.id, line.line_key)
+        if paid + dkk > line.amount_dkk:
+            errors[field] = over_line_message(line.amount_dkk, paid)
+    if errors:
+        db.rollback()
+        raise FieldErrors(errors)
+    staged = _stage_all(files, "files")
+    try:
+        disbursement = Disbursement(case_id=case.id, line_key=line.line_key, plan_version_id=version.id,
+                                    paid_on=paid_on, amount_local=local, currency=currency, exchange_rate=rate,
+                                    amount_dkk=dkk, note=note or None, recorded_by=user.id)
+        db.add(disbursement)
+        db.flush()
+        for item in staged:
+            uploads.add_attachment(db, item, case_id=case.id, user_id=user.id, disbursement_id=disbursement.id)
+        record(db, "followup.disbursement_recorded", user=user, obj=disbursement, case_id=case.id,
+               detail={"line_key": line.line_key, "kind": line.kind, "amount_dkk": dkk, "amount_local": local,
+                       "currency": currency, "exchange_rate": rate, "files": len(staged)})
+    except BaseException:
+        db.rollback()
+        uploads.discard(staged)
+        raise
+    uploads.commit_with_files(db, staged)
+    return disbursement
+
+
+def add_attachments(db: Session, case: Case, *, user: User, target: str, files) -> list[Attachment]:
+    """Attach files to a report (``report:<id>``) or a disbursement (``disbursement:<id>``)
+    of this case."""
+    ensure_open(case)
+    kind, _sep, raw_id = (target or "").partition(":")
+    target_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 10 else None
+    model = {"report": FollowUpReport, "disbursement": Disbursement}.get(kind)
+    row = db.get(model, target_id) if model and target_id else None
+    if row is None or row.case_id != case.id:
+        raise FieldErrors({"target": _l("Choose one of the options.")})
+    staged = _stage_all(files, "files")
+    try:
+        added = [uploads.add_attachment(db, item, case_id=case.id, user_id=user.id,
+                                        followup_id=row.id if kind == "report" else None,
+                                        disbursement_id=row.id if kind == "disbursement" else None)
+                 for item in staged]
+        db.flush()
+        record(db, "followup.attachments_added", user=user, object_type=kind, object_id=row.id, case_id=case.id,
+               detail={"attachments": [a.id for a in added]})
+    except BaseException:
+        db.rollback()
+        uploads.discard(staged)
+        raise
+    uploads.commit_with_files(db, staged)
+    return added
+
+
+# --- closure ----------------------------------------------------------------------
+
+def _close(db: Session, case: Case, *, user: User, reason: str, note: str | None, action: str) -> None:
+    case.status = wf.CLOSED
+    case.closure_reason = reason
+    case.closure_note = note
+    case.closed_at = utcnow()
+    _touch(case)
+    db.add(case)
+    record(db, action, user=user, obj=case, case_id=case.id, detail={"reason": reason})
+
+
+def close_case(db: Session, case: Case, *, user: User, reason: str, note: str) -> Case:
+    """Close a case before the period ends: completed, the person withdrew, or contact
+    was lost, with a note. A closed case is read-only."""
+    ensure_open(case)
+    if reason not in ("completed", "withdrew", "contact_lost"):
+        raise FieldErrors({"reason": _l("Choose one of the options.")})
+    if not (note or "").strip():
+        raise FieldErrors({"note": _l("This field is required.")})
+    case = _lock_case(db, case)
+    ensure_open(case)
+    _close(db, case, user=user, reason=reason, note=note.strip(), action="followup.case_closed")
+    db.commit()
+    return case
+
+
+# --- reads ------------------------------------------------------------------------
+
+def record_read(db: Session, case: Case, *, user: User, page: str) -> None:
+    """Reads of a case are audited like changes."""
+    record(db, "case.read", user=user, obj=case, case_id=case.id, detail={"page": page})
+    db.commit()
+
+
+def record_file_read(db: Session, attachment: Attachment, *, user: User) -> None:
+    record(db, "attachment.read", user=user, obj=attachment, case_id=attachment.case_id)
+    db.commit()
+
+
+def record_export(db: Session, case: Case, *, user: User) -> None:
+    record(db, "followup.summary_exported", user=user, obj=case, case_id=case.id)
+    db.commit()

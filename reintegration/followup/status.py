@@ -1,0 +1,226 @@
+"""Reading the reintegration year: the version in force, money per line, the report
+timeline, overdue reports and open alerts, for one case or across the visible cases.
+
+Queries are batched per list (not per case), so the overview stays a handful of queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..access import case_scope
+from ..domain import workflow as wf
+from ..domain.followup import is_overdue, month_of, period_end, spending_position
+from ..domain.rates import RateTable
+from ..models import Attachment, BudgetLine, Case, Disbursement, FollowUpReport, PlanVersion, RiskAlert
+
+ZERO = Decimal("0.00")
+
+
+def rate_table_for(day: date | None) -> RateTable | None:
+    """The rate table (with the programme settings) valid on ``day``."""
+    if day is None:
+        return None
+    return current_app.extensions["rate_tables"].for_date(day)
+
+
+def versions_in_force(db: Session, case_ids) -> dict[int, PlanVersion]:
+    """The version in force per case: its latest approved version."""
+    found: dict[int, PlanVersion] = {}
+    if not case_ids:
+        return found
+    rows = db.exec(select(PlanVersion).where(PlanVersion.case_id.in_(list(case_ids)),
+                                             PlanVersion.status == wf.APPROVED)
+                   .order_by(PlanVersion.case_id, PlanVersion.number)).all()
+    for version in rows:
+        found[version.case_id] = version  # the highest number wins
+    return found
+
+
+def version_in_force(db: Session, case_id: int) -> PlanVersion | None:
+    return versions_in_force(db, [case_id]).get(case_id)
+
+
+def lines_of(db: Session, version_ids) -> dict[int, list[BudgetLine]]:
+    by_version: dict[int, list[BudgetLine]] = defaultdict(list)
+    if version_ids:
+        for line in db.exec(select(BudgetLine).where(BudgetLine.plan_version_id.in_(list(version_ids)))
+                            .order_by(BudgetLine.position, BudgetLine.id)).all():
+            by_version[line.plan_version_id].append(line)
+    return by_version
+
+
+def disbursed_by_case_and_key(db: Session, case_ids) -> dict[int, dict[str, Decimal]]:
+    """What has been paid out, per case and budget line key (across all versions)."""
+    result: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    if case_ids:
+        rows = db.exec(select(Disbursement.case_id, Disbursement.line_key, Disbursement.amount_dkk)
+                       .where(Disbursement.case_id.in_(list(case_ids)))).all()
+        for case_id, key, amount in rows:
+            result[case_id][key] = result[case_id].get(key, ZERO) + amount
+    return result
+
+
+def disbursed_on_line(db: Session, case_id: int, line_key: str) -> Decimal:
+    amounts = db.exec(select(Disbursement.amount_dkk).where(Disbursement.case_id == case_id,
+                                                            Disbursement.line_key == line_key)).all()
+    return sum(amounts, ZERO)
+
+
+@dataclass
+class ReportRow:
+    report: FollowUpReport
+    state: str  # submitted | overdue | due
+    overdue: bool
+
+
+@dataclass
+class LineRow:
+    line: BudgetLine
+    disbursed: Decimal
+    remaining: Decimal
+    exceeded: bool
+
+
+@dataclass
+class CaseYear:
+    """Everything the follow-up pages show about one case's year."""
+
+    case: Case
+    table: RateTable | None
+    version: PlanVersion | None
+    lines: list[LineRow] = field(default_factory=list)
+    reports: list[ReportRow] = field(default_factory=list)
+    budget_total: Decimal = ZERO
+    disbursed_total: Decimal = ZERO
+    planned_to_date: Decimal = ZERO
+    month: int | None = None
+    position: str | None = None  # over | under | on_plan
+    period_end: date | None = None
+
+    @property
+    def next_due(self) -> ReportRow | None:
+        return next((row for row in self.reports if row.state != "submitted"), None)
+
+    @property
+    def overdue(self) -> list[ReportRow]:
+        return [row for row in self.reports if row.overdue]
+
+    @property
+    def closed(self) -> bool:
+        return self.case.status == wf.CLOSED
+
+
+def report_rows(reports, table: RateTable | None, today: date) -> list[ReportRow]:
+    rows = []
+    for report in sorted(reports, key=lambda r: r.due_month):
+        if report.status == "submitted":
+            rows.append(ReportRow(report, "submitted", False))
+        else:
+            overdue = table is not None and is_overdue(report.due_date, today, table)
+            rows.append(ReportRow(report, "overdue" if overdue else "due", overdue))
+    return rows
+
+
+def years(db: Session, cases, today: date) -> dict[int, CaseYear]:
+    """The year of each case, in a fixed number of queries."""
+    cases = list(cases)
+    ids = [c.id for c in cases]
+    versions = versions_in_force(db, ids)
+    lines = lines_of(db, [v.id for v in versions.values()])
+    paid = disbursed_by_case_and_key(db, ids)
+    reports: dict[int, list[FollowUpReport]] = defaultdict(list)
+    if ids:
+        for report in db.exec(select(FollowUpReport).where(FollowUpReport.case_id.in_(ids))).all():
+            reports[report.case_id].append(report)
+    result = {}
+    for case in cases:
+        table = rate_table_for(case.actual_return)
+        version = versions.get(case.id)
+        year = CaseYear(case, table, version)
+        case_paid = paid.get(case.id, {})
+        planned_by_month: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for line in lines.get(version.id, []) if version else []:
+            disbursed = case_paid.get(line.line_key, ZERO)
+            year.lines.append(LineRow(line, disbursed, line.amount_dkk - disbursed, disbursed > line.amount_dkk))
+            year.budget_total += line.amount_dkk
+            planned_by_month[line.month] += line.amount_dkk
+        year.disbursed_total = sum(case_paid.values(), ZERO)
+        year.reports = report_rows(reports.get(case.id, []), table, today)
+        if case.actual_return and table:
+            year.period_end = period_end(case.actual_return, table)
+            month = month_of(case.actual_return, max(today, case.actual_return))
+            year.month = min(month, table.period_months)
+            year.planned_to_date = sum((a for m, a in planned_by_month.items() if m <= year.month), ZERO)
+            year.position = spending_position(planned_by_month, year.disbursed_total, year.month)
+        result[case.id] = year
+    return result
+
+
+def line_names(year: CaseYear) -> dict[str, str]:
+    """A short name per line key of the version in force (for payment lists)."""
+    return {row.line.line_key: row.line.description or row.line.category or row.line.kind for row in year.lines}
+
+
+def case_year(db: Session, case: Case, today: date) -> CaseYear:
+    return years(db, [case], today)[case.id]
+
+
+def alerts_of(db: Session, case_id: int) -> list[RiskAlert]:
+    return list(db.exec(select(RiskAlert).where(RiskAlert.case_id == case_id)
+                        .order_by(RiskAlert.closed_at.is_not(None), RiskAlert.opened_at.desc())).all())
+
+
+def disbursements_of(db: Session, case_id: int) -> list[Disbursement]:
+    return list(db.exec(select(Disbursement).where(Disbursement.case_id == case_id)
+                        .order_by(Disbursement.paid_on, Disbursement.id)).all())
+
+
+def attachments_of(db: Session, case_id: int) -> dict[tuple[str, int], list[Attachment]]:
+    """Attachments of a case keyed by ("report", id) or ("disbursement", id)."""
+    found: dict[tuple[str, int], list[Attachment]] = defaultdict(list)
+    for item in db.exec(select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)).all():
+        if item.followup_id:
+            found[("report", item.followup_id)].append(item)
+        if item.disbursement_id:
+            found[("disbursement", item.disbursement_id)].append(item)
+    return found
+
+
+@dataclass
+class Overview:
+    open_alerts: list[tuple[RiskAlert, Case]]
+    overdue: list[tuple[ReportRow, Case]]
+    off_plan: list[CaseYear]
+    cases: list[CaseYear]
+
+
+def followup_cases(db: Session, user, statuses=(wf.IN_FOLLOWUP,)) -> list[Case]:
+    return list(db.exec(select(Case).where(case_scope(user), Case.status.in_(statuses))
+                        .order_by(Case.actual_return, Case.reference)).all())
+
+
+def overview(db: Session, user, today: date) -> Overview:
+    """Across the cases ``user`` may see: open risk alerts (also on closed cases),
+    overdue reports, money over or under plan, and the cases being followed."""
+    alerts = db.exec(select(RiskAlert, Case).join(Case, Case.id == RiskAlert.case_id)
+                     .where(case_scope(user), RiskAlert.closed_at.is_(None))
+                     .order_by(RiskAlert.opened_at)).all()
+    cases = followup_cases(db, user)
+    by_case = years(db, cases, today)
+    overdue = [(row, year.case) for year in by_case.values() for row in year.overdue]
+    overdue.sort(key=lambda item: item[0].report.due_date)
+    off_plan = [year for year in by_case.values() if year.position in ("over", "under")]
+    return Overview(list(alerts), overdue, off_plan, list(by_case.values()))
+
+
+def open_alert_count(db: Session, case_id: int) -> int:
+    return db.exec(select(func.count()).select_from(RiskAlert)
+                   .where(RiskAlert.case_id == case_id, RiskAlert.closed_at.is_(None))).one()

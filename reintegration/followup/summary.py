@@ -1,0 +1,82 @@
+"""The final summary of a case's year as an .xlsx workbook: spent against approved per
+line, outcome scores over time, and risk alerts. Names no person; the case reference
+identifies the case."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from ..domain.followup import RISK_INDICATORS
+from .forms import ACTIVITY_STATUSES, RISK_LABELS
+from .status import CaseYear
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value):
+    """Text that a spreadsheet would run as a formula is kept as text."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _sheet(workbook, title: str, header: list[str], rows) -> None:
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_safe(value) for value in row])
+    for column in sheet.columns:
+        width = max(len(str(c.value or "")) for c in column)
+        sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
+
+
+def workbook_bytes(year: CaseYear, alerts, disbursements) -> bytes:
+    case = year.case
+    statuses = dict(ACTIVITY_STATUSES)
+    book = Workbook()
+    book.remove(book.active)
+    _sheet(book, _("Case"), [_("Field"), _("Value")], [
+        (_("Case"), case.reference),
+        (_("Status"), case.status),
+        (_("Return date"), case.actual_return),
+        (_("End of period"), year.period_end),
+        (_("Closed"), case.closed_at.date() if case.closed_at else None),
+        (_("Reason for closure"), case.closure_reason),
+        (_("Approved plan version"), year.version.number if year.version else None),
+        (_("Approved in total (DKK)"), year.budget_total),
+        (_("Paid out in total (DKK)"), year.disbursed_total),
+    ])
+    _sheet(book, _("Budget"), [_("Line"), _("Kind"), _("Description"), _("Month"), _("Approved (DKK)"),
+                               _("Paid out (DKK)"), _("Remaining (DKK)")],
+           [(row.line.position + 1, _("Cash") if row.line.kind == "cash" else _("In-kind"), row.line.description, row.line.month, row.line.amount_dkk,
+             row.disbursed, row.remaining) for row in year.lines])
+    _sheet(book, _("Payments"), [_("Date"), _("Line"), _("Local amount"), _("Currency"), _("Exchange rate"),
+                                 _("DKK")],
+           [(d.paid_on, d.line_key, d.amount_local, d.currency, d.exchange_rate, d.amount_dkk)
+            for d in disbursements])
+    _sheet(book, _("Outcomes"), [_("Month"), _("Due"), _("Submitted"), _("Contact date"), _("Income activity"),
+                                 _("Economic score"), _("Social score"), _("Psychosocial score"),
+                                 _("Risk indicators")],
+           [(row.report.due_month, row.report.due_date,
+             row.report.submitted_at.date() if row.report.submitted_at else None, row.report.contact_date,
+             str(statuses.get(row.report.activity_status, "")) or None, row.report.score_economic,
+             row.report.score_social, row.report.score_psychosocial,
+             "; ".join(str(RISK_LABELS[k]) for k in RISK_INDICATORS if k in (row.report.risk_indicators or "").split(",")))
+            for row in year.reports])
+    _sheet(book, _("Risk alerts"), [_("Opened"), _("Indicators"), _("Closed"), _("What was done")],
+           [(a.opened_at.replace(tzinfo=None), "; ".join(str(RISK_LABELS.get(k, k)) for k in a.indicators.split(",")),
+             a.closed_at.replace(tzinfo=None) if a.closed_at else None, a.action_taken) for a in alerts])
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if cell.data_type == "n" and cell.value is not None and not isinstance(cell.value, int):
+                    cell.number_format = "#,##0.00########"
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,204 @@
+"""Follow-up pages for DRC, CMM and Hjemrejsestyrelsen: the overview across cases, one
+case's year, recording the return, closing alerts and cases, files and the summary.
+
+Views are thin: load (scoped by ``case_scope``: another organisation's object is a 404),
+validate the form, call an operation, redirect."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import select
+
+from .. import uploads
+from ..access import allow, case_scope, visible_case_or_404
+from ..db import get_session
+from ..models import Attachment, Case, FollowUpReport, RiskAlert
+from . import operations as ops
+from . import status
+from .forms import (ACTIVITY_STATUSES, CONTACT_KINDS, EARLY_CLOSURE_REASONS, RISK_LABELS, CloseAlertForm,
+                    CloseCaseForm, ReturnForm)
+from .questions import current as current_questions
+from .summary import workbook_bytes
+
+bp = Blueprint("followup", __name__, url_prefix="/followup")
+
+WATCHERS = ("caseworker", "cmm", "approver")
+
+
+def apply_errors(form, error: ops.FieldErrors) -> None:
+    """Put an operation's rule failures on the form's fields (or the form as a whole)."""
+    for name, message in error.errors.items():
+        field = form._fields.get(name) if name else None
+        if field is None:
+            form.form_errors.append(message)
+        else:
+            field.errors = list(field.errors or []) + [message]
+
+
+def scoped_or_404(model, object_id: int):
+    """An object hanging off a case, loaded joined to the case with ``case_scope``."""
+    row = get_session().exec(select(model, Case).join(Case, Case.id == model.case_id)
+                             .where(model.id == object_id, case_scope(current_user))).first()
+    if row is None:
+        abort(404)
+    return row
+
+
+def closed_refusal(case_id: int):
+    flash(_("This case is closed. It can no longer be changed."), "warning")
+    return redirect(url_for("followup.case", case_id=case_id))
+
+
+@bp.get("/")
+@allow(*WATCHERS)
+def overview():
+    db = get_session()
+    data = status.overview(db, current_user, ops.today())
+    return render_template("followup/overview.html", data=data, risk_labels=RISK_LABELS)
+
+
+@bp.get("/cases/<int:case_id>")
+@allow(*WATCHERS)
+def case(case_id: int):
+    db = get_session()
+    case = visible_case_or_404(db, case_id, current_user)
+    year = status.case_year(db, case, ops.today())
+    ops.record_read(db, case, user=current_user, page="followup.case")
+    return render_template("followup/case.html", case=case, year=year, alerts=status.alerts_of(db, case.id),
+                           disbursements=status.disbursements_of(db, case.id),
+                           attachments=status.attachments_of(db, case.id), risk_labels=RISK_LABELS,
+                           reasons=dict(EARLY_CLOSURE_REASONS), line_names=status.line_names(year))
+
+
+@bp.get("/cases/<int:case_id>/reports/<int:report_id>")
+@allow(*WATCHERS)
+def report(case_id: int, report_id: int):
+    db = get_session()
+    report, case = scoped_or_404(FollowUpReport, report_id)
+    if case.id != case_id:
+        abort(404)
+    ops.record_read(db, case, user=current_user, page="followup.report")
+    return render_template("followup/report.html", case=case, report=report, **report_context(db, case, report))
+
+
+def report_context(db, case, report) -> dict:
+    """What a submitted report page shows: answers in words, risks, files."""
+    questions = current_questions()
+    locale = str(get_locale() or "en")
+    stored = json.loads(report.answers)["answers"] if report.answers else {}
+    answers = []
+    for question in questions.questions:
+        option = question.option(stored.get(question.key, ""))
+        answers.append((question.dimension, question.text_in(locale), option.label_in(locale) if option else None))
+    return {
+        "answers": answers,
+        "risks": [RISK_LABELS[k] for k in (report.risk_indicators or "").split(",") if k in RISK_LABELS],
+        "files": status.attachments_of(db, case.id).get(("report", report.id), []),
+        "contact_kinds": dict(CONTACT_KINDS), "activity_statuses": dict(ACTIVITY_STATUSES),
+    }
+
+
+@bp.route("/cases/<int:case_id>/return", methods=["GET", "POST"])
+@allow("approver", "caseworker")
+def record_return(case_id: int):
+    db = get_session()
+    case = visible_case_or_404(db, case_id, current_user)
+    if case.status == "closed":
+        return closed_refusal(case.id)
+    form = ReturnForm(data={"return_date": case.actual_return or case.planned_return})
+    if form.validate_on_submit():
+        try:
+            ops.record_return(db, case, form.return_date.data, user=current_user)
+        except ops.FieldErrors as error:
+            db.rollback()
+            apply_errors(form, error)
+        else:
+            flash(_("The return date is recorded and the follow-up reports are scheduled."), "success")
+            return redirect(url_for("followup.case", case_id=case.id))
+    return render_template("followup/record_return.html", case=case, form=form,
+                           has_plan=status.version_in_force(db, case.id) is not None)
+
+
+@bp.route("/cases/<int:case_id>/close", methods=["GET", "POST"])
+@allow("caseworker")
+def close_case(case_id: int):
+    db = get_session()
+    case = visible_case_or_404(db, case_id, current_user)
+    if case.status == "closed":
+        return closed_refusal(case.id)
+    form = CloseCaseForm()
+    if form.validate_on_submit():
+        try:
+            ops.close_case(db, case, user=current_user, reason=form.reason.data, note=form.note.data)
+        except ops.FieldErrors as error:
+            db.rollback()
+            apply_errors(form, error)
+        else:
+            flash(_("The case is closed."), "success")
+            return redirect(url_for("followup.case", case_id=case.id))
+    return render_template("followup/close_case.html", case=case, form=form)
+
+
+@bp.route("/alerts/<int:alert_id>/close", methods=["GET", "POST"])
+@allow("caseworker", "cmm")
+def close_alert(alert_id: int):
+    db = get_session()
+    alert, case = scoped_or_404(RiskAlert, alert_id)
+    if alert.closed_at is not None:
+        flash(_("This alert was already closed."), "info")
+        return redirect(url_for("followup.case", case_id=case.id))
+    form = CloseAlertForm()
+    if form.validate_on_submit():
+        try:
+            ops.close_alert(db, alert, user=current_user, action=form.action.data)
+        except ops.FieldErrors as error:
+            apply_errors(form, error)
+        except ops.Conflict:
+            flash(_("Someone else closed this alert in the meantime."), "info")
+            return redirect(url_for("followup.case", case_id=case.id))
+        else:
+            flash(_("The alert is closed."), "success")
+            return redirect(url_for("followup.case", case_id=case.id))
+    indicators = [RISK_LABELS[k] for k in alert.indicators.split(",") if k in RISK_LABELS]
+    return render_template("followup/close_alert.html", case=case, risk_alert=alert, form=form, indicators=indicators)
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@allow(*WATCHERS)
+def attachment(attachment_id: int):
+    db = get_session()
+    item, _case = scoped_or_404(Attachment, attachment_id)
+    ops.record_file_read(db, item, user=current_user)
+    return uploads.send_attachment(item)
+
+
+@bp.get("/cases/<int:case_id>/summary.xlsx")
+@allow(*WATCHERS)
+def summary_xlsx(case_id: int):
+    db = get_session()
+    case = visible_case_or_404(db, case_id, current_user)
+    year = status.case_year(db, case, ops.today())
+    content = workbook_bytes(year, status.alerts_of(db, case.id), status.disbursements_of(db, case.id))
+    ops.record_export(db, case, user=current_user)
+    return xlsx_response(content, f"followup-{case.reference}.xlsx")
+
+
+def xlsx_response(content: bytes, filename: str) -> Response:
+    response = Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.app_template_filter("score")
+def score_filter(value) -> str:
+    """A dimension score (0.00-1.00) as a whole percentage, or a dash."""
+    if value is None:
+        return "–"
+    return f"{int((value * 100).to_integral_value())} %"

@@ -1,0 +1,234 @@
+"""The partner portal. Light pages for a phone on a slow connection: no design-system
+JavaScript, small HTML. A partner officer sees their organisation's cases only
+(``case_scope``); anything else answers 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import select
+
+from .. import uploads
+from ..access import allow, case_scope, visible_case_or_404
+from ..db import get_session
+from ..domain import workflow as wf
+from ..i18n import format_amount, format_day
+from ..models import Attachment, Case, FollowUpReport
+from ..followup import operations as ops
+from ..followup import status
+from ..followup.forms import AttachmentForm, DisbursementForm, chosen_files, report_form
+from ..followup.questions import DIMENSIONS
+from ..followup.questions import current as current_questions
+from ..followup.views import apply_errors, report_context, scoped_or_404
+
+bp = Blueprint("partner", __name__, url_prefix="/partner")
+
+
+def _closed(case_id: int):
+    flash(_("This case is closed. It can no longer be changed."), "warning")
+    return redirect(url_for("partner.case", case_id=case_id))
+
+
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One page of a list, without a count: ``size + 1`` rows are read to know
+    whether a next page exists, so the cost does not grow with the list."""
+
+    items: list
+    number: int
+    has_next: bool
+
+
+def _page_number(name: str) -> int:
+    return max(1, min(request.args.get(name, 1, type=int) or 1, 100_000))
+
+
+def _slice(db, statement, name: str) -> Slice:
+    number = _page_number(name)
+    rows = list(db.exec(statement.offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all())
+    return Slice(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
+
+
+@bp.get("/")
+@allow("partner")
+def index():
+    """Three paged lists, each one indexed query with LIMIT: the reports due (by due
+    date, ``ix_followupreport_status_due_date_id``), the open cases and the closed
+    cases (``ix_case_partner_id_status_id``). Report states are worked out for the
+    open cases on the page only."""
+    db = get_session()
+    today = ops.today()
+    scope = case_scope(current_user)
+    due = _slice(db, select(FollowUpReport, Case).join(Case, Case.id == FollowUpReport.case_id)
+                 .where(scope, FollowUpReport.status == "due", Case.status != wf.CLOSED)
+                 .order_by(FollowUpReport.due_date, FollowUpReport.id), "due")
+    due_rows = [(status.report_rows([report], status.rate_table_for(case.actual_return), today)[0], case)
+                for report, case in due.items]
+    active = _slice(db, select(Case).where(scope, Case.status.in_((wf.IN_FOLLOWUP, wf.CASE_APPROVED)))
+                    .order_by(Case.status.desc(), Case.id.desc()), "page")
+    closed = _slice(db, select(Case.id, Case.reference).where(scope, Case.status == wf.CLOSED)
+                    .order_by(Case.id.desc()), "closed")
+    reports: dict[int, list[FollowUpReport]] = {case.id: [] for case in active.items}
+    if reports:
+        for report in db.exec(select(FollowUpReport).where(FollowUpReport.case_id.in_(list(reports)))).all():
+            reports[report.case_id].append(report)
+    active_rows = [(case, status.report_rows(reports[case.id], status.rate_table_for(case.actual_return), today))
+                   for case in active.items]
+    args = {k: v for k, v in (("due", due.number), ("page", active.number), ("closed", closed.number)) if v > 1}
+    return render_template("partner/index.html", due=due, due_rows=due_rows, active=active,
+                           active_rows=active_rows, closed=closed, args=args)
+
+
+@bp.get("/cases/<int:case_id>")
+@allow("partner")
+def case(case_id: int):
+    db = get_session()
+    case = visible_case_or_404(db, case_id, current_user)
+    year = status.case_year(db, case, ops.today())
+    ops.record_read(db, case, user=current_user, page="partner.case")
+    return render_template("partner/case.html", case=case, year=year,
+                           disbursements=status.disbursements_of(db, case.id),
+                           attachments=status.attachments_of(db, case.id))
+
+
+@bp.route("/cases/<int:case_id>/reports/<int:report_id>", methods=["GET", "POST"])
+@allow("partner")
+def report(case_id: int, report_id: int):
+    db = get_session()
+    report, case = scoped_or_404(FollowUpReport, report_id)
+    if case.id != case_id:
+        abort(404)
+    if report.status == "submitted":
+        ops.record_read(db, case, user=current_user, page="partner.report")
+        return render_template("partner/report_view.html", case=case, report=report,
+                               **report_context(db, case, report))
+    if case.status == wf.CLOSED:
+        return _closed(case.id)
+    questions = current_questions()
+    form = report_form(questions, data={"revision": report.revision})
+    if form.validate_on_submit():
+        try:
+            alert = ops.submit_report(db, case, report, form.revision.data, _report_input(form), user=current_user,
+                                      questions=questions, files=chosen_files(form.files))
+        except ops.FieldErrors as error:
+            apply_errors(form, error)
+        except ops.Conflict:
+            db.rollback()
+            form.form_errors.append(_("Someone else submitted or changed this report while you were writing. "
+                                      "Your answers are kept below; check the report before sending again."))
+            return _report_page(case, report, form, questions), 409
+        except ops.CaseClosed:
+            return _closed(case.id)
+        else:
+            flash(_("The report is submitted. Thank you."), "success")
+            if alert is not None:
+                flash(_("You marked signs of risk. CMM and DRC have been alerted."), "warning")
+            return redirect(url_for("partner.case", case_id=case.id))
+    return _report_page(case, report, form, questions)
+
+
+def _report_page(case, report, form, questions):
+    groups = [(dimension, form.question_fields(questions.in_dimension(dimension))) for dimension in DIMENSIONS]
+    return render_template("partner/report.html", case=case, report=report, form=form, groups=groups,
+                           currency=_case_currency(case))
+
+
+def _case_currency(case) -> str | None:
+    from ..models import Organisation
+
+    partner = get_session().get(Organisation, case.partner_id) if case.partner_id else None
+    return partner.currency if partner else None
+
+
+def _report_input(form) -> ops.ReportInput:
+    return ops.ReportInput(
+        contact_date=form.contact_date.data, contact_kind=form.contact_kind.data,
+        activity_status=form.activity_status.data, income_local=form.income_local.data,
+        monthly_income=form.monthly_income.data, housing=form.housing.data or None,
+        health=form.health.data or None, schooling=form.schooling.data or None,
+        wellbeing=form.wellbeing.data or None, notes=form.notes.data or None,
+        answers=form.answers(), risk_indicators=form.risk_indicators())
+
+
+def _line_choices(year) -> list[tuple[str, str]]:
+    choices = [("", _("Choose a budget line"))]
+    for row in year.lines:
+        line = row.line
+        kind = _("Cash") if line.kind == "cash" else _("In-kind")
+        text = line.description or line.category or kind
+        choices.append((line.line_key, _("%(kind)s, month %(month)s: %(text)s (%(left)s kr. left)", kind=kind,
+                                         month=line.month, text=text[:60], left=format_amount(row.remaining))))
+    return choices
+
+
+@bp.route("/cases/<int:case_id>/disburse", methods=["GET", "POST"])
+@allow("partner")
+def disburse(case_id: int):
+    db = get_session()
+    case = visible_case_or_404(db, case_id, current_user)
+    if case.status == wf.CLOSED:
+        return _closed(case.id)
+    year = status.case_year(db, case, ops.today())
+    form = DisbursementForm()
+    form.line_key.choices = _line_choices(year)
+    if case.status != wf.IN_FOLLOWUP:
+        form.form_errors.append(_("Payments can be recorded once the return date is recorded."))
+    elif form.validate_on_submit():
+        try:
+            ops.record_disbursement(db, case, user=current_user, line_key=form.line_key.data,
+                                    paid_on=form.paid_on.data, amount_local=form.amount_local.data,
+                                    amount_dkk=form.amount_dkk.data, note=form.note.data,
+                                    files=chosen_files(form.files))
+        except ops.FieldErrors as error:
+            apply_errors(form, error)
+        else:
+            flash(_("The payment is recorded."), "success")
+            return redirect(url_for("partner.case", case_id=case.id))
+    return render_template("partner/disburse.html", case=case, form=form, year=year)
+
+
+@bp.route("/cases/<int:case_id>/attachments", methods=["GET", "POST"])
+@allow("partner")
+def upload(case_id: int):
+    db = get_session()
+    case = visible_case_or_404(db, case_id, current_user)
+    if case.status == wf.CLOSED:
+        return _closed(case.id)
+    form = AttachmentForm()
+    form.target.choices = [("", _("Choose"))] + _targets(db, case)
+    if form.validate_on_submit():
+        try:
+            ops.add_attachments(db, case, user=current_user, target=form.target.data,
+                                files=chosen_files(form.files))
+        except ops.FieldErrors as error:
+            apply_errors(form, error)
+        else:
+            flash(_("The files are attached."), "success")
+            return redirect(url_for("partner.case", case_id=case.id))
+    return render_template("partner/upload.html", case=case, form=form)
+
+
+def _targets(db, case) -> list[tuple[str, str]]:
+    year = status.case_year(db, case, ops.today())
+    targets = [(f"report:{row.report.id}", _("Report for month %(month)s", month=row.report.due_month))
+               for row in year.reports]
+    for item in status.disbursements_of(db, case.id):
+        targets.append((f"disbursement:{item.id}", _("Payment of %(amount)s kr. on %(day)s",
+                                                     amount=format_amount(item.amount_dkk),
+                                                     day=format_day(item.paid_on))))
+    return targets
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@allow("partner")
+def attachment(attachment_id: int):
+    db = get_session()
+    item, _case = scoped_or_404(Attachment, attachment_id)
+    ops.record_file_read(db, item, user=current_user)
+    return uploads.send_attachment(item)

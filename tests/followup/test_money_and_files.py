@@ -1,0 +1,198 @@
+"""Disbursements against the approved lines, and safe uploads."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from reintegration import uploads
+from reintegration.models import Attachment, AuditEvent, Disbursement
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+FAKE_PDF = b"MZ\x90\x00 this is an executable pretending to be a PDF"
+
+
+@pytest.fixture
+def partner_case(auth, make_org, make_user, returned_case):
+    partner = make_org("partner")
+    case = returned_case(partner=partner)
+    auth.login(make_user("partner", organisation=partner))
+    return case
+
+
+def disburse(auth, case, **values):
+    data = {"line_key": f"L{case.id}-0", "paid_on": date.today().isoformat(), "amount_local": "", "amount_dkk": "",
+            "note": ""}
+    data.update(values)
+    return auth.post(f"/partner/cases/{case.id}/disburse", data, content_type="multipart/form-data")
+
+
+def stored_files(app) -> list[str]:
+    directory = Path(app.config["UPLOAD_DIR"])
+    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
+
+
+def test_local_amount_is_converted_at_the_frozen_rate_half_up(auth, db, partner_case):
+    # 1,000 NGN at 0.004515 DKK = 4.515 DKK -> 4.52 (half up to øre).
+    assert disburse(auth, partner_case, amount_local="1,000").status_code == 302
+    paid = db.exec(select(Disbursement)).one()
+    assert paid.amount_dkk == Decimal("4.52") and paid.exchange_rate == Decimal("0.004515")
+    assert paid.amount_local == Decimal("1000") and paid.currency == "NGN"
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "followup.disbursement_recorded")).one()
+
+
+def test_a_line_without_currency_takes_dkk(auth, db, partner_case):
+    assert disburse(auth, partner_case, line_key=f"L{partner_case.id}-1", amount_dkk="7,999.99").status_code == 302
+    assert db.exec(select(Disbursement)).one().amount_dkk == Decimal("7999.99")
+
+
+def test_exceeding_the_approved_line_is_refused_plainly(auth, db, partner_case):
+    assert disburse(auth, partner_case, amount_local="600,000").status_code == 302  # 2,709.00 DKK
+    response = disburse(auth, partner_case, amount_local="400,200")  # 1,806.90 more
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert ("This would exceed the approved amount for this line (4,515.00 kr. approved, 2,709.00 kr. already "
+            "paid). An approved amendment is needed.") in page
+    assert 'href="#amount_local"' in page
+    assert disburse(auth, partner_case, amount_local="400,000").status_code == 302  # exactly the line
+    assert sum(d.amount_dkk for d in db.exec(select(Disbursement)).all()) == Decimal("4515.00")
+
+
+@pytest.mark.parametrize("values, field, message", [
+    ({"line_key": "nope"}, "line_key", "Choose one of the options"),
+    ({"line_key": ""}, "line_key", "Choose one of the options"),
+    ({"paid_on": ""}, "paid_on", "This field is required"),
+    ({"paid_on": "31.12.2026"}, "paid_on", "Enter a date such as"),
+    ({"paid_on": (date.today() + timedelta(days=1)).isoformat(), "amount_local": "10"}, "paid_on", "cannot be in the future"),
+    ({"paid_on": "2026-01-01", "amount_local": "10"}, "paid_on", "before the return"),
+    ({"amount_local": ""}, "amount_local", "Enter the amount in NGN"),
+    ({"amount_local": "ten"}, "amount_local", "Enter an amount such as"),
+    ({"amount_local": "0"}, "amount_local", "greater than zero"),
+    ({"amount_local": "1.001"}, "amount_local", "Use at most 2 decimals"),
+    ({"amount_local": "1"}, "amount_local", "too small"),
+    ({"amount_local": "9" * 30}, "amount_local", "The amount is too large"),
+    ({"line_key": "__L1__", "amount_dkk": "5"}, "line_key", "Choose one of the options"),
+    ({"amount_local": "10", "note": "n" * 501}, "note", "At most 500 characters"),
+    ({"line_key": "{line1}", "amount_dkk": ""}, "amount_dkk", "Enter the amount in DKK"),
+    ({"line_key": "{line1}", "amount_dkk": "abc"}, "amount_dkk", "Enter an amount such as"),
+    ({"line_key": "{line1}", "amount_dkk": "-1"}, "amount_dkk", "greater than zero"),
+    ({"line_key": "{line1}", "amount_dkk": "8,000.01"}, "amount_dkk", "exceed the approved amount"),
+])
+def test_bad_disbursement_input_is_a_field_error(auth, db, partner_case, values, field, message):
+    values = {k: v.replace("{line1}", f"L{partner_case.id}-1") for k, v in values.items()}
+    response = disburse(auth, partner_case, **values)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in page and f'href="#{field}"' in page
+    assert db.exec(select(Disbursement)).all() == []
+
+
+def test_a_fake_pdf_is_refused_and_nothing_is_stored(app, auth, db, partner_case):
+    response = disburse(auth, partner_case, amount_local="1000", files=(io.BytesIO(FAKE_PDF), "receipt.pdf"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "receipt.pdf is not a PDF, JPEG, PNG or HEIC file" in page and 'href="#files"' in page
+    assert db.exec(select(Attachment)).all() == [] and db.exec(select(Disbursement)).all() == []
+    assert stored_files(app) == []
+
+
+def test_an_oversize_file_is_refused(app, auth, db, partner_case):
+    app.config["UPLOAD_MAX_BYTES"] = 1024
+    big = PNG + b"\0" * 2000
+    response = disburse(auth, partner_case, amount_local="1000", files=(io.BytesIO(big), "photo.png"))
+    assert response.status_code == 200 and "is larger than" in response.get_data(as_text=True)
+    assert db.exec(select(Attachment)).all() == [] and stored_files(app) == []
+
+
+def test_a_request_over_the_limit_is_413(app, auth, partner_case):
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    response = disburse(auth, partner_case, amount_local="1000", files=(io.BytesIO(PNG + b"\0" * 20_000), "x.png"))
+    assert response.status_code == 413
+
+
+def test_content_decides_the_type_not_the_name(app, auth, db, partner_case):
+    files = [(io.BytesIO(PDF), "scan.png"), (io.BytesIO(PNG), "photo")]
+    assert disburse(auth, partner_case, amount_local="1000", files=files).status_code == 302
+    stored = db.exec(select(Attachment).order_by(Attachment.id)).all()
+    assert [(a.content_type, a.original_name) for a in stored] == [("application/pdf", "scan.png.pdf"),
+                                                                  ("image/png", "photo.png")]
+    for item in stored:
+        path = Path(app.config["UPLOAD_DIR"]) / item.stored_name
+        assert path.is_file() and len(item.stored_name) == 32
+        import hashlib
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == item.sha256
+
+
+def test_files_are_served_as_downloads_to_those_who_may_see_the_case(app, client, auth, db, make_user, partner_case):
+    disburse(auth, partner_case, amount_local="1000", files=(io.BytesIO(PDF), "receipt.pdf"))
+    item = db.exec(select(Attachment)).one()
+    response = client.get(f"/partner/attachments/{item.id}")
+    assert response.status_code == 200 and response.data == PDF
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    auth.logout()
+    auth.login("caseworker")
+    assert client.get(f"/followup/attachments/{item.id}").status_code == 200
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "attachment.read")).all()
+    auth.logout()
+    auth.login(make_user("cmm"))  # not the case's CMM contact
+    assert client.get(f"/followup/attachments/{item.id}").status_code == 404
+
+
+def test_a_failed_commit_leaves_no_record_and_no_file(app, db, make_user, returned_case, monkeypatch):
+    from reintegration.followup import operations as ops
+
+    case = returned_case()
+    user = make_user("partner")
+
+    class Upload:
+        filename = "r.png"
+        stream = io.BytesIO(PNG)
+
+    def broken_commit():
+        raise RuntimeError("database went away")
+
+    with app.test_request_context():
+        monkeypatch.setattr(db, "commit", broken_commit)
+        with pytest.raises(RuntimeError):
+            ops.record_disbursement(db, case, user=user, line_key=f"L{case.id}-1", paid_on=date.today(),
+                                    amount_local=None, amount_dkk=Decimal("10"), note=None, files=[Upload()])
+        monkeypatch.undo()
+    db.rollback()
+    assert db.exec(select(Attachment)).all() == [] and db.exec(select(Disbursement)).all() == []
+    assert stored_files(app) == []
+
+
+def test_sweep_removes_stray_files_older_than_an_hour(app, db, runner):
+    directory = Path(app.config["UPLOAD_DIR"])
+    directory.mkdir(parents=True)
+    old, young, keep = directory / ("a" * 32 + ".part"), directory / ("b" * 32 + ".part"), directory / "README"
+    orphan = directory / ("c" * 32)
+    for path in (old, young, keep, orphan):
+        path.write_bytes(b"x")
+    hour_ago = time.time() - 3700
+    for path in (old, keep, orphan):
+        os.utime(path, (hour_ago, hour_ago))
+    result = runner.invoke(args=["uploads", "sweep"])
+    assert "Removed 2" in result.output
+    assert sorted(p.name for p in directory.iterdir()) == sorted([young.name, keep.name])
+
+
+@pytest.mark.parametrize("head, expected", [
+    (b"%PDF-1.7", "application/pdf"), (b"\xff\xd8\xff\xe0", "image/jpeg"), (PNG[:8], "image/png"),
+    (b"\0\0\0\x18ftypheic", "image/heic"), (b"\0\0\0\x18ftypmif1", "image/heic"),
+    (b"\0\0\0\x18ftypisom", None), (b"<html>", None), (b"%PD", None), (b"", None),
+])
+def test_sniffing(head, expected):
+    assert uploads.sniff(head) == expected
