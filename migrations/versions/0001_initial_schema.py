@@ -135,6 +135,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_case_return_country'), ['return_country'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_updated_at'), ['updated_at'], unique=False)
+        batch_op.create_index('ix_case_status_updated_at_id', ['status', 'updated_at', 'id'], unique=False)
+        batch_op.create_index('ix_case_partner_id_status_id', ['partner_id', 'status', 'id'], unique=False)
 
     op.create_table('child',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -182,6 +184,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_followupreport_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_followupreport_due_date'), ['due_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_followupreport_status'), ['status'], unique=False)
+        batch_op.create_index('ix_followupreport_status_due_date_id', ['status', 'due_date', 'id'], unique=False)
 
     op.create_table('planversion',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -222,6 +225,7 @@ def upgrade() -> None:
     with op.batch_alter_table('planversion', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_planversion_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_planversion_status'), ['status'], unique=False)
+        batch_op.create_index('ix_planversion_status_check_ok_case_id', ['status', 'check_ok', 'case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_planversion_submitted_at'), ['submitted_at'], unique=False)
 
     op.create_table('budgetline',
@@ -267,6 +271,7 @@ def upgrade() -> None:
     sa.Column('rate_table_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('rate_table_version', sa.Integer(), nullable=False),
     sa.Column('content_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('reference_date', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['decided_by'], ['user.id'], name=op.f('fk_decision_decided_by_user')),
     sa.ForeignKeyConstraint(['plan_version_id'], ['planversion.id'], name=op.f('fk_decision_plan_version_id_planversion')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_decision')),
@@ -391,11 +396,13 @@ def downgrade() -> None:
     op.drop_table('budgetline')
     with op.batch_alter_table('planversion', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_planversion_submitted_at'))
+        batch_op.drop_index('ix_planversion_status_check_ok_case_id')
         batch_op.drop_index(batch_op.f('ix_planversion_status'))
         batch_op.drop_index(batch_op.f('ix_planversion_case_id'))
 
     op.drop_table('planversion')
     with op.batch_alter_table('followupreport', schema=None) as batch_op:
+        batch_op.drop_index('ix_followupreport_status_due_date_id')
         batch_op.drop_index(batch_op.f('ix_followupreport_status'))
         batch_op.drop_index(batch_op.f('ix_followupreport_due_date'))
         batch_op.drop_index(batch_op.f('ix_followupreport_case_id'))
@@ -406,6 +413,8 @@ def downgrade() -> None:
 
     op.drop_table('child')
     with op.batch_alter_table('case', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_partner_id_status_id')
+        batch_op.drop_index('ix_case_status_updated_at_id')
         batch_op.drop_index(batch_op.f('ix_case_updated_at'))
         batch_op.drop_index(batch_op.f('ix_case_status'))
         batch_op.drop_index(batch_op.f('ix_case_return_country'))

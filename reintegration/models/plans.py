@@ -6,10 +6,10 @@ a decision is final for that version. An amendment is a new version of the same 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ..db_types import ExactDecimal, Kroner
@@ -17,7 +17,9 @@ from ._common import utcnow
 
 
 class PlanVersion(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_planversion_case_number"),)
+    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_planversion_case_number"),
+                      # The case list's attention buckets (sent back, drafts with errors), index-only.
+                      Index("ix_planversion_status_check_ok_case_id", "status", "check_ok", "case_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
@@ -99,3 +101,6 @@ class Decision(SQLModel, table=True):
     rate_table_id: str = Field(max_length=32)
     rate_table_version: int
     content_sha256: str = Field(max_length=64)
+    # The reference date the decision checked the plan on (the planned or actual return
+    # date then, else the day of deciding), so the approval package always says the same.
+    reference_date: date | None = None

@@ -1,0 +1,1 @@
+"""Approval by Hjemrejsestyrelsen: queue, review, decision, amendments' diff."""

@@ -1,0 +1,33 @@
+"""The decision form: approve, send back with the points to fix, or reject with the reason."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+from wtforms.validators import InputRequired
+
+from ..domain import workflow as wf
+from ..forms import bounded_text
+
+
+class DecisionForm(FlaskForm):
+    action = RadioField(
+        _l("Decision"),
+        choices=[(wf.APPROVE, _l("Approve the plan and budget")),
+                 (wf.SEND_BACK, _l("Send back for changes")),
+                 (wf.REJECT, _l("Reject"))],
+        validators=[InputRequired(message=_l("Choose a decision."))],
+    )
+    reason = bounded_text(_l("Points to fix or reason for rejection"),
+                          description=_l("Required when you send the plan back or reject it. "
+                                         "The caseworker sees this text."))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.action.data in (wf.SEND_BACK, wf.REJECT) and not (self.reason.data or "").strip():
+            message = (_l("Write the points to fix.") if self.action.data == wf.SEND_BACK
+                       else _l("Write the reason for the rejection."))
+            self.reason.errors = [*self.reason.errors, message]
+            ok = False
+        return ok

@@ -1,0 +1,93 @@
+"""Words for the approval pages: field names, kinds, outcomes and refusals, translated.
+Shared by the approval views and the approval package (exports)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..domain.violation import Violation
+from ..i18n import format_amount
+
+FIELD_LABELS = {
+    "kind": _l("Kind"),
+    "category": _l("Category"),
+    "description": _l("Description"),
+    "month": _l("Month"),
+    "amount_dkk": _l("Amount (DKK)"),
+    "currency": _l("Currency"),
+    "amount_local": _l("Local amount"),
+    "exchange_rate": _l("Exchange rate"),
+    "activity_kind": _l("Activity"),
+    "activity_description": _l("Description of the activity"),
+    "activity_location": _l("Location"),
+    "expected_monthly_income": _l("Expected monthly income"),
+    "activity_start_month": _l("Start month"),
+    "realism": _l("What makes the activity realistic"),
+    "social_support": _l("Social support"),
+    "housing": _l("Housing"),
+    "health": _l("Health"),
+    "schooling": _l("Schooling of children"),
+    "risk_health": _l("Health risks"),
+    "risk_traffickers": _l("Debt to or fear of traffickers"),
+    "risk_management": _l("How the risks are managed"),
+}
+
+KIND_LABELS = {"cash": _l("Cash"), "in_kind": _l("In-kind")}
+ACTIVITY_LABELS = {"business": _l("Starting a business"), "education": _l("Education"),
+                   "employment": _l("Employment"), "agriculture": _l("Agriculture"), "other": _l("Other")}
+STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"), "approved": _l("Approved"),
+                 "returned": _l("Sent back"), "rejected": _l("Rejected"), "superseded": _l("Superseded")}
+OUTCOME_LABELS = {"approved": _l("Approved"), "sent_back": _l("Sent back for changes"), "rejected": _l("Rejected")}
+CHANGE_LABELS = {"added": _l("Added"), "removed": _l("Removed"), "changed": _l("Changed")}
+ENTITLEMENT_LABELS = {"adult.cash": _l("Cash, adult"), "adult.total": _l("Support per adult"),
+                      "child.in_kind": _l("In-kind, child %(n)d"), "child.cash": _l("Cash, child %(n)d")}
+
+
+def label(mapping: dict, key) -> str:
+    value = mapping.get(key)
+    return str(value) if value is not None else (key or "")
+
+
+def entitlement_label(key: str, child: int | None) -> str:
+    text = ENTITLEMENT_LABELS.get(key)
+    if text is None:
+        return key
+    return str(text) % {"n": child + 1} if child is not None else str(text)
+
+
+def shown_value(field: str, value) -> str:
+    """A field's value as the reader reads it."""
+    if value is None or value == "":
+        return "–"
+    if field == "kind":
+        return label(KIND_LABELS, value)
+    if field == "activity_kind":
+        return label(ACTIVITY_LABELS, value)
+    if field == "exchange_rate" or field == "amount_local":
+        return format_amount(value, decimals=max(2, -Decimal(value).as_tuple().exponent))
+    if isinstance(value, Decimal):
+        return format_amount(value)
+    return str(value)
+
+
+def violation_message(violation: Violation) -> str:
+    code = violation.code
+    messages = {
+        "decision.not_submitted": _("Only a submitted plan can be decided. This version is %(status)s.",
+                                    status=label(STATUS_LABELS, violation.params.get("status"))),
+        "decision.wrong_organisation": _("Only Hjemrejsestyrelsen decides on plans."),
+        "decision.wrong_role": _("Only an approver decides on plans."),
+        "decision.own_plan": _("You drafted or edited this plan, so another approver must decide on it."),
+        "decision.has_errors": _("The plan has errors in the rate check and cannot be approved. "
+                                 "Send it back with the points to fix."),
+        "decision.content_changed": _("The plan changed after it was submitted, so it cannot be approved "
+                                      "as it is. Send it back."),
+        "decision.reason_missing": _("Write the points to fix or the reason for the rejection."),
+        "decision.already_decided": _("This version has already been decided. A decision is final."),
+        "decision.unknown_action": _("Choose a decision."),
+        "decision.not_found": _("The plan was not found."),
+    }
+    return messages.get(code, code)

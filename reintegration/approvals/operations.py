@@ -1,0 +1,465 @@
+"""Approval by Hjemrejsestyrelsen: the queue, the review, the decision, and the guard that
+keeps approved budget lines (and so their frozen exchange rates) from ever changing.
+
+Reads return plain dataclasses for the views; :func:`decide` is the one write. The rules
+themselves live in :func:`reintegration.domain.workflow.decision_violations`; this module
+gathers the facts they need (who drafted, what the check says now, whether the content
+still matches the digest fixed at submission) and records the outcome and the audit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import String, cast, event, func, type_coerce, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, select
+
+from .. import audit
+from ..access import case_scope
+from ..db_types import Kroner
+from ..domain import workflow as wf
+from ..domain.budget import ERROR, BudgetCheck, household_caps, is_minor_on
+from ..domain.planfile import parse_iso_date
+from ..domain.rates import RateTables
+from ..domain.violation import Violation
+from ..models import (BudgetLine, Case, Comment, Decision, Disbursement, Organisation, PlanContributor, PlanVersion,
+                      User)
+from ..plans.mapping import StoredPlan, check_stored, content_sha256, load_plan
+from .diff import VersionDiff, diff_versions
+from ..faults import checkpoint
+
+ZERO = Decimal("0.00")
+# The budget lines of a version with an approval decision (approved, or superseded since)
+# may never change again: what was approved stays provable. The decision record is what
+# freezes, so the guard asks for it rather than for the status.
+APPROVED_OUTCOME = "approved"
+REMOVED_DISBURSED = "line.removed_disbursed"
+
+
+# --- what has been paid -------------------------------------------------------------
+
+
+def disbursed_by_key(db: Session, case_id: int) -> dict[str, Decimal]:
+    """What has been paid out on each budget line of the case, by ``line_key`` (DKK).
+
+    Line keys are stable across versions, so this is what an amendment may not go below.
+    """
+    total = type_coerce(func.sum(Disbursement.amount_dkk), Kroner)
+    rows = db.exec(select(Disbursement.line_key, total).where(Disbursement.case_id == case_id)
+                   .group_by(Disbursement.line_key)).all()
+    return {key: Decimal(amount) for key, amount in rows if amount is not None}
+
+
+@dataclass(frozen=True)
+class RemovedPaidLine:
+    """A line the amendment drops although money was paid on it: an error, because what
+    was paid stays paid (the line may be lowered to what was paid, not removed)."""
+
+    line_key: str
+    description: str | None
+    paid: Decimal
+
+
+@dataclass(frozen=True)
+class ApprovalCheck:
+    """The budget check of a version as the approver sees it: the domain check, counting
+    what has been paid on each line, plus the paid lines the version removed."""
+
+    budget: BudgetCheck
+    removed_paid: tuple[RemovedPaidLine, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.budget.ok and not self.removed_paid
+
+    @property
+    def has_errors(self) -> bool:
+        return not self.ok
+
+    @property
+    def error_rules(self) -> list[str]:
+        rules = [f.rule for f in self.budget.findings if f.severity == ERROR]
+        return rules + [REMOVED_DISBURSED] * len(self.removed_paid)
+
+
+def check_version(db: Session, stored: StoredPlan, tables: RateTables, today: date,
+                  base_lines: tuple[BudgetLine, ...] = ()) -> ApprovalCheck:
+    """Check ``stored`` now, counting the disbursements of its case.
+
+    ``base_lines`` (the lines of the version it amends) name the removed lines; without
+    them a removed paid line is still found, described by its key only.
+    """
+    paid = disbursed_by_key(db, stored.case.id)
+    check = check_stored(stored, tables, today, disbursed_by_key=paid)
+    present = {line.line_key for line in stored.lines}
+    described = {line.line_key: line.description for line in base_lines}
+    removed = tuple(RemovedPaidLine(key, described.get(key), amount) for key, amount in sorted(paid.items())
+                    if key not in present and amount > 0)
+    return ApprovalCheck(check, removed)
+
+
+# --- the queue ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    version_id: int
+    version_number: int
+    amendment: bool
+    case_id: int
+    case_reference: str
+    person_name: str
+    country: str
+    partner: str | None
+    submitted_at: datetime | None
+    days_waiting: int
+    cash: Decimal
+    in_kind: Decimal
+    total: Decimal
+    cash_cap: Decimal | None
+    total_cap: Decimal | None
+
+    @property
+    def over_cap(self) -> bool:
+        return (self.cash_cap is not None and self.cash > self.cash_cap) or (
+            self.total_cap is not None and self.total > self.total_cap)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    number: int
+    pages: int
+    total: int
+
+
+def _caps(tables: RateTables, ref: date, child_dobs: str | None) -> tuple[Decimal | None, Decimal | None]:
+    table = tables.for_date(ref)
+    if table is None:
+        return None, None
+    dobs = [parse_iso_date(text[:10]) for text in (child_dobs or "").split(",") if text]
+    caps = household_caps(table, sum(1 for dob in dobs if is_minor_on(dob, ref)))
+    return caps.cash, caps.total
+
+
+def queue(db: Session, user, tables: RateTables, today: date, page: int = 1, page_size: int = 25) -> Page:
+    """Submitted versions, oldest first, with totals against the household caps.
+
+    One query for the rows (totals and the children's birth dates are aggregated in
+    subqueries, so there is no query per row) and one to count them.
+    """
+    cash_sum = func.sum(BudgetLine.amount_dkk).filter(BudgetLine.kind == "cash")
+    in_kind_sum = func.sum(BudgetLine.amount_dkk).filter(BudgetLine.kind != "cash")
+    totals = (select(BudgetLine.plan_version_id.label("version_id"),
+                     type_coerce(cash_sum, Kroner).label("cash"), type_coerce(in_kind_sum, Kroner).label("in_kind"))
+              .group_by(BudgetLine.plan_version_id).subquery())
+    from ..models import Child
+
+    children = (select(Child.case_id.label("case_id"),
+                       func.aggregate_strings(cast(Child.date_of_birth, String), ",").label("dobs"))
+                .group_by(Child.case_id).subquery())
+    conditions = (PlanVersion.status == wf.SUBMITTED, case_scope(user))
+    count = db.exec(select(func.count()).select_from(PlanVersion).join(Case, Case.id == PlanVersion.case_id)
+                    .where(*conditions)).one()
+    pages = max(1, math.ceil(count / page_size))
+    page = min(max(1, page), pages)
+    rows = db.exec(
+        select(PlanVersion.id, PlanVersion.number, PlanVersion.amends_id, PlanVersion.submitted_at,
+               Case.id, Case.reference, Case.person_name, Case.return_country, Case.actual_return,
+               Case.planned_return, Organisation.name, totals.c.cash, totals.c.in_kind, children.c.dobs)
+        .join(Case, Case.id == PlanVersion.case_id)
+        .outerjoin(Organisation, Organisation.id == Case.partner_id)
+        .outerjoin(totals, totals.c.version_id == PlanVersion.id)
+        .outerjoin(children, children.c.case_id == Case.id)
+        .where(*conditions)
+        .order_by(PlanVersion.submitted_at.asc(), PlanVersion.id.asc())
+        .offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    items = []
+    for (version_id, number, amends_id, submitted_at, case_id, ref, name, country, actual, planned, partner,
+         cash, in_kind, dobs) in rows:
+        cash, in_kind = Decimal(cash or ZERO), Decimal(in_kind or ZERO)
+        cash_cap, total_cap = _caps(tables, actual or planned or today, dobs)
+        waited = (today - submitted_at.date()).days if submitted_at else 0
+        items.append(QueueRow(version_id, number, amends_id is not None, case_id, ref, name, country, partner,
+                              submitted_at, max(0, waited), cash, in_kind, cash + in_kind, cash_cap, total_cap))
+    return Page(items, page, pages, count)
+
+
+# --- the review ---------------------------------------------------------------------
+
+
+def visible_version_or_none(db: Session, version_id: int, user) -> PlanVersion | None:
+    """The version, if its case is one ``user`` may see (else None: the view answers 404)."""
+    return db.exec(select(PlanVersion).join(Case, Case.id == PlanVersion.case_id)
+                   .where(PlanVersion.id == version_id, case_scope(user))).first()
+
+
+def base_version(db: Session, version: PlanVersion) -> PlanVersion | None:
+    """What a version is compared with: the approved version it amends, else the version
+    just before it."""
+    if version.amends_id is not None:
+        return db.get(PlanVersion, version.amends_id)
+    return db.exec(select(PlanVersion).where(PlanVersion.case_id == version.case_id,
+                                             PlanVersion.number < version.number)
+                   .order_by(PlanVersion.number.desc()).limit(1)).first()
+
+
+def version_lines(db: Session, version_id: int) -> tuple[BudgetLine, ...]:
+    return tuple(db.exec(select(BudgetLine).where(BudgetLine.plan_version_id == version_id)
+                         .order_by(BudgetLine.position, BudgetLine.id)).all())
+
+
+@dataclass(frozen=True)
+class Comparison:
+    base: PlanVersion | None
+    diff: VersionDiff | None
+
+
+def compare(db: Session, version: PlanVersion, lines: tuple[BudgetLine, ...]) -> Comparison:
+    """The version against its base (see :func:`base_version`)."""
+    base = base_version(db, version)
+    if base is None:
+        return Comparison(None, None)
+    return Comparison(base, diff_versions(base, version_lines(db, base.id), version, lines))
+
+
+@dataclass(frozen=True)
+class CommentView:
+    author: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Review:
+    stored: StoredPlan
+    check: ApprovalCheck
+    comparison: Comparison
+    comments: list[CommentView]
+    decision: Decision | None
+    decider: str | None
+    contributors: list[str]
+    digest_matches: bool
+    in_force: PlanVersion | None  # the approved version of the case, if another one
+
+
+def review(db: Session, version: PlanVersion, tables: RateTables, today: date) -> Review:
+    """Everything the approver reads before deciding."""
+    stored = load_plan(db, version)
+    comparison = compare(db, version, stored.lines)
+    base_lines = version_lines(db, comparison.base.id) if comparison.base else ()
+    check = check_version(db, stored, tables, today, base_lines)
+    comments = [CommentView(name, body, at) for body, at, name in db.exec(
+        select(Comment.body, Comment.created_at, User.name).join(User, User.id == Comment.author_id)
+        .where(Comment.plan_version_id == version.id).order_by(Comment.created_at, Comment.id)).all()]
+    decision = db.exec(select(Decision).where(Decision.plan_version_id == version.id)).first()
+    decider = db.get(User, decision.decided_by).name if decision else None
+    contributors = list(db.exec(select(User.name).join(PlanContributor, PlanContributor.user_id == User.id)
+                                .where(PlanContributor.plan_version_id == version.id).order_by(User.name)).all())
+    in_force = db.exec(select(PlanVersion).where(PlanVersion.case_id == version.case_id,
+                                                 PlanVersion.status == wf.APPROVED,
+                                                 PlanVersion.id != version.id)).first()
+    digest_ok = version.content_sha256 is not None and version.content_sha256 == content_sha256(stored)
+    return Review(stored, check, comparison, comments, decision, decider, contributors, digest_ok, in_force)
+
+
+# --- the decision -------------------------------------------------------------------
+
+OUTCOMES = {wf.APPROVE: APPROVED_OUTCOME, wf.SEND_BACK: "sent_back", wf.REJECT: "rejected"}
+
+
+class DecisionRefused(Exception):
+    """The decision was not taken; ``violations`` say why (codes for the web layer)."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        self.violations = violations
+        super().__init__(", ".join(v.code for v in violations))
+
+
+def drafter_ids(db: Session, version: PlanVersion) -> set[int]:
+    """Everyone who drafted, edited or submitted the version: none of them may decide it."""
+    ids = set(db.exec(select(PlanContributor.user_id)
+                      .where(PlanContributor.plan_version_id == version.id)).all())
+    ids.update(i for i in (version.created_by, version.submitted_by) if i is not None)
+    return ids
+
+
+def _refuse(db: Session, user, version: PlanVersion | None, action: str, violations: list[Violation],
+            version_id: int) -> DecisionRefused:
+    """Record the refused attempt in its own transaction, and return the exception to raise."""
+    db.rollback()
+    audit.record(db, "approval.refused", user=user, object_type="planversion", object_id=version_id,
+                 case_id=version.case_id if version else None,
+                 detail={"action": action, "violations": [v.code for v in violations]})
+    db.commit()
+    return DecisionRefused(violations)
+
+
+def decide(db: Session, version_id: int, user, action: str, reason: str | None, tables: RateTables,
+           today: date, now: datetime | None = None) -> Decision:
+    """Approve, send back or reject a submitted version, or refuse with the reasons.
+
+    Everything is checked again here, on the server, whatever the form showed: the
+    decider's role and organisation, four eyes (no drafter, editor or submitter), the
+    status, the budget check as it stands today (counting what has been paid), and that
+    the content still has the digest fixed at submission. Exactly one decision per
+    version: a second one, even at the same moment, hits the unique version id (or the
+    status guard) and is refused as ``decision.already_decided``. Every decision and every
+    refusal is audited.
+
+    Approving supersedes the case's earlier approved version and freezes this one's lines
+    (their exchange rates included). The case becomes "approved", or stays "in_followup"
+    once the person has returned. Sending back or rejecting puts the case back to
+    "preparing" unless an earlier approved version is still in force (an amendment).
+    """
+    now = now or datetime.now(timezone.utc)
+    reason = (reason or "").strip() or None
+    version = db.exec(select(PlanVersion).join(Case, Case.id == PlanVersion.case_id)
+                      .where(PlanVersion.id == version_id, case_scope(user))).first()
+    if version is None:
+        raise _refuse(db, user, None, action, [Violation("decision.not_found")], version_id)
+    stored = load_plan(db, version)
+    base = base_version(db, version)
+    check = check_version(db, stored, tables, today, version_lines(db, base.id) if base else ())
+    digest = content_sha256(stored)
+    organisation = db.get(Organisation, user.organisation_id)
+    violations = wf.decision_violations(
+        decider_user_id=user.id, decider_org_kind=organisation.kind if organisation else "",
+        drafter_user_ids=drafter_ids(db, version), has_errors=check.has_errors, status=version.status,
+        action=action, decider_role=user.role,
+        content_changed=version.status == wf.SUBMITTED and version.content_sha256 != digest,
+        reason_given=reason is not None)
+    already = db.exec(select(Decision.id).where(Decision.plan_version_id == version.id)).first()
+    if already is not None:
+        violations = [Violation("decision.already_decided")]
+    if violations:
+        raise _refuse(db, user, version, action, violations, version_id)
+
+    table = check.budget.rate_table
+    decision = Decision(plan_version_id=version.id, outcome=OUTCOMES[action], reason=reason, decided_by=user.id,
+                        decided_at=now, rate_table_id=table.id if table else (version.rate_table_id or "none"),
+                        rate_table_version=table.version if table else (version.rate_table_version or 0),
+                        content_sha256=digest, reference_date=check.budget.reference_date)
+    try:
+        db.add(decision)
+        db.flush()
+        # The status guard: only a version still submitted moves on.
+        moved = db.exec(update(PlanVersion)
+                        .where(PlanVersion.id == version.id, PlanVersion.status == wf.SUBMITTED)
+                        .values(status=wf.transition(wf.SUBMITTED, action), revision=PlanVersion.revision + 1)
+                        .execution_options(synchronize_session=False))
+        if moved.rowcount != 1:
+            raise IntegrityError("status guard", None, Exception("version no longer submitted"))
+        db.refresh(version)
+        superseded = _move_case(db, stored.case, version, action)
+        audit.record(db, f"approval.{OUTCOMES[action]}", user=user, obj=version, case_id=version.case_id,
+                     detail={"decision": OUTCOMES[action], "content_sha256": digest,
+                             "rate_table": decision.rate_table_id, "rate_table_version": decision.rate_table_version,
+                             "superseded": superseded, "reason": reason})
+        checkpoint("approvals.decide")  # crash tests stop the process here (no-op otherwise)
+        db.commit()
+    except IntegrityError:
+        raise _refuse(db, user, version, action, [Violation("decision.already_decided")], version_id) from None
+    return decision
+
+
+def _move_case(db: Session, case: Case, version: PlanVersion, action: str) -> list[int]:
+    """The case's status after the decision; returns the ids of superseded versions."""
+    others = db.exec(select(PlanVersion).where(PlanVersion.case_id == case.id, PlanVersion.status == wf.APPROVED,
+                                               PlanVersion.id != version.id)).all()
+    superseded = []
+    if action == wf.APPROVE:
+        for other in others:
+            other.status = wf.transition(other.status, wf.SUPERSEDE)
+            other.revision += 1
+            db.add(other)
+            superseded.append(other.id)
+        if case.status != wf.IN_FOLLOWUP:
+            case.status = wf.CASE_APPROVED
+    elif not others:
+        case.status = wf.PREPARING
+    case.updated_at = datetime.now(timezone.utc)
+    case.revision += 1
+    db.add(case)
+    return superseded
+
+
+# --- approved lines never change ----------------------------------------------------
+
+
+class FrozenVersionError(Exception):
+    """An attempt to change a budget line of a version that was approved (it may be
+    superseded since)."""
+
+    def __init__(self, version_ids: set[int]) -> None:
+        self.version_ids = sorted(version_ids)
+        super().__init__(f"budget lines of decided versions {self.version_ids} cannot change")
+
+
+ALLOW_FROZEN_CHANGE = "allow_frozen_change"
+"""``session.info[ALLOW_FROZEN_CHANGE] = True`` lets one session change frozen lines: only
+for anonymisation under the retention rules, which must blank descriptions of old plans."""
+
+
+def _frozen_ids(session: OrmSession, version_ids: set[int]) -> set[int]:
+    if not version_ids:
+        return set()
+    with session.no_autoflush:
+        return set(session.execute(select(Decision.plan_version_id)
+                                   .where(Decision.plan_version_id.in_(version_ids),
+                                          Decision.outcome == APPROVED_OUTCOME)).scalars())
+
+
+def _guard_flush(session: OrmSession, _context, _instances) -> None:
+    if session.info.get(ALLOW_FROZEN_CHANGE):
+        return
+    touched = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, BudgetLine) and (obj in session.new or obj in session.deleted
+                                            or session.is_modified(obj, include_collections=False)):
+            touched.add(obj.plan_version_id)
+    frozen = _frozen_ids(session, {i for i in touched if i is not None})
+    if frozen:
+        raise FrozenVersionError(frozen)
+
+
+def _guard_bulk(state) -> None:
+    """Bulk ``UPDATE``/``DELETE`` of budget lines: refused if any targeted row is frozen."""
+    if not (state.is_update or state.is_delete) or state.session.info.get(ALLOW_FROZEN_CHANGE):
+        return
+    mapper = state.bind_mapper
+    if mapper is None or mapper.class_ is not BudgetLine:
+        return
+    query = select(BudgetLine.plan_version_id).join(Decision, Decision.plan_version_id == BudgetLine.plan_version_id) \
+        .where(Decision.outcome == APPROVED_OUTCOME)
+    if state.statement.whereclause is not None:
+        query = query.where(state.statement.whereclause)
+    frozen = set(state.session.execute(query).scalars())
+    if frozen:
+        raise FrozenVersionError(frozen)
+
+
+def install_frozen_guard() -> None:
+    """Refuse, in every session, any change to the lines of an approved version."""
+    if not event.contains(OrmSession, "before_flush", _guard_flush):
+        event.listen(OrmSession, "before_flush", _guard_flush)
+        event.listen(OrmSession, "do_orm_execute", _guard_bulk)
+
+
+def record_frozen_attempt(db: Session, user, error: FrozenVersionError) -> None:
+    """Audit a refused change to an approved version, in a fresh transaction."""
+    db.rollback()
+    versions = db.exec(select(PlanVersion).where(PlanVersion.id.in_(error.version_ids))).all()
+    for version in versions:
+        audit.record(db, "plan.frozen_change_refused", user=user, obj=version, case_id=version.case_id,
+                     detail={"status": version.status})
+    db.commit()
+
+
+install_frozen_guard()

@@ -1,0 +1,168 @@
+"""Approval pages: the queue, the review with the decision form, and the changes of a
+version against the one before (or the approved version an amendment amends)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import audit
+from ..access import allow
+from ..db import get_session
+from ..domain import workflow as wf
+from ..plans.findings import shown_findings
+from . import operations as ops
+from .forms import DecisionForm
+from .labels import (ACTIVITY_LABELS, CHANGE_LABELS, FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS,
+                     entitlement_label, label, shown_value, violation_message)
+
+bp = Blueprint("approvals", __name__, url_prefix="/approvals")
+
+# Refusals that are about who is asking: the page answers 403. Others are about the plan.
+AUTHORITY = {"decision.wrong_organisation", "decision.wrong_role", "decision.own_plan"}
+
+
+def _tables():
+    return current_app.extensions["rate_tables"]
+
+
+@bp.app_errorhandler(ops.FrozenVersionError)
+def _frozen(error: ops.FrozenVersionError):
+    ops.record_frozen_attempt(get_session(), current_user, error)
+    return render_template("errors/error.html", title=_("An approved plan cannot change"),
+                           message=_("The budget lines of an approved version are final, exchange rates "
+                                     "included. Draft an amendment instead. Nothing was saved.")), 409
+
+
+@bp.get("/")
+@allow("approver")
+def queue():
+    page = request.args.get("page", 1, type=int) or 1
+    result = ops.queue(get_session(), current_user, _tables(), date.today(), page=page,
+                       page_size=current_app.config.get("PAGE_SIZE", 25))
+    return render_template("approvals/queue.html", page=result)
+
+
+def _version_or_404(version_id: int):
+    db = get_session()
+    version = ops.visible_version_or_none(db, version_id, current_user)
+    if version is None:
+        abort(404)
+    return db, version
+
+
+def _diff_rows(comparison):
+    """The diff as rows to show: no rules in the template."""
+    if comparison.diff is None:
+        return None
+    lines = []
+    for change in comparison.diff.lines:
+        line = change.new or change.old
+        fields = [(label(FIELD_LABELS, f.field), shown_value(f.field, f.old), shown_value(f.field, f.new))
+                  for f in change.fields]
+        lines.append({"change": change.change, "change_label": label(CHANGE_LABELS, change.change),
+                      "description": line.description or label(KIND_LABELS, line.kind),
+                      "old_amount": change.old.amount_dkk if change.old else None,
+                      "new_amount": change.new.amount_dkk if change.new else None, "fields": fields})
+    fields = [(label(FIELD_LABELS, f.field), shown_value(f.field, f.old), shown_value(f.field, f.new))
+              for f in comparison.diff.fields]
+    return {"base_number": comparison.base.number, "lines": lines, "fields": fields,
+            "unchanged": comparison.diff.unchanged_lines, "has_changes": comparison.diff.has_changes}
+
+
+def _review_context(db, version):
+    data = ops.review(db, version, _tables(), date.today())
+    check = data.check.budget
+    version_fields = [(label(FIELD_LABELS, name), shown_value(name, getattr(version, name)))
+                      for name in ("activity_kind", "activity_description", "activity_location",
+                                   "expected_monthly_income", "activity_start_month", "realism", "social_support",
+                                   "housing", "health", "schooling", "risk_health", "risk_traffickers",
+                                   "risk_management")]
+    allocation = [{"label": entitlement_label(e.key, e.child), "cap": e.cap, "used": e.used, "left": e.left,
+                   "source": e.source} for e in (check.allocation.entries if check.allocation else ())]
+    findings = shown_findings(check)
+    removed = [_("A removed line (%(description)s) had %(paid)s paid out on it; lower it to what was paid "
+                 "instead of removing it.", description=r.description or r.line_key,
+                 paid=current_app.jinja_env.filters["dkk"](r.paid)) for r in data.check.removed_paid]
+    paid = ops.disbursed_by_key(db, version.case_id)
+    lines = [{"kind": label(KIND_LABELS, line.kind), "category": line.category, "description": line.description,
+              "month": line.month, "amount_dkk": line.amount_dkk, "currency": line.currency,
+              "amount_local": shown_value("amount_local", line.amount_local) if line.amount_local is not None else "",
+              "exchange_rate": shown_value("exchange_rate", line.exchange_rate) if line.exchange_rate is not None
+              else "", "paid": paid.get(line.line_key)} for line in data.stored.lines]
+    return {
+        "version": version, "case": data.stored.case, "data": data, "check": check, "lines": lines,
+        "version_fields": version_fields, "allocation": allocation, "findings": findings,
+        "removed_paid": removed, "diff": _diff_rows(data.comparison),
+        "status_label": label(STATUS_LABELS, version.status),
+        "outcome_label": label(OUTCOME_LABELS, data.decision.outcome) if data.decision else None,
+        "activity_label": label(ACTIVITY_LABELS, version.activity_kind),
+        "can_decide": version.status == wf.SUBMITTED and current_user.role == "approver",
+    }
+
+
+@bp.get("/<int:version_id>")
+@allow("approver")
+def review(version_id: int):
+    db, version = _version_or_404(version_id)
+    audit.record(db, "case.read", user=current_user, obj=version, case_id=version.case_id,
+                 detail={"page": "approvals.review"})
+    db.commit()
+    return render_template("approvals/review.html", form=DecisionForm(), **_review_context(db, version))
+
+
+@bp.post("/<int:version_id>/decide")
+@allow("caseworker", "cmm", "approver", "partner", "admin")
+def decide(version_id: int):
+    """Every role may post here so that every crafted attempt is refused *and* audited by
+    the operation; only an approver of Hjemrejsestyrelsen who did not draft it succeeds."""
+    db = get_session()
+    form = DecisionForm()
+    if not form.validate():
+        version = ops.visible_version_or_none(db, version_id, current_user)
+        if version is None or current_user.role != "approver":
+            action = form.action.data if form.action.data in wf.DECISIONS else "invalid"
+            try:
+                ops.decide(db, version_id, current_user, action, form.reason.data, _tables(), date.today())
+            except ops.DecisionRefused as refused:
+                codes = {v.code for v in refused.violations}
+                abort(404 if "decision.not_found" in codes else 403)
+        return render_template("approvals/review.html", form=form, **_review_context(db, version)), 422
+    try:
+        decision = ops.decide(db, version_id, current_user, form.action.data, form.reason.data, _tables(),
+                              date.today())
+    except ops.DecisionRefused as refused:
+        codes = {v.code for v in refused.violations}
+        if "decision.not_found" in codes:
+            abort(404)
+        if current_user.role != "approver":
+            abort(403)
+        version = ops.visible_version_or_none(db, version_id, current_user)
+        errors = [{"id": None, "message": violation_message(v)} for v in refused.violations]
+        status = 403 if codes & AUTHORITY else 409 if codes & {"decision.already_decided",
+                                                                 "decision.not_submitted"} else 422
+        return render_template("approvals/review.html", form=form, decision_errors=errors,
+                               **_review_context(db, version)), status
+    flash({"approved": _("The plan is approved."), "sent_back": _("The plan is sent back to the caseworker."),
+           "rejected": _("The plan is rejected.")}[decision.outcome], "success")
+    return redirect(url_for("approvals.review", version_id=version_id))
+
+
+@bp.get("/<int:version_id>/changes")
+@allow("caseworker", "cmm", "approver", "partner")
+def changes(version_id: int):
+    """What a version changes against the one before, or the approved version it amends."""
+    db, version = _version_or_404(version_id)
+    audit.record(db, "case.read", user=current_user, obj=version, case_id=version.case_id,
+                 detail={"page": "approvals.changes"})
+    db.commit()
+    stored_lines = ops.version_lines(db, version.id)
+    comparison = ops.compare(db, version, stored_lines)
+    from ..models import Case
+
+    case = db.get(Case, version.case_id)
+    return render_template("approvals/changes.html", version=version, case=case, diff=_diff_rows(comparison),
+                           amendment=version.amends_id is not None)

@@ -1,0 +1,37 @@
+"""The date range of the batch export."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
+from wtforms.validators import InputRequired
+
+MAX_RANGE_DAYS = 3 * 366  # a strategy period; longer ranges are a CLI job (flask export-batch)
+
+
+class BatchForm(FlaskForm):
+    """Sent with GET (it changes nothing), so without a CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("Approved from"), validators=[InputRequired(message=_l("Enter a date such as 2026-01-31."))],
+                          description=_l("For example 2026-01-01"))
+    date_to = DateField(_l("Approved up to and including"),
+                        validators=[InputRequired(message=_l("Enter a date such as 2026-01-31."))],
+                        description=_l("For example 2026-12-31"))
+    lang = SelectField(_l("Language of the headings"), choices=[("da", _l("Danish")), ("en", _l("English"))],
+                       default="da")
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.date_to.data < self.date_from.data:
+            self.date_to.errors.append(_l("The end date must be on or after the start date."))
+            return False
+        if ok and self.date_to.data - self.date_from.data > timedelta(days=MAX_RANGE_DAYS):
+            self.date_to.errors.append(_l("At most three years at a time."))
+            return False
+        return ok

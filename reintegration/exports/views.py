@@ -1,0 +1,72 @@
+"""Downloads: the approval package of one approved version, and the batch workbook."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_babel import force_locale, get_locale
+from flask_login import current_user
+
+from .. import audit
+from ..access import allow
+from ..approvals.operations import visible_version_or_none
+from ..db import get_session
+from . import package as packages
+from .batch import write_batch
+from .forms import BatchForm
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/")
+@allow("approver")
+def index():
+    form = BatchForm(request.args if request.args else None, lang=str(get_locale() or "da"))
+    return render_template("exports/index.html", form=form)
+
+
+@bp.get("/batch")
+@allow("approver")
+def batch():
+    form = BatchForm(request.args)
+    if not form.validate():
+        return render_template("exports/index.html", form=form), 422
+    db = get_session()
+    audit.record(db, "export.batch", user=current_user,
+                 detail={"from": form.date_from.data.isoformat(), "to": form.date_to.data.isoformat()})
+    db.commit()
+    # A temporary file, not memory: the workbook of 10,000 plans stays out of RAM.
+    out = tempfile.TemporaryFile()
+    with force_locale(form.lang.data):
+        write_batch(db, form.date_from.data, form.date_to.data, out)
+    out.seek(0)
+    name = f"approved-{form.date_from.data.isoformat()}-{form.date_to.data.isoformat()}.xlsx"
+    return send_file(out, mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@bp.get("/package/<int:version_id>")
+@allow("caseworker", "approver", "cmm")
+def package(version_id: int):
+    """The approval package (ZIP) of an approved version of a case the user may see.
+    ``?lang=da|en`` chooses the headings; the default is the user's language."""
+    db = get_session()
+    version = visible_version_or_none(db, version_id, current_user)
+    if version is None:
+        abort(404)
+    lang = request.args.get("lang") or str(get_locale() or "da")
+    if lang not in packages.LANGUAGES:
+        abort(404)
+    try:
+        result = packages.build(db, version, current_app.extensions["rate_tables"], lang)
+    except packages.NotApproved:
+        abort(404)
+    audit.record(db, "export.package", user=current_user, obj=version, case_id=version.case_id,
+                 detail={"language": lang, "sha256": hashlib.sha256(result.data).hexdigest()})
+    db.commit()
+    return send_file(io.BytesIO(result.data), mimetype="application/zip", as_attachment=True,
+                     download_name=result.filename)

@@ -1,0 +1,94 @@
+"""The batch workbook for finance: every version approved in a date range, one row per line."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from datetime import date, datetime, timezone
+
+import openpyxl
+import pytest
+from flask_babel import force_locale
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "approvals"))  # the shared plan factories
+
+from approval_factories import Line, case_of  # noqa: E402
+from approval_factories import approve, approver, comment, drafter, make_plan, pay  # noqa: E402,F401  (fixtures)
+from reintegration.exports.batch import write_batch  # noqa: E402
+
+
+@pytest.fixture
+def approvals(db, make_plan, approve):
+    """Two plans approved in January 2027 (2 and 1 lines), one in March, one sent back."""
+    jan_a = make_plan(lines=[Line(kind="cash", amount="4000.00"),
+                             Line(amount="100.00", currency="NGN", amount_local="25000", exchange_rate="0.004")])
+    approve(jan_a, now=datetime(2027, 1, 3, 9, 0, tzinfo=timezone.utc))
+    jan_b = make_plan()
+    approve(jan_b, now=datetime(2027, 1, 31, 23, 59, tzinfo=timezone.utc))
+    march = make_plan()
+    approve(march, now=datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc))
+    back = make_plan()
+    approve(back, action="send_back", reason="x", now=datetime(2027, 1, 10, tzinfo=timezone.utc))
+    return jan_a, jan_b, march
+
+
+def test_write_batch_has_one_row_per_line_of_versions_approved_in_the_range(app, db, approvals):
+    jan_a, jan_b, _march = approvals
+    out = io.BytesIO()
+    steps = []
+    with app.test_request_context(), force_locale("en"):
+        rows = write_batch(db, date(2027, 1, 1), date(2027, 1, 31), out, progress=steps.append)
+    assert rows == 3 and sum(steps) == 3
+    ws = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert values[0][:3] == ["Case", "Version", "Decided (UTC)"]
+    assert [r[0] for r in values[1:]] == [case_of(db, jan_a).reference] * 2 + [case_of(db, jan_b).reference]
+    first = values[1]
+    assert first[5] == "Cash" and first[9] == 4000 and first[2] == datetime(2027, 1, 3, 9, 0)
+    assert values[2][10:] == ["NGN", 25000, pytest.approx(0.004)]
+
+
+def test_an_empty_range_gives_headers_only(app, db, approvals):
+    out = io.BytesIO()
+    with app.test_request_context():
+        assert write_batch(db, date(2026, 1, 1), date(2026, 1, 2), out) == 0
+    assert openpyxl.load_workbook(io.BytesIO(out.getvalue())).active.max_row == 1
+
+
+def test_export_batch_command(runner, approvals, tmp_path):
+    out = tmp_path / "batch.xlsx"
+    result = runner.invoke(args=["export-batch", "--from", "2027-01-01", "--to", "2027-03-31", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "4 budget lines" in result.output
+    ws = openpyxl.load_workbook(out).active
+    assert ws["A1"].value == "Sag"  # Danish headings by default
+    bad = runner.invoke(args=["export-batch", "--from", "2027-03-01", "--to", "2027-01-01", "-o", str(out)])
+    assert bad.exit_code != 0 and "--to" in bad.output
+
+
+def test_batch_download_for_approvers(auth, approvals, approver):
+    auth.login(approver)
+    assert auth._client.get("/exports/").status_code == 200
+    response = auth._client.get("/exports/batch?date_from=2027-01-01&date_to=2027-01-31&lang=en")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    assert openpyxl.load_workbook(io.BytesIO(response.data)).active.max_row == 4
+
+
+@pytest.mark.parametrize("query, message", [
+    ("date_from=2027-02-01&date_to=2027-01-01", "The end date must be on or after the start date."),
+    ("date_from=&date_to=2027-01-01", "Enter a date such as 2026-01-31."),
+    ("date_from=2020-01-01&date_to=2027-01-01", "At most three years at a time."),
+    ("date_from=nonsense&date_to=2027-01-01", "Approved from"),
+])
+def test_bad_ranges_are_named_at_the_field_never_500(auth, approver, query, message):
+    auth.login(approver)
+    response = auth._client.get(f"/exports/batch?{query}&lang=en")
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["caseworker", "cmm", "partner", "admin"])
+def test_only_approvers_export_batches(auth, make_user, role):
+    auth.login(make_user(role))
+    assert auth._client.get("/exports/").status_code == 403
+    assert auth._client.get("/exports/batch?date_from=2027-01-01&date_to=2027-01-31").status_code == 403
