@@ -162,13 +162,27 @@ def _render_show(db, version: PlanVersion, case: Case, comment_form: CommentForm
     review_url = None
     if current_user.role == "approver" and "approvals.review" in current_app.view_functions:
         review_url = url_for("approvals.review", version_id=version.id)
+    links = _related_links(version)
     can_comment = current_user.role in COMMENT_ROLES and version.status in ops.COMMENTABLE
-    return render_template("plans/show.html", case=case, version=version, checked=checked,
+    return render_template("plans/show.html", case=case, version=version, checked=checked, links=links,
                            narrative=narrative_rows(version), lines=line_rows(stored.lines, checked),
                            comments=comment_rows(db, version.id), submitter=submitter, review_url=review_url,
                            comment_form=comment_form if can_comment else None,
                            status_label=status_label(version.status),
                            can_edit=current_user.role in EDIT_ROLES and version.status == workflow.DRAFT), status
+
+
+def _related_links(version: PlanVersion) -> list[tuple[str, str]]:
+    """Links to the other areas' pages about this version, for the roles those pages allow."""
+    links = []
+    role, views = current_user.role, current_app.view_functions
+    if version.status in (workflow.APPROVED, workflow.SUPERSEDED) and role in ("caseworker", "approver", "cmm") \
+            and "exports.package" in views:
+        links.append((url_for("exports.package", version_id=version.id), _("Download the approval package")))
+    if (version.amends_id or version.number > 1) and role in ("caseworker", "cmm", "approver", "partner") \
+            and "approvals.changes" in views:
+        links.append((url_for("approvals.changes", version_id=version.id), _("What changed since the earlier version")))
+    return links
 
 
 @bp.route("/cases/<int:case_id>/plans/<int:version_id>/edit", methods=["GET", "POST"])

@@ -203,3 +203,18 @@ def test_amendment_line_cannot_go_below_what_was_paid(auth, db, plan_case, start
     saved = auth.post(edit_url(second), lowered, follow_redirects=True).get_data(as_text=True)
     assert "line.below_disbursed" in saved and 'href="#lines-0-amount_dkk"' in saved
     assert _fresh(db, second).check_ok is False
+
+
+def test_approved_version_links_to_its_package(client, auth, db, make_case):
+    """The plan page of an approved version offers the approval package to the roles
+    that may download it."""
+    from reintegration.models import PlanVersion
+
+    case = make_case()
+    version = PlanVersion(case_id=case.id, number=1, status="approved", activity_kind="business",
+                          activity_description="Tailoring shop")
+    db.add(version)
+    db.commit()
+    auth.login("caseworker")
+    page = client.get(f"/cases/{case.id}/plans/{version.id}").get_data(as_text=True)
+    assert f"/exports/package/{version.id}" in page
