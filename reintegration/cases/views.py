@@ -83,6 +83,8 @@ def show(case_id: int):
                         and case.status != "closed" and not open_version),
         followup_link="followup.case" in views and (case.actual_return is not None
                                                     or case.status in ("in_followup", "closed")),
+        can_record_return=("followup.record_return" in views and current_user.role in ("approver", "caseworker")
+                           and case.status in ("approved", "in_followup")),
         can_edit=_editable(case) and current_user.role == "caseworker")
 
 

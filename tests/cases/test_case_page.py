@@ -46,3 +46,14 @@ def test_demo_cases(runner, db):
     soon_adult = [c for c in db.exec(select(Child)).all()
                   if 0 < (date(c.date_of_birth.year + 18, c.date_of_birth.month, min(c.date_of_birth.day, 28)) - today).days < 90]
     assert soon_adult, "one child turns 18 soon"
+
+
+def test_approved_case_offers_recording_the_departure(client, auth, make_case):
+    case = make_case(status="approved")
+    auth.login("approver")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f"/followup/cases/{case.id}/return" in page
+    auth.logout()
+    auth.login("cmm")
+    # CMM may not record it (and does not even see this case: not its contact).
+    assert client.get(f"/cases/{case.id}").status_code == 404
