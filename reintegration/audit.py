@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import timezone
 from typing import Any, Iterable
 
 from flask import has_request_context, request
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from .models import AuditEvent
 from .models._common import utcnow
@@ -22,9 +23,16 @@ from .models._common import utcnow
 GENESIS = "0" * 64
 
 
+def _utc_text(at) -> str:
+    # The same text whether the database hands the time back aware or naive (UTC).
+    if at.tzinfo is not None:
+        at = at.astimezone(timezone.utc).replace(tzinfo=None)
+    return at.isoformat(timespec="microseconds")
+
+
 def _canonical(event: AuditEvent) -> bytes:
     fields = [
-        event.at.isoformat(timespec="microseconds"), event.user_id, event.organisation_id,
+        _utc_text(event.at), event.user_id, event.organisation_id,
         event.action, event.object_type, event.object_id, event.case_id, event.detail, event.ip,
     ]
     return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
@@ -34,11 +42,40 @@ def event_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(prev_hash.encode() + _canonical(event)).hexdigest()
 
 
-def _lock_chain(db: Session) -> None:
-    """Serialise writers of the chain so two events never share a predecessor."""
+def _lock_chain(db: Session, *, read: bool = False) -> None:
+    """Serialise writers of the chain so two events never share a predecessor.
+
+    PostgreSQL: a transaction-scoped advisory lock, released at commit or rollback.
+    The last hash must be read by a *later* statement than the one that waits for the
+    lock (in READ COMMITTED each statement sees the data committed when it starts), so
+    lock and read stay two statements.
+
+    The cost of the chain is the time the lock is held: from here to COMMIT, of which
+    the WAL flush (fsync) at commit was the largest part. For the record of a *read*
+    (``case.read``, ``report.read``...) in a transaction that has written nothing else
+    (``pg_current_xact_id_if_assigned()`` is still NULL), the commit does not wait for
+    the flush (``synchronous_commit = off`` for this transaction only), so the lock is
+    released as soon as the commit is in the WAL buffers. Measured on bench_full: see
+    bench/RESULTS.md. Tamper evidence is unchanged: the hash chain, the lock and the
+    order of events are the same; WAL is written in order, so a crash can at worst lose
+    the last few milliseconds of *read* records as a whole tail (never a gap in the
+    chain: any later durable commit flushes them first). Records of changes, and reads
+    in a transaction that also changes data, stay fully durable.
+
+    SQLite: a write statement that changes nothing makes the driver open the
+    transaction and take SQLite's single write lock now (other writers wait on
+    ``busy_timeout``), so the last hash read below cannot change before commit. This
+    is BEGIN IMMEDIATE in effect, without changing how the driver begins transactions.
+    """
     bind = db.get_bind()
     if bind.dialect.name == "postgresql":
-        db.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+        if read:
+            db.execute(text("SELECT pg_advisory_xact_lock(727001), CASE WHEN pg_current_xact_id_if_assigned() IS NULL"
+                            " THEN set_config('synchronous_commit', 'off', true) END"))
+        else:
+            db.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+    elif bind.dialect.name == "sqlite":
+        db.execute(text("UPDATE auditevent SET id = id WHERE 0 = 1"))
 
 
 def record(db: Session, action: str, *, user=None, obj: Any = None, case_id: int | None = None,
@@ -51,7 +88,7 @@ def record(db: Session, action: str, *, user=None, obj: Any = None, case_id: int
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
     ip = request.remote_addr if has_request_context() else None
     db.flush()
-    _lock_chain(db)
+    _lock_chain(db, read=action.endswith(".read"))
     last = db.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     event = AuditEvent(
         at=utcnow(), user_id=getattr(user, "id", None),
@@ -66,6 +103,11 @@ def record(db: Session, action: str, *, user=None, obj: Any = None, case_id: int
     return event
 
 
+def all_events(db: Session) -> Iterable[AuditEvent]:
+    """Every event in chain order, streamed."""
+    return db.exec(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000))
+
+
 def verify(events: Iterable[AuditEvent]) -> list[tuple[int, str]]:
     """Problems in the chain as ``(event id, what is wrong)``; empty when intact."""
     problems: list[tuple[int, str]] = []
@@ -77,3 +119,132 @@ def verify(events: Iterable[AuditEvent]) -> list[tuple[int, str]]:
             problems.append((event.id, "content changed after it was recorded"))
         prev = event.hash
     return problems
+
+
+def verify_db(db: Session) -> list[tuple[int, str]]:
+    """Check the whole stored chain. A deleted *last* entry cannot be seen from the
+    chain alone; ``flask audit verify --expect-head HASH`` (a head noted elsewhere,
+    e.g. in the backup log) covers that."""
+    return verify(all_events(db))
+
+
+def head(db: Session) -> str:
+    return db.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first() or GENESIS
+
+
+# --- reading: filters, CSV, command line ----------------------------------------
+
+CSV_COLUMNS = ("id", "at", "user_id", "user_email", "organisation_id", "action", "object_type",
+               "object_id", "case_id", "detail", "ip", "prev_hash", "hash")
+
+
+def filtered(*, user_id: int | None = None, action: str | None = None, case_id: int | None = None,
+             date_from=None, date_to=None):
+    """A select of events matching the filters (all optional), newest first.
+    ``action`` matches a prefix (``case.`` finds every case action)."""
+    from datetime import datetime, time as dtime, timedelta
+
+    stmt = select(AuditEvent)
+    if user_id is not None:
+        stmt = stmt.where(AuditEvent.user_id == user_id)
+    if action:
+        stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
+    if case_id is not None:
+        stmt = stmt.where(AuditEvent.case_id == case_id)
+    if date_from is not None:
+        stmt = stmt.where(AuditEvent.at >= datetime.combine(date_from, dtime.min, tzinfo=timezone.utc))
+    if date_to is not None and date_to < date_to.max:
+        stmt = stmt.where(AuditEvent.at < datetime.combine(date_to + timedelta(days=1), dtime.min,
+                                                           tzinfo=timezone.utc))
+    return stmt.order_by(AuditEvent.id.desc())
+
+
+def _cell(value) -> str:
+    text_value = "" if value is None else str(value)
+    # A spreadsheet must never run a cell as a formula (CSV injection).
+    if text_value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text_value = "'" + text_value
+    return text_value
+
+
+def write_csv(events: Iterable[AuditEvent], out, emails: dict[int, str] | None = None) -> int:
+    import csv
+
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    n = 0
+    emails = emails or {}
+    for e in events:
+        writer.writerow([_cell(v) for v in (
+            e.id, _utc_text(e.at) + "Z", e.user_id, emails.get(e.user_id, ""), e.organisation_id, e.action,
+            e.object_type, e.object_id, e.case_id, e.detail, e.ip, e.prev_hash, e.hash)])
+        n += 1
+    return n
+
+
+def user_emails(db: Session) -> dict[int, str]:
+    from .models import User
+
+    return {uid: email for uid, email in db.exec(select(User.id, User.email)).all()}
+
+
+def register_cli(app) -> None:
+    import sys
+
+    import click
+    from flask import current_app
+    from flask.cli import AppGroup
+
+    group = AppGroup("audit", help="The tamper-evident audit trail.")
+
+    def _session() -> Session:
+        return Session(current_app.extensions["db_engine"], expire_on_commit=False)
+
+    @group.command("verify")
+    @click.option("--expect-head", default=None, help="The newest hash noted earlier (detects deleted tail entries).")
+    def verify_command(expect_head):
+        """Check the hash chain; exit status 1 on any edited, inserted or deleted entry."""
+        with _session() as db:
+            problems = verify_db(db)
+            count = db.exec(select(func.count()).select_from(AuditEvent)).one()
+            current_head = head(db)
+        if expect_head and expect_head != current_head:
+            with _session() as db:
+                hashes = set(db.exec(select(AuditEvent.hash)).all())
+            if expect_head not in hashes:
+                problems.append((0, f"the noted head {expect_head} is no longer in the trail: entries were removed"))
+        for event_id, what in problems:
+            click.echo(f"entry {event_id}: {what}")
+        if problems:
+            click.echo(f"TAMPERED: {len(problems)} problem(s) in {count} entries.", err=True)
+            sys.exit(1)
+        click.echo(f"OK: {count} entries, head {current_head}")
+
+    @group.command("export")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", help="CSV file (default: standard output)")
+    @click.option("--user-id", type=int)
+    @click.option("--action")
+    @click.option("--case-id", type=int)
+    @click.option("--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]))
+    @click.option("--to", "date_to", type=click.DateTime(formats=["%Y-%m-%d"]))
+    def export_command(output, user_id, action, case_id, date_from, date_to):
+        """Write the audit trail (optionally filtered) as CSV. The export is itself audited."""
+        with _session() as db:
+            stmt = filtered(user_id=user_id, action=action, case_id=case_id,
+                            date_from=date_from.date() if date_from else None,
+                            date_to=date_to.date() if date_to else None)
+            events = db.exec(stmt.execution_options(yield_per=2000))
+            emails = user_emails(db)
+            if output == "-":
+                n = write_csv(events, sys.stdout, emails)
+            else:
+                with open(output, "w", newline="", encoding="utf-8") as fh:
+                    n = write_csv(events, fh, emails)
+            record(db, "audit.export", detail={"via": "cli", "rows": n, "user_id": user_id, "action": action,
+                                                "case_id": case_id, "from": str(date_from or ""),
+                                                "to": str(date_to or "")})
+            db.commit()
+        if output != "-":
+            click.echo(f"Wrote {n} entries to {output}.")
+
+    app.cli.add_command(group)

@@ -123,3 +123,13 @@ def demo():
 def register_commands(app: Flask) -> None:
     for command in (db_cli, partners_cli, rates_cli, init_instance, create_admin, demo):
         app.cli.add_command(command)
+    from . import audit, backup, retention  # audit, retention/subject-export, backup/restore
+
+    for module in (audit, retention, backup):
+        module.register_cli(app)
+    from .uploads import cli as uploads_cli
+
+    app.cli.add_command(uploads_cli)
+    from .exports.commands import register_cli as register_export_commands  # export-package, export-batch
+
+    register_export_commands(app)

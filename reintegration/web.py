@@ -17,6 +17,22 @@ def init_app(app: Flask) -> None:
 
     for bp in (core_bp, auth_bp):
         app.register_blueprint(bp)
+    from .followup.views import bp as followup_bp  # follow-up year and partner portal (issue 5)
+    from .partner.views import bp as partner_bp
+    app.register_blueprint(followup_bp)
+    app.register_blueprint(partner_bp)
+    from .auditlog.views import bp as auditlog_bp  # audit trail, legal hold, subject export (issue 7)
+    app.register_blueprint(auditlog_bp)
+    from .approvals.views import bp as approvals_bp  # approvals and exports (issue 4)
+    from .exports.views import bp as exports_bp
+    app.register_blueprint(approvals_bp)
+    app.register_blueprint(exports_bp)
+    from .cases.views import bp as cases_bp  # cases and admin pages (issue 3)
+    from .admin.views import bp as admin_bp
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(admin_bp)
+    from .plans.views import bp as plans_bp  # drafting, live check, comments, submission (issue 3)
+    app.register_blueprint(plans_bp)
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(navigation=navigation, role_label=role_label,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 from datetime import date
 
 import pytest
@@ -18,9 +17,8 @@ from sqlmodel import Session
 
 from reintegration import create_app
 from reintegration.migrate import upgrade
-from reintegration.models import metadata
+from support import CSRF_RE, TEST_PASSWORD, _empty_tables  # noqa: F401
 
-TEST_PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
 
 
@@ -44,16 +42,6 @@ def _migrated(database_url):
     return database_url
 
 
-def _empty_tables(engine) -> None:
-    tables = [t.name for t in reversed(metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for t in tables:
-                conn.execute(text(f'DELETE FROM "{t}"'))
-
-
 @pytest.fixture
 def app(_migrated, tmp_path):
     app = create_app({
@@ -62,6 +50,9 @@ def app(_migrated, tmp_path):
         "DATABASE_URL": _migrated,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "MAIL_BACKEND": "memory",
+        # Two-factor sign-in is tested explicitly in tests/security/test_mfa.py; other
+        # tests sign approvers and administrators in with the password alone.
+        "MFA_REQUIRED_ROLES": (),
     })
     _empty_tables(app.extensions["db_engine"])
     yield app
@@ -149,7 +140,38 @@ def make_case(db, make_org):
     return make
 
 
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+@pytest.fixture
+def make_approved_case(db, make_case, make_user):
+    """A case with an approved plan version (status "approved", with a Decision), for the
+    follow-up tests. ``lines``: dicts of BudgetLine values (kind, month, amount_dkk, and
+    optionally currency, amount_local, exchange_rate); line keys are ``L<case>-<i>``."""
+    from decimal import Decimal
+
+    from reintegration.models import BudgetLine, Decision, PlanVersion
+
+    def make(partner=None, lines=None, **values):
+        case = make_case(partner=partner, **values)
+        version = PlanVersion(case_id=case.id, number=1, status="draft", activity_kind="business",
+                              activity_description="Tailoring shop")
+        db.add(version)
+        db.commit()
+        for i, spec in enumerate(lines or [{"kind": "cash", "month": 1, "amount_dkk": Decimal("5000.00")}]):
+            db.add(BudgetLine(plan_version_id=version.id, line_key=f"L{case.id}-{i}", position=i,
+                              description=spec.pop("description", f"Line {i + 1}"), **spec))
+        db.commit()
+        approver = make_user("approver")
+        version.status = "approved"
+        db.add(version)
+        db.add(Decision(plan_version_id=version.id, outcome="approved", decided_by=approver.id,
+                        rate_table_id="2026-2029", rate_table_version=1, content_sha256="0" * 64))
+        case.status = "approved"
+        db.add(case)
+        db.commit()
+        return case
+
+    return make
+
+
 
 
 class AuthActions:

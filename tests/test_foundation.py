@@ -14,7 +14,7 @@ from reintegration.domain.rates import RateTableError
 from reintegration.models import Organisation, User, metadata
 from reintegration.partners import countries_without_active_partner, load_registry
 
-from conftest import TEST_PASSWORD
+from support import TEST_PASSWORD
 
 
 def test_health(client):

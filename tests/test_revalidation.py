@@ -10,13 +10,15 @@ from reintegration.revalidation import revalidate_open_plans
 
 
 def _version(db, case, status, amounts):
-    version = PlanVersion(case_id=case.id, number=1 if status == "draft" else 2, status=status,
+    version = PlanVersion(case_id=case.id, number=1, status="draft",
                           activity_kind="business", activity_description="Tailoring workshop")
     db.add(version)
     db.commit()
     for i, amount in enumerate(amounts):
         db.add(BudgetLine(plan_version_id=version.id, line_key=f"k{version.id}-{i}", position=i,
                           kind="in_kind", month=1, amount_dkk=Decimal(amount)))
+    version.status = status  # lines first: an approved version's lines can never change
+    db.add(version)
     db.commit()
     return version
 

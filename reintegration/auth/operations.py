@@ -38,6 +38,12 @@ def throttled(db: Session, email: str, ip: str) -> bool:
     return by_account >= MAX_FAILURES_PER_ACCOUNT or by_address >= MAX_FAILURES_PER_ADDRESS
 
 
+def record_attempt(db: Session, email: str, ip: str, success: bool) -> None:
+    """Record a sign-in step (password or second factor); failures count towards
+    the throttle of both the account and the address. The caller commits."""
+    db.add(LoginAttempt(email=email.strip().lower()[:254], ip=ip[:45], success=success))
+
+
 def authenticate(db: Session, email: str, password: str, ip: str) -> User | None:
     """The user whose e-mail and password match, or None. Every attempt is recorded;
     a throttled account or address gets None even with the right password."""

@@ -21,7 +21,7 @@ MENU = {
                  ("followup.overview", _l("Follow-up")), ("exports.index", _l("Exports"))],
     "partner": [("partner.index", _l("My cases"))],
     "admin": [("admin.users", _l("Users")), ("admin.organisations", _l("Organisations")),
-              ("admin.rates", _l("Rate tables")), ("admin.audit", _l("Audit trail"))],
+              ("admin.rates", _l("Rate tables")), ("auditlog.index", _l("Audit trail"))],
 }
 
 

@@ -10,11 +10,20 @@ from flask import Flask
 from sqlmodel import Session, select
 
 from ..models import User
-from . import accounts
+from . import accounts, cases, plans
 
 DEMO_PASSWORD = accounts.DEMO_PASSWORD
 
-STEPS = [accounts.load]
+STEPS = [accounts.load, cases.load, plans.load]
+
+from . import approvals  # noqa: E402
+
+STEPS.append(approvals.load)  # after plans: decides some of the submitted demo plans
+
+
+from . import followups  # noqa: E402
+
+STEPS.append(followups.load)  # always last: it follows up the plans the steps before approved
 
 
 def load_demo(db: Session, app: Flask) -> str:

@@ -26,6 +26,15 @@ USERS = [
     ("admin@admin.demo", "Lars Admin", "admin", "admin", "da"),
 ]
 
+# Approvers and administrators must use two-factor sign-in (MFA_REQUIRED_ROLES). The demo
+# enrols them with fixed TOTP secrets and one known recovery code each (see README.md);
+# never use these outside the demo.
+DEMO_TOTP = {
+    "approver@hjem.demo": ("JBSWY3DPEHPK3PXPAPPROVER", "apprv-demo1"),
+    "approver2@hjem.demo": ("JBSWY3DPEHPK3PXPAPPROVR2", "apprv-demo2"),
+    "admin@admin.demo": ("JBSWY3DPEHPK3PXPADMINXYZ", "admin-demo1"),
+}
+
 FIXED_ORGANISATIONS = [
     ("drc", "drc", "DRC Dansk Flygtningehjælp"),
     ("cmm", "cmm", "Center mod Menneskehandel"),
@@ -40,6 +49,12 @@ def load(db: Session, app: Flask) -> str:
         ensure_organisation(db, kind=kind, code=code, name=name)
     for email, name, role, org_code, locale in USERS:
         org = db.exec(select(Organisation).where(Organisation.code == org_code)).one()
-        create_user(db, organisation=org, email=email, name=name, role=role,
-                    password=DEMO_PASSWORD, locale=locale)
+        user = create_user(db, organisation=org, email=email, name=name, role=role,
+                           password=DEMO_PASSWORD, locale=locale)
+        if email in DEMO_TOTP:
+            from ..auth.mfa import enable, new_recovery_codes
+
+            secret, code = DEMO_TOTP[email]
+            enable(db, user, secret, [code] + new_recovery_codes()[:9])
+            db.commit()
     return f"Demo accounts: {len(USERS)} users, password {DEMO_PASSWORD!r}."

@@ -1,0 +1,150 @@
+"""Audit trail page (``auditlog.index``, the menu's "Audit trail") and the per-case
+data-protection page: legal hold and the data subject's export.
+
+Reading the audit trail is itself audited (``audit.view``, ``audit.export``): who
+looked at whose traces is part of the trace. Legal hold and the export are open to
+DRC caseworkers (who run the case) and administrators (who answer access requests);
+administrators see no case contents elsewhere, so these pages show only what the
+task needs.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import func, select
+
+from .. import audit, retention
+from ..access import allow, case_scope
+from ..db import get_session
+from ..models import AuditEvent, Case, User
+from .forms import AuditFilterForm, LegalHoldForm
+
+bp = Blueprint("auditlog", __name__)
+
+
+def _filters(db, form: AuditFilterForm) -> dict:
+    """The valid filters of the query string (invalid ones are shown at their field and ignored)."""
+    users = db.exec(select(User).order_by(User.email)).all()
+    form.user.choices = [("", _("Everyone"))] + [(str(u.id), f"{u.name} ({u.email})") for u in users]
+    form.validate()
+    values: dict = {}
+    if form.user.data and str(form.user.data).isascii() and str(form.user.data).isdigit() \
+            and len(str(form.user.data)) <= 9:
+        values["user_id"] = int(form.user.data)
+    if form.action.data and not form.action.errors:
+        values["action"] = form.action.data.strip()
+    if form.case.data and not form.case.errors:
+        case_id = db.exec(select(Case.id).where(Case.reference == form.case.data.strip())).first()
+        values["case_id"] = case_id if case_id is not None else -1
+    if form.date_from.data and not form.date_from.errors:
+        values["date_from"] = form.date_from.data
+    if form.date_to.data and not form.date_to.errors:
+        values["date_to"] = form.date_to.data
+    return values
+
+
+@bp.get("/admin/audit")
+@allow("admin")
+def index():
+    db = get_session()
+    form = AuditFilterForm(request.args)
+    values = _filters(db, form)
+    stmt = audit.filtered(**values)
+    total = db.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    size = int(current_app.config.get("PAGE_SIZE", 25))
+    pages = max(1, math.ceil(total / size))
+    number = min(form.page.data or 1, pages) if not form.page.errors else 1
+    events = db.exec(stmt.offset((number - 1) * size).limit(size)).all()
+    emails = audit.user_emails(db)
+    references = dict(db.exec(select(Case.id, Case.reference).where(
+        Case.id.in_({e.case_id for e in events if e.case_id} or {-1}))).all())
+    audit.record(db, "audit.view", user=current_user, detail={k: str(v) for k, v in values.items()} | {"page": number})
+    db.commit()
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("auditlog/index.html", form=form, events=events, emails=emails,
+                           references=references, total=total,
+                           page={"number": number, "pages": pages}, args=args)
+
+
+@bp.get("/admin/audit/export.csv")
+@allow("admin")
+def export():
+    db = get_session()
+    form = AuditFilterForm(request.args)
+    values = _filters(db, form)
+    out = io.StringIO()
+    n = audit.write_csv(db.exec(audit.filtered(**values)), out, audit.user_emails(db))
+    audit.record(db, "audit.export", user=current_user,
+                 detail={k: str(v) for k, v in values.items()} | {"rows": n, "via": "web"})
+    db.commit()
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=audit-trail.csv",
+                             "Cache-Control": "no-store"})
+
+
+# --- data protection per case ----------------------------------------------------------
+
+def _case_for_privacy(db, case_id: int) -> Case:
+    """Caseworkers reach cases through ``case_scope``; administrators may reach any
+    case here (and only here), for legal hold and access requests."""
+    if current_user.role == "admin":
+        case = db.get(Case, case_id)
+    else:
+        case = db.exec(select(Case).where(Case.id == case_id, case_scope(current_user))).first()
+    if case is None:
+        abort(404)
+    return case
+
+
+@bp.get("/cases/<int:case_id>/data-protection")
+@allow("caseworker", "admin")
+def case_privacy(case_id: int):
+    db = get_session()
+    case = _case_for_privacy(db, case_id)
+    years = int(current_app.config["RETENTION_YEARS_AFTER_CLOSURE"])
+    due = None
+    if case.closed_at:
+        due = retention.cutoff(case.closed_at.date(), -years).date()
+    audit.record(db, "case.privacy_view", user=current_user, obj=case, case_id=case.id)
+    db.commit()
+    return render_template("auditlog/case_privacy.html", case=case, years=years, due=due,
+                           form=LegalHoldForm(revision=case.revision))
+
+
+@bp.post("/cases/<int:case_id>/legal-hold")
+@allow("caseworker", "admin")
+def legal_hold(case_id: int):
+    db = get_session()
+    case = _case_for_privacy(db, case_id)
+    form = LegalHoldForm()
+    raw = str(form.revision.data or "")
+    if not form.validate_on_submit() or not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        abort(400)
+    hold = request.form.get("hold") == "on"
+    if case.anonymised_at is not None:
+        flash(_("The case is already anonymised."), "warning")
+    elif not retention.set_legal_hold(db, case, hold, user=current_user, seen_revision=int(form.revision.data)):
+        flash(_("Someone else changed the case in the meantime. Check the legal hold and try again."), "warning")
+    else:
+        flash(_("Legal hold is on: the case will not be anonymised.") if hold
+              else _("Legal hold is lifted."), "success")
+    return redirect(url_for("auditlog.case_privacy", case_id=case.id))
+
+
+@bp.get("/cases/<int:case_id>/subject-export.zip")
+@allow("caseworker", "admin")
+def subject_export(case_id: int):
+    db = get_session()
+    case = _case_for_privacy(db, case_id)
+    data = retention.subject_zip_bytes(db, case, Path(current_app.config["UPLOAD_DIR"]))
+    audit.record(db, "case.subject_export", user=current_user, obj=case, case_id=case.id, detail={"via": "web"})
+    db.commit()
+    return Response(data, mimetype="application/zip",
+                    headers={"Content-Disposition": f"attachment; filename={case.reference}-subject-export.zip",
+                             "Cache-Control": "private, no-store"})

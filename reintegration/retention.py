@@ -1,0 +1,263 @@
+"""Retention and the data subject's rights: anonymisation on schedule, legal hold,
+and the export of everything held about one person.
+
+Decisions:
+- A case is anonymised ``RETENTION_YEARS_AFTER_CLOSURE`` years after ``closed_at``,
+  unless it is under legal hold. Anonymising keeps the rows and every number that
+  statistics need (amounts, months, scores, countries, statuses, kinds) and removes
+  what identifies or describes the person: names, exact dates of birth (the year
+  stays, as 1 January), free text, attachments (files and rows).
+- :data:`POLICY` classifies every text column of the case's tables as *clear* or
+  *keep*; a test fails when a new text column is added without a decision.
+- The audit trail is not rewritten (that would break the hash chain); audit details
+  carry ids and keys, never names or free text.
+- Files are deleted after the commit: a crash in between leaves unreferenced files,
+  which ``flask uploads sweep`` removes; never a row pointing at a missing file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from datetime import date, datetime, time as dtime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, SQLModel, select
+
+from . import audit
+from .models import (Attachment, AuditEvent, BudgetLine, Case, Child, Comment, Decision, Disbursement,
+                     FollowUpReport, PlanContributor, PlanVersion, RiskAlert)
+from .models._common import utcnow
+
+ANONYMISED_NAME = "Anonymised"
+
+# Per table: text columns cleared ("" where NOT NULL, else NULL) and those kept.
+POLICY: dict[type[SQLModel], dict[str, tuple[str, ...]]] = {
+    Case: {"clear": ("closure_note",),
+           "keep": ("reference", "status", "person_sex", "nationality", "return_country", "closure_reason")},
+    Child: {"clear": ("first_name",), "keep": ("lives_in",)},
+    PlanVersion: {"clear": ("activity_description", "activity_location", "realism", "social_support", "housing",
+                            "health", "schooling", "risk_health", "risk_traffickers", "risk_management"),
+                  "keep": ("status", "activity_kind", "rate_table_id", "content_sha256")},
+    BudgetLine: {"clear": ("description",), "keep": ("line_key", "kind", "category", "currency")},
+    Comment: {"clear": ("body",), "keep": ()},
+    Decision: {"clear": ("reason",), "keep": ("outcome", "rate_table_id", "content_sha256")},
+    FollowUpReport: {"clear": ("housing", "health", "schooling", "wellbeing", "notes", "answers"),
+                     "keep": ("status", "contact_kind", "activity_status", "risk_indicators")},
+    Disbursement: {"clear": ("note",), "keep": ("line_key", "currency")},
+    RiskAlert: {"clear": ("action_taken",), "keep": ("indicators",)},
+}
+DELETED = (Attachment,)  # files and rows removed outright
+
+
+def _year_only(d: date | None) -> date | None:
+    return None if d is None else date(d.year, 1, 1)
+
+
+def cutoff(today: date, years: int) -> datetime:
+    """Cases closed before this moment are past retention."""
+    try:
+        day = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        day = today.replace(year=today.year - years, day=28)
+    return datetime.combine(day, dtime.min, tzinfo=timezone.utc)
+
+
+def due_cases(db: Session, today: date, years: int) -> list[Case]:
+    return list(db.exec(select(Case).where(
+        Case.status == "closed", Case.closed_at.is_not(None), Case.closed_at < cutoff(today, years),
+        Case.legal_hold == False, Case.anonymised_at.is_(None),  # noqa: E712
+    ).order_by(Case.id)).all())
+
+
+def _clear(row: SQLModel) -> None:
+    table = type(row).__table__
+    for name in POLICY[type(row)]["clear"]:
+        setattr(row, name, None if table.c[name].nullable else "")
+
+
+def _versions(db: Session, case_id: int) -> list[PlanVersion]:
+    return list(db.exec(select(PlanVersion).where(PlanVersion.case_id == case_id)).all())
+
+
+def anonymise_case(db: Session, case: Case, upload_dir: Path, *, user=None) -> list[Path]:
+    """Anonymise one case in the session (the caller commits, then deletes the
+    returned files)."""
+    # Budget lines of decided versions are frozen (approvals' flush guard); blanking
+    # their descriptions is the one change allowed, so this session says so.
+    db.info["allow_frozen_change"] = True
+    case.person_name = ANONYMISED_NAME
+    case.person_date_of_birth = _year_only(case.person_date_of_birth)
+    _clear(case)
+    case.anonymised_at = utcnow()
+    case.revision = (case.revision or 0) + 1
+    db.add(case)
+    for child in db.exec(select(Child).where(Child.case_id == case.id)).all():
+        child.date_of_birth = _year_only(child.date_of_birth)
+        _clear(child)
+        db.add(child)
+    version_ids = []
+    for version in _versions(db, case.id):
+        version_ids.append(version.id)
+        _clear(version)
+        db.add(version)
+    if version_ids:
+        for model, column in ((BudgetLine, BudgetLine.plan_version_id), (Comment, Comment.plan_version_id),
+                              (Decision, Decision.plan_version_id)):
+            for row in db.exec(select(model).where(column.in_(version_ids))).all():
+                _clear(row)
+                db.add(row)
+    for model in (FollowUpReport, Disbursement, RiskAlert):
+        for row in db.exec(select(model).where(model.case_id == case.id)).all():
+            _clear(row)
+            db.add(row)
+    files = []
+    attachments = db.exec(select(Attachment).where(Attachment.case_id == case.id)).all()
+    for attachment in attachments:
+        files.append(upload_dir / attachment.stored_name)
+        db.delete(attachment)
+    audit.record(db, "retention.anonymise", user=user, obj=case, case_id=case.id,
+                 detail={"attachments_deleted": len(files)})
+    return files
+
+
+def run(db: Session, upload_dir: Path, today: date, years: int, *, user=None) -> list[str]:
+    """Anonymise every case past retention; returns their references. Idempotent."""
+    done = []
+    for case in due_cases(db, today, years):
+        files = anonymise_case(db, case, upload_dir, user=user)
+        db.commit()
+        for path in files:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+        done.append(case.reference)
+    return done
+
+
+def set_legal_hold(db: Session, case: Case, hold: bool, *, user, seen_revision: int) -> bool:
+    """Set or lift the legal hold with optimistic locking; False when someone else
+    changed the case since ``seen_revision`` (nothing is changed then)."""
+    from sqlalchemy import update
+
+    result = db.execute(update(Case).where(Case.id == case.id, Case.revision == seen_revision)
+                        .values(legal_hold=hold, revision=Case.revision + 1, updated_at=utcnow()))
+    if result.rowcount != 1:
+        db.rollback()
+        return False
+    audit.record(db, "case.legal_hold_set" if hold else "case.legal_hold_lifted", user=user, obj=case,
+                 case_id=case.id)
+    db.commit()
+    return True
+
+
+# --- the data subject's access request ------------------------------------------------
+
+def _row(obj: SQLModel) -> dict[str, Any]:
+    return {k: (str(v) if not isinstance(v, (int, bool, type(None), str)) else v)
+            for k, v in obj.model_dump().items()}
+
+
+def subject_data(db: Session, case: Case) -> dict[str, Any]:
+    """Everything held about the person of ``case``, as JSON-ready data."""
+    versions = _versions(db, case.id)
+    ids = [v.id for v in versions] or [-1]
+
+    def rows(model, column, values):
+        return [_row(r) for r in db.exec(select(model).where(column.in_(values)).order_by(model.id)).all()]
+
+    return {
+        "format": "reintegration-subject-export/1",
+        "exported_at": utcnow().isoformat(),
+        "case": _row(case),
+        "children": rows(Child, Child.case_id, [case.id]),
+        "plan_versions": [_row(v) for v in versions],
+        "budget_lines": rows(BudgetLine, BudgetLine.plan_version_id, ids),
+        "contributors": rows(PlanContributor, PlanContributor.plan_version_id, ids),
+        "comments": rows(Comment, Comment.plan_version_id, ids),
+        "decisions": rows(Decision, Decision.plan_version_id, ids),
+        "followup_reports": rows(FollowUpReport, FollowUpReport.case_id, [case.id]),
+        "disbursements": rows(Disbursement, Disbursement.case_id, [case.id]),
+        "risk_alerts": rows(RiskAlert, RiskAlert.case_id, [case.id]),
+        "attachments": rows(Attachment, Attachment.case_id, [case.id]),
+        "audit_events": rows(AuditEvent, AuditEvent.case_id, [case.id]),
+    }
+
+
+def _safe_member(name: str) -> str:
+    cleaned = "".join(ch for ch in name if ch.isalnum() or ch in "._- ").strip(" .")
+    return cleaned[:120] or "file"
+
+
+def write_subject_zip(db: Session, case: Case, upload_dir: Path, out) -> int:
+    """Write ``data.json`` and ``files/<id>-<name>`` to a ZIP in ``out`` (a path or a
+    binary file object); returns the number of files included."""
+    data = subject_data(db, case)
+    n = 0
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True))
+        for item in data["attachments"]:
+            path = upload_dir / item["stored_name"]
+            if path.is_file():
+                zf.write(path, f"files/{item['id']}-{_safe_member(item['original_name'])}")
+                n += 1
+    return n
+
+
+def subject_zip_bytes(db: Session, case: Case, upload_dir: Path) -> bytes:
+    buffer = io.BytesIO()
+    write_subject_zip(db, case, upload_dir, buffer)
+    return buffer.getvalue()
+
+
+def register_cli(app) -> None:
+    import click
+    from flask import current_app
+    from flask.cli import AppGroup, with_appcontext
+
+    group = AppGroup("retention", help="Anonymise closed cases past the retention period.")
+
+    def _session() -> Session:
+        return Session(current_app.extensions["db_engine"], expire_on_commit=False)
+
+    @group.command("run")
+    @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="Run as if today were this date (YYYY-MM-DD).")
+    def run_command(today):
+        """Anonymise closed cases older than RETENTION_YEARS_AFTER_CLOSURE (not under legal hold)."""
+        years = int(current_app.config["RETENTION_YEARS_AFTER_CLOSURE"])
+        day = today.date() if today else date.today()
+        with _session() as db:
+            done = run(db, Path(current_app.config["UPLOAD_DIR"]), day, years)
+        click.echo(f"Anonymised {len(done)} case(s)" + (": " + ", ".join(done) if done else "."))
+
+    @click.command("subject-export")
+    @with_appcontext
+    @click.argument("reference")
+    @click.option("-o", "--output", required=True, type=click.Path(),
+                  help="A .zip file, or a folder (data.json and files/ are written into it).")
+    def subject_export(reference, output):
+        """Export everything held about the person of case REFERENCE (JSON plus files)."""
+        with _session() as db:
+            case = db.exec(select(Case).where(Case.reference == reference)).first()
+            if case is None:
+                raise click.ClickException(f"no case {reference!r}")
+            upload_dir = Path(current_app.config["UPLOAD_DIR"])
+            if output.lower().endswith(".zip"):
+                n = write_subject_zip(db, case, upload_dir, output)
+            else:
+                buffer = io.BytesIO()
+                n = write_subject_zip(db, case, upload_dir, buffer)
+                Path(output).mkdir(parents=True, exist_ok=True)
+                with zipfile.ZipFile(buffer) as zf:
+                    zf.extractall(output)
+            audit.record(db, "case.subject_export", obj=case, case_id=case.id, detail={"via": "cli", "files": n})
+            db.commit()
+        click.echo(f"Wrote the data of {reference} and {n} file(s) to {output}.")
+
+    app.cli.add_command(group)
+    app.cli.add_command(subject_export)

@@ -1,0 +1,159 @@
+"""The audit trail: hash chain, tamper detection (``flask audit verify``), safe
+concurrent writers, and the administrators' page and CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from datetime import date, timedelta
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from reintegration import audit
+from reintegration.models import AuditEvent
+
+
+def _events(app, n=5, **kw):
+    with Session(app.extensions["db_engine"]) as db:
+        for i in range(n):
+            audit.record(db, f"test.event{i}", detail={"i": i}, **kw)
+        db.commit()
+
+
+def _verify(runner):
+    return runner.invoke(args=["audit", "verify"])
+
+
+def test_intact_chain_verifies(app, runner):
+    _events(app)
+    result = _verify(runner)
+    assert result.exit_code == 0 and result.output.startswith("OK: 5 entries")
+
+
+def test_edited_entry_is_detected(app, runner):
+    _events(app)
+    with app.extensions["db_engine"].begin() as conn:
+        conn.execute(text("UPDATE auditevent SET detail = '{\"i\": 99}' WHERE action = 'test.event2'"))
+    result = _verify(runner)
+    assert result.exit_code == 1 and "content changed" in result.output
+
+
+def test_inserted_entry_is_detected(app, runner, db):
+    _events(app)
+    third = db.exec(select(AuditEvent).order_by(AuditEvent.id).offset(2)).first()
+    with app.extensions["db_engine"].begin() as conn:
+        # A forger who knows the algorithm appends a well-formed entry after the head...
+        conn.execute(text("INSERT INTO auditevent (at, action, prev_hash, hash) VALUES (:at, 'forged', :p, :h)"),
+                     {"at": third.at, "p": third.hash, "h": "f" * 64})
+    result = _verify(runner)
+    assert result.exit_code == 1
+
+
+def test_inserted_entry_in_the_middle_with_a_valid_hash_is_detected(app, runner, db):
+    _events(app)
+    events = db.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+    with app.extensions["db_engine"].begin() as conn:
+        # Move the tail up to make room, then insert a correctly hashed entry after no. 2.
+        conn.execute(text("UPDATE auditevent SET id = id + 100 WHERE id > :i"), {"i": events[1].id})
+        forged = AuditEvent(id=events[1].id + 1, at=events[1].at, action="forged", prev_hash=events[1].hash, hash="")
+        forged.hash = audit.event_hash(forged.prev_hash, forged)
+        conn.execute(text("INSERT INTO auditevent (id, at, action, prev_hash, hash) VALUES (:id, :at, 'forged', :p, :h)"),
+                     {"id": forged.id, "at": forged.at, "p": forged.prev_hash, "h": forged.hash})
+    result = _verify(runner)
+    assert result.exit_code == 1 and "inserted or deleted" in result.output
+
+
+def test_deleted_entry_is_detected(app, runner, db):
+    _events(app)
+    with app.extensions["db_engine"].begin() as conn:
+        conn.execute(text("DELETE FROM auditevent WHERE action = 'test.event2'"))
+    result = _verify(runner)
+    assert result.exit_code == 1 and "inserted or deleted" in result.output
+
+
+def test_deleted_tail_is_detected_against_a_noted_head(app, runner, db):
+    _events(app)
+    head = audit.head(db)
+    with app.extensions["db_engine"].begin() as conn:
+        conn.execute(text("DELETE FROM auditevent WHERE action = 'test.event4'"))
+    assert _verify(runner).exit_code == 0  # the chain alone cannot see a cut tail
+    result = runner.invoke(args=["audit", "verify", "--expect-head", head])
+    assert result.exit_code == 1 and "removed" in result.output
+
+
+def test_concurrent_writers_keep_one_chain(app, runner):
+    errors = []
+
+    def writer(k):
+        try:
+            for i in range(10):
+                with Session(app.extensions["db_engine"]) as db:
+                    audit.record(db, "test.concurrent", detail={"k": k, "i": i})
+                    db.commit()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    result = _verify(runner)
+    assert result.exit_code == 0 and "80 entries" in result.output, result.output
+
+
+def test_admin_page_filters_pages_exports_and_is_audited(app, client, auth, make_user, make_case, db):
+    admin = auth.login("admin")
+    other = make_user("caseworker")
+    case = make_case()
+    with Session(app.extensions["db_engine"]) as s:
+        for i in range(30):
+            audit.record(s, "case.read", user=other, case_id=case.id, object_type="case", object_id=case.id)
+        audit.record(s, "plan.submit", user=other, case_id=case.id)
+        s.commit()
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert "case.read" in page and ("Page 1 of" in page or "Side 1 af" in page)
+    filtered = client.get(f"/admin/audit?action=plan.&user={other.id}&case={case.reference}").get_data(as_text=True)
+    assert "plan.submit" in filtered and "case.read</code>" not in filtered
+    today = date.today()
+    none = client.get(f"/admin/audit?date_from={(today + timedelta(days=2)).isoformat()}").get_data(as_text=True)
+    assert "plan.submit" not in none
+    for query in ("date_from=not-a-date&page=-4&user=abc", "date_to=9999-12-31&date_from=0001-01-01",
+                  "user=99999999999999999999&page=99999999999"):
+        assert client.get(f"/admin/audit?{query}").status_code == 200, query
+    response = client.get(f"/admin/audit/export.csv?case={case.reference}")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 31 and {r["action"] for r in rows} == {"case.read", "plan.submit"}
+    assert rows[0]["user_email"] == other.email
+    actions = db.exec(select(AuditEvent.action).where(AuditEvent.user_id == admin.id)).all()
+    assert "audit.view" in actions and "audit.export" in actions
+    assert app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_csv_cells_cannot_become_formulas(app, db):
+    audit.record(db, "test.csv", detail={"x": 1}, object_type="=cmd", object_id="+1")
+    db.commit()
+    out = io.StringIO()
+    audit.write_csv(db.exec(select(AuditEvent)), out)
+    row = list(csv.DictReader(io.StringIO(out.getvalue())))[0]
+    assert row["object_type"] == "'=cmd" and row["object_id"] == "'+1"
+
+
+def test_cli_export(app, runner, tmp_path):
+    _events(app, 3)
+    out = tmp_path / "audit.csv"
+    result = runner.invoke(args=["audit", "export", "-o", str(out), "--action", "test."])
+    assert result.exit_code == 0, result.output
+    assert len(list(csv.DictReader(out.open()))) == 3
+
+
+def test_only_admins_see_the_audit_trail(client, auth):
+    for role in ("caseworker", "cmm", "approver", "partner"):
+        auth.login(role)
+        assert client.get("/admin/audit").status_code == 403
+        assert client.get("/admin/audit/export.csv").status_code == 403
+        auth.logout()

@@ -1,0 +1,150 @@
+"""Retention: anonymisation after the retention period, legal hold, and the data
+subject's export."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import String, Text
+from sqlmodel import select
+
+from reintegration import retention
+from reintegration.models import (Attachment, AuditEvent, BudgetLine, Case, Child, Comment, Decision,
+                                  Disbursement, FollowUpReport, PlanVersion, RiskAlert)
+from security_helpers import full_case, people  # noqa: F401
+
+CLOSED_LONG_AGO = datetime(2019, 6, 30, tzinfo=timezone.utc)
+
+
+def _make(db, app, people, **kw):
+    return full_case(db, app.config["UPLOAD_DIR"], **people, **kw)
+
+
+def test_every_text_column_has_a_retention_decision():
+    for model, policy in retention.POLICY.items():
+        decided = set(policy["clear"]) | set(policy["keep"])
+        texts = {c.name for c in model.__table__.columns if isinstance(c.type, (String, Text))}
+        texts -= {"person_name"}  # replaced by "Anonymised", handled explicitly
+        assert texts <= decided, f"{model.__name__}: decide clear or keep for {sorted(texts - decided)}"
+
+
+def test_retention_run_anonymises_old_closed_cases_and_keeps_numbers(app, db, runner, people):
+    old = _make(db, app, people, status="closed", closed_at=CLOSED_LONG_AGO)
+    recent = _make(db, app, people, status="closed", closed_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    held = _make(db, app, people, status="closed", closed_at=CLOSED_LONG_AGO, legal_hold=True)
+    open_case = _make(db, app, people)
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+    old_file = db.exec(select(Attachment.stored_name).where(Attachment.case_id == old.id)).one()
+
+    result = runner.invoke(args=["retention", "run", "--today", "2026-11-27"])
+    assert result.exit_code == 0, result.output
+    assert old.reference in result.output and recent.reference not in result.output
+    db.expire_all()
+
+    case = db.get(Case, old.id)
+    assert case.person_name == "Anonymised" and case.person_date_of_birth == date(1994, 1, 1)
+    assert case.closure_note is None and case.anonymised_at is not None
+    assert case.return_country == "NG" and case.status == "closed"
+    child = db.exec(select(Child).where(Child.case_id == old.id)).one()
+    assert child.first_name is None and child.date_of_birth == date(2016, 1, 1)
+    version = db.exec(select(PlanVersion).where(PlanVersion.case_id == old.id)).one()
+    assert version.activity_description is None and version.risk_traffickers is None
+    assert version.expected_monthly_income == Decimal("1200") and version.activity_kind == "business"
+    line = db.exec(select(BudgetLine).where(BudgetLine.plan_version_id == version.id)).one()
+    assert line.description is None and line.amount_dkk == Decimal("7500.50") and line.month == 1
+    assert db.exec(select(Comment.body).where(Comment.plan_version_id == version.id)).one() == ""
+    assert db.exec(select(Decision.reason).where(Decision.plan_version_id == version.id)).one() is None
+    report = db.exec(select(FollowUpReport).where(FollowUpReport.case_id == old.id)).one()
+    assert report.notes is None and report.wellbeing is None and report.monthly_income == Decimal("900")
+    assert report.score_economic == Decimal("0.5")
+    payment = db.exec(select(Disbursement).where(Disbursement.case_id == old.id)).one()
+    assert payment.note is None and payment.amount_dkk == Decimal("2500.25")
+    assert db.exec(select(RiskAlert.action_taken).where(RiskAlert.case_id == old.id)).one() is None
+    assert db.exec(select(Attachment).where(Attachment.case_id == old.id)).first() is None
+    assert not (upload_dir / old_file).exists()
+
+    for untouched in (recent, held, open_case):
+        row = db.get(Case, untouched.id)
+        assert row.person_name == "Blessing Okafor" and row.anonymised_at is None
+        assert db.exec(select(Attachment).where(Attachment.case_id == untouched.id)).first() is not None
+
+    events = db.exec(select(AuditEvent).where(AuditEvent.action == "retention.anonymise")).all()
+    assert [e.case_id for e in events] == [old.id]
+    # Idempotent: a second run changes nothing.
+    again = runner.invoke(args=["retention", "run", "--today", "2026-11-27"])
+    assert "Anonymised 0 case(s)" in again.output
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_retention_period_is_configurable(app, db, runner, people):
+    case = _make(db, app, people, status="closed", closed_at=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    app.config["RETENTION_YEARS_AFTER_CLOSURE"] = 2
+    runner.invoke(args=["retention", "run", "--today", "2026-01-02"])
+    db.expire_all()
+    assert db.get(Case, case.id).person_name == "Anonymised"
+
+
+def test_legal_hold_toggle_is_audited_and_limited(app, db, client, auth, people):
+    case = _make(db, app, people, status="closed", closed_at=CLOSED_LONG_AGO)
+    auth.login(people["caseworker"])
+    page = client.get(f"/cases/{case.id}/data-protection")
+    assert page.status_code == 200
+    seen = case.revision
+    response = auth.post(f"/cases/{case.id}/legal-hold", {"hold": "on", "revision": seen})
+    assert response.status_code == 302
+    db.expire_all()
+    assert db.get(Case, case.id).legal_hold
+    # A stale form (old revision) changes nothing.
+    auth.post(f"/cases/{case.id}/legal-hold", {"hold": "off", "revision": seen})
+    db.expire_all()
+    assert db.get(Case, case.id).legal_hold
+    actions = db.exec(select(AuditEvent.action).where(AuditEvent.case_id == case.id)).all()
+    assert actions.count("case.legal_hold_set") == 1
+    auth.logout()
+    for role in ("cmm", "approver", "partner"):
+        auth.login(role)
+        assert auth.post(f"/cases/{case.id}/legal-hold", {"hold": "off", "revision": seen + 1}).status_code == 403
+        auth.logout()
+    auth.login("admin")
+    assert auth.post(f"/cases/{case.id}/legal-hold", {"hold": "off", "revision": seen + 1}).status_code == 302
+    db.expire_all()
+    assert not db.get(Case, case.id).legal_hold
+
+
+def test_subject_export_holds_everything_about_the_person(app, db, runner, client, auth, people, tmp_path):
+    case = _make(db, app, people)
+    auth.login("admin")
+    response = client.get(f"/cases/{case.id}/subject-export.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as zf:
+        data = json.loads(zf.read("data.json"))
+        files = [n for n in zf.namelist() if n.startswith("files/")]
+        assert len(files) == 1 and zf.read(files[0]).startswith(b"\x89PNG")
+    assert data["case"]["person_name"] == "Blessing Okafor"
+    for key in ("children", "plan_versions", "budget_lines", "comments", "decisions", "followup_reports",
+                "disbursements", "risk_alerts", "attachments"):
+        assert len(data[key]) == 1, key
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "case.subject_export",
+                                            AuditEvent.case_id == case.id)).first() is not None
+
+    out = tmp_path / "export.zip"
+    result = runner.invoke(args=["subject-export", case.reference, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert zipfile.ZipFile(out).namelist()[0] == "data.json"
+    folder = tmp_path / "folder"
+    assert runner.invoke(args=["subject-export", case.reference, "-o", str(folder)]).exit_code == 0
+    assert (folder / "data.json").is_file() and len(list((folder / "files").iterdir())) == 1
+    assert runner.invoke(args=["subject-export", "RT-NOPE", "-o", str(out)]).exit_code != 0
+
+
+def test_subject_export_respects_case_scope(app, db, client, auth, people, make_org, make_user):
+    case = _make(db, app, people)
+    for role in ("partner", "cmm", "approver"):
+        auth.login(role)
+        assert client.get(f"/cases/{case.id}/subject-export.zip").status_code == 403
+        auth.logout()

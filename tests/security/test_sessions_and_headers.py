@@ -1,0 +1,62 @@
+"""Security headers on every response; sessions end at sign-out and after inactivity."""
+
+from __future__ import annotations
+
+import itsdangerous.timed
+
+from reintegration.security import CSP
+
+
+def test_headers_on_every_kind_of_response(client):
+    for url in ("/login", "/health", "/no-such-page"):
+        h = client.get(url).headers
+        assert "unsafe-inline" not in h["Content-Security-Policy"]
+        assert "unsafe-eval" not in h["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in h["Content-Security-Policy"]
+        assert "script-src 'self'" in h["Content-Security-Policy"]
+        assert h["X-Content-Type-Options"] == "nosniff"
+        assert h["Referrer-Policy"] in ("same-origin", "no-referrer", "strict-origin")
+        assert "Strict-Transport-Security" not in h  # plain HTTP: no HSTS
+    assert "unsafe-inline" not in CSP
+
+
+def test_hsts_only_over_https(client):
+    h = client.get("/login", base_url="https://localhost").headers
+    assert h["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_pages_are_not_cached(client):
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+
+
+def _cookie(client):
+    return client.get_cookie("session").value
+
+
+def test_sign_out_ends_the_session_even_for_a_replayed_cookie(app, client, auth):
+    auth.login("caseworker")
+    assert client.get("/account/two-factor").status_code == 200
+    stolen = _cookie(client)
+    auth.logout()
+    assert client.get("/account/two-factor").status_code == 302
+    other = app.test_client()
+    other.set_cookie("session", stolen)
+    response = other.get("/account/two-factor")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_session_expires_after_inactivity(app, client, auth, monkeypatch):
+    auth.login("caseworker")
+    assert client.get("/account/two-factor").status_code == 200
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    real = itsdangerous.timed.TimestampSigner.get_timestamp
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
+                        lambda self: real(self) + int(lifetime) + 5)
+    response = client.get("/account/two-factor")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_session_cookie_flags(app, client, auth):
+    auth.login("caseworker")
+    header = [v for k, v in client.get("/account/two-factor").headers.items() if k == "Set-Cookie"]
+    assert header and "HttpOnly" in header[0] and "SameSite=Lax" in header[0]
