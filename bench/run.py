@@ -1,0 +1,782 @@
+"""The benchmarks of issue #8: ``make bench`` (``--scale quick``) and ``make bench-full``.
+
+Measures, on this machine, in one run: seeding, pages under load (gunicorn, 2 workers,
+signed in, load generator in a second process), growth (p95 at the large scale / at
+1,000 cases), exports (time and peak RSS, beside raw openpyxl), re-validation of every
+open plan against a new rate table, and the partner portal's page weight. Prints a
+table with each figure, its target and PASS/MISS, and writes ``bench/out/<time>.json``.
+
+Databases: ``bench_quick`` (1,000 cases), ``bench_full`` (250,000) and ``bench_exports``
+(10,000 approved plans, for the batch workbook at the quick scale), created on
+PostgreSQL at 127.0.0.1:5432 (user postgres) and migrated with the app's own Alembic
+migrations. A database already seeded with the same scale and seed is reused (its
+PostgreSQL comment says what it holds); ``--reseed`` forces a fresh one. Without
+PostgreSQL the run falls back to SQLite files in bench/out and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout
+sys.path.insert(0, str(ROOT / "bench"))
+
+import load  # noqa: E402
+import seed as seeding  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+SCALES = {"quick": 1_000, "full": 250_000}
+EXPORT_PLANS = 10_000
+SEED = 2026
+SEED_VERSION = "bench-seed/3"  # bump when seed.py changes what it writes
+
+TARGETS = {
+    "case_page_vs_health": (">=", 0.35, "case page throughput / health throughput"),
+    "growth_case_list_p95": ("<=", 1.25, "case list p95 at 250,000 / at 1,000 cases"),
+    "growth_case_page_p95": ("<=", 1.25, "case page p95 at 250,000 / at 1,000 cases"),
+    "approval_package_ms": ("<", 150, "approval package, one plan (ms)"),
+    "batch_vs_raw_openpyxl": (">=", 0.80, "batch workbook cell throughput / raw openpyxl"),
+    "batch_peak_rss_mb": ("<", 300, "batch workbook peak RSS (MB)"),
+    "revalidation_plans_per_s": (">=", 20_000, "re-validation of open plans (plans/s)"),
+    "partner_page_weight_kb": ("<", 150, "partner portal page weight, cold cache (KB)"),
+}
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+# --------------------------------------------------------------------------- databases
+
+def postgres_up() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", connect_timeout=3).close()
+        return True
+    except Exception:
+        return False
+
+
+def prepare_database(name: str, cases: int, *, reseed: bool, statuses=None) -> dict:
+    """A migrated, seeded database ``name`` with ``cases`` cases; reused when its marker matches."""
+    from reintegration.db import make_engine
+
+    marker = f"{SEED_VERSION} cases={cases} seed={SEED} statuses={statuses or 'mix'}"
+    if postgres_up():
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        if not reseed and seeding.database_comment(url) == marker:
+            say(f"{name}: reusing the seeded database ({marker})")
+            engine = make_engine(url)
+            info = {"url": url, "backend": "postgresql", "reused": True, "seconds": None,
+                    "rows": seeding.counts(engine)}
+            engine.dispose()
+            return info
+        url = seeding.fresh_postgres_database(name)
+        backend = "postgresql"
+    else:
+        say("PostgreSQL does not answer on 127.0.0.1:5432: FALLING BACK TO SQLITE (figures not comparable)")
+        OUT.mkdir(parents=True, exist_ok=True)
+        path = OUT / f"{name}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+        backend = "sqlite"
+    say(f"{name}: migrating and seeding {cases:,} cases ({backend})")
+    started = time.perf_counter()
+    seeding.migrate(url)
+    engine = make_engine(url)
+    result = seeding.seed(engine, cases, seed=SEED, chunk=5000, progress=say, statuses=statuses)
+    engine.dispose()
+    seconds = round(time.perf_counter() - started, 1)
+    if backend == "postgresql":
+        seeding.database_comment(url, marker)
+    total_rows = sum(result["rows"].values())
+    say(f"{name}: {total_rows:,} rows in {seconds} s ({total_rows / seconds:,.0f} rows/s)")
+    return {"url": url, "backend": backend, "reused": False, "seconds": seconds, "rows": result["rows"],
+            "rows_per_second": round(total_rows / seconds)}
+
+
+def probe_ids(url: str) -> dict:
+    """The ids the page benchmarks open: a probe case with 20 lines and its approved version,
+    the partner organisation of the probe cases."""
+    from sqlalchemy import text
+
+    from reintegration.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        case_id, version_id = conn.execute(text(
+            "SELECT c.id, v.id FROM \"case\" c JOIN planversion v ON v.case_id = c.id "
+            "WHERE v.status = 'approved' AND (SELECT count(*) FROM budgetline b WHERE b.plan_version_id = v.id) = 20 "
+            "ORDER BY c.id LIMIT 1")).one()
+        submitted = conn.execute(text(
+            "SELECT v.id FROM planversion v WHERE v.status = 'submitted' ORDER BY v.id LIMIT 1")).scalar()
+        partner_org = conn.execute(text("SELECT partner_id FROM \"case\" WHERE id = :id"), {"id": case_id}).scalar()
+        partner_email = conn.execute(text(
+            "SELECT email FROM \"user\" WHERE organisation_id = :org AND role = 'partner' ORDER BY id LIMIT 1"),
+            {"org": partner_org}).scalar()
+    engine.dispose()
+    return {"case_id": case_id, "version_id": version_id, "submitted_version_id": submitted,
+            "partner_org": partner_org, "partner_email": partner_email}
+
+
+# --------------------------------------------------------------------------- pages
+
+def page_plan(url: str, ids: dict) -> list[dict]:
+    """Which pages exist in the app now, their URLs and who opens them."""
+    from reintegration import create_app
+
+    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url})
+    endpoints = set(app.view_functions)
+    pages = []
+
+    def add(key, endpoint, role, label, email=None, query="", **values):
+        if endpoint not in endpoints:
+            pages.append({"key": key, "label": label, "missing": endpoint})
+            return
+        with app.test_request_context():
+            from flask import url_for
+
+            path = url_for(endpoint, **values)
+        pages.append({"key": key, "label": label, "path": path + query, "role": role, "email": email})
+
+    add("health", "core.health", None, "/health (ceiling)")
+    add("case_list", "cases.index", "caseworker", "case list, filtered and paged",
+        query="?status=in_followup&page=2")
+    add("case_page", "cases.show", "caseworker", "case page (20-line plan)", case_id=ids["case_id"])
+    add("plan_page", "plans.show", "caseworker", "plan page with budget check (20 lines)",
+        case_id=ids["case_id"], version_id=ids["version_id"])
+    add("approval_queue", "approvals.queue", "approver", "approval queue")
+    if ids.get("submitted_version_id"):
+        add("approval_review", "approvals.review", "approver", "approval review with budget check",
+            version_id=ids["submitted_version_id"])
+    add("partner_due", "partner.index", "partner", "partner portal due list", email=ids["partner_email"])
+    app.extensions["db_engine"].dispose()
+    return pages
+
+
+def measure_pages(url: str, ids: dict, seconds: float, connections: int, tool: str | None, label: str) -> dict:
+    pages = page_plan(url, ids)
+    results: dict = {}
+    OUT.mkdir(parents=True, exist_ok=True)
+    with load.Server(url, log=OUT / f"gunicorn-{label}.log") as server:
+        cookies: dict[str, str] = {}
+        for page in pages:
+            if "missing" in page:
+                say(f"  {page['label']:<42} not in the app yet ({page['missing']})")
+                results[page["key"]] = {"missing": page["missing"]}
+                continue
+            cookie = None
+            if page["role"]:
+                email = page["email"] or f"{page['role']}1@bench.test"
+                if email not in cookies:
+                    cookies[email] = load.sign_in(server.base, email, seeding.PASSWORD)
+                cookie = cookies[email]
+            target = server.base + page["path"]
+            try:
+                load.check_page(target, cookie)
+                load.check_page(target, cookie)  # warm the worker's caches
+            except Exception as error:  # noqa: BLE001 - a broken page is a result, not a crash
+                say(f"  {page['label']:<42} FAILED preflight: {error}")
+                results[page["key"]] = {"error": str(error), "path": page["path"]}
+                continue
+            figures = load.drive(target, cookie, seconds, connections, tool)
+            results[page["key"]] = {"path": page["path"], **figures.as_dict()}
+            say(f"  {page['label']:<42} {figures.rps:>8.1f} req/s  p50 {figures.p50_ms:>7.1f}  "
+                f"p95 {figures.p95_ms:>7.1f}  p99 {figures.p99_ms:>7.1f} ms  errors {figures.errors}")
+    return results
+
+
+def statements_per_page(url: str, ids: dict) -> dict:
+    """SQL statements each page issues (one warm request, in-process test client): a figure
+    that does not depend on the machine's load, and shows a query per row at once."""
+    import re
+
+    from sqlalchemy import event
+
+    from reintegration import create_app
+
+    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url, "MFA_REQUIRED_ROLES": []})
+    engine = app.extensions["db_engine"]
+    counter = {"n": 0}
+
+    def count(*_args, **_kwargs):
+        counter["n"] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    result = {}
+    clients = {}
+    try:
+        for page in page_plan(url, ids):
+            if "missing" in page:
+                continue
+            email = page["role"] and (page["email"] or f"{page['role']}1@bench.test")
+            client = clients.get(email)
+            if client is None:
+                client = app.test_client()
+                if email:
+                    html = client.get("/login", headers={"User-Agent": load.USER_AGENT}).get_data(as_text=True)
+                    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+                    client.post("/login", data={"email": email, "password": seeding.PASSWORD, "csrf_token": token},
+                                headers={"User-Agent": load.USER_AGENT})
+                clients[email] = client
+            client.get(page["path"], headers={"User-Agent": load.USER_AGENT})  # warm
+            counter["n"] = 0
+            started = time.perf_counter()
+            response = client.get(page["path"], headers={"User-Agent": load.USER_AGENT})
+            elapsed = time.perf_counter() - started
+            result[page["key"]] = {"status": response.status_code, "statements": counter["n"],
+                                   "ms_single": round(elapsed * 1000, 1), "bytes": len(response.get_data())}
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        engine.dispose()
+    return result
+
+
+def page_weight(url: str, ids: dict) -> dict:
+    """Bytes a first visit to the partner portal downloads with a cold cache (HTML and
+    every resource the browser fetches), measured in Chromium; a static parse of the
+    HTML's links and the CSS's url()s when no browser is available."""
+    pages = {p["key"]: p for p in page_plan(url, ids)}
+    page = pages.get("partner_due")
+    if not page or "missing" in page:
+        return {"missing": "partner.index"}
+    with load.Server(url, log=OUT / "gunicorn-weight.log") as server:
+        cookie = load.sign_in(server.base, page["email"], seeding.PASSWORD)
+        try:
+            return _weight_in_browser(server.base, page["path"], cookie)
+        except Exception as error:  # noqa: BLE001
+            result = _weight_static(server.base, page["path"], cookie)
+            result["note"] = f"static estimate (browser unavailable: {type(error).__name__})"
+            return result
+
+
+def _weight_in_browser(base: str, path: str, cookie: str) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    sizes: dict[str, int] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        context = browser.new_context(user_agent=load.USER_AGENT)
+        context.add_cookies([{"name": k, "value": v, "url": base}
+                             for k, v in (part.split("=", 1) for part in cookie.split("; "))])
+        pg = context.new_page()
+
+        def on_response(response):
+            try:
+                sizes[response.url] = len(response.body())
+            except Exception:  # noqa: BLE001 - redirects have no body
+                sizes.setdefault(response.url, 0)
+
+        pg.on("response", on_response)
+        pg.goto(base + path, wait_until="networkidle")
+        final = pg.url
+        browser.close()
+    if "/login" in final:
+        raise RuntimeError("the browser was sent to the sign-in page")
+    return {"bytes": sum(sizes.values()), "kb": round(sum(sizes.values()) / 1024, 1),
+            "resources": {u.replace(base, ""): n for u, n in sorted(sizes.items(), key=lambda kv: -kv[1])},
+            "method": "chromium, response bodies (no compression on gunicorn)"}
+
+
+def _weight_static(base: str, path: str, cookie: str) -> dict:
+    import re
+
+    status, _h, html = load.request(base + path, cookie=cookie)
+    sizes = {path: len(html)}
+    links = re.findall(rb'(?:href|src)="(/[^"]+\.(?:css|js|svg|png|woff2?|ico))"', html)
+    for link in dict.fromkeys(links):
+        link = link.decode()
+        _s, _h, body = load.request(base + link, cookie=cookie)
+        sizes[link] = len(body)
+        if link.endswith(".css"):
+            for ref in dict.fromkeys(re.findall(rb"url\(['\"]?([^'\")]+\.woff2)", body)):
+                ref_url = urllib_join(link, ref.decode())
+                _s, _h, font = load.request(base + ref_url, cookie=cookie)
+                sizes[ref_url] = len(font)
+    total = sum(sizes.values())
+    return {"bytes": total, "kb": round(total / 1024, 1), "resources": sizes, "method": "static parse"}
+
+
+def urllib_join(base_path: str, ref: str) -> str:
+    import urllib.parse
+
+    return urllib.parse.urljoin(base_path, ref)
+
+
+# --------------------------------------------------------------------------- exports
+
+def child_json(args: list[str]) -> dict:
+    """Run ``bench/run.py _child ...`` in a fresh process; its last line is JSON."""
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "_child", *args],
+                         capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        return {"error": (out.stderr.strip().splitlines() or ["?"])[-1][:300]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure_exports(url: str, ids: dict) -> dict:
+    """Package and batch, then the raw ceiling twice (before and after a second batch
+    run would cost minutes; instead the raw run brackets the batch in time) and the
+    faster raw run counts, so a busy moment on the machine does not flatter the ratio."""
+    result = {"package": child_json(["package", url, str(ids["version_id"])])}
+    width = 13
+    cells = EXPORT_PLANS * 17 * width
+    before = child_json(["raw", str(cells), str(width)])
+    result["batch"] = child_json(["batch", url, str(EXPORT_PLANS)])
+    cells = (result["batch"].get("cells") or 0) or cells
+    after = child_json(["raw", str(cells), str(result["batch"].get("width") or width)])
+    runs = [r for r in (before, after) if r.get("cells_per_second")]
+    result["raw_openpyxl"] = max(runs, key=lambda r: r["cells_per_second"]) if runs else after
+    result["raw_openpyxl"]["runs_cells_per_second"] = [r.get("cells_per_second") for r in (before, after)]
+    return result
+
+
+def _vm_hwm_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _child(argv: list[str]) -> int:
+    """Measurements that need their own process (peak RSS)."""
+    kind = argv[0]
+    if kind == "raw":
+        print(json.dumps(raw_openpyxl(int(argv[1]), int(argv[2]) if len(argv) > 2 else 13)))
+        return 0
+    url = argv[1]
+    from sqlmodel import Session
+
+    from reintegration import create_app
+
+    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url})
+    baseline = _vm_hwm_mb()
+    if kind == "package":
+        print(json.dumps(export_package(app, int(argv[2]), baseline)))
+    elif kind == "batch":
+        print(json.dumps(export_batch(app, int(argv[2]), baseline)))
+    return 0
+
+
+def raw_openpyxl(cells: int, width: int = 12) -> dict:
+    """The ceiling: a write-only openpyxl workbook of ``cells`` cells (text, amounts, dates)."""
+    import tempfile
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+
+    baseline = _vm_hwm_mb()
+    rows = max(1, cells // width)
+    # The batch workbook's row shape: text, whole numbers, a moment, amounts.
+    row = ["BN-0000001", 1, datetime(2026, 6, 1, 9, 30), "Bench partner 01 (NG)", "NG", "Kontant", "allowance",
+           "Monthly cash instalment", 3, Decimal("1234.50"), "NGN", Decimal("152000.00"), Decimal("0.0081")]
+    row = (row * (width // len(row) + 1))[:width]
+    started = time.perf_counter()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("lines")
+    for _ in range(rows):
+        sheet.append(row)
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as out:
+        workbook.save(out.name)
+        size = os.path.getsize(out.name)
+    seconds = time.perf_counter() - started
+    return {"cells": rows * width, "seconds": round(seconds, 3), "cells_per_second": round(rows * width / seconds),
+            "peak_rss_mb": _vm_hwm_mb(), "baseline_rss_mb": baseline, "bytes": size}
+
+
+def export_package(app, version_id: int, baseline: float) -> dict:
+    """The approval package of one approved plan (exports.package.build), median of 5
+    after a warm-up, in a request context like the download view."""
+    try:
+        from reintegration.exports import package
+    except ImportError:
+        return {"pending": "reintegration.exports.package is not in the app yet"}
+    from sqlmodel import Session
+
+    from reintegration.models import PlanVersion
+
+    times, size = [], 0
+    for attempt in range(6):  # the first is the warm-up (imports, templates)
+        with app.test_request_context(), Session(app.extensions["db_engine"]) as db:
+            started = time.perf_counter()
+            version = db.get(PlanVersion, version_id)
+            result = package.build(db, version, app.extensions["rate_tables"], "da")
+            elapsed = time.perf_counter() - started
+        size = len(result.data)
+        if attempt:
+            times.append(elapsed)
+    times.sort()
+    return {"function": "reintegration.exports.package.build", "version_id": version_id, "bytes": size,
+            "ms_median": round(times[len(times) // 2] * 1000, 1), "ms_min": round(times[0] * 1000, 1),
+            "ms_max": round(times[-1] * 1000, 1), "peak_rss_mb": _vm_hwm_mb(), "baseline_rss_mb": baseline}
+
+
+def export_batch(app, plans: int, baseline: float) -> dict:
+    """The batch workbook of the latest ``plans`` approved plans (exports.batch.write_batch,
+    whole UTC days, so the range can hold a few more), as the CLI runs it."""
+    import tempfile
+
+    try:
+        from reintegration.exports.batch import headers, write_batch
+    except ImportError:
+        return {"pending": "reintegration.exports.batch.write_batch is not in the app yet"}
+    from flask_babel import force_locale
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    with Session(app.extensions["db_engine"]) as db:
+        low, high = db.execute(text(
+            "SELECT min(d), max(d) FROM (SELECT decided_at AS d FROM decision WHERE outcome = 'approved' "
+            "ORDER BY decided_at DESC LIMIT :n) AS latest"), {"n": plans}).one()
+        date_from, date_to = low.date(), high.date()
+        found = db.execute(text(
+            "SELECT count(*) FROM decision WHERE outcome = 'approved' AND decided_at >= :a AND decided_at < :b"),
+            {"a": datetime.combine(date_from, datetime.min.time(), tzinfo=timezone.utc),
+             "b": datetime.combine(date_to, datetime.min.time(), tzinfo=timezone.utc) + timedelta(days=1)}).scalar()
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as out:
+        with app.app_context(), force_locale("da"), Session(app.extensions["db_engine"]) as db:
+            width = len(headers())
+            started = time.perf_counter()
+            rows = write_batch(db, date_from, date_to, out.name)
+            seconds = time.perf_counter() - started
+        size = os.path.getsize(out.name)
+    cells = rows * width
+    return {"plans": found, "date_from": str(date_from), "date_to": str(date_to), "rows": rows, "width": width,
+            "seconds": round(seconds, 2), "cells": cells, "cells_per_second": round(cells / seconds),
+            "peak_rss_mb": _vm_hwm_mb(), "baseline_rss_mb": baseline, "bytes": size}
+
+
+def count_cells(path: str) -> int:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True)
+    total = 0
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            total += sum(1 for value in row if value is not None)
+    workbook.close()
+    return total
+
+
+# --------------------------------------------------------------------------- re-validation
+
+def revalidate(url: str) -> dict:
+    """Every open plan (drafts, submitted and approved versions of cases not closed),
+    loaded in bulk into domain Plans, then checked against a new version of the table."""
+    import dataclasses
+    from collections import defaultdict
+
+    from sqlalchemy import text
+
+    from reintegration.db import make_engine
+    from reintegration.domain.budget import Activity, BudgetLine, Child, Person, Plan, check_plan
+    from reintegration.domain.money import from_ore
+    from reintegration.domain.rates import RateTables, default_rates_dir, load_rate_tables
+
+    tables = load_rate_tables(default_rates_dir())
+    new_tables = RateTables(tuple(dataclasses.replace(t, version=t.version + 1) for t in tables))
+    engine = make_engine(url)
+    open_versions = ("SELECT v.id AS vid, c.id AS cid FROM planversion v JOIN \"case\" c ON c.id = v.case_id "
+                     "WHERE c.status <> 'closed' AND v.status IN ('draft', 'submitted', 'approved')")
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        heads = conn.execute(text(
+            "SELECT v.id, v.activity_kind, v.activity_description, c.person_date_of_birth, c.unaccompanied_minor, "
+            "COALESCE(c.actual_return, c.planned_return), c.id FROM planversion v JOIN \"case\" c ON c.id = v.case_id "
+            "WHERE c.status <> 'closed' AND v.status IN ('draft', 'submitted', 'approved') ORDER BY v.id")).all()
+        children = defaultdict(list)
+        for case_id, born, lives_in in conn.execute(text(
+                f"SELECT ch.case_id, ch.date_of_birth, ch.lives_in FROM child ch WHERE ch.case_id IN "
+                f"(SELECT cid FROM ({open_versions}) o) ORDER BY ch.case_id, ch.position, ch.id")):
+            children[case_id].append(Child(date_of_birth=born, lives_in=lives_in))
+        lines = defaultdict(list)
+        for vid, kind, amount, month, category, description, currency, amount_local, rate in conn.execute(text(
+                f"SELECT b.plan_version_id, b.kind, b.amount_dkk, b.month, b.category, b.description, b.currency, "
+                f"b.amount_local, b.exchange_rate FROM budgetline b WHERE b.plan_version_id IN "
+                f"(SELECT vid FROM ({open_versions}) o) ORDER BY b.plan_version_id, b.position, b.id")):
+            lines[vid].append(BudgetLine(kind=kind, amount_dkk=from_ore(amount), month=month, category=category,
+                                         description=description, currency=currency,
+                                         amount_local=None if amount_local is None else _decimal(amount_local),
+                                         exchange_rate=None if rate is None else _decimal(rate)))
+    plans = []
+    for vid, kind, description, born, minor, reference, case_id in heads:
+        plans.append(Plan(
+            person=Person(date_of_birth=born, unaccompanied_minor=bool(minor)),
+            children=tuple(children.get(case_id, ())),
+            activity=Activity(kind=kind, description=description or "") if kind else None,
+            lines=tuple(lines.get(vid, ())), reference_date=reference))
+    load_seconds = time.perf_counter() - started
+    engine.dispose()
+    today = date.today()
+    check_seconds = []
+    ok = 0
+    for _ in range(2):  # the first run warms up; the figure is the second
+        started = time.perf_counter()
+        ok = sum(1 for plan in plans if check_plan(plan, new_tables, today).ok)
+        check_seconds.append(time.perf_counter() - started)
+    n = len(plans)
+    return {"plans": n, "lines": sum(len(p.lines) for p in plans), "ok": ok,
+            "load_seconds": round(load_seconds, 3), "load_plans_per_second": round(n / load_seconds) if n else 0,
+            "check_seconds": round(check_seconds[-1], 3),
+            "check_plans_per_second": round(n / check_seconds[-1]) if n else 0,
+            "end_to_end_plans_per_second": round(n / (load_seconds + check_seconds[-1])) if n else 0}
+
+
+def _decimal(value):
+    from decimal import Decimal
+
+    return Decimal(value)
+
+
+def bench_validate() -> dict:
+    """The domain engineer's in-memory figures (bench/bench_validate.py), run as is."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    target = OUT / "bench_validate.json"
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_validate.py"), "--json", str(target)],
+                         capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        return {"error": (out.stderr.strip().splitlines() or ["?"])[-1]}
+    return json.loads(target.read_text())
+
+
+def bench_exports_script() -> dict | None:
+    """The exports engineer's standalone bench/bench_exports.py, when present (run as is)."""
+    script = ROOT / "bench" / "bench_exports.py"
+    if not script.exists():
+        return None
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, timeout=900)
+    return {"returncode": out.returncode, "stdout": out.stdout[-4000:], "stderr": out.stderr[-1000:]}
+
+
+# --------------------------------------------------------------------------- report
+
+def machine() -> dict:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal:"))
+    pg = None
+    try:
+        import psycopg
+
+        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", connect_timeout=3) as c:
+            pg = c.execute("SHOW server_version").fetchone()[0]
+    except Exception:  # noqa: BLE001
+        pass
+    wrk = None
+    if load.wrk_available():
+        wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()[0:1]
+    return {"nproc": os.cpu_count(), "memory_gb": round(mem_kb / 1024 / 1024, 1), "cpu": model,
+            "python": platform.python_version(), "postgresql": pg, "wrk": wrk[0] if wrk else None,
+            "kernel": platform.release(), "loadavg_at_start": os.getloadavg()}
+
+
+def verdict(key: str, value) -> str:
+    if value is None:
+        return "n/a"
+    op, target, _label = TARGETS[key]
+    ok = {">=": value >= target, "<=": value <= target, "<": value < target}[op]
+    return "PASS" if ok else "MISS"
+
+
+def summary(results: dict) -> list[tuple[str, object, str, str]]:
+    """(figure, value, target, PASS/MISS/n/a) rows for the printed table."""
+    rows = []
+    pages = results.get("pages", {})
+    here = pages.get("full") or pages.get("quick") or {}
+    growth = results.get("growth_pages") or pages
+    small = growth.get("quick") or {}
+    large = growth.get("full") or {}
+    health = here.get("health", {}).get("rps")
+    case_rps = here.get("case_page", {}).get("rps")
+    ratio = round(case_rps / health, 2) if case_rps and health else None
+    rows.append(("case_page_vs_health", ratio))
+    growth_from = results.get("growth_from")
+    for key, page in (("growth_case_list_p95", "case_list"), ("growth_case_page_p95", "case_page")):
+        a = (small.get(page) or {}).get("p95_ms")
+        b = (large.get(page) or {}).get("p95_ms")
+        rows.append((key, round(b / a, 2) if a and b else None))
+    exports = results.get("exports", {})
+    rows.append(("approval_package_ms", exports.get("package", {}).get("ms_median")))
+    batch, raw = exports.get("batch", {}), exports.get("raw_openpyxl", {})
+    throughput = (round(batch["cells_per_second"] / raw["cells_per_second"], 2)
+                  if batch.get("cells_per_second") and raw.get("cells_per_second") else None)
+    rows.append(("batch_vs_raw_openpyxl", throughput))
+    rows.append(("batch_peak_rss_mb", batch.get("peak_rss_mb")))
+    rows.append(("revalidation_plans_per_s", results.get("revalidation", {}).get("check_plans_per_second")))
+    rows.append(("partner_page_weight_kb", results.get("page_weight", {}).get("kb")))
+    table = []
+    for key, value in rows:
+        op, target, label = TARGETS[key]
+        note = " *" if key.startswith("growth") and growth_from else ""
+        table.append((label + note, value, f"{op} {target:g}", verdict(key, value)))
+    return table
+
+
+def print_report(results: dict) -> None:
+    say("")
+    say(f"{'figure':<62}{'value':>12}  {'target':<10}{'result'}")
+    say("-" * 92)
+    for label, value, target, result in results["summary"]:
+        shown = "-" if value is None else (f"{value:,.2f}" if isinstance(value, float) else f"{value:,}")
+        say(f"{label:<62}{shown:>12}  {target:<10}{result}")
+    if results.get("growth_from"):
+        say(f"* both scales from the newest full run, {results['growth_from']} (make bench-full)")
+    say("")
+    for scale, pages in results.get("pages", {}).items():
+        say(f"pages at {SCALES[scale]:,} cases ({scale}):")
+        say(f"  {'page':<22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
+        for key, fig in pages.items():
+            if "rps" in fig:
+                say(f"  {key:<22}{fig['rps']:>9.1f}{fig['p50_ms']:>9.1f}{fig['p95_ms']:>9.1f}{fig['p99_ms']:>9.1f}"
+                    f"{fig['errors']:>8}")
+            else:
+                say(f"  {key:<22}  {fig.get('missing') and 'not in the app yet: ' + fig['missing'] or fig.get('error')}")
+    growth = results.get("growth_pages") or results.get("pages", {})
+    small, large = growth.get("quick") or {}, growth.get("full") or {}
+    if small and large:
+        source = f" (both from {results['growth_from']})" if results.get("growth_from") else ""
+        say(f"growth, p95 at 250,000 / at 1,000 cases (and throughput ratio){source}:")
+        for key in small:
+            a, b = small.get(key) or {}, large.get(key) or {}
+            if a.get("p95_ms") and b.get("p95_ms"):
+                bound = " (lower bound: no answer within the run)" if b.get("lower_bound") else ""
+                say(f"  {key:<22}p95 x{b['p95_ms'] / a['p95_ms']:>7.2f}   req/s x{(b['rps'] / a['rps']) if a['rps'] else 0:>6.2f}"
+                    f"{bound}")
+    for scale, counts in results.get("statements", {}).items():
+        say(f"SQL statements per page at {SCALES[scale]:,} cases: "
+            + ", ".join(f"{k} {v['statements']}" for k, v in counts.items()))
+    rv = results.get("revalidation")
+    if rv:
+        say(f"re-validation: {rv['plans']:,} open plans ({rv['lines']:,} lines, {rv['ok']:,} ok); DB load "
+            f"{rv['load_seconds']} s ({rv['load_plans_per_second']:,} plans/s), check {rv['check_seconds']} s "
+            f"({rv['check_plans_per_second']:,} plans/s), end to end {rv['end_to_end_plans_per_second']:,} plans/s")
+    ex = results.get("exports", {})
+    for key in ("package", "batch", "raw_openpyxl"):
+        if key in ex:
+            say(f"export {key}: {json.dumps(ex[key])}")
+
+
+def latest_full() -> tuple[str, dict] | None:
+    if not OUT.is_dir():
+        return None
+    for path in sorted(OUT.glob("*.json"), reverse=True):
+        try:
+            data = json.loads(path.read_text())
+        except ValueError:
+            continue
+        if data.get("scale") == "full" and (data.get("pages") or {}).get("full"):
+            return path.name, data
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] == "_child":
+        return _child(argv[1:])
+    parser = argparse.ArgumentParser(description="Benchmarks (issue #8).")
+    parser.add_argument("--scale", choices=SCALES, default="quick")
+    parser.add_argument("--seconds", type=float, help="seconds per page (default 10 quick, 20 full)")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent connections per page (default 4)")
+    parser.add_argument("--tool", choices=("wrk", "python"), help="load generator (default: wrk when installed)")
+    parser.add_argument("--reseed", action="store_true", help="seed fresh databases even if they match")
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=("pages", "exports", "revalidation", "weight", "validate"), help="leave a part out")
+    args = parser.parse_args(argv)
+    seconds = args.seconds or (10 if args.scale == "quick" else 20)
+    tool = args.tool or ("wrk" if load.wrk_available() else "python")
+    if tool == "wrk" and not load.wrk_available():
+        say("wrk is not installed (apt-get install wrk): using the Python load generator")
+        tool = "python"
+    started = time.perf_counter()
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    results: dict = {"scale": args.scale, "started": stamp, "machine": machine(), "load_tool": tool,
+                     "seconds_per_page": seconds, "connections": args.connections, "seeding": {}, "pages": {}}
+    say(f"bench {args.scale}: load generator {tool}, {seconds:g} s per page, {args.connections} connections, "
+        f"gunicorn 2 workers; machine {results['machine']}")
+
+    scales = ["quick"] if args.scale == "quick" else ["quick", "full"]
+    dbs = {}
+    for scale in scales:
+        dbs[scale] = prepare_database(f"bench_{scale}", SCALES[scale], reseed=args.reseed)
+        results["seeding"][scale] = dbs[scale]
+    main_db = dbs[args.scale]
+    results["backend"] = main_db["backend"]
+    ids = probe_ids(main_db["url"])
+    results["probe"] = ids
+
+    if "pages" not in args.skip:
+        for scale in scales:
+            say(f"pages at {SCALES[scale]:,} cases:")
+            results.setdefault("statements", {})[scale] = statements_per_page(
+                dbs[scale]["url"], probe_ids(dbs[scale]["url"]))
+            say(f"  SQL statements per page: "
+                f"{ {k: v['statements'] for k, v in results['statements'][scale].items()} }")
+            results["pages"][scale] = measure_pages(dbs[scale]["url"], probe_ids(dbs[scale]["url"]), seconds,
+                                                    args.connections, tool, scale)
+        if args.scale == "quick":
+            previous = latest_full()
+            if previous:
+                # Both sides of the ratio from that one run, measured minutes apart: this run's
+                # 1,000-case figures come from another moment of a shared machine.
+                results["growth_from"] = previous[0]
+                results["growth_pages"] = {"quick": previous[1]["pages"]["quick"],
+                                           "full": previous[1]["pages"]["full"]}
+    if "weight" not in args.skip:
+        # The target is for the 1,000-case data; at the full scale the same page is weighed
+        # too, since an unpaged list makes the HTML grow with the data.
+        for scale in scales:
+            key = "page_weight" if scale == "quick" else "page_weight_full"
+            try:
+                results[key] = page_weight(dbs[scale]["url"], probe_ids(dbs[scale]["url"]))
+            except Exception as error:  # noqa: BLE001 - e.g. the page times out at the full scale
+                results[key] = {"error": f"{type(error).__name__}: {error}"}
+            say(f"partner portal page weight at {SCALES[scale]:,} cases: "
+                f"{results[key].get('kb', results[key])} KB {results[key].get('resources', '')}")
+    if "revalidation" not in args.skip:
+        say("re-validation of open plans ...")
+        results["revalidation"] = revalidate(main_db["url"])
+    if "validate" not in args.skip:
+        results["bench_validate"] = bench_validate()
+    if "exports" not in args.skip:
+        if args.scale == "quick":
+            export_db = prepare_database("bench_exports", EXPORT_PLANS, reseed=args.reseed,
+                                         statuses=[("approved", 1), ("in_followup", 1)])
+        else:
+            export_db = main_db
+        results["seeding"]["exports"] = export_db
+        say("exports ...")
+        results["exports"] = measure_exports(export_db["url"], probe_ids(export_db["url"]))
+        script = bench_exports_script()
+        if script is not None:
+            results["exports"]["bench_exports_py"] = script
+    results["summary"] = summary(results)
+    results["loadavg_at_end"] = os.getloadavg()
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    print_report(results)
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{stamp}-{args.scale}.json"
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    say(f"\nload average (1 min) at start {results['machine']['loadavg_at_start'][0]:.1f}, at end "
+        f"{results['loadavg_at_end'][0]:.1f} on {results['machine']['nproc']} CPUs (other work on the machine "
+        f"skews every figure)")
+    say(f"\n{results['backend']}; {results['seconds']} s; written {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
