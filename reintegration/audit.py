@@ -4,6 +4,14 @@ Each event carries the SHA-256 of its own content chained to the previous event'
 hash, so an edited, inserted or deleted row breaks the chain (``flask audit verify``).
 Events are added to the caller's transaction: an action and its audit record are
 committed together or not at all.
+
+No free text about a person in ``detail``: the trail is kept for good (hash-chained,
+never anonymised by retention), so it holds non-personal facts only: ids, codes,
+outcomes, the *names* of changed fields, counts and lengths, digests. Reasons, notes,
+comments, names and e-mail addresses of the people concerned stay on their own rows,
+which retention anonymises (a decision's reason is logged as ``reason_chars``). A
+failed sign-in names a known account by id and an unknown typed e-mail only by a
+keyed, truncated digest (what was typed may be a password or a name).
 """
 
 from __future__ import annotations

@@ -361,7 +361,10 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
         audit.record(db, f"approval.{OUTCOMES[action]}", user=user, obj=version, case_id=version.case_id,
                      detail={"decision": OUTCOMES[action], "content_sha256": digest,
                              "rate_table": decision.rate_table_id, "rate_table_version": decision.rate_table_version,
-                             "superseded": superseded, "reason": reason})
+                             "superseded": superseded,
+                             # The reason is free text about the person: it stays on the Decision
+                             # row (anonymised by retention), the permanent trail gets its length.
+                             "reason_chars": len(reason) if reason else 0})
         checkpoint("approvals.decide")  # crash tests stop the process here (no-op otherwise)
         db.commit()
     except IntegrityError:

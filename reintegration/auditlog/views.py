@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -49,6 +50,15 @@ def _filters(db, form: AuditFilterForm) -> dict:
     return values
 
 
+def _logged(values: dict) -> dict:
+    """The filters as recorded in the trail: the typed action filter only when it looks
+    like an action name (free text could name a person, and the trail is permanent)."""
+    logged = {k: str(v) for k, v in values.items()}
+    if "action" in logged and not re.fullmatch(r"[a-z0-9_.]{1,64}", logged["action"]):
+        logged["action"] = f"(other text, {len(logged['action'])} characters)"
+    return logged
+
+
 @bp.get("/admin/audit")
 @allow("admin")
 def index():
@@ -64,7 +74,7 @@ def index():
     emails = audit.user_emails(db)
     references = dict(db.exec(select(Case.id, Case.reference).where(
         Case.id.in_({e.case_id for e in events if e.case_id} or {-1}))).all())
-    audit.record(db, "audit.view", user=current_user, detail={k: str(v) for k, v in values.items()} | {"page": number})
+    audit.record(db, "audit.view", user=current_user, detail=_logged(values) | {"page": number})
     db.commit()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("auditlog/index.html", form=form, events=events, emails=emails,
@@ -81,7 +91,7 @@ def export():
     out = io.StringIO()
     n = audit.write_csv(db.exec(audit.filtered(**values)), out, audit.user_emails(db))
     audit.record(db, "audit.export", user=current_user,
-                 detail={k: str(v) for k, v in values.items()} | {"rows": n, "via": "web"})
+                 detail=_logged(values) | {"rows": n, "via": "web"})
     db.commit()
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit-trail.csv",

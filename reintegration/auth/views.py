@@ -9,12 +9,15 @@ same message whether the code or the account was wrong.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlmodel import select
 
 from ..access import ALL_ROLES, PUBLIC, allow
 from ..audit import record
@@ -62,6 +65,20 @@ def _finish_login(db, user: User, next_url: str | None, method: str | None):
     return redirect(_safe_next(next_url))
 
 
+def _record_login_failed(db, typed: str) -> None:
+    """Audit a failed sign-in without the typed text: the trail is permanent, and what was
+    typed may be a mistyped password or someone's name. A known account is named by its
+    id; an unknown one by a keyed, truncated digest, so repeated tries can be grouped."""
+    email = (typed or "").strip().lower()[:254]
+    user_id = db.exec(select(User.id).where(User.email == email)).first()
+    if user_id is not None:
+        record(db, "auth.login_failed", object_type="user", object_id=user_id, detail={"account": "known"})
+    else:
+        key = str(current_app.config.get("SECRET_KEY") or "").encode()
+        digest = hmac.new(key, email.encode(), hashlib.sha256).hexdigest()[:16]
+        record(db, "auth.login_failed", detail={"account": "unknown", "email_hmac": digest})
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
 def login():
@@ -72,7 +89,7 @@ def login():
         if user is None:
             # One message whether or not the account exists.
             form.form_errors.append(_("The e-mail or password is wrong, or the account is locked for a while."))
-            record(db, "auth.login_failed", detail={"email": form.email.data.strip().lower()[:254]})
+            _record_login_failed(db, form.email.data)
             db.commit()
         elif user.mfa_enabled or mfa.required_for(user):
             session.clear()

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from ..access import allow, visible_case_or_404
+from ..access import allow, declared_roles, visible_case_or_404
 from ..db import get_session
 from ..i18n import format_day
 from ..plans.mapping import reference_date
@@ -85,7 +85,8 @@ def show(case_id: int):
                                                     or case.status in ("in_followup", "closed")),
         can_record_return=("followup.record_return" in views and current_user.role in ("approver", "caseworker")
                            and case.status in ("approved", "in_followup")),
-        can_edit=_editable(case) and current_user.role == "caseworker")
+        can_edit=_editable(case) and current_user.role == "caseworker",
+        privacy_link=current_user.role in (declared_roles("auditlog.case_privacy") or ()))
 
 
 @bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])

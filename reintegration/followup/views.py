@@ -120,6 +120,7 @@ def record_return(case_id: int):
         else:
             flash(_("The return date is recorded and the follow-up reports are scheduled."), "success")
             return redirect(url_for("followup.case", case_id=case.id))
+    ops.record_read(db, case, user=current_user, page="followup.record_return")
     return render_template("followup/record_return.html", case=case, form=form,
                            has_plan=status.version_in_force(db, case.id) is not None)
 
@@ -141,6 +142,7 @@ def close_case(case_id: int):
         else:
             flash(_("The case is closed."), "success")
             return redirect(url_for("followup.case", case_id=case.id))
+    ops.record_read(db, case, user=current_user, page="followup.close_case")
     return render_template("followup/close_case.html", case=case, form=form)
 
 
@@ -165,6 +167,7 @@ def close_alert(alert_id: int):
             flash(_("The alert is closed."), "success")
             return redirect(url_for("followup.case", case_id=case.id))
     indicators = [RISK_LABELS[k] for k in alert.indicators.split(",") if k in RISK_LABELS]
+    ops.record_read(db, case, user=current_user, page="followup.close_alert")
     return render_template("followup/close_alert.html", case=case, risk_alert=alert, form=form, indicators=indicators)
 
 

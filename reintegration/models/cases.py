@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from ._common import utcnow
@@ -12,6 +13,10 @@ CASE_STATUSES = ("preparing", "awaiting_approval", "approved", "in_followup", "c
 
 
 class Case(SQLModel, table=True):
+    # Paged lists walk these in order with LIMIT: the case list per status bucket
+    # (newest change first), the partner portal's case lists.
+    __table_args__ = (Index("ix_case_status_updated_at_id", "status", "updated_at", "id"),
+                      Index("ix_case_partner_id_status_id", "partner_id", "status", "id"))
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=32, unique=True)  # e.g. RT-2026-0001
     status: str = Field(default="preparing", max_length=32, index=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from ..db_types import ExactDecimal, Kroner
@@ -12,6 +13,8 @@ from ._common import utcnow
 
 
 class FollowUpReport(SQLModel, table=True):
+    # The partner portal's due list: due reports by due date.
+    __table_args__ = (Index("ix_followupreport_status_due_date_id", "status", "due_date", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     due_month: int  # month after return: 1, 3, 6, 12

@@ -117,6 +117,7 @@ def report(case_id: int, report_id: int):
             alert = ops.submit_report(db, case, report, form.revision.data, _report_input(form), user=current_user,
                                       questions=questions, files=chosen_files(form.files))
         except ops.FieldErrors as error:
+            db.rollback()  # nothing of a refused report is kept; only the read below is recorded
             apply_errors(form, error)
         except ops.Conflict:
             db.rollback()
@@ -130,6 +131,7 @@ def report(case_id: int, report_id: int):
             if alert is not None:
                 flash(_("You marked signs of risk. CMM and DRC have been alerted."), "warning")
             return redirect(url_for("partner.case", case_id=case.id))
+    ops.record_read(get_session(), case, user=current_user, page="partner.report")
     return _report_page(case, report, form, questions)
 
 
@@ -190,6 +192,7 @@ def disburse(case_id: int):
         else:
             flash(_("The payment is recorded."), "success")
             return redirect(url_for("partner.case", case_id=case.id))
+    ops.record_read(db, case, user=current_user, page="partner.disburse")
     return render_template("partner/disburse.html", case=case, form=form, year=year)
 
 
@@ -211,6 +214,7 @@ def upload(case_id: int):
         else:
             flash(_("The files are attached."), "success")
             return redirect(url_for("partner.case", case_id=case.id))
+    ops.record_read(db, case, user=current_user, page="partner.upload")
     return render_template("partner/upload.html", case=case, form=form)
 
 
