@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField
+from flask_wtf.file import FileField
+from wtforms import (Form, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ..domain.budget import CASH, IN_KIND
@@ -38,6 +40,7 @@ CATEGORY_LABELS = {
     "other": _l("Other"),
 }
 MONTHS = 12
+MAX_LINES = 200
 # Far above any real budget, far below what a column can hold.
 MAX_DKK = Decimal("10000000")
 MAX_LOCAL = Decimal("1000000000000")
@@ -83,6 +86,10 @@ class MonthField(IntegerField):
 
 
 def typed(field) -> bool:
+    """Something is in the field: typed into the posted form, or (a form filled from
+    stored data, which has no raw data) a stored value."""
+    if field.raw_data is None:
+        return field.data is not None
     return bool(field.raw_data and str(field.raw_data[0]).strip())
 
 
@@ -152,7 +159,7 @@ class PlanForm(FlaskForm):
     risk_health = bounded_text(_l("Health risks"), filters=[clean_text])
     risk_traffickers = bounded_text(_l("Debt to or fear of traffickers"), filters=[clean_text])
     risk_management = bounded_text(_l("How the risks are managed"), filters=[clean_text])
-    lines = FieldList(FormField(LineForm), min_entries=0, max_entries=200)
+    lines = FieldList(FormField(LineForm), min_entries=0, max_entries=MAX_LINES)
     spread_total = AmountField(_l("Total cash to spread, DKK"), max_value=MAX_DKK, validators=[Needed()])
     spread_from = MonthField(_l("From month"), validators=[Needed()])
     spread_to = MonthField(_l("To month"), validators=[Needed()])
@@ -209,3 +216,12 @@ class ActionForm(FlaskForm):
     """Submit and other one-button actions: the revision the user saw."""
 
     revision = HiddenField()
+
+
+class ImportForm(FlaskForm):
+    """A plan file (PLAN_FORMAT.md) to import into a draft: uploaded or pasted. The view
+    reads and parses it, and puts what is wrong at the field it came from."""
+
+    revision = HiddenField()
+    plan_file = FileField(_l("Plan file (JSON)"))
+    plan_text = TextAreaField(_l("Or paste the plan's JSON"))

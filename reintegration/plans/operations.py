@@ -5,6 +5,7 @@ commits its change together with the audit record; reads that the check needs
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -17,14 +18,17 @@ from sqlmodel import Session, select
 
 from ..audit import record
 from ..domain import workflow
-from ..domain.budget import ACTIVITY_KINDS, CASH, IN_KIND, BudgetCheck
-from ..domain.money import CENT, dkk
+from ..domain.budget import ACTIVITY_KINDS, CASH, IN_KIND, BudgetCheck, Plan
+from ..domain.money import CENT, dkk, has_more_than_two_decimals
+from ..domain.planfile import PlanFormatError
 from ..domain.rates import RateTables
 from ..domain.violation import Violation
 from ..models import BudgetLine, Case, Child, Comment, Disbursement, PlanContributor, PlanVersion
 from ..models._common import utcnow
 from ..faults import checkpoint
-from .mapping import StoredPlan, check_stored, content_sha256, load_plan
+from ..forms import MAX_TEXT
+from .forms import CATEGORY_LABELS, MAX_LINES, MAX_LOCAL, MAX_RATE, clean_text
+from .mapping import StoredPlan, check_stored, content_sha256, load_plan, reference_date
 
 # The texts and activity copied into a new version and saved from the form.
 NARRATIVE_FIELDS = ("activity_kind", "activity_description", "activity_location", "expected_monthly_income",
@@ -35,6 +39,9 @@ LINE_FIELDS = ("kind", "category", "description", "month", "amount_dkk", "curren
 # A version in one of these may be followed by a new draft (copying it).
 FOLLOWED_BY_DRAFT = (workflow.RETURNED, workflow.REJECTED, workflow.APPROVED)
 COMMENTABLE = (workflow.DRAFT, workflow.SUBMITTED)
+# What a stored month can hold (a 32-bit column in PostgreSQL).
+MAX_MONTH = 2**31 - 1
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 class PlanConflict(Exception):
@@ -130,6 +137,65 @@ def prepare_lines(lines: Iterable[LineValues], existing_keys: Iterable[str], def
                                    amount_local=line.amount_local, exchange_rate=line.exchange_rate,
                                    line_key=key))
     return prepared
+
+
+def import_category(category: str | None) -> str | None:
+    """A file's category as the tool keeps it: a category it does not know is "other"."""
+    category = clean_text(category) or None
+    return category if category is None or category in CATEGORY_LABELS else "other"
+
+
+def importable_plan(plan: Plan) -> Plan:
+    """``plan`` if the tool can keep it as a draft, else :class:`PlanFormatError` naming the
+    field. A file may hold what the budget check flags (month 13, a zero amount), but not
+    what no draft can hold: amounts are kept in whole øre, and the form's limits apply."""
+    if len(plan.lines) > MAX_LINES:
+        raise PlanFormatError("lines", f"at most {MAX_LINES} lines")
+    if plan.activity is not None and len(plan.activity.description) > MAX_TEXT:
+        raise PlanFormatError("activity.description", f"at most {MAX_TEXT} characters")
+    for index, line in enumerate(plan.lines):
+        path = f"lines[{index}]"
+        if has_more_than_two_decimals(line.amount_dkk):
+            # The budget check's line.amount finding; the tool keeps amounts in whole øre.
+            raise PlanFormatError(f"{path}.amount_dkk", f"more than two decimals (line.amount): "
+                                                        f"'{line.amount_dkk}'")
+        if not -MAX_MONTH <= line.month <= MAX_MONTH:
+            raise PlanFormatError(f"{path}.month", f"out of range: {line.month}")
+        for name, limit in (("description", 500), ("category", 64)):
+            text = getattr(line, name)
+            if text is not None and len(text) > limit:
+                raise PlanFormatError(f"{path}.{name}", f"at most {limit} characters")
+        if line.currency is not None and not _CURRENCY.fullmatch(clean_text(line.currency).upper()):
+            raise PlanFormatError(f"{path}.currency", f"not a three-letter code such as NGN: '{line.currency[:10]}'")
+        for name, limit, decimals in (("amount_local", MAX_LOCAL, 2), ("exchange_rate", MAX_RATE, 6)):
+            number = getattr(line, name)
+            if number is not None and not (0 <= number <= limit and number.as_tuple().exponent >= -decimals):
+                raise PlanFormatError(f"{path}.{name}", f"must be from 0 to {limit} with at most {decimals} "
+                                                        f"decimals: '{number}'")
+    return plan
+
+
+def case_differences(case: Case, children: Iterable[Child], plan: Plan) -> list[tuple[str, str, str]]:
+    """Where the file's person, children and reference date differ from the case, as
+    ``(what, in the file, on the case)``; ``what`` is ``date_of_birth``,
+    ``unaccompanied_minor``, ``children`` or ``reference_date``."""
+    differences = []
+    if plan.person.date_of_birth != case.person_date_of_birth:
+        differences.append(("date_of_birth", plan.person.date_of_birth.isoformat(),
+                            case.person_date_of_birth.isoformat()))
+    if plan.person.unaccompanied_minor != bool(case.unaccompanied_minor):
+        differences.append(("unaccompanied_minor", str(plan.person.unaccompanied_minor).lower(),
+                            str(bool(case.unaccompanied_minor)).lower()))
+    in_file = sorted((c.date_of_birth.isoformat(), c.lives_in) for c in plan.children)
+    on_case = sorted((c.date_of_birth.isoformat(), c.lives_in) for c in children)
+    if in_file != on_case:
+        differences.append(("children", ", ".join(f"{d} ({w})" for d, w in in_file) or "-",
+                            ", ".join(f"{d} ({w})" for d, w in on_case) or "-"))
+    case_date = reference_date(case)
+    if plan.reference_date is not None and plan.reference_date != case_date:
+        differences.append(("reference_date", plan.reference_date.isoformat(),
+                            case_date.isoformat() if case_date else "-"))
+    return differences
 
 
 # --- reads -------------------------------------------------------------------------
@@ -246,17 +312,10 @@ def create_draft(db: Session, case: Case, user, tables: RateTables, today: date)
     return version
 
 
-def save_draft(db: Session, version: PlanVersion, *, seen_revision: int | None, narrative: dict,
-               lines: list[LineValues], user, tables: RateTables, today: date) -> BudgetCheck:
-    """Save the drafting form: the activity and texts, and the budget lines, which replace
-    the version's lines in the same transaction.
-
-    Optimistic locking: the save applies only if the version is still a draft at
-    ``seen_revision``; otherwise nothing is written and :class:`PlanConflict` (someone
-    saved in between) or :class:`PlanFrozen` (it was submitted) is raised. The saving
-    user becomes a contributor (four eyes), and the rate table the version was checked
-    against is stored on it."""
-    values = {name: narrative.get(name) for name in NARRATIVE_FIELDS}
+def _claim_draft(db: Session, version: PlanVersion, seen_revision: int | None, values: dict) -> None:
+    """Write ``values`` on the version if it is still a draft at ``seen_revision`` (and
+    move its revision on); otherwise roll back and raise :class:`PlanFrozen` or
+    :class:`PlanConflict`."""
     result = db.execute(update(PlanVersion)
                         .where(PlanVersion.id == version.id, PlanVersion.revision == (seen_revision or -1),
                                PlanVersion.status == workflow.DRAFT)
@@ -268,6 +327,19 @@ def save_draft(db: Session, version: PlanVersion, *, seen_revision: int | None, 
         if version.status != workflow.DRAFT:
             raise PlanFrozen(version)
         raise PlanConflict(version)
+
+
+def save_draft(db: Session, version: PlanVersion, *, seen_revision: int | None, narrative: dict,
+               lines: list[LineValues], user, tables: RateTables, today: date) -> BudgetCheck:
+    """Save the drafting form: the activity and texts, and the budget lines, which replace
+    the version's lines in the same transaction.
+
+    Optimistic locking: the save applies only if the version is still a draft at
+    ``seen_revision``; otherwise nothing is written and :class:`PlanConflict` (someone
+    saved in between) or :class:`PlanFrozen` (it was submitted) is raised. The saving
+    user becomes a contributor (four eyes), and the rate table the version was checked
+    against is stored on it."""
+    _claim_draft(db, version, seen_revision, {name: narrative.get(name) for name in NARRATIVE_FIELDS})
     count = _replace_lines(db, version.id, lines)
     _add_contributor(db, version.id, user.id)
     db.flush()
@@ -275,6 +347,33 @@ def save_draft(db: Session, version: PlanVersion, *, seen_revision: int | None, 
     check = check_version(db, load_plan(db, version), tables, today)
     _store_check(version, check)
     record(db, "plan.update", user=user, obj=version, case_id=version.case_id,
+           detail={"revision": version.revision, "lines": count, "check_ok": check.ok})
+    db.commit()
+    return check
+
+
+def import_plan(db: Session, version: PlanVersion, *, seen_revision: int | None, plan: Plan, user,
+                tables: RateTables, today: date, default_currency: str | None = None) -> BudgetCheck:
+    """Replace a draft's activity (kind and description) and budget lines with those of a
+    plan file (:func:`importable_plan` first). The lines get new line keys; the other
+    texts of the draft stay. The person and children of the file are not imported: the
+    case is their source of truth. Same locking, contributor and check as :func:`save_draft`."""
+    activity = plan.activity
+    _claim_draft(db, version, seen_revision, {
+        "activity_kind": activity.kind if activity else None,
+        "activity_description": (clean_text(activity.description) or None) if activity else None})
+    values = [LineValues(kind=line.kind, month=line.month, amount_dkk=line.amount_dkk,
+                         category=import_category(line.category), description=clean_text(line.description),
+                         currency=clean_text(line.currency).upper() if line.currency else None,
+                         amount_local=line.amount_local, exchange_rate=line.exchange_rate)
+              for line in plan.lines]
+    count = _replace_lines(db, version.id, prepare_lines(values, (), default_currency))
+    _add_contributor(db, version.id, user.id)
+    db.flush()
+    db.refresh(version)
+    check = check_version(db, load_plan(db, version), tables, today)
+    _store_check(version, check)
+    record(db, "plan.import_json", user=user, obj=version, case_id=version.case_id,
            detail={"revision": version.revision, "lines": count, "check_ok": check.ok})
     db.commit()
     return check

@@ -6,10 +6,11 @@ Views validate, call an operation, flash and redirect; what a field is lives in
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, gettext as _
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, gettext as _, ngettext
 from flask_login import current_user
 from sqlmodel import select
 
@@ -17,11 +18,12 @@ from ..access import allow, case_scope
 from ..audit import record
 from ..db import get_session
 from ..domain import workflow
+from ..domain.planfile import PlanFormatError, parse_plan
 from ..models import Case, Organisation, PlanVersion, User
 from . import operations as ops
 from .display import CheckView, check_view, comment_rows, line_rows, narrative_rows, status_label, violation_message
-from .forms import ActionForm, CommentForm, PlanForm, typed
-from .mapping import load_plan
+from .forms import ActionForm, CommentForm, ImportForm, PlanForm, typed
+from .mapping import load_plan, plan_document
 
 bp = Blueprint("plans", __name__)
 
@@ -29,6 +31,7 @@ EDIT_ROLES = ("caseworker",)
 READ_ROLES = ("caseworker", "cmm", "approver", "partner")
 COMMENT_ROLES = ("caseworker", "cmm", "partner")
 MAX_BLANK_ROWS = 20
+MAX_PLAN_FILE_BYTES = 1024 * 1024
 
 
 def _tables():
@@ -320,3 +323,108 @@ def submit(case_id: int, version_id: int):
         return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id))
     flash(_("Version %(n)d is submitted for approval and can no longer be changed.", n=version.number), "success")
     return redirect(url_for("plans.show", case_id=case.id, version_id=version.id))
+
+
+@bp.get("/cases/<int:case_id>/plans/<int:version_id>/plan.json")
+@allow(*READ_ROLES)
+def export_json(case_id: int, version_id: int):
+    """The version as a plan file (PLAN_FORMAT.md), as a download."""
+    db = get_session()
+    version, case = _version_or_404(db, case_id, version_id)
+    document = plan_document(load_plan(db, version))
+    record(db, "plan.export_json", user=current_user, obj=version, case_id=case.id,
+           detail={"number": version.number, "lines": len(document["lines"])})
+    db.commit()
+    body = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    response = Response(body.encode("utf-8"), content_type="application/json; charset=utf-8")
+    response.headers.set("Content-Disposition", "attachment", filename=f"{case.reference}-v{version.number}.json")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _submitted_plan(form: ImportForm):
+    """``(field, error, plan)``: the field the plan came from, and either why it is not a
+    plan file (the error, shown at that field) or the plan parsed from it."""
+    upload = form.plan_file.data
+    has_file = bool(upload is not None and getattr(upload, "filename", None))
+    text = form.plan_text.data or ""
+    if has_file and text.strip():
+        return form.plan_text, _("Give either a file or pasted text, not both."), None
+    if not has_file and not text.strip():
+        return form.plan_file, _("Choose a plan file or paste the plan's JSON."), None
+    field = form.plan_file if has_file else form.plan_text
+    raw = upload.stream.read(MAX_PLAN_FILE_BYTES + 1) if has_file else text.encode("utf-8", "surrogatepass")
+    if len(raw) > MAX_PLAN_FILE_BYTES:
+        return field, _("The plan is larger than %(size)s MB.", size=MAX_PLAN_FILE_BYTES // (1024 * 1024)), None
+    if not raw.strip():
+        return field, _("The file is empty."), None
+    try:
+        decoded = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return field, _("The file is not UTF-8 text."), None
+    try:
+        data = json.loads(decoded)
+    except RecursionError:
+        return field, _("Not JSON: nested too deeply."), None
+    except json.JSONDecodeError as error:
+        return field, _("Not JSON (line %(line)d, column %(column)d): %(error)s", line=error.lineno,
+                        column=error.colno, error=error.msg), None
+    except ValueError as error:  # e.g. an integer with thousands of digits
+        return field, _("Not JSON: %(error)s", error=str(error)[:200]), None
+    try:
+        plan = ops.importable_plan(parse_plan(data))
+    except PlanFormatError as error:
+        return field, f"{error.field}: {error.message}", None
+    return field, None, plan
+
+
+def _difference_text(what: str, in_file: str, on_case: str) -> str:
+    label = {"date_of_birth": _("date of birth"), "unaccompanied_minor": _("unaccompanied minor"),
+             "children": _("children"), "reference_date": _("reference date")}[what]
+    return _("%(what)s: %(file)s in the file, %(case)s on the case", what=label, file=in_file, case=on_case)
+
+
+@bp.route("/cases/<int:case_id>/plans/<int:version_id>/import", methods=["GET", "POST"])
+@allow(*EDIT_ROLES)
+def import_json(case_id: int, version_id: int):
+    """Replace a draft's activity and budget lines with those of a plan file."""
+    db = get_session()
+    version, case = _version_or_404(db, case_id, version_id)
+    if version.status != workflow.DRAFT:
+        return _frozen(db, version, case, "import_json")
+    if request.method == "GET":
+        form = ImportForm(formdata=None, data={"revision": str(version.revision)})
+        return _render_import(version, case, form)
+    form = ImportForm()
+    form.validate()  # CSRF is checked before the view; the fields are read below
+    field, error, plan = _submitted_plan(form)
+    if error is not None:
+        field.errors = [error]
+        return _render_import(version, case, form, status=422)
+    stored = load_plan(db, version)
+    differences = ops.case_differences(case, stored.children, plan)
+    try:
+        check = ops.import_plan(db, version, seen_revision=_revision(form.revision.data), plan=plan,
+                                user=current_user, tables=_tables(), today=_today(),
+                                default_currency=_partner_currency(db, case))
+    except ops.PlanFrozen:
+        return _frozen(db, version, case, "import_json")
+    except ops.PlanConflict as conflict:
+        form.revision.data = str(conflict.current.revision)
+        form.plan_file.errors = [_("Someone saved the plan after you opened this page. Nothing was imported: "
+                                   "check their changes, then import again.")]
+        return _render_import(conflict.current, case, form, status=409)
+    flash(ngettext("The plan file is imported: %(num)d budget line.", "The plan file is imported: %(num)d budget lines.",
+                   len(plan.lines)), "success")
+    if differences:
+        flash(_("The case's person and children are kept, and they differ from the file's, so the file's verdict "
+                "may differ from the check here:") + " " + "; ".join(_difference_text(*d) for d in differences) + ".",
+              "warning")
+    if not check.ok:
+        flash(_("The budget check has findings. See them beside the lines."), "warning")
+    return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id))
+
+
+def _render_import(version: PlanVersion, case: Case, form: ImportForm, status: int = 200):
+    return render_template("plans/import.html", case=case, version=version, form=form,
+                           max_mb=MAX_PLAN_FILE_BYTES // (1024 * 1024)), status
