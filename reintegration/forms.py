@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, StringField, TextAreaField
-from wtforms.validators import Length, ValidationError
+from wtforms import DateField, Field, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from .i18n import AmountError, format_amount, parse_amount
 
@@ -57,6 +58,74 @@ class AmountField(Field):
             self.data = None
             raise ValueError(_l("The amount is too large."))
         self.data = value
+
+
+class DayField(DateField):
+    """A date typed as YYYY-MM-DD (what the browser's date picker sends), with the
+    error in the reader's language. ``earliest_year`` refuses typos such as 0026."""
+
+    def __init__(self, label=None, validators=None, earliest_year: int = 1900, **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
+        self.earliest_year = earliest_year
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [valuelist[0][:40]]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a date such as 2026-03-14.")) from None
+        if self.data is not None and self.data.year < self.earliest_year:
+            self.data = None
+            raise ValueError(_l("Enter a date in %(year)d or later.", year=self.earliest_year))
+
+
+class TextField(StringField):
+    """A one-line text field. Absurdly long input (10 MB pasted) is cut before it is
+    validated, so the length error still shows but the page does not echo megabytes."""
+
+    KEEP = 2 * MAX_TEXT
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([value[: self.KEEP] for value in valuelist])
+
+
+def _as_choices(pairs) -> list[SelectChoice]:
+    return [p if isinstance(p, SelectChoice) else SelectChoice(str(p[0]), p[1]) for p in pairs or ()]
+
+
+class ChoiceField(SelectField):
+    """A select whose values are strings (``""``: none chosen), given as ``(value,
+    label)`` pairs; an unknown value is a field error in the reader's language."""
+
+    def __init__(self, label=None, validators=None, choices=(), **kwargs):
+        kwargs.setdefault("invalid_choice_message", _l("Choose one of the options."))
+        super().__init__(label, validators, choices=_as_choices(choices), **kwargs)
+
+    @SelectField.choices.setter
+    def choices(self, value):
+        SelectField.choices.fset(self, _as_choices(value))
+
+
+class Required(DataRequired):
+    """Like DataRequired, but text of spaces is empty, nothing typed says "required"
+    even where the field could not read it, and a value that was typed but could not be
+    read keeps its own error ("Enter a date such as ...")."""
+
+    def __call__(self, form, field):
+        raw = field.raw_data[0] if field.raw_data else ""
+        if isinstance(raw, str) and not raw.strip():
+            field.errors[:] = []
+            raise StopValidation(self.message)
+        if field.process_errors:
+            raise StopValidation()
+        if isinstance(field.data, str) and not field.data.strip():
+            field.data = ""
+        super().__call__(form, field)
+
+
+def required(message=None):
+    return Required(message=message or _l("This field is required."))
 
 
 def bounded_text(label, required: bool = False, max_length: int = MAX_TEXT, multiline: bool = True, **kw):

@@ -172,6 +172,31 @@ def make_approved_case(db, make_case, make_user):
     return make
 
 
+@pytest.fixture
+def returned_case(app, db, make_approved_case, make_user):
+    """A case in follow-up: approved plan (a cash line in NGN at a frozen rate and an
+    in-kind line in DKK), returned ``days_ago`` days ago, with its report schedule."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from reintegration.followup import operations as ops
+
+    def make(partner=None, days_ago=40, lines=None, **values):
+        lines = lines or [
+            {"kind": "cash", "month": 1, "amount_dkk": Decimal("4515.00"), "currency": "NGN",
+             "amount_local": Decimal("1000000"), "exchange_rate": Decimal("0.004515")},
+            {"kind": "in_kind", "month": 2, "amount_dkk": Decimal("8000.00"), "category": "equipment"},
+        ]
+        case = make_approved_case(partner=partner, lines=lines, **values)
+        approver = make_user("approver")
+        with app.test_request_context():
+            ops.record_return(db, case, date.today() - timedelta(days=days_ago), user=approver)
+        db.refresh(case)
+        return case
+
+    return make
+
+
 
 
 class AuthActions:

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
-from ..cases.forms import ChoiceField, TextField, required
+from ..forms import ChoiceField, TextField, required
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LOCALES = (("da", "Dansk"), ("en", "English"))

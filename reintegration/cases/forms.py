@@ -14,11 +14,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, FieldList, Form, FormField, HiddenField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField
+from wtforms.validators import Length, Optional, ValidationError
 
 from ..domain.followup import reflection_period_violations
+from ..forms import ChoiceField, DayField, TextField, required
 from .countries import country_choices
 from .operations import CaseInput, ChildInput
 
@@ -31,71 +31,9 @@ def today() -> date:
     return date.today()
 
 
-class DayField(DateField):
-    """A date typed as YYYY-MM-DD (the browser's date picker sends that), with the
-    error in the reader's language."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [valuelist[0][:40]]
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Enter a date such as 2026-03-14.")) from None
-        if self.data is not None and self.data.year < 1900:
-            self.data = None
-            raise ValueError(_l("Enter a date after 1900."))
-
-
-def _as_choices(pairs) -> list[SelectChoice]:
-    return [p if isinstance(p, SelectChoice) else SelectChoice(str(p[0]), p[1]) for p in pairs or ()]
-
-
-class ChoiceField(SelectField):
-    """A select whose values are strings (``""``: none chosen), given as ``(value,
-    label)`` pairs; an unknown value is a field error in the reader's language."""
-
-    def __init__(self, label=None, validators=None, choices=(), **kwargs):
-        kwargs.setdefault("invalid_choice_message", _l("Choose one of the options."))
-        super().__init__(label, validators, choices=_as_choices(choices), **kwargs)
-
-    @SelectField.choices.setter
-    def choices(self, value):
-        SelectField.choices.fset(self, _as_choices(value))
-
-
-class TextField(StringField):
-    """A one-line text field. Absurdly long input (10 MB pasted) is cut before it is
-    validated, so the length error still shows but the page does not echo megabytes."""
-
-    KEEP = 10_000
-
-    def process_formdata(self, valuelist):
-        super().process_formdata([value[: self.KEEP] for value in valuelist])
-
-
 def _no_future(form, field):
     if field.data and field.data > today():
         raise ValidationError(_l("The date cannot be in the future."))
-
-
-class Required(DataRequired):
-    """Like DataRequired, but text of spaces is empty, and a value that could not be
-    read keeps its own error ("Enter a date such as ...") instead of "required"."""
-
-    def __call__(self, form, field):
-        if field.process_errors:
-            raise StopValidation()
-        if isinstance(field.data, str) and not field.data.strip():
-            field.data = ""
-        super().__call__(form, field)
-
-
-def required(message=None):
-    return Required(message=message or _l("This field is required."))
 
 
 class ChildForm(Form):

@@ -182,7 +182,7 @@ PLANS = {
             ("in_kind", "rent", "Night-market pitch fee, 12 months", 1, None, Decimal("14400"), THB),
             ("in_kind", "stock", "Ingredients, opening stock", 1, Decimal("1200.00"), None, None),
             ("in_kind", "education_fees", "Food hygiene certificate course", 1, Decimal("500.00"), None, None),
-            ("spread", Decimal("10000.00"), 1, 5),
+            ("spread", Decimal("9600.00"), 1, 6),
         ],
         "comments": [("cmm@cmm.demo", "The risk section is missing: Ploy told us the recruiter contacted her "
                                        "sister last year. Please describe how this is handled before submitting.")],

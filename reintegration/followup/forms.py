@@ -9,11 +9,11 @@ from decimal import Decimal
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, MultipleFileField, SelectField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField
+from wtforms.validators import Optional, ValidationError
 
 from ..domain.followup import RISK_INDICATORS
-from ..forms import AmountField, bounded_text
+from ..forms import AmountField, DayField as _Day, bounded_text, required
 from .. import uploads
 from .questions import QuestionSet
 
@@ -34,22 +34,9 @@ MAX_DKK = Decimal("10000000")
 MAX_FILES = 5
 
 
-class DayField(DateField):
-    """A day typed as YYYY-MM-DD (what the browser's date picker sends), with our error."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [valuelist[0][:40]]
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Enter a date such as 2026-03-14.")) from None
-        if self.data is not None and self.data.year < 2000:
-            self.data = None
-            raise ValueError(_l("Enter a date after the year 2000."))
+def DayField(label, validators=None, **kwargs):
+    """Follow-up dates: nothing in the reintegration year lies before 2000."""
+    return _Day(label, validators, earliest_year=2000, **kwargs)
 
 
 class _MustChoose:
@@ -80,11 +67,6 @@ class RevisionField(HiddenField):
         self.data = None
         if valuelist and valuelist[0].strip().isdigit() and len(valuelist[0]) < 10:
             self.data = int(valuelist[0])
-
-
-def required(message=None):
-    """Required, but keeping a field's own parse error ("Enter a date such as ...")."""
-    return InputRequired(message=message or _l("This field is required."))
 
 
 def not_in_future(today_fn):

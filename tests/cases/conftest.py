@@ -3,20 +3,7 @@ MA (prospective only), and a valid form as a dict to vary field by field."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
-
-# Test modules elsewhere do ``from support import TEST_PASSWORD``; the module named
-# "conftest" is whichever conftest pytest loaded last, possibly this one. Offer the
-# root conftest's helpers here too, so such imports work whatever the order.
-_spec = importlib.util.spec_from_file_location("_root_conftest", Path(__file__).parents[1] / "conftest.py")
-_root = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_root)
-TEST_PASSWORD, CSRF_RE, AuthActions, ROLE_ORG_KIND = _root.TEST_PASSWORD, _root.CSRF_RE, _root.AuthActions, _root.ROLE_ORG_KIND
-_empty_tables = _root._empty_tables
-
 
 @pytest.fixture
 def partners(make_org):

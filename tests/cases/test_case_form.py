@@ -75,7 +75,7 @@ BAD_INPUT = [
     ("person_name", "x" * 10_000_000, "At most 200 characters."),
     ("person_date_of_birth", "fourteenth of March", "Enter a date such as 2026-03-14."),
     ("person_date_of_birth", FUTURE, "The date cannot be in the future."),
-    ("person_date_of_birth", "1899-12-31", "Enter a date after 1900."),
+    ("person_date_of_birth", "1899-12-31", "Enter a date in 1900 or later."),
     ("person_sex", "unknown", "Choose one of the options."),
     ("nationality", "XX", "Choose one of the options."),
     ("children-0-date_of_birth", FUTURE, "The date cannot be in the future."),

@@ -61,7 +61,7 @@ def test_bad_return_dates_are_field_errors(client, auth, db, make_approved_case)
     future = (date.today() + timedelta(days=3)).isoformat()
     for value, message in [("", "This field is required"), ("15/03/2026", "Enter a date such as"),
                            ("2026-02-30", "Enter a date such as"), (future, "cannot be in the future"),
-                           ("1999-12-31", "after the year 2000"), ("2019-05-01", "No rate table covers"),
+                           ("1999-12-31", "in 2000 or later"), ("2019-05-01", "No rate table covers"),
                            ("x" * 10000, "Enter a date such as")]:
         response = auth.post(f"/followup/cases/{case.id}/return", {"return_date": value})
         page = response.get_data(as_text=True)

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import event
 
-from conftest import TEST_PASSWORD
+from support import TEST_PASSWORD
 from reintegration.admin.operations import create_user
 
 
