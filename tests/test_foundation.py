@@ -120,3 +120,13 @@ def test_demo_users_can_sign_in(runner, client, auth):
     response = client.post("/login", data={"email": "caseworker@drc.demo", "password": DEMO_PASSWORD,
                                            "csrf_token": token})
     assert response.status_code == 302
+
+
+def test_tests_import_helpers_from_support_not_conftest():
+    """With several conftest.py files, ``from conftest import`` gets whichever loaded
+    first; shared test helpers live in tests/support.py."""
+    tests_dir = Path(__file__).parent
+    offenders = [str(p.relative_to(tests_dir)) for p in tests_dir.rglob("*.py")
+                 if "from conftest import" in p.read_text(encoding="utf-8")
+                 and p.name != "test_foundation.py"]
+    assert offenders == []

@@ -8,7 +8,7 @@ import json
 
 from sqlmodel import select
 
-from conftest import CSRF_RE
+from support import CSRF_RE
 from reintegration.models import AuditEvent
 
 
