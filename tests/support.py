@@ -1,6 +1,6 @@
 """Constants and helpers the tests import by name.
 
-Test modules import from here, never ``from conftest import ...``: with several
+Test modules import from here, never from the ``conftest`` module: with several
 conftest.py files in the tree, the module named ``conftest`` is whichever loaded first.
 """
 
