@@ -45,6 +45,9 @@ class UserForm(FlaskForm):
 
 
 class NewUserForm(UserForm):
+    # Partner officers abroad read English; the choice can still be made per user.
+    locale = ChoiceField(_l("Language"), choices=(("", _l("By role: English for partner officers, Danish for others")),
+                                                  *LOCALES), default="")
     password = PasswordField(_l("Password"), validators=[required(_l("Enter a password.")), _length(1000)],
                              description=_l("At least 12 characters, not a common password. Give it to the user "
                                             "by a safe channel."))

@@ -40,7 +40,7 @@ def user_new():
         try:
             user = ops.create_user(db, organisation=db.get(Organisation, int(form.organisation_id.data)),
                                    email=form.email.data, name=form.name.data, role=form.role.data,
-                                   password=form.password.data, locale=form.locale.data, actor=current_user)
+                                   password=form.password.data, locale=form.locale.data or None, actor=current_user)
         except (ops.AccountError, ops.PasswordPolicyError) as error:
             _field_error(form, error)
         else:

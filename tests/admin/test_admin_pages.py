@@ -79,6 +79,17 @@ def test_create_a_user(client, auth, db, make_org):
     assert event.user_id == admin.id and event.object_id == str(user.id)
 
 
+@pytest.mark.parametrize("role, kind, expected", [("partner", "partner", "en"), ("caseworker", "drc", "da")])
+def test_new_accounts_get_their_role_s_language_unless_chosen(client, auth, db, make_org, role, kind, expected):
+    """Partner officers abroad read English; Danish staff Danish; an explicit choice wins."""
+    org = make_org(kind)
+    auth.login("admin")
+    auth.post("/admin/users/new", _user_form(org, role=role, locale="", email=f"{role}@example.org"))
+    assert db.exec(select(User).where(User.email == f"{role}@example.org")).one().locale == expected
+    auth.post("/admin/users/new", _user_form(org, role=role, locale="da", email=f"{role}.da@example.org"))
+    assert db.exec(select(User).where(User.email == f"{role}.da@example.org")).one().locale == "da"
+
+
 @pytest.mark.parametrize("field, overrides, message", [
     ("password", {"password": "short"}, "Use at least 12 characters."),
     ("password", {"password": "password1234"}, "common passwords"),
