@@ -150,19 +150,20 @@ def _caps(tables: RateTables, ref: date, child_dobs: str | None) -> tuple[Decima
 def queue(db: Session, user, tables: RateTables, today: date, page: int = 1, page_size: int = 25) -> Page:
     """Submitted versions, oldest first, with totals against the household caps.
 
-    One query for the rows (totals and the children's birth dates are aggregated in
-    subqueries, so there is no query per row) and one to count them.
+    One query for the rows and one to count them. Totals and the children's birth dates
+    are correlated subqueries in the select list, so the database works them out only
+    for the page's rows (after ORDER BY ... LIMIT), not for every plan in the system.
     """
-    cash_sum = func.sum(BudgetLine.amount_dkk).filter(BudgetLine.kind == "cash")
-    in_kind_sum = func.sum(BudgetLine.amount_dkk).filter(BudgetLine.kind != "cash")
-    totals = (select(BudgetLine.plan_version_id.label("version_id"),
-                     type_coerce(cash_sum, Kroner).label("cash"), type_coerce(in_kind_sum, Kroner).label("in_kind"))
-              .group_by(BudgetLine.plan_version_id).subquery())
     from ..models import Child
 
-    children = (select(Child.case_id.label("case_id"),
-                       func.aggregate_strings(cast(Child.date_of_birth, String), ",").label("dobs"))
-                .group_by(Child.case_id).subquery())
+    def line_sum(*kind):
+        return type_coerce(select(func.sum(BudgetLine.amount_dkk))
+                           .where(BudgetLine.plan_version_id == PlanVersion.id, *kind).scalar_subquery(), Kroner)
+
+    cash_total = line_sum(BudgetLine.kind == "cash")
+    in_kind_total = line_sum(BudgetLine.kind != "cash")
+    dobs = (select(func.aggregate_strings(cast(Child.date_of_birth, String), ","))
+            .where(Child.case_id == Case.id).scalar_subquery())
     conditions = (PlanVersion.status == wf.SUBMITTED, case_scope(user))
     count = db.exec(select(func.count()).select_from(PlanVersion).join(Case, Case.id == PlanVersion.case_id)
                     .where(*conditions)).one()
@@ -171,11 +172,9 @@ def queue(db: Session, user, tables: RateTables, today: date, page: int = 1, pag
     rows = db.exec(
         select(PlanVersion.id, PlanVersion.number, PlanVersion.amends_id, PlanVersion.submitted_at,
                Case.id, Case.reference, Case.person_name, Case.return_country, Case.actual_return,
-               Case.planned_return, Organisation.name, totals.c.cash, totals.c.in_kind, children.c.dobs)
+               Case.planned_return, Organisation.name, cash_total, in_kind_total, dobs)
         .join(Case, Case.id == PlanVersion.case_id)
         .outerjoin(Organisation, Organisation.id == Case.partner_id)
-        .outerjoin(totals, totals.c.version_id == PlanVersion.id)
-        .outerjoin(children, children.c.case_id == Case.id)
         .where(*conditions)
         .order_by(PlanVersion.submitted_at.asc(), PlanVersion.id.asc())
         .offset((page - 1) * page_size).limit(page_size)
