@@ -65,7 +65,9 @@ def refresh() -> None:
                     catalog = read_po(f, locale=locale)
             else:
                 catalog = Catalog(locale=locale, project="reintegration")
+            created = catalog.creation_date
             catalog.update(template, update_header_comment=False)
+            catalog.creation_date = created  # no churn in the header when nothing changed
             catalog.obsolete.clear()
             catalog.fuzzy = False  # the header flag would stop pybabel from compiling it
             with po_path.open("wb") as f:
