@@ -340,13 +340,20 @@ def save_draft(db: Session, version: PlanVersion, *, seen_revision: int | None, 
     user becomes a contributor (four eyes), and the rate table the version was checked
     against is stored on it."""
     _claim_draft(db, version, seen_revision, {name: narrative.get(name) for name in NARRATIVE_FIELDS})
+    return _write_lines_and_check(db, version, lines, user=user, tables=tables, today=today, action="plan.update")
+
+
+def _write_lines_and_check(db: Session, version: PlanVersion, lines, *, user, tables: RateTables, today: date,
+                           action: str) -> BudgetCheck:
+    """The second half of every draft write (after the draft is claimed): replace the
+    lines, record the editor as a contributor, check, store the check, audit, commit."""
     count = _replace_lines(db, version.id, lines)
     _add_contributor(db, version.id, user.id)
     db.flush()
     db.refresh(version)
     check = check_version(db, load_plan(db, version), tables, today)
     _store_check(version, check)
-    record(db, "plan.update", user=user, obj=version, case_id=version.case_id,
+    record(db, action, user=user, obj=version, case_id=version.case_id,
            detail={"revision": version.revision, "lines": count, "check_ok": check.ok})
     db.commit()
     return check
@@ -367,16 +374,8 @@ def import_plan(db: Session, version: PlanVersion, *, seen_revision: int | None,
                          currency=clean_text(line.currency).upper() if line.currency else None,
                          amount_local=line.amount_local, exchange_rate=line.exchange_rate)
               for line in plan.lines]
-    count = _replace_lines(db, version.id, prepare_lines(values, (), default_currency))
-    _add_contributor(db, version.id, user.id)
-    db.flush()
-    db.refresh(version)
-    check = check_version(db, load_plan(db, version), tables, today)
-    _store_check(version, check)
-    record(db, "plan.import_json", user=user, obj=version, case_id=version.case_id,
-           detail={"revision": version.revision, "lines": count, "check_ok": check.ok})
-    db.commit()
-    return check
+    return _write_lines_and_check(db, version, prepare_lines(values, (), default_currency), user=user,
+                                  tables=tables, today=today, action="plan.import_json")
 
 
 def refuse_frozen(db: Session, version: PlanVersion, user, attempted: str) -> None:
