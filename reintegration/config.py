@@ -39,3 +39,5 @@ class Defaults:
     RETENTION_YEARS_AFTER_CLOSURE = 5
     MFA_REQUIRED_ROLES = ("approver", "admin")
     PAGE_SIZE = 25
+    # The case list counts matches exactly up to here, then says "more than N" (bench/RESULTS.md).
+    CASE_LIST_COUNT_LIMIT = 1000

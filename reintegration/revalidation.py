@@ -1,22 +1,31 @@
 """Re-validating open plans against the rate tables, after a table is added or changed.
 
 Open plans are the drafts and the submitted versions; approved versions keep the table
-they were approved against. Everything is loaded in four queries, whatever the number
-of plans, and only versions whose verdict or table changed are written.
+they were approved against.
+
+Built for tens of thousands of open plans (an EU-wide programme, issue #8): the plans
+are read in three queries whatever their number, as plain columns rather than ORM
+objects, from one consistent snapshot; the lines are streamed in plan order, so each
+plan is checked as soon as its lines are in and memory stays flat. Only versions whose
+table or verdict changed are written, in one batched UPDATE that skips any version
+saved by someone else since it was read (that save ran the check itself).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
+from typing import Iterator
 
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
-from .domain.budget import check_plan
+from . import audit
+from .domain.budget import Activity, BudgetLine as DomainLine, Child as DomainChild, Person, Plan, check_plan
 from .domain.rates import RateTables
 from .models import BudgetLine, Case, Child, PlanVersion
-from .plans.mapping import StoredPlan, domain_plan
 
 OPEN_STATUSES = ("draft", "submitted")
 
@@ -38,44 +47,109 @@ class Revalidation:
     changes: tuple[Change, ...]
 
 
-def load_open_plans(db: Session) -> list[StoredPlan]:
-    versions = db.exec(select(PlanVersion).where(PlanVersion.status.in_(OPEN_STATUSES))
-                       .order_by(PlanVersion.id)).all()
-    if not versions:
-        return []
-    version_ids = [v.id for v in versions]
-    case_ids = {v.case_id for v in versions}
-    cases = {c.id: c for c in db.exec(select(Case).where(Case.id.in_(case_ids))).all()}
-    children = defaultdict(list)
-    for child in db.exec(select(Child).where(Child.case_id.in_(case_ids)).order_by(Child.position, Child.id)):
-        children[child.case_id].append(child)
-    lines = defaultdict(list)
-    for line in db.exec(select(BudgetLine).where(BudgetLine.plan_version_id.in_(version_ids))
-                        .order_by(BudgetLine.position, BudgetLine.id)):
-        lines[line.plan_version_id].append(line)
-    return [StoredPlan(cases[v.case_id], tuple(children[v.case_id]), v, tuple(lines[v.id])) for v in versions]
+@dataclass(frozen=True, slots=True)
+class OpenVersion:
+    """What the re-validation needs to know about a version besides its plan."""
+
+    id: int
+    revision: int
+    number: int
+    status: str
+    case_reference: str
+    rate_table_id: str | None
+    rate_table_version: int | None
+    check_ok: bool | None
+
+
+def _open_version_ids():
+    return select(PlanVersion.id).where(PlanVersion.status.in_(OPEN_STATUSES))
+
+
+def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan]]:
+    """Every open version with its domain plan, in version order.
+
+    On PostgreSQL the three reads share one REPEATABLE READ snapshot (when the session
+    has not begun a transaction yet), so a version submitted or approved between them
+    can never be checked with half its lines.
+    """
+    if db.get_bind().dialect.name == "postgresql" and not db.in_transaction():
+        db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    heads = db.execute(
+        select(PlanVersion.id, PlanVersion.revision, PlanVersion.number, PlanVersion.status,
+               PlanVersion.rate_table_id, PlanVersion.rate_table_version, PlanVersion.check_ok,
+               PlanVersion.activity_kind, PlanVersion.activity_description,
+               Case.id, Case.reference, Case.person_date_of_birth, Case.unaccompanied_minor,
+               Case.actual_return, Case.planned_return)
+        .join(Case, Case.id == PlanVersion.case_id)
+        .where(PlanVersion.status.in_(OPEN_STATUSES))
+        .order_by(PlanVersion.id)).all()
+    if not heads:
+        return
+    children: dict[int, list[DomainChild]] = {}
+    for case_id, born, lives_in in db.execute(
+            select(Child.case_id, Child.date_of_birth, Child.lives_in)
+            .where(Child.case_id.in_(select(PlanVersion.case_id).where(PlanVersion.status.in_(OPEN_STATUSES))))
+            .order_by(Child.case_id, Child.position, Child.id)):
+        children.setdefault(case_id, []).append(DomainChild(date_of_birth=born, lives_in=lives_in))
+    rows = db.execute(
+        select(BudgetLine.plan_version_id, BudgetLine.kind, BudgetLine.amount_dkk, BudgetLine.month,
+               BudgetLine.category, BudgetLine.description, BudgetLine.currency, BudgetLine.amount_local,
+               BudgetLine.exchange_rate)
+        .where(BudgetLine.plan_version_id.in_(_open_version_ids()))
+        .order_by(BudgetLine.plan_version_id, BudgetLine.position, BudgetLine.id)
+        .execution_options(yield_per=10_000))
+    grouped = groupby(rows, key=itemgetter(0))
+    pending = next(grouped, None)
+    for (vid, revision, number, status, table_id, table_version, ok, kind, description,
+         case_id, reference, born, minor, actual_return, planned_return) in heads:
+        # Both sides are ordered by version id: skip lines of versions not in the heads
+        # (there are none in a snapshot), take this version's lines if they are next.
+        while pending is not None and pending[0] < vid:
+            pending = next(grouped, None)
+        lines: tuple[DomainLine, ...] = ()
+        if pending is not None and pending[0] == vid:
+            lines = tuple(DomainLine(kind=k, amount_dkk=amount, month=month, category=category,
+                                     description=text, currency=currency, amount_local=local,
+                                     exchange_rate=rate)
+                          for _vid, k, amount, month, category, text, currency, local, rate in pending[1])
+            pending = next(grouped, None)
+        plan = Plan(person=Person(date_of_birth=born, unaccompanied_minor=minor),
+                    children=tuple(children.get(case_id, ())),
+                    activity=Activity(kind=kind, description=description or "") if kind else None,
+                    lines=lines, reference_date=actual_return or planned_return)
+        yield OpenVersion(vid, revision, number, status, reference, table_id, table_version, ok), plan
 
 
 def revalidate_open_plans(db: Session, tables: RateTables, today: date, *, dry_run: bool = False) -> Revalidation:
     """Check every open plan against ``tables`` and record the table and verdict on
-    each version whose result changed."""
-    changes = []
-    stored_plans = load_open_plans(db)
-    for stored in stored_plans:
-        check = check_plan(domain_plan(stored), tables, today)
-        version = stored.version
+    each version whose result changed (only the check's record: the plan's content,
+    its revision and its submission digest stay as they were)."""
+    checked, changes, updates = 0, [], []
+    for head, plan in open_plans(db):
+        checked += 1
+        check = check_plan(plan, tables, today)
         table_id = check.rate_table.id if check.rate_table else None
         table_version = check.rate_table.version if check.rate_table else None
-        if (version.rate_table_id, version.rate_table_version, version.check_ok) == (table_id, table_version, check.ok):
+        if (head.rate_table_id, head.rate_table_version, head.check_ok) == (table_id, table_version, check.ok):
             continue
-        changes.append(Change(stored.case.reference, version.number, version.status,
-                              version.rate_table_id and f"{version.rate_table_id} v{version.rate_table_version}",
-                              table_id and f"{table_id} v{table_version}", version.check_ok, check.ok))
-        if not dry_run:
-            # Only the check's record changes: the plan's content (and so its
-            # submission digest) stays as it was.
-            version.rate_table_id, version.rate_table_version, version.check_ok = table_id, table_version, check.ok
-            db.add(version)
+        changes.append(Change(head.case_reference, head.number, head.status,
+                              head.rate_table_id and f"{head.rate_table_id} v{head.rate_table_version}",
+                              table_id and f"{table_id} v{table_version}", head.check_ok, check.ok))
+        updates.append({"vid": head.id, "seen": head.revision, "seen_status": head.status,
+                        "table_id": table_id, "table_version": table_version, "ok": check.ok})
+    db.rollback()  # end the read snapshot; the writes below see what is committed now
     if not dry_run:
+        if updates:
+            table = PlanVersion.__table__
+            db.connection().execute(
+                update(table)
+                .where(table.c.id == bindparam("vid"), table.c.revision == bindparam("seen"),
+                       table.c.status == bindparam("seen_status"))
+                .values(rate_table_id=bindparam("table_id"), rate_table_version=bindparam("table_version"),
+                        check_ok=bindparam("ok")),
+                updates)
+        audit.record(db, "rates.revalidate", object_type="rate_tables",
+                     detail={"checked": checked, "changed": len(changes),
+                             "tables": sorted(f"{t.id} v{t.version}" for t in tables)})
         db.commit()
-    return Revalidation(len(stored_plans), tuple(changes))
+    return Revalidation(checked, tuple(changes))

@@ -7,6 +7,7 @@ from pathlib import Path
 from reintegration.domain.rates import load_rate_tables
 from reintegration.models import BudgetLine, PlanVersion
 from reintegration.revalidation import revalidate_open_plans
+from sqlmodel import Session, select
 
 
 def _version(db, case, status, amounts):
@@ -66,3 +67,48 @@ def test_revalidate_command(runner, db, make_case):
     result = runner.invoke(args=["rates", "revalidate", "--today", "2026-05-01"])
     assert result.exit_code == 0, result.output
     assert "1 open plans checked, 1 changed." in result.output
+
+
+def test_a_version_saved_meanwhile_keeps_the_verdict_of_its_own_save(app, db, make_case, monkeypatch):
+    """The re-validation writes only versions still at the revision it read: a caseworker
+    who saved the draft in between ran the check on the new content already."""
+    import reintegration.revalidation as revalidation
+
+    draft = _version(db, make_case(planned_return=date(2026, 6, 1)), "draft", ["1000.00"])
+    real_check = revalidation.check_plan
+
+    def check_while_someone_saves(plan, tables, today):
+        with Session(db.get_bind()) as other:  # another request, its own transaction
+            other.execute(PlanVersion.__table__.update().where(PlanVersion.__table__.c.id == draft.id)
+                          .values(revision=PlanVersion.__table__.c.revision + 1, check_ok=False))
+            other.commit()
+        return real_check(plan, tables, today)
+
+    monkeypatch.setattr(revalidation, "check_plan", check_while_someone_saves)
+    result = revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1))
+    assert len(result.changes) == 1  # reported as found ...
+    db.expire_all()
+    stored = db.get(PlanVersion, draft.id)
+    assert (stored.revision, stored.check_ok, stored.rate_table_id) == (2, False, None)  # ... the save is kept
+
+
+def test_a_plan_is_checked_with_all_its_lines_children_and_dates(app, db, make_case):
+    """Many plans, interleaved line ids: each plan is judged on its own lines only."""
+    from reintegration.models import AuditEvent, Child
+
+    over = make_case(planned_return=date(2026, 6, 1))
+    under = make_case(planned_return=date(2026, 6, 1))
+    with_child = make_case(planned_return=date(2026, 6, 1))
+    db.add(Child(case_id=with_child.id, position=0, date_of_birth=date(2020, 1, 1), lives_in="with_parent"))
+    db.commit()
+    a = _version(db, over, "draft", ["30000.00", "10000.01"])         # 40,000.01: over the adult cap
+    b = _version(db, under, "submitted", ["30000.00", "10000.00"])    # 40,000.00: the cap exactly
+    c = _version(db, with_child, "draft", ["40000.00", "9000.00"])    # adult + one minor child's in-kind
+    result = revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1))
+    assert result.checked == 3
+    verdicts = {c.case_reference: c.new_ok for c in result.changes}
+    assert verdicts == {over.reference: False, under.reference: True, with_child.reference: True}
+    db.expire_all()
+    assert [db.get(PlanVersion, v.id).check_ok for v in (a, b, c)] == [False, True, True]
+    event = db.exec(select(AuditEvent).where(AuditEvent.action == "rates.revalidate")).one()
+    assert '"changed": 3' in event.detail and '"checked": 3' in event.detail

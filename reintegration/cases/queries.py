@@ -7,60 +7,43 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, false, func, not_, or_
+from sqlalchemy import and_, func, literal, or_
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from ..access import case_scope
 from ..domain.budget import is_minor_on
 from ..models import BudgetLine, Case, Child, Organisation, PlanVersion, User
+from ..models.cases import CASE_STATUSES
 from ..partners import countries_without_active_partner
 from .countries import country_choices, country_name
 
-# What needs attention first, per role: (label key, SQL condition), in order. Cases that
-# match none come after, newest change first.
+# What needs attention first, per role. The caseworker first sees the cases whose plans
+# ask something of them (``Case.plan_attention``, kept by database triggers: migration
+# 0002), then each role its case statuses in order; the rest come last.
 SENT_BACK = "sent_back"
 DRAFT_ERRORS = "draft_errors"
-
-
-def _has_plan(*conditions):
-    return exists().where(PlanVersion.case_id == Case.id, *conditions)
-
-
-def _plan_conditions() -> dict[str, tuple]:
-    return {SENT_BACK: (PlanVersion.status == "returned",),
-            DRAFT_ERRORS: (PlanVersion.status == "draft", PlanVersion.check_ok == false())}
-
-
-def attention_conditions(role: str) -> list[tuple[str, object]]:
-    """The attention order for ``role`` as ``(key, condition)`` pairs, most urgent first.
-    A key is SENT_BACK / DRAFT_ERRORS (a condition on the case's plans) or a case status."""
-    plan = _plan_conditions()
-    returned, draft_errors = _has_plan(*plan[SENT_BACK]), _has_plan(*plan[DRAFT_ERRORS])
-    by_status = lambda *statuses: [(s, Case.status == s) for s in statuses]  # noqa: E731
-    if role == "caseworker":
-        return [(SENT_BACK, returned), (DRAFT_ERRORS, draft_errors),
-                *by_status("preparing", "approved", "in_followup", "awaiting_approval")]
-    if role == "approver":
-        return by_status("awaiting_approval", "approved", "in_followup", "preparing")
-    if role == "cmm":
-        return by_status("preparing", "in_followup", "awaiting_approval", "approved")
-    return by_status("in_followup", "approved", "preparing", "awaiting_approval")
+ATTENTION_ORDER = {
+    "caseworker": ((SENT_BACK, DRAFT_ERRORS), ("preparing", "approved", "in_followup", "awaiting_approval")),
+    "approver": ((), ("awaiting_approval", "approved", "in_followup", "preparing")),
+    "cmm": ((), ("preparing", "in_followup", "awaiting_approval", "approved")),
+}
+OTHER_ROLES = ((), ("in_followup", "approved", "preparing", "awaiting_approval"))
 
 
 def attention_buckets(role: str) -> list[tuple[str | None, object]]:
-    """The attention order as disjoint buckets: bucket *i* holds the cases matching
-    condition *i* and none before it; the last bucket (key ``None``) holds the rest.
-    Within a bucket the order is newest change first. This is exactly the order of
-    ``CASE <condition i> THEN i ... END, updated_at DESC, id DESC``, but each bucket
-    is one index range scan (``ix_case_status_updated_at_id``) with LIMIT instead of
-    ranking every matching case."""
-    ordered = attention_conditions(role)
-    buckets, before = [], []
-    for key, condition in ordered:
-        buckets.append((key, and_(condition, *[not_(c) for c in before])))
-        before.append(condition)
-    buckets.append((None, and_(*[not_(c) for c in before])))
+    """The attention order for ``role`` as disjoint buckets ``(key, condition)``, most
+    urgent first: a plan key (SENT_BACK, DRAFT_ERRORS), then a case status each, then
+    the rest (key ``None``). Within a bucket the order is newest change first. Every
+    condition is an equality on indexed case columns, so each bucket is read as one
+    index range scan with LIMIT (``ix_case_status_plan_attention_updated_at_id``,
+    ``ix_case_plan_attention_updated_at_id``, ``ix_case_status_updated_at_id``)
+    instead of ranking every matching case."""
+    plan_keys, statuses = ATTENTION_ORDER.get(role, OTHER_ROLES)
+    buckets: list[tuple[str | None, object]] = [(key, Case.plan_attention == key) for key in plan_keys]
+    calm = (Case.plan_attention.is_(None),) if plan_keys else ()
+    buckets += [(status, and_(Case.status == status, *calm)) for status in statuses]
+    buckets.append((None, and_(Case.status.notin_(statuses), *calm)))
     return buckets
 
 
@@ -77,6 +60,7 @@ class Page:
     number: int
     pages: int
     total: int
+    more: bool = False  # counting stopped: more than ``total`` matches, at least ``pages`` pages
 
 
 @dataclass(frozen=True)
@@ -87,11 +71,15 @@ class CaseFilters:
     partner: int | None = None
 
 
-def case_list(db: Session, user: User, filters: CaseFilters, number: int, size: int) -> Page:
+def case_list(db: Session, user: User, filters: CaseFilters, number: int, size: int,
+              count_limit: int = 1000) -> Page:
     """One page of the cases ``user`` may see, most in need of attention first.
 
-    One query for the rows (partner name joined, attention rank computed in SQL) and
-    one for the count; no query per row.
+    Matches are counted exactly up to ``count_limit`` (or to the end of the page asked
+    for, if that is further); beyond it the page says "more than N". So the cost of a
+    page does not grow with the number of cases (issue #8: 1,000 or 250,000 cases),
+    while any caseload a person can page through is still counted exactly. Each
+    attention bucket is counted and read with LIMIT along an index; no query per row.
     """
     conditions = [case_scope(user)]
     if filters.q:
@@ -104,14 +92,25 @@ def case_list(db: Session, user: User, filters: CaseFilters, number: int, size: 
     if filters.partner:
         conditions.append(Case.partner_id == filters.partner)
 
+    number = max(1, number)
+    limit = max(count_limit, number * size) + 1
     buckets = attention_buckets(user.role)
-    sizes = _bucket_sizes(db, conditions, buckets)
-    total = sum(sizes)
-    pages = max(1, math.ceil(total / size))
-    number = min(max(1, number), pages)
+    sizes, counted = [], 0
+    for key, cond in buckets:
+        if counted >= limit or (filters.status and key in CASE_STATUSES and key != filters.status):
+            sizes.append(0)  # counted enough, or a bucket of another status than the filter's
+            continue
+        matching = select(literal(1)).select_from(Case).where(*conditions, cond).limit(limit - counted).subquery()
+        n = db.exec(select(func.count()).select_from(matching)).one()
+        sizes.append(n)
+        counted += n
+    more = counted >= limit  # at least ``limit`` matches: "more than limit - 1", "at least N pages"
+    total = limit - 1 if more else counted
+    pages = max(1, math.ceil(counted / size))
+    number = min(number, pages)
 
     # Walk the buckets in order; only the (at most two or three) buckets the page
-    # overlaps are queried, each ordered by an index and cut by LIMIT.
+    # overlaps are read, each ordered by an index and cut by LIMIT.
     skip, wanted, items = (number - 1) * size, size, []
     for (key, cond), bucket_size in zip(buckets, sizes):
         if wanted <= 0:
@@ -129,35 +128,7 @@ def case_list(db: Session, user: User, filters: CaseFilters, number: int, size: 
         items.extend(CaseRow(case, partner_name, shown) for case, partner_name in rows)
         wanted -= len(rows)
         skip = 0
-    return Page(items, number, pages, total)
-
-
-def _bucket_sizes(db: Session, conditions: list, buckets: list[tuple[str | None, object]]) -> list[int]:
-    """How many matching cases fall in each bucket, in two aggregate queries that do
-    not probe the plans of every case: the matching cases counted per status (an
-    index-only scan), and the few cases with a plan needing attention, found from the
-    planversion status index, counted per status and kind. Status buckets are the
-    first minus the second."""
-    keys = [key for key, _cond in buckets]
-    index = {key: i for i, key in enumerate(keys)}
-    sizes = [0] * len(buckets)
-    per_status = dict(db.exec(select(Case.status, func.count()).where(*conditions).group_by(Case.status)).all())
-    plan_keys = [key for key in keys if key in (SENT_BACK, DRAFT_ERRORS)]
-    if plan_keys:
-        plan = _plan_conditions()
-        # The first plan condition a case meets decides its bucket.
-        first = plan_keys[0]
-        flag = _has_plan(*plan[first]).label("first")
-        either = or_(*[and_(*plan[key]) for key in plan_keys])
-        attention = select(Case.status, flag, func.count()).where(
-            *conditions, Case.id.in_(select(PlanVersion.case_id).where(either))).group_by(Case.status, flag)
-        for status, is_first, n in db.exec(attention).all():
-            key = first if is_first else plan_keys[-1]
-            sizes[index[key]] += n
-            per_status[status] -= n
-    for status, n in per_status.items():
-        sizes[index.get(status, len(buckets) - 1)] += n
-    return sizes
+    return Page(items, number, pages, total, more)
 
 
 def filter_choices(db: Session, user: User) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

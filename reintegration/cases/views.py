@@ -43,7 +43,7 @@ def index():
         country="" if form.country.errors else form.country.data or "",
         partner=None if form.partner.errors or not form.partner.data else int(form.partner.data))
     page = queries.case_list(db, current_user, filters, request.args.get("page", 1, type=int),
-                             current_app.config["PAGE_SIZE"])
+                             current_app.config["PAGE_SIZE"], current_app.config["CASE_LIST_COUNT_LIMIT"])
     args = {k: v for k, v in (("q", filters.q), ("status", filters.status), ("country", filters.country),
                               ("partner", filters.partner)) if v}
     return render_template("cases/index.html", filter_form=form, page=page, args=args,

@@ -15,11 +15,19 @@ CASE_STATUSES = ("preparing", "awaiting_approval", "approved", "in_followup", "c
 class Case(SQLModel, table=True):
     # Paged lists walk these in order with LIMIT: the case list per status bucket
     # (newest change first), the partner portal's case lists.
+    # ``plan_attention`` (migration 0002) lets the caseworker's "sent back" and "draft has
+    # errors" buckets be read the same way.
     __table_args__ = (Index("ix_case_status_updated_at_id", "status", "updated_at", "id"),
-                      Index("ix_case_partner_id_status_id", "partner_id", "status", "id"))
+                      Index("ix_case_partner_id_status_id", "partner_id", "status", "id"),
+                      Index("ix_case_status_plan_attention_updated_at_id", "status", "plan_attention", "updated_at", "id"),
+                      Index("ix_case_plan_attention_updated_at_id", "plan_attention", "updated_at", "id"))
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=32, unique=True)  # e.g. RT-2026-0001
     status: str = Field(default="preparing", max_length=32, index=True)
+    # What the case's plans ask of the caseworker: "sent_back" (a version was sent back),
+    # "draft_errors" (a draft fails the budget check), or None. Kept by database triggers
+    # on planversion (migration 0002), so every writer keeps it right; never set by code.
+    plan_attention: str | None = Field(default=None, max_length=16)
     person_name: str = Field(max_length=200)
     person_date_of_birth: date
     person_sex: str | None = Field(default=None, max_length=16)  # female | male | other

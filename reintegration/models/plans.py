@@ -18,8 +18,10 @@ from ._common import utcnow
 
 class PlanVersion(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("case_id", "number", name="uq_planversion_case_number"),
-                      # The case list's attention buckets (sent back, drafts with errors), index-only.
-                      Index("ix_planversion_status_check_ok_case_id", "status", "check_ok", "case_id"))
+                      # Versions by status with their case, index-only (re-validation, counts).
+                      Index("ix_planversion_status_check_ok_case_id", "status", "check_ok", "case_id"),
+                      # The approval queue: submitted versions, oldest first, LIMIT (migration 0002).
+                      Index("ix_planversion_status_submitted_at_id", "status", "submitted_at", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)

@@ -102,3 +102,40 @@ def test_list_uses_a_fixed_number_of_queries(app, client, auth, make_case, partn
     for _ in range(10):
         make_case(partner=partners["TH"])
     assert count_queries("/cases") == few
+
+
+def test_counting_stops_at_the_limit_and_every_page_stays_reachable(app, client, auth, db, make_case, partners):
+    """Beyond CASE_LIST_COUNT_LIMIT the list says "more than N" instead of counting every
+    case (its cost must not grow with 250,000 cases); the pages, read one by one, still
+    give exactly the attention order of the exact count, across bucket boundaries."""
+    day = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for n, status in enumerate(["preparing", "in_followup", "approved", "preparing", "awaiting_approval",
+                                "in_followup", "preparing", "closed", "approved"]):
+        case = make_case(partner=partners["NG"], reference=f"RT-2026-{n + 1:04d}", status=status,
+                         updated_at=day + timedelta(days=n))
+        if n in (2, 7):
+            db.add(PlanVersion(case_id=case.id, number=1, status="returned"))
+        if n == 5:
+            db.add(PlanVersion(case_id=case.id, number=1, status="draft", check_ok=False))
+    db.commit()
+    auth.login("caseworker")
+    app.config["PAGE_SIZE"] = 100
+    exact = _references(client.get("/cases").get_data(as_text=True))
+    assert len(exact) == 9 and exact[:3] == ["RT-2026-0008", "RT-2026-0003", "RT-2026-0006"]
+
+    app.config.update(PAGE_SIZE=2, CASE_LIST_COUNT_LIMIT=3)
+    first = client.get("/cases").get_data(as_text=True)
+    assert "More than 3 cases" in first and "Page 1 of at least 2" in first
+    assert 'href="/cases?page=2"' in first
+    pages, number = [], 1
+    while True:
+        html = client.get(f"/cases?page={number}").get_data(as_text=True)
+        pages.extend(_references(html))
+        if f'href="/cases?page={number + 1}"' not in html:
+            break
+        number += 1
+    assert pages == exact and number == 5
+    last = client.get("/cases?page=5").get_data(as_text=True)
+    assert "9 cases" in last and "Page 5 of 5" in last  # counted to the end of the page asked for
+    filtered = client.get("/cases?status=preparing&page=2").get_data(as_text=True)
+    assert _references(filtered) == ["RT-2026-0001"] and "3 cases" in filtered

@@ -1,0 +1,77 @@
+"""Migration 0002 on a database that already holds cases: ``case.plan_attention`` is
+filled in from the existing plans, the triggers keep it from then on, and the
+migration can be taken back. On SQLite, and on PostgreSQL when the suite runs there
+(in a database of its own, so the shared test schema is never downgraded)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, inspect, text
+
+from reintegration import create_app
+from reintegration.migrate import alembic_config
+
+
+@pytest.fixture
+def scratch_url(database_url, tmp_path):
+    if not database_url.startswith("postgresql"):
+        yield "sqlite:///" + str(tmp_path / "migrations.sqlite3")
+        return
+    name = f"migrations_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield database_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _migrate(app, revision: str, *, down: bool = False) -> None:
+    cfg = alembic_config(app)
+    with app.extensions["db_engine"].begin() as connection:
+        cfg.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(cfg, revision)
+
+
+def test_0002_fills_in_existing_cases_and_can_be_taken_back(scratch_url):
+    app = create_app({"SECRET_KEY": "test", "DATABASE_URL": scratch_url})
+    engine = app.extensions["db_engine"]
+    _migrate(app, "0001")
+    with engine.begin() as conn:
+        for case_id, versions in ((1, [("approved", True), ("returned", True)]),
+                                  (2, [("draft", False)]),
+                                  (3, [("draft", None), ("submitted", True)]),
+                                  (4, [])):
+            conn.execute(text('INSERT INTO "case" (id, reference, status, person_name, person_date_of_birth, '
+                              'nationality, return_country, unaccompanied_minor, legal_hold, created_at, updated_at, revision) '
+                              "VALUES (:id, :ref, 'preparing', 'A', '1990-01-01', 'NG', 'NG', false, false, "
+                              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"), {"id": case_id, "ref": f"RT-{case_id}"})
+            for number, (status, ok) in enumerate(versions, start=1):
+                conn.execute(text("INSERT INTO planversion (case_id, number, status, check_ok, created_at, "
+                                  "updated_at, revision) VALUES (:c, :n, :s, :ok, CURRENT_TIMESTAMP, "
+                                  "CURRENT_TIMESTAMP, 1)"), {"c": case_id, "n": number, "s": status, "ok": ok})
+
+    def attention():
+        with engine.connect() as conn:
+            return dict(conn.execute(text('SELECT id, plan_attention FROM "case" ORDER BY id')).all())
+
+    _migrate(app, "0002")
+    assert attention() == {1: "sent_back", 2: "draft_errors", 3: None, 4: None}
+    with engine.begin() as conn:  # from now on the triggers keep it
+        conn.execute(text("UPDATE planversion SET check_ok = false WHERE case_id = 3 AND status = 'draft'"))
+        conn.execute(text("DELETE FROM planversion WHERE case_id = 1 AND status = 'returned'"))
+    assert attention() == {1: None, 2: "draft_errors", 3: "draft_errors", 4: None}
+
+    _migrate(app, "0001", down=True)
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("case")}
+    assert "plan_attention" not in columns
+    with engine.begin() as conn:  # no trigger left behind that names the dropped column
+        conn.execute(text("UPDATE planversion SET status = 'returned' WHERE case_id = 2"))
+    _migrate(app, "head")
+    assert attention()[2] == "sent_back"
+    engine.dispose()
