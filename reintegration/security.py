@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, request, session
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import BadRequest
 
 from . import access
 from .db import get_session
@@ -20,6 +21,13 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class UnusableInput(BadRequest):
+    """A value the request carries cannot be stored (a NUL byte, a number out of range)."""
+
+    description = _l("Something you sent contains a character or value that cannot be saved, such as an "
+                     "invisible NUL character from pasted text. Remove it and try again. Nothing was saved.")
 
 
 @login_manager.user_loader
@@ -44,6 +52,15 @@ def init_app(app: Flask) -> None:
         session.permanent = True  # inactivity timeout, refreshed on each request
 
     app.before_request(access.enforce_declared_policy)
+
+    @app.before_request
+    def _refuse_nul_bytes():
+        # No text column can hold a NUL byte (PostgreSQL refuses it), no keyboard types
+        # one, and no field means one: refuse the request before any view reads it.
+        for values in (request.args, request.form):
+            for key, items in values.lists():
+                if "\x00" in key or any("\x00" in item for item in items):
+                    raise UnusableInput()
 
     @app.after_request
     def _headers(response):

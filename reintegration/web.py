@@ -5,9 +5,12 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
+from .db import get_session
 from .forms import form_error_items
+from .security import UnusableInput
 
 
 def init_app(app: Flask) -> None:
@@ -60,8 +63,17 @@ def init_app(app: Flask) -> None:
             413: _("The upload or form is larger than allowed. Nothing was saved."),
         }
         code = error.code or 500
+        message = str(error.description) if isinstance(error, UnusableInput) else messages.get(code)
         return render_template("errors/error.html", title=titles.get(code, _("Something went wrong")),
-                               message=messages.get(code, _("Nothing was saved. Try again."))), code
+                               message=message or _("Nothing was saved. Try again.")), code
+
+    @app.errorhandler(DataError)
+    def _unstorable(error: DataError):
+        # The database refused a value (a NUL byte in a JSON string, a number beyond a
+        # column's range) that no check before it caught: bad input, never a 500.
+        app.logger.warning("refused unstorable input: %s", error.orig)
+        get_session().rollback()
+        return _http(UnusableInput())
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from itertools import chain
 from typing import BinaryIO
 
 from flask import has_request_context
@@ -19,7 +21,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
-from sqlalchemy import func
+from sqlalchemy import BigInteger, String, func, type_coerce
 from sqlmodel import Session, select
 
 from ..approvals.labels import KIND_LABELS, label
@@ -88,9 +90,12 @@ def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
     ws.append(header)
 
     kinds = {key: label(KIND_LABELS, key) for key in KIND_LABELS}
+    # Plain Core rows fetched in chunks (no ORM loading), money as raw øre and exact
+    # decimals as raw text, made Decimals here: the rows are the export's only reading.
     query = (select(Case.reference, PlanVersion.number, Decision.decided_at, Organisation.name, Case.return_country,
                     BudgetLine.kind, BudgetLine.category, BudgetLine.description, BudgetLine.month,
-                    BudgetLine.amount_dkk, BudgetLine.currency, BudgetLine.amount_local, BudgetLine.exchange_rate)
+                    type_coerce(BudgetLine.amount_dkk, BigInteger), BudgetLine.currency,
+                    type_coerce(BudgetLine.amount_local, String), type_coerce(BudgetLine.exchange_rate, String))
              .join(PlanVersion, PlanVersion.id == Decision.plan_version_id)
              .join(Case, Case.id == PlanVersion.case_id)
              .outerjoin(Organisation, Organisation.id == Case.partner_id)
@@ -102,10 +107,16 @@ def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
     # only the value changes from row to row (no cell objects or style look-ups per row).
     moment, dkk_cell, local_cell, rate_cell = (_styled(ws, f) for f in (MOMENT, MONEY, MONEY, RATE))
     written = pending = 0
-    for (ref, number, decided_at, partner, country, kind, category, description, month, dkk, currency, local,
-         rate) in db.exec(query):
-        moment.value, dkk_cell.value = naive_utc(decided_at), dkk
-        local_cell.value, rate_cell.value = local, rate
+    last_decided = None
+    for (ref, number, decided_at, partner, country, kind, category, description, month, ore, currency, local,
+         rate) in chain.from_iterable(db.connection().execute(query).partitions(CHUNK)):
+        if decided_at != last_decided:  # the lines of one decision share its moment
+            last_decided, moment.value = decided_at, naive_utc(decided_at)
+        dkk_cell.value = Decimal(ore).scaleb(-2)
+        if local is not None:
+            local_cell.value = Decimal(local)
+        if rate is not None:
+            rate_cell.value = Decimal(rate)
         ws.append([ref, number, moment, partner or "", country, kinds.get(kind, kind), category or "",
                    description or "", month, dkk_cell, currency or "", local_cell if local is not None else None,
                    rate_cell if rate is not None else None])
