@@ -1,0 +1,94 @@
+"""One page, in-process, on a bench database: median time, every SQL statement over 1 ms,
+and optionally a cProfile of N requests. For finding *why* a page of `make bench` is slow.
+
+    .venv/bin/python bench/inprocess.py [--db bench_full] [--profile N] [page ...]
+
+Pages are the keys of `make bench` (health, case_list, case_page, plan_page,
+approval_queue, approval_review, partner_due); none given: all of them. The database
+must have been seeded by `make bench` / `make bench-full` (PostgreSQL on 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import load  # noqa: E402
+import run  # noqa: E402
+import seed as seeding  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pages", nargs="*")
+    parser.add_argument("--db", default="bench_full", help="bench database name (default bench_full)")
+    parser.add_argument("--repeat", type=int, default=15, help="timed requests per page (default 15)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="also profile N requests per page")
+    args = parser.parse_args(argv)
+
+    from sqlalchemy import event
+
+    from reintegration import create_app
+
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{args.db}"
+    ids = run.probe_ids(url)
+    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url, "MFA_REQUIRED_ROLES": []})
+    engine = app.extensions["db_engine"]
+    statements: list[tuple[float, str]] = []
+
+    def before(_conn, _cursor, _statement, _params, context, _many):
+        context._bench_started = time.perf_counter()
+
+    def after(_conn, _cursor, statement, _params, context, _many):
+        statements.append((time.perf_counter() - context._bench_started, " ".join(statement.split())[:140]))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    headers = {"User-Agent": load.USER_AGENT}
+    clients = {}
+    for page in run.page_plan(url, ids):
+        if "missing" in page or (args.pages and page["key"] not in args.pages):
+            continue
+        email = page["role"] and (page["email"] or f"{page['role']}1@bench.test")
+        client = clients.get(email)
+        if client is None:
+            client = clients[email] = app.test_client()
+            if email:
+                html = client.get("/login", headers=headers).get_data(as_text=True)
+                token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+                client.post("/login", data={"email": email, "password": seeding.PASSWORD, "csrf_token": token},
+                            headers=headers)
+        client.get(page["path"], headers=headers)  # warm
+        times = []
+        for _ in range(args.repeat):
+            statements.clear()
+            started = time.perf_counter()
+            response = client.get(page["path"], headers=headers)
+            times.append(time.perf_counter() - started)
+        sql = sum(seconds for seconds, _text in statements)
+        print(f"{page['key']:<16} {response.status_code}  median {statistics.median(times) * 1000:6.1f} ms"
+              f"  SQL {sql * 1000:5.1f} ms in {len(statements)} statements")
+        for seconds, text in statements:
+            if seconds > 0.001:
+                print(f"    {seconds * 1000:7.1f} ms  {text}")
+        if args.profile:
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(args.profile):
+                client.get(page["path"], headers=headers)
+            profile.disable()
+            pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
