@@ -23,6 +23,7 @@ from .countries import country_choices, country_name
 # 0002), then each role its case statuses in order; the rest come last.
 SENT_BACK = "sent_back"
 DRAFT_ERRORS = "draft_errors"
+MAX_PAGE = 1_000_000  # a page number past any data; keeps LIMIT within what a database holds
 ATTENTION_ORDER = {
     "caseworker": ((SENT_BACK, DRAFT_ERRORS), ("preparing", "approved", "in_followup", "awaiting_approval")),
     "approver": ((), ("awaiting_approval", "approved", "in_followup", "preparing")),
@@ -92,7 +93,7 @@ def case_list(db: Session, user: User, filters: CaseFilters, number: int, size: 
     if filters.partner:
         conditions.append(Case.partner_id == filters.partner)
 
-    number = max(1, number)
+    number = max(1, min(number, MAX_PAGE))
     limit = max(count_limit, number * size) + 1
     buckets = attention_buckets(user.role)
     sizes, counted = [], 0

@@ -139,3 +139,21 @@ def test_counting_stops_at_the_limit_and_every_page_stays_reachable(app, client,
     assert "9 cases" in last and "Page 5 of 5" in last  # counted to the end of the page asked for
     filtered = client.get("/cases?status=preparing&page=2").get_data(as_text=True)
     assert _references(filtered) == ["RT-2026-0001"] and "3 cases" in filtered
+
+
+def test_an_absurd_page_number_shows_the_last_page(client, auth, make_case, partners):
+    make_case(partner=partners["NG"], reference="RT-2026-0001")
+    auth.login("caseworker")
+    for page in ("99999999999999999999999", "-99999999999999999999999", "1e9", "9" * 400):
+        response = client.get(f"/cases?page={page}")
+        assert response.status_code == 200, page
+        assert _references(response.get_data(as_text=True)) == ["RT-2026-0001"]
+
+
+def test_every_paged_list_survives_absurd_page_numbers(client, auth):
+    for role, path in (("approver", "/approvals/"), ("admin", "/admin/audit"), ("caseworker", "/cases")):
+        auth.login(role)
+        for page in ("99999999999999999999999", "-99999999999999999999999", "-1", "0", "x"):
+            response = client.get(f"{path}?page={page}")
+            assert response.status_code in (200, 400), (path, page, response.status_code)
+        auth.logout()
