@@ -3,6 +3,7 @@ error list that feeds the error summary."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -15,6 +16,7 @@ from .i18n import AmountError, format_amount, parse_amount
 
 # Long enough for any real note; short enough that 10 MB of text is a field error.
 MAX_TEXT = 5000
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class AmountField(Field):
@@ -88,6 +90,12 @@ class TextField(StringField):
 
     def process_formdata(self, valuelist):
         super().process_formdata([value[: self.KEEP] for value in valuelist])
+
+    def pre_validate(self, form):
+        # A NUL byte cannot be stored (PostgreSQL refuses it) and no control character
+        # belongs in a name, an address or a search: say so at the field.
+        if isinstance(self.data, str) and CONTROL_CHARACTERS.search(self.data):
+            raise StopValidation(_l("Remove the invisible control character, for example from pasted text."))
 
 
 def _as_choices(pairs) -> list[SelectChoice]:

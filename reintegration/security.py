@@ -24,7 +24,8 @@ CSP = (
 
 
 class UnusableInput(BadRequest):
-    """A value the request carries cannot be stored (a NUL byte, a number out of range)."""
+    """A value the request carries cannot be stored (a NUL byte, a number out of range)
+    and no form check caught it first: the database refused it (``web._unstorable``)."""
 
     description = _l("Something you sent contains a character or value that cannot be saved, such as an "
                      "invisible NUL character from pasted text. Remove it and try again. Nothing was saved.")
@@ -52,15 +53,6 @@ def init_app(app: Flask) -> None:
         session.permanent = True  # inactivity timeout, refreshed on each request
 
     app.before_request(access.enforce_declared_policy)
-
-    @app.before_request
-    def _refuse_nul_bytes():
-        # No text column can hold a NUL byte (PostgreSQL refuses it), no keyboard types
-        # one, and no field means one: refuse the request before any view reads it.
-        for values in (request.args, request.form):
-            for key, items in values.lists():
-                if "\x00" in key or any("\x00" in item for item in items):
-                    raise UnusableInput()
 
     @app.after_request
     def _headers(response):

@@ -15,7 +15,7 @@ from wtforms import (Form, FieldList, FormField, HiddenField, IntegerField, Sele
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ..domain.budget import CASH, IN_KIND
-from ..forms import AmountField, bounded_text, form_error_items
+from ..forms import CONTROL_CHARACTERS, AmountField, bounded_text, form_error_items
 
 ACTIVITY_LABELS = {
     "business": _l("Own business"),
@@ -45,13 +45,12 @@ MAX_LINES = 200
 MAX_DKK = Decimal("10000000")
 MAX_LOCAL = Decimal("1000000000000")
 MAX_RATE = Decimal("1000000")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_text(value):
     """Strip surrounding space and control characters no database or reader wants."""
     if isinstance(value, str):
-        return _CONTROL.sub("", value).strip()
+        return CONTROL_CHARACTERS.sub("", value).strip()
     return value
 
 
