@@ -92,10 +92,15 @@ class TextField(StringField):
         super().process_formdata([value[: self.KEEP] for value in valuelist])
 
     def pre_validate(self, form):
-        # A NUL byte cannot be stored (PostgreSQL refuses it) and no control character
-        # belongs in a name, an address or a search: say so at the field.
-        if isinstance(self.data, str) and CONTROL_CHARACTERS.search(self.data):
-            raise StopValidation(_l("Remove the invisible control character, for example from pasted text."))
+        no_control_characters(form, self)
+
+
+def no_control_characters(_form, field) -> None:
+    """A NUL byte cannot be stored (PostgreSQL refuses it), and no control character
+    belongs in a name, a search or a note (nor can a spreadsheet export hold one): say
+    so at the field. Tabs and line breaks are not control characters here."""
+    if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+        raise StopValidation(_l("Remove the invisible control character, for example from pasted text."))
 
 
 def _as_choices(pairs) -> list[SelectChoice]:
@@ -140,7 +145,8 @@ def bounded_text(label, required: bool = False, max_length: int = MAX_TEXT, mult
     """A free-text field with a length limit stated in its error."""
     from wtforms.validators import DataRequired, Optional
 
-    validators = [DataRequired(message=_l("This field is required.")) if required else Optional(),
+    validators = [no_control_characters,
+                  DataRequired(message=_l("This field is required.")) if required else Optional(),
                   Length(max=max_length, message=_l("At most %(max)d characters.", max=max_length))]
     cls = TextAreaField if multiline else StringField
     return cls(label, validators=validators, **kw)

@@ -8,6 +8,7 @@ from io import BytesIO
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from ..domain.followup import RISK_INDICATORS
@@ -18,9 +19,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _safe(value):
-    """Text that a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """Text that a spreadsheet would run as a formula is kept as text; characters no
+    worksheet can hold (control characters saved before the forms refused them) are
+    left out rather than failing the whole export."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 

@@ -165,6 +165,21 @@ def test_summary_xlsx_opens_with_money_scores_and_alerts(app, client, auth, db, 
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "followup.summary_exported")).one()
 
 
+def test_summary_sheet_leaves_out_characters_no_worksheet_holds():
+    """Text saved before the forms refused control characters (the fuzz test found one in
+    a report) must not make the export fail: openpyxl refuses them, so they are left out."""
+    from openpyxl import Workbook
+
+    from reintegration.followup.summary import _sheet
+
+    book = Workbook()
+    _sheet(book, "Outcomes", ["Notes", "Formula"], [("paid\x0b in cash\x01", "=1+1")])
+    out = io.BytesIO()
+    book.save(out)
+    rows = list(load_workbook(io.BytesIO(out.getvalue()))["Outcomes"].values)
+    assert rows[1] == ("paid in cash", "'=1+1")
+
+
 def test_case_page_shows_timeline_and_money(client, auth, db, returned_case):
     case = returned_case()
     auth.login("approver")
