@@ -451,10 +451,11 @@ def export_batch(app, plans: int, baseline: float) -> dict:
             "SELECT min(d), max(d) FROM (SELECT decided_at AS d FROM decision WHERE outcome = 'approved' "
             "ORDER BY decided_at DESC LIMIT :n) AS latest"), {"n": plans}).one()
         date_from, date_to = low.date(), high.date()
+        days = {"a": datetime.combine(date_from, datetime.min.time(), tzinfo=timezone.utc),
+                "b": datetime.combine(date_to, datetime.min.time(), tzinfo=timezone.utc) + timedelta(days=1)}
         found = db.execute(text(
             "SELECT count(*) FROM decision WHERE outcome = 'approved' AND decided_at >= :a AND decided_at < :b"),
-            {"a": datetime.combine(date_from, datetime.min.time(), tzinfo=timezone.utc),
-             "b": datetime.combine(date_to, datetime.min.time(), tzinfo=timezone.utc) + timedelta(days=1)}).scalar()
+            days).scalar()
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as out:
         with app.app_context(), force_locale("da"), Session(app.extensions["db_engine"]) as db:
             width = len(headers())
@@ -468,9 +469,7 @@ def export_batch(app, plans: int, baseline: float) -> dict:
         with_local, with_rate = db.execute(text(
             "SELECT count(b.amount_local), count(b.exchange_rate) FROM budgetline b "
             "JOIN decision d ON d.plan_version_id = b.plan_version_id "
-            "WHERE d.outcome = 'approved' AND d.decided_at >= :a AND d.decided_at < :b"),
-            {"a": datetime.combine(date_from, datetime.min.time(), tzinfo=timezone.utc),
-             "b": datetime.combine(date_to, datetime.min.time(), tzinfo=timezone.utc) + timedelta(days=1)}).one()
+            "WHERE d.outcome = 'approved' AND d.decided_at >= :a AND d.decided_at < :b"), days).one()
     cells = rows * (width - 2) + with_local + with_rate
     return {"plans": found, "date_from": str(date_from), "date_to": str(date_to), "rows": rows, "width": width,
             "seconds": round(seconds, 2), "cells": cells, "cells_per_second": round(cells / seconds),

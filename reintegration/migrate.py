@@ -19,10 +19,19 @@ def alembic_config(app: Flask) -> Config:
 def upgrade(app: Flask, revision: str = "head") -> None:
     """Create or upgrade the schema. Runs on the app's engine, in one transaction
     per migration."""
+    _run(app, command.upgrade, revision)
+
+
+def downgrade(app: Flask, revision: str) -> None:
+    """Take the schema back to ``revision`` (tests of a migration's way back)."""
+    _run(app, command.downgrade, revision)
+
+
+def _run(app: Flask, step, revision: str) -> None:
     cfg = alembic_config(app)
     with app.extensions["db_engine"].begin() as connection:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
+        step(cfg, revision)
 
 
 def revision(app: Flask, message: str) -> None:

@@ -24,11 +24,14 @@ from sqlalchemy import BigInteger, String, bindparam, type_coerce, update
 from sqlmodel import Session, select
 
 from . import audit
-from .domain.budget import Activity, BudgetLine as DomainLine, Child as DomainChild, Person, Plan, check_plan
+from .domain.budget import BudgetLine as DomainLine, Child as DomainChild, Plan, check_plan
+from .domain.money import from_ore
 from .domain.rates import RateTables
 from .models import BudgetLine, Case, Child, PlanVersion
+from .plans.mapping import build_plan, return_reference
 
 OPEN_STATUSES = ("draft", "submitted")
+FETCH_ROWS = 10_000  # budget lines per round trip: a batch size (memory, latency), not a rate figure
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,8 @@ def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan]]:
                type_coerce(BudgetLine.amount_local, String), type_coerce(BudgetLine.exchange_rate, String))
         .where(BudgetLine.plan_version_id.in_(_open_version_ids()))
         .order_by(BudgetLine.plan_version_id, BudgetLine.position, BudgetLine.id)
-        .execution_options(yield_per=10_000))
-    grouped = groupby(chain.from_iterable(rows.partitions(10_000)), key=itemgetter(0))
+        .execution_options(yield_per=FETCH_ROWS))
+    grouped = groupby(chain.from_iterable(rows.partitions(FETCH_ROWS)), key=itemgetter(0))
     pending = next(grouped, None)
     for (vid, revision, number, status, table_id, table_version, ok, kind, description,
          case_id, reference, born, minor, actual_return, planned_return) in heads:
@@ -112,15 +115,14 @@ def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan]]:
             pending = next(grouped, None)
         lines: tuple[DomainLine, ...] = ()
         if pending is not None and pending[0] == vid:
-            lines = tuple(DomainLine(k, Decimal(ore).scaleb(-2), month, category, text, currency,
+            lines = tuple(DomainLine(k, from_ore(ore), month, category, text, currency,
                                      None if local is None else Decimal(local),
                                      None if rate is None else Decimal(rate))
                           for _vid, k, ore, month, category, text, currency, local, rate in pending[1])
             pending = next(grouped, None)
-        plan = Plan(person=Person(date_of_birth=born, unaccompanied_minor=minor),
-                    children=tuple(children.get(case_id, ())),
-                    activity=Activity(kind=kind, description=description or "") if kind else None,
-                    lines=lines, reference_date=actual_return or planned_return)
+        plan = build_plan(date_of_birth=born, unaccompanied_minor=minor, children=tuple(children.get(case_id, ())),
+                          activity_kind=kind, activity_description=description, lines=lines,
+                          reference_date=return_reference(actual_return, planned_return))
         yield OpenVersion(vid, revision, number, status, reference, table_id, table_version, ok), plan
 
 

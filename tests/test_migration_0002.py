@@ -8,11 +8,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
 from reintegration import create_app
-from reintegration.migrate import alembic_config
+from reintegration.migrate import downgrade, upgrade
 
 
 @pytest.fixture
@@ -30,17 +29,10 @@ def scratch_url(database_url, tmp_path):
     admin.dispose()
 
 
-def _migrate(app, revision: str, *, down: bool = False) -> None:
-    cfg = alembic_config(app)
-    with app.extensions["db_engine"].begin() as connection:
-        cfg.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(cfg, revision)
-
-
 def test_0002_fills_in_existing_cases_and_can_be_taken_back(scratch_url):
     app = create_app({"SECRET_KEY": "test", "DATABASE_URL": scratch_url})
     engine = app.extensions["db_engine"]
-    _migrate(app, "0001")
+    upgrade(app, "0001")
     with engine.begin() as conn:
         for case_id, versions in ((1, [("approved", True), ("returned", True)]),
                                   (2, [("draft", False)]),
@@ -59,19 +51,19 @@ def test_0002_fills_in_existing_cases_and_can_be_taken_back(scratch_url):
         with engine.connect() as conn:
             return dict(conn.execute(text('SELECT id, plan_attention FROM "case" ORDER BY id')).all())
 
-    _migrate(app, "0002")
+    upgrade(app, "0002")
     assert attention() == {1: "sent_back", 2: "draft_errors", 3: None, 4: None}
     with engine.begin() as conn:  # from now on the triggers keep it
         conn.execute(text("UPDATE planversion SET check_ok = false WHERE case_id = 3 AND status = 'draft'"))
         conn.execute(text("DELETE FROM planversion WHERE case_id = 1 AND status = 'returned'"))
     assert attention() == {1: None, 2: "draft_errors", 3: "draft_errors", 4: None}
 
-    _migrate(app, "0001", down=True)
+    downgrade(app, "0001")
     with engine.connect() as conn:
         columns = {c["name"] for c in inspect(conn).get_columns("case")}
     assert "plan_attention" not in columns
     with engine.begin() as conn:  # no trigger left behind that names the dropped column
         conn.execute(text("UPDATE planversion SET status = 'returned' WHERE case_id = 2"))
-    _migrate(app, "head")
+    upgrade(app, "head")
     assert attention()[2] == "sent_back"
     engine.dispose()

@@ -73,7 +73,7 @@ class CaseFilters:
 
 
 def case_list(db: Session, user: User, filters: CaseFilters, number: int, size: int,
-              count_limit: int = 1000) -> Page:
+              count_limit: int) -> Page:
     """One page of the cases ``user`` may see, most in need of attention first.
 
     Matches are counted exactly up to ``count_limit`` (or to the end of the page asked

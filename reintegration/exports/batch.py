@@ -25,6 +25,7 @@ from sqlalchemy import BigInteger, String, func, type_coerce
 from sqlmodel import Session, select
 
 from ..approvals.labels import KIND_LABELS, label
+from ..domain.money import from_ore
 from ..models import BudgetLine, Case, Decision, Organisation, PlanVersion
 from .workbook import BOLD, MOMENT, MONEY, RATE, naive_utc
 
@@ -112,7 +113,7 @@ def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
          rate) in chain.from_iterable(db.connection().execute(query).partitions(CHUNK)):
         if decided_at != last_decided:  # the lines of one decision share its moment
             last_decided, moment.value = decided_at, naive_utc(decided_at)
-        dkk_cell.value = Decimal(ore).scaleb(-2)
+        dkk_cell.value = from_ore(ore)
         if local is not None:
             local_cell.value = Decimal(local)
         if rate is not None:

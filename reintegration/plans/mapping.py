@@ -43,22 +43,33 @@ def load_plan(db: Session, version: PlanVersion) -> StoredPlan:
 
 
 def reference_date(case: Case) -> date | None:
+    return return_reference(case.actual_return, case.planned_return)
+
+
+def return_reference(actual_return: date | None, planned_return: date | None) -> date | None:
     """The actual return date once known, else the planned one (DOMAIN.md)."""
-    return case.actual_return or case.planned_return
+    return actual_return or planned_return
 
 
 def domain_plan(stored: StoredPlan) -> Plan:
     case, version = stored.case, stored.version
-    activity = None
-    if version.activity_kind:
-        activity = Activity(kind=version.activity_kind, description=version.activity_description or "")
-    return Plan(
-        person=Person(date_of_birth=case.person_date_of_birth, unaccompanied_minor=case.unaccompanied_minor),
+    return build_plan(
+        date_of_birth=case.person_date_of_birth, unaccompanied_minor=case.unaccompanied_minor,
         children=tuple(DomainChild(date_of_birth=c.date_of_birth, lives_in=c.lives_in) for c in stored.children),
-        activity=activity,
+        activity_kind=version.activity_kind, activity_description=version.activity_description,
         lines=tuple(domain_line(line) for line in stored.lines),
         reference_date=reference_date(case),
     )
+
+
+def build_plan(*, date_of_birth: date, unaccompanied_minor: bool, children: tuple[DomainChild, ...],
+               activity_kind: str | None, activity_description: str | None, lines: tuple[DomainLine, ...],
+               reference_date: date | None) -> Plan:
+    """The domain plan from a version's stored values, however they were read (ORM
+    objects here, plain rows in the re-validation)."""
+    activity = Activity(kind=activity_kind, description=activity_description or "") if activity_kind else None
+    return Plan(person=Person(date_of_birth=date_of_birth, unaccompanied_minor=unaccompanied_minor),
+                children=children, activity=activity, lines=lines, reference_date=reference_date)
 
 
 def domain_line(line: BudgetLine) -> DomainLine:
