@@ -3,7 +3,7 @@ and optionally a cProfile of N requests. For finding *why* a page of `make bench
 
     .venv/bin/python bench/inprocess.py [--db bench_full] [--profile N] [page ...]
 
-Pages are the keys of `make bench` (health, case_list, case_page, plan_page,
+Pages are the keys of `make bench` (health, case_list, case_search, case_page, plan_page,
 approval_queue, approval_review, partner_due); none given: all of them. The database
 must have been seeded by `make bench` / `make bench-full` (PostgreSQL on 127.0.0.1).
 """
@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default="bench_full", help="bench database name (default bench_full)")
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per page (default 15)")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="also profile N requests per page")
+    parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"),
+                        help="profile order (default tottime)")
+    parser.add_argument("--lines", type=int, default=25, help="profile lines printed (default 25)")
     args = parser.parse_args(argv)
 
     from sqlalchemy import event
@@ -85,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.profile):
                 client.get(page["path"], headers=headers)
             profile.disable()
-            pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(args.lines)
     engine.dispose()
     return 0
 

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from reintegration.migrate import include_object
 from reintegration.models import metadata
 
 config = context.config
@@ -10,7 +11,7 @@ config = context.config
 
 def run_migrations_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata,
-                      literal_binds=True, render_as_batch=True)
+                      literal_binds=True, render_as_batch=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -29,7 +30,7 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:
     # Batch mode lets later migrations alter columns on SQLite too.
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

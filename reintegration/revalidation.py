@@ -4,23 +4,23 @@ Open plans are the drafts and the submitted versions; approved versions keep the
 they were approved against.
 
 Built for tens of thousands of open plans (an EU-wide programme, issue #8): the plans
-are read in three queries whatever their number, as plain columns rather than ORM
-objects, from one consistent snapshot; the lines are streamed in plan order, so each
-plan is checked as soon as its lines are in and memory stays flat. Only versions whose
-table or verdict changed are written, in one batched UPDATE that skips any version
-saved by someone else since it was read (that save ran the check itself).
+are read as plain columns rather than ORM objects, from one consistent snapshot; their
+lines are read ``PLANS_PER_QUERY`` plans at a time (ordinary buffered queries: no
+server-side cursor and its round trip per fetch), so memory stays bounded, and only the
+columns the budget check reads. Only versions whose table or verdict changed are
+written, in one batched UPDATE that skips any version saved by someone else since it
+was read (that save ran the check itself).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
-from itertools import chain, groupby
+from itertools import groupby
 from operator import itemgetter
 from typing import Iterator
 
-from sqlalchemy import BigInteger, String, bindparam, type_coerce, update
+from sqlalchemy import BigInteger, bindparam, type_coerce, update
 from sqlmodel import Session, select
 
 from . import audit
@@ -31,7 +31,7 @@ from .models import BudgetLine, Case, Child, PlanVersion
 from .plans.mapping import build_plan, return_reference
 
 OPEN_STATUSES = ("draft", "submitted")
-FETCH_ROWS = 10_000  # budget lines per round trip: a batch size (memory, latency), not a rate figure
+PLANS_PER_QUERY = 5_000  # plans whose lines one query reads: a batch size (memory), not a rate figure
 
 
 @dataclass(frozen=True)
@@ -65,21 +65,17 @@ class OpenVersion:
     check_ok: bool | None
 
 
-def _open_version_ids():
-    return select(PlanVersion.id).where(PlanVersion.status.in_(OPEN_STATUSES))
-
-
 def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan]]:
     """Every open version with its domain plan, in version order.
 
-    On PostgreSQL the three reads share one REPEATABLE READ snapshot (when the session
+    On PostgreSQL all the reads share one REPEATABLE READ snapshot (when the session
     has not begun a transaction yet), so a version submitted or approved between them
     can never be checked with half its lines.
     """
     if db.get_bind().dialect.name == "postgresql" and not db.in_transaction():
         db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    # Plain Core rows (no ORM loading), money as raw øre and exact decimals as raw text,
-    # turned into Decimals here once: reading 700,000 lines is most of the work.
+    # Plain Core rows (no ORM loading), money as raw øre turned into Decimals here once:
+    # reading 700,000 lines is most of the work.
     conn = db.connection()
     heads = conn.execute(
         select(PlanVersion.id, PlanVersion.revision, PlanVersion.number, PlanVersion.status,
@@ -98,32 +94,29 @@ def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan]]:
             .where(Child.case_id.in_(select(PlanVersion.case_id).where(PlanVersion.status.in_(OPEN_STATUSES))))
             .order_by(Child.case_id, Child.position, Child.id)).all():
         children.setdefault(case_id, []).append(DomainChild(date_of_birth=born, lives_in=lives_in))
-    rows = conn.execute(
-        select(BudgetLine.plan_version_id, BudgetLine.kind, type_coerce(BudgetLine.amount_dkk, BigInteger),
-               BudgetLine.month, BudgetLine.category, BudgetLine.description, BudgetLine.currency,
-               type_coerce(BudgetLine.amount_local, String), type_coerce(BudgetLine.exchange_rate, String))
-        .where(BudgetLine.plan_version_id.in_(_open_version_ids()))
-        .order_by(BudgetLine.plan_version_id, BudgetLine.position, BudgetLine.id)
-        .execution_options(yield_per=FETCH_ROWS))
-    grouped = groupby(chain.from_iterable(rows.partitions(FETCH_ROWS)), key=itemgetter(0))
-    pending = next(grouped, None)
-    for (vid, revision, number, status, table_id, table_version, ok, kind, description,
-         case_id, reference, born, minor, actual_return, planned_return) in heads:
-        # Both sides are ordered by version id: skip lines of versions not in the heads
-        # (there are none in a snapshot), take this version's lines if they are next.
-        while pending is not None and pending[0] < vid:
-            pending = next(grouped, None)
-        lines: tuple[DomainLine, ...] = ()
-        if pending is not None and pending[0] == vid:
-            lines = tuple(DomainLine(k, from_ore(ore), month, category, text, currency,
-                                     None if local is None else Decimal(local),
-                                     None if rate is None else Decimal(rate))
-                          for _vid, k, ore, month, category, text, currency, local, rate in pending[1])
-            pending = next(grouped, None)
-        plan = build_plan(date_of_birth=born, unaccompanied_minor=minor, children=tuple(children.get(case_id, ())),
-                          activity_kind=kind, activity_description=description, lines=lines,
-                          reference_date=return_reference(actual_return, planned_return))
-        yield OpenVersion(vid, revision, number, status, reference, table_id, table_version, ok), plan
+    for first in range(0, len(heads), PLANS_PER_QUERY):
+        part = heads[first:first + PLANS_PER_QUERY]
+        rows = conn.execute(_lines_of([head[0] for head in part])).all()
+        lines_of = {vid: tuple(DomainLine(kind, from_ore(ore), month) for _vid, kind, ore, month in lines)
+                    for vid, lines in groupby(rows, key=itemgetter(0))}
+        for (vid, revision, number, status, table_id, table_version, ok, kind, description,
+             case_id, reference, born, minor, actual_return, planned_return) in part:
+            plan = build_plan(date_of_birth=born, unaccompanied_minor=minor,
+                              children=tuple(children.get(case_id, ())), activity_kind=kind,
+                              activity_description=description, lines=lines_of.get(vid, ()),
+                              reference_date=return_reference(actual_return, planned_return))
+            yield OpenVersion(vid, revision, number, status, reference, table_id, table_version, ok), plan
+
+
+def _lines_of(version_ids: list[int]):
+    """The lines of the versions ``version_ids``, in plan order, with only what the
+    budget check reads (kind, amount, month): what a line says, what it is for and its
+    currency never change a verdict. A test holds this to the check of the whole stored
+    plan (tests/test_revalidation.py)."""
+    return (select(BudgetLine.plan_version_id, BudgetLine.kind, type_coerce(BudgetLine.amount_dkk, BigInteger),
+                   BudgetLine.month)
+            .where(BudgetLine.plan_version_id.in_(version_ids))
+            .order_by(BudgetLine.plan_version_id, BudgetLine.position, BudgetLine.id))
 
 
 def revalidate_open_plans(db: Session, tables: RateTables, today: date, *, dry_run: bool = False) -> Revalidation:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import itertools
 import os
+import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from reintegration import create_app
@@ -28,6 +29,24 @@ def database_url(tmp_path_factory) -> str:
     if url:
         return url
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture
+def scratch_url(database_url, tmp_path):
+    """An empty database of the test's own, for migration tests that go up and down
+    (the shared test schema is never downgraded): a SQLite file, or a fresh PostgreSQL
+    database when the suite runs there."""
+    if not database_url.startswith("postgresql"):
+        yield "sqlite:///" + str(tmp_path / "migrations.sqlite3")
+        return
+    name = f"migrations_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield database_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

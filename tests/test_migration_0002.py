@@ -1,32 +1,15 @@
 """Migration 0002 on a database that already holds cases: ``case.plan_attention`` is
 filled in from the existing plans, the triggers keep it from then on, and the
 migration can be taken back. On SQLite, and on PostgreSQL when the suite runs there
-(in a database of its own, so the shared test schema is never downgraded)."""
+(in a database of its own, ``scratch_url``, so the shared test schema is never
+downgraded)."""
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from reintegration import create_app
 from reintegration.migrate import downgrade, upgrade
-
-
-@pytest.fixture
-def scratch_url(database_url, tmp_path):
-    if not database_url.startswith("postgresql"):
-        yield "sqlite:///" + str(tmp_path / "migrations.sqlite3")
-        return
-    name = f"migrations_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield database_url.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_0002_fills_in_existing_cases_and_can_be_taken_back(scratch_url):

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings, strategies as st
 from reintegration.domain.rates import load_rate_tables
 from reintegration.models import BudgetLine, PlanVersion
 from reintegration.revalidation import revalidate_open_plans
@@ -112,3 +113,61 @@ def test_a_plan_is_checked_with_all_its_lines_children_and_dates(app, db, make_c
     assert [db.get(PlanVersion, v.id).check_ok for v in (a, b, c)] == [False, True, True]
     event = db.exec(select(AuditEvent).where(AuditEvent.action == "rates.revalidate")).one()
     assert '"changed": 3' in event.detail and '"checked": 3' in event.detail
+
+
+line_strategy = st.fixed_dictionaries({
+    "kind": st.sampled_from(["cash", "in_kind"]),
+    "ore": st.integers(min_value=-100_000, max_value=3_000_000),
+    "month": st.integers(min_value=0, max_value=15),
+    "category": st.one_of(st.none(), st.sampled_from(["stock", "rent", "tools"])),
+    "description": st.one_of(st.none(), st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)),
+    "local": st.one_of(st.none(), st.tuples(st.sampled_from(["NGN", "THB", "RON"]),
+                                            st.integers(min_value=1, max_value=10**9),
+                                            st.integers(min_value=1, max_value=10**6))),
+})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plans=st.lists(st.tuples(st.lists(line_strategy, max_size=6), st.integers(min_value=0, max_value=2),
+                                st.sampled_from(["draft", "submitted"])), min_size=1, max_size=4))
+def test_the_revalidation_judges_a_plan_as_the_drafting_check_does(app, db, make_case, plans):
+    """The re-validation reads only the columns the check uses; whatever else a line
+    holds (text, currency, local amount, rate), its verdict and findings are exactly
+    those of the whole stored plan."""
+    from reintegration.domain.budget import check_plan
+    from reintegration.models import Child
+    from reintegration.plans.mapping import domain_plan, load_plan
+    from reintegration.revalidation import open_plans
+
+    tables, today = app.extensions["rate_tables"], date(2026, 5, 1)
+    db.rollback()
+    for version in db.exec(select(PlanVersion).where(PlanVersion.status.in_(("draft", "submitted")))).all():
+        version.status = "superseded"  # earlier examples' plans are no longer open
+        db.add(version)
+    db.commit()
+    made = []
+    for lines, children, status in plans:
+        case = make_case(planned_return=date(2026, 6, 1))
+        for n in range(children):
+            db.add(Child(case_id=case.id, position=n, date_of_birth=date(2015 + 8 * n, 1, 1), lives_in="with_parent"))
+        version = PlanVersion(case_id=case.id, number=1, status="draft", activity_kind="business",
+                              activity_description="Tailoring workshop")
+        db.add(version)
+        db.commit()
+        for i, line in enumerate(lines):
+            currency, local, rate = line["local"] or (None, None, None)
+            db.add(BudgetLine(plan_version_id=version.id, line_key=f"p{version.id}-{i}", position=i,
+                              kind=line["kind"], month=line["month"], amount_dkk=Decimal(line["ore"]).scaleb(-2),
+                              category=line["category"], description=line["description"], currency=currency,
+                              amount_local=None if local is None else Decimal(local).scaleb(-2),
+                              exchange_rate=None if rate is None else Decimal(rate).scaleb(-6)))
+        version.status = status
+        db.add(version)
+        db.commit()
+        made.append(version.id)
+    read = {head.id: plan for head, plan in open_plans(db)}
+    db.rollback()
+    assert sorted(read) == sorted(made)
+    for version_id in made:
+        whole = domain_plan(load_plan(db, db.get(PlanVersion, version_id)))
+        assert check_plan(read[version_id], tables, today) == check_plan(whole, tables, today)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, literal, or_
+from sqlalchemy import and_, func, literal, or_, text
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
@@ -72,6 +72,46 @@ class CaseFilters:
     partner: int | None = None
 
 
+TRIGRAM = 3  # pg_trgm indexes text in runs of three characters
+
+
+def text_matches(q: str):
+    """Cases whose reference or name contains ``q``, whatever the letter case.
+
+    On PostgreSQL a term of three characters or more is found through the trigram
+    indexes (migration 0003) with ILIKE. A shorter term has no trigram to look up, and
+    PostgreSQL would walk the whole trigram index for it; it is matched on ``lower(...)``
+    instead, which no trigram index serves, so the list walks its ordered index until
+    the page is full (a short term matches many cases). Both ways find the same cases;
+    % _ and / are plain text."""
+    if len(q) >= TRIGRAM:
+        return or_(Case.reference.icontains(q, autoescape=True), Case.person_name.icontains(q, autoescape=True))
+    term = q.lower()
+    return or_(func.lower(Case.reference).contains(term, autoescape=True),
+               func.lower(Case.person_name).contains(term, autoescape=True))
+
+
+FEW_MATCHES = 100  # a search this narrow is read once, by id, rather than once per bucket
+
+
+def _searched(db: Session, user: User, q: str):
+    """The condition for the search ``q``. A term that a few cases match (looking one
+    case up by its reference or name, the usual search) is looked up once in the trigram
+    indexes and the buckets then read those cases by id, instead of each bucket asking
+    the indexes again; a term that many cases match stays a condition, which the
+    buckets' ordered indexes serve with LIMIT."""
+    matches = text_matches(q)
+    if len(q) < TRIGRAM:
+        return matches
+    if db.get_bind().dialect.name == "postgresql":
+        # Plan each search statement for its own term, even once psycopg has prepared it:
+        # one generic plan cannot suit both a rare term (the trigram index) and a common
+        # one (the ordered index, cut by LIMIT). For this transaction only.
+        db.exec(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    few = db.exec(select(Case.id).where(case_scope(user), matches).limit(FEW_MATCHES + 1)).all()
+    return Case.id.in_(few) if len(few) <= FEW_MATCHES else matches
+
+
 def case_list(db: Session, user: User, filters: CaseFilters, number: int, size: int,
               count_limit: int) -> Page:
     """One page of the cases ``user`` may see, most in need of attention first.
@@ -84,8 +124,7 @@ def case_list(db: Session, user: User, filters: CaseFilters, number: int, size: 
     """
     conditions = [case_scope(user)]
     if filters.q:
-        conditions.append(or_(Case.reference.icontains(filters.q, autoescape=True),
-                              Case.person_name.icontains(filters.q, autoescape=True)))
+        conditions.append(_searched(db, user, filters.q))
     if filters.status:
         conditions.append(Case.status == filters.status)
     if filters.country:

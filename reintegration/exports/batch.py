@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 from ..approvals.labels import KIND_LABELS, label
 from ..domain.money import from_ore
 from ..models import BudgetLine, Case, Decision, Organisation, PlanVersion
-from .workbook import BOLD, MOMENT, MONEY, RATE, naive_utc
+from .workbook import BOLD, MONEY, RATE, naive_utc
 
 CHUNK = 2000  # rows fetched per round trip
 WIDTHS = (16, 9, 20, 30, 9, 10, 16, 40, 8, 14, 10, 16, 14)
@@ -70,6 +70,27 @@ def write_batch(db: Session, date_from: date, date_to: date, out: str | BinaryIO
         return _write(db, date_from, date_to, out, progress)
 
 
+def kind_labels() -> dict[str, str]:
+    """The kind of a line as the workbook names it, in the current language."""
+    return {key: label(KIND_LABELS, key) for key in KIND_LABELS}
+
+
+def lines_query(date_from: date, date_to: date):
+    """The workbook's rows, in order: one per budget line of the versions approved in the
+    range. Plain Core columns (no ORM loading), money as raw øre and exact decimals as raw
+    text, made Decimals by the writer: the rows are the export's only reading."""
+    return (select(Case.reference, PlanVersion.number, Decision.decided_at, Organisation.name, Case.return_country,
+                   BudgetLine.kind, BudgetLine.category, BudgetLine.description, BudgetLine.month,
+                   type_coerce(BudgetLine.amount_dkk, BigInteger), BudgetLine.currency,
+                   type_coerce(BudgetLine.amount_local, String), type_coerce(BudgetLine.exchange_rate, String))
+            .join(PlanVersion, PlanVersion.id == Decision.plan_version_id)
+            .join(Case, Case.id == PlanVersion.case_id)
+            .outerjoin(Organisation, Organisation.id == Case.partner_id)
+            .join(BudgetLine, BudgetLine.plan_version_id == PlanVersion.id)
+            .where(*_approved_in(date_from, date_to))
+            .order_by(Decision.decided_at, Decision.id, BudgetLine.position, BudgetLine.id))
+
+
 def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
            progress: Callable[[int], None] | None) -> int:
     wb = Workbook(write_only=True)
@@ -90,29 +111,19 @@ def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
         header.append(cell)
     ws.append(header)
 
-    kinds = {key: label(KIND_LABELS, key) for key in KIND_LABELS}
-    # Plain Core rows fetched in chunks (no ORM loading), money as raw øre and exact
-    # decimals as raw text, made Decimals here: the rows are the export's only reading.
-    query = (select(Case.reference, PlanVersion.number, Decision.decided_at, Organisation.name, Case.return_country,
-                    BudgetLine.kind, BudgetLine.category, BudgetLine.description, BudgetLine.month,
-                    type_coerce(BudgetLine.amount_dkk, BigInteger), BudgetLine.currency,
-                    type_coerce(BudgetLine.amount_local, String), type_coerce(BudgetLine.exchange_rate, String))
-             .join(PlanVersion, PlanVersion.id == Decision.plan_version_id)
-             .join(Case, Case.id == PlanVersion.case_id)
-             .outerjoin(Organisation, Organisation.id == Case.partner_id)
-             .join(BudgetLine, BudgetLine.plan_version_id == PlanVersion.id)
-             .where(*_approved_in(date_from, date_to))
-             .order_by(Decision.decided_at, Decision.id, BudgetLine.position, BudgetLine.id)
-             .execution_options(yield_per=CHUNK))
+    kinds = kind_labels()
+    query = lines_query(date_from, date_to).execution_options(yield_per=CHUNK)
     # One styled cell per formatted column, reused: append() writes the row at once, so
     # only the value changes from row to row (no cell objects or style look-ups per row).
-    moment, dkk_cell, local_cell, rate_cell = (_styled(ws, f) for f in (MOMENT, MONEY, MONEY, RATE))
+    # The moment goes in as a plain datetime: openpyxl gives it its own date-and-time
+    # format, as cheaply as for any other value.
+    dkk_cell, local_cell, rate_cell = (_styled(ws, f) for f in (MONEY, MONEY, RATE))
     written = pending = 0
-    last_decided = None
+    last_decided = moment = None
     for (ref, number, decided_at, partner, country, kind, category, description, month, ore, currency, local,
          rate) in chain.from_iterable(db.connection().execute(query).partitions(CHUNK)):
         if decided_at != last_decided:  # the lines of one decision share its moment
-            last_decided, moment.value = decided_at, naive_utc(decided_at)
+            last_decided, moment = decided_at, naive_utc(decided_at)
         dkk_cell.value = from_ore(ore)
         if local is not None:
             local_cell.value = Decimal(local)

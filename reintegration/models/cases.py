@@ -10,6 +10,10 @@ from sqlmodel import Field, SQLModel
 from ._common import utcnow
 
 CASE_STATUSES = ("preparing", "awaiting_approval", "approved", "in_followup", "closed")
+# Trigram (pg_trgm GIN) indexes serving the case list's text search on PostgreSQL
+# (migration 0003). Not declared below, since the models also build SQLite schemas;
+# Alembic's comparison skips them by name (reintegration.migrate.include_object).
+POSTGRESQL_SEARCH_INDEXES = ("ix_case_reference_trgm", "ix_case_person_name_trgm")
 
 
 class Case(SQLModel, table=True):

@@ -38,6 +38,29 @@ def test_approver_sees_cases_awaiting_approval_first(client, auth, make_case, pa
     assert _references(client.get("/cases").get_data(as_text=True))[0] == waiting.reference
 
 
+def test_short_and_long_search_terms_find_the_same_cases_whatever_the_letter_case(db, make_case):
+    """Terms under three characters are matched without the trigram indexes
+    (cases.queries.text_matches); every term finds exactly the cases whose reference or
+    name contains it, in any letter case, with % _ and / as plain text."""
+    from sqlmodel import select
+
+    from reintegration.cases.queries import text_matches
+    from reintegration.models import Case
+
+    people = {"RT-2026-0401": "Blessing Okoro", "RT-2026-0402": "OKON Bassey", "RT-2026-0403": "Ploy 100%_Chai",
+              "RT-2026-0404": "Ana/Maria Popescu", "RT-2026-0405": "Thi Ha Nguyen",
+              "RT-2026-0406": "Seán O'Brien"}
+    for reference, name in people.items():
+        make_case(reference=reference, person_name=name)
+    for term in ("o", "OK", "oko", "Oko", "0", "04", "0403", "%", "_", "0%", "%_c", "/", "a/m", "y 1", "rt-", "x",
+                 "HA N", "zz", "'", "o'b", "O'BRIEN", "' OR '1'='1", "%%%") + (
+            # SQLite folds the letter case of ASCII letters only (its LIKE and lower()).
+            ("é", "seÁn") if db.get_bind().dialect.name == "postgresql" else ()):
+        found = set(db.exec(select(Case.reference).where(text_matches(term))).all())
+        expected = {r for r, name in people.items() if term.lower() in r.lower() or term.lower() in name.lower()}
+        assert found == expected, term
+
+
 def test_search_by_reference_or_name_and_filter(client, auth, make_case, partners):
     a = make_case(partner=partners["NG"], person_name="Blessing Okoro", reference="RT-2026-0301")
     b = make_case(partner=partners["TH"], person_name="Malee Srisuk", reference="RT-2026-0302", status="in_followup")

@@ -15,7 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "approvals"))  # th
 
 from approval_factories import Line, case_of  # noqa: E402
 from approval_factories import approve, approver, comment, drafter, make_plan, pay  # noqa: E402,F401  (fixtures)
+from reintegration.exports import batch  # noqa: E402
 from reintegration.exports.batch import write_batch  # noqa: E402
+from reintegration.exports.workbook import MONEY, RATE  # noqa: E402
 
 
 @pytest.fixture
@@ -47,6 +49,23 @@ def test_write_batch_has_one_row_per_line_of_versions_approved_in_the_range(app,
     first = values[1]
     assert first[5] == "Cash" and first[9] == 4000 and first[2] == datetime(2027, 1, 3, 9, 0)
     assert values[2][10:] == ["NGN", 25000, pytest.approx(0.004)]
+
+
+def test_rows_keep_their_order_and_formats_when_fetched_chunk_by_chunk(app, db, approvals, monkeypatch):
+    """One row per round trip: every row arrives, in order, and the cells carry the
+    money, rate and date-and-time formats."""
+    monkeypatch.setattr(batch, "CHUNK", 1)
+    jan_a, jan_b, _march = approvals
+    out = io.BytesIO()
+    with app.test_request_context(), force_locale("en"):
+        assert write_batch(db, date(2027, 1, 1), date(2027, 3, 31), out) == 4
+    ws = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
+    rows = list(ws.iter_rows(min_row=2))
+    assert [r[0].value for r in rows[:3]] == [case_of(db, jan_a).reference] * 2 + [case_of(db, jan_b).reference]
+    assert [r[2].value for r in rows] == sorted(r[2].value for r in rows)
+    assert rows[1][9].number_format == MONEY and rows[1][11].number_format == MONEY
+    assert rows[1][12].number_format == RATE
+    assert rows[0][2].is_date and "h" in rows[0][2].number_format
 
 
 def test_an_empty_range_gives_headers_only(app, db, approvals):
