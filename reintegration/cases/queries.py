@@ -107,7 +107,7 @@ def _searched(db: Session, user: User, q: str):
         # Plan each search statement for its own term, even once psycopg has prepared it:
         # one generic plan cannot suit both a rare term (the trigram index) and a common
         # one (the ordered index, cut by LIMIT). For this transaction only.
-        db.exec(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        db.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     few = db.exec(select(Case.id).where(case_scope(user), matches).limit(FEW_MATCHES + 1)).all()
     return Case.id.in_(few) if len(few) <= FEW_MATCHES else matches
 

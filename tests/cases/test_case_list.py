@@ -61,6 +61,21 @@ def test_short_and_long_search_terms_find_the_same_cases_whatever_the_letter_cas
         assert found == expected, term
 
 
+def test_a_search_many_cases_match_is_paged_like_a_narrow_one(client, auth, make_case, monkeypatch):
+    """Past FEW_MATCHES the search stays a condition of every bucket instead of a list of
+    ids: the same cases, in the same order, page by page."""
+    from reintegration.cases import queries
+
+    for n in range(5):
+        make_case(reference=f"RT-2026-05{n:02d}", person_name=f"Amara Obi {n}")
+    make_case(reference="RT-2026-0599", person_name="Someone Else")
+    auth.login("caseworker")
+    narrow = _references(client.get("/cases?q=amara").get_data(as_text=True))
+    monkeypatch.setattr(queries, "FEW_MATCHES", 2)
+    broad = _references(client.get("/cases?q=amara").get_data(as_text=True))
+    assert len(narrow) == 5 and broad == narrow
+
+
 def test_search_by_reference_or_name_and_filter(client, auth, make_case, partners):
     a = make_case(partner=partners["NG"], person_name="Blessing Okoro", reference="RT-2026-0301")
     b = make_case(partner=partners["TH"], person_name="Malee Srisuk", reference="RT-2026-0302", status="in_followup")
