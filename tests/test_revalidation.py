@@ -39,18 +39,22 @@ def test_open_plans_are_rechecked_against_a_new_table(app, db, make_case, tmp_pa
     case = make_case(planned_return=date(2026, 6, 1))
     draft = _version(db, case, "draft", ["20000.00", "15000.00"])  # 35,000: ok before, not after
     approved = _version(db, make_case(planned_return=date(2026, 6, 1)), "approved", ["35000.00"])
+    small_case = make_case(planned_return=date(2026, 6, 1))
+    small = _version(db, small_case, "draft", ["10000.00"])  # ok before and after
     tables = app.extensions["rate_tables"]
 
     first = revalidate_open_plans(db, tables, date(2026, 5, 1))
-    assert first.checked == 1 and first.changes[0].new_ok is True
+    assert first.checked == 2 and [c.new_ok for c in first.changes] == [True, True]
     assert revalidate_open_plans(db, tables, date(2026, 5, 1)).changes == ()  # nothing new
 
     result = revalidate_open_plans(db, _tables_with_lower_adult_total(app, tmp_path), date(2026, 5, 1))
     assert [(c.case_reference, c.new_ok, c.new_table) for c in result.changes] == \
-        [(case.reference, False, "2026-2029 v2")]
-    db.refresh(draft)
-    db.refresh(approved)
+        [(case.reference, False, "2026-2029 v2"), (small_case.reference, True, "2026-2029 v2")]
+    for row in (draft, approved, small, case, small_case):
+        db.refresh(row)
     assert (draft.rate_table_version, draft.check_ok) == (2, False)
+    assert (small.rate_table_version, small.check_ok) == (2, True)  # the table only: its verdict stands
+    assert (case.plan_attention, small_case.plan_attention) == ("draft_errors", None)  # the caseworker sees it
     assert approved.rate_table_id is None  # approved versions keep what they were approved against
 
 
@@ -76,16 +80,16 @@ def test_a_version_saved_meanwhile_keeps_the_verdict_of_its_own_save(app, db, ma
     import reintegration.revalidation as revalidation
 
     draft = _version(db, make_case(planned_return=date(2026, 6, 1)), "draft", ["1000.00"])
-    real_check = revalidation.check_plan
+    real_verdict = revalidation.verdict
 
-    def check_while_someone_saves(plan, tables, today):
+    def judge_while_someone_saves(plan, summary, tables, today):
         with Session(db.get_bind()) as other:  # another request, its own transaction
             other.execute(PlanVersion.__table__.update().where(PlanVersion.__table__.c.id == draft.id)
                           .values(revision=PlanVersion.__table__.c.revision + 1, check_ok=False))
             other.commit()
-        return real_check(plan, tables, today)
+        return real_verdict(plan, summary, tables, today)
 
-    monkeypatch.setattr(revalidation, "check_plan", check_while_someone_saves)
+    monkeypatch.setattr(revalidation, "verdict", judge_while_someone_saves)
     result = revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1))
     assert len(result.changes) == 1  # reported as found ...
     db.expire_all()
@@ -131,10 +135,11 @@ line_strategy = st.fixed_dictionaries({
 @given(plans=st.lists(st.tuples(st.lists(line_strategy, max_size=6), st.integers(min_value=0, max_value=2),
                                 st.sampled_from(["draft", "submitted"])), min_size=1, max_size=4))
 def test_the_revalidation_judges_a_plan_as_the_drafting_check_does(app, db, make_case, plans):
-    """The re-validation reads only the columns the check uses; whatever else a line
-    holds (text, currency, local amount, rate), its verdict and findings are exactly
-    those of the whole stored plan."""
-    from reintegration.domain.budget import check_plan
+    """The re-validation reads of the lines only what the database sums up (totals,
+    lowest amount, first and last month); whatever else a line holds (text, currency,
+    local amount, rate), its verdict and rate table are exactly those of the check of
+    the whole stored plan."""
+    from reintegration.domain.budget import Verdict, check_plan, verdict
     from reintegration.models import Child
     from reintegration.plans.mapping import domain_plan, load_plan
     from reintegration.revalidation import open_plans
@@ -165,9 +170,10 @@ def test_the_revalidation_judges_a_plan_as_the_drafting_check_does(app, db, make
         db.add(version)
         db.commit()
         made.append(version.id)
-    read = {head.id: plan for head, plan in open_plans(db)}
+    read = {head.id: (plan, summary) for head, plan, summary in open_plans(db)}
     db.rollback()
     assert sorted(read) == sorted(made)
     for version_id in made:
         whole = domain_plan(load_plan(db, db.get(PlanVersion, version_id)))
-        assert check_plan(read[version_id], tables, today) == check_plan(whole, tables, today)
+        check = check_plan(whole, tables, today)
+        assert verdict(*read[version_id], tables, today) == Verdict(check.ok, check.rate_table)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .money import dkk, has_more_than_two_decimals
+from .money import dkk, from_ore, has_more_than_two_decimals, to_ore
 from .rates import RateTable, RateTables
 
 ERROR = "error"
@@ -228,41 +228,20 @@ def check_plan(
 
     ``disbursed`` maps a line index to what has already been paid out on that line.
     """
-    reference_date = plan.reference_date or today
-    table = tables.for_date(reference_date)
-    findings: list[Finding] = []
-    if table is None:
-        findings.append(Finding(RATES_NONE, ERROR, params={"reference_date": reference_date}))
-    if plan.activity is None or not plan.activity.description.strip():
-        findings.append(Finding(ACTIVITY_MISSING, ERROR))
-
-    minors: list[int] = []
-    for index, child in enumerate(plan.children):
-        if is_minor_on(child.date_of_birth, reference_date):
-            minors.append(index)
-        else:
-            findings.append(Finding(CHILD_NOT_MINOR, WARNING, child=index, params={"reference_date": reference_date}))
+    reference_date, table, minors, findings = _check_household(plan, tables, today)
     provider = bool(minors)
-
     totals = _check_lines(plan.lines, table.period_months if table else None, disbursed or {}, findings)
 
     caps = allocation = None
     if table is not None:
         caps = household_caps(table, len(minors))
-        if totals.cash > caps.cash:
-            findings.append(
-                Finding(CASH_MAX, ERROR, limit=caps.cash, actual=totals.cash, params={"provider": provider})
-            )
-        if totals.total > caps.total:
-            findings.append(
-                Finding(TOTAL_MAX, ERROR, limit=caps.total, actual=totals.total, params={"minor_children": len(minors)})
-            )
+        findings.extend(_cap_findings(totals, caps, len(minors)))
         allocation = allocate(table, minors, totals)
 
     # Each rule's findings were added in index order and the sort is stable.
     findings.sort(key=lambda finding: _REPORT_ORDER[finding.rule])
     return BudgetCheck(
-        ok=all(finding.severity != ERROR for finding in findings),
+        ok=_no_error(findings),
         rate_table=table,
         reference_date=reference_date,
         provider=provider,
@@ -272,6 +251,112 @@ def check_plan(
         findings=tuple(findings),
         allocation=allocation,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class LineSummary:
+    """All that the verdict of a plan needs from its lines, when every amount is a whole
+    number of øre (as every stored line is): the totals per kind, the lowest amount and
+    the first and last month. Each line rule is a range test (amount above zero, month
+    within the period), so it holds for every line exactly when it holds for the
+    extremes. A database works this out with one aggregate per plan (``revalidation``),
+    without sending every line to Python. Amounts are in øre.
+    """
+
+    lines: int
+    cash_ore: int = 0
+    in_kind_ore: int = 0
+    lowest_ore: int | None = None  # None when there are no lines
+    first_month: int | None = None
+    last_month: int | None = None
+
+    @classmethod
+    def of(cls, lines: Sequence[BudgetLine]) -> LineSummary:
+        """What the aggregate query computes, worked out from the lines themselves
+        (``ValueError`` for an amount with a fraction of an øre)."""
+        if not lines:
+            return cls(lines=0)
+        ore = [to_ore(line.amount_dkk) for line in lines]
+        months = [line.month for line in lines]
+        return cls(
+            lines=len(lines),
+            cash_ore=sum(amount for amount, line in zip(ore, lines) if line.kind == CASH),
+            in_kind_ore=sum(amount for amount, line in zip(ore, lines) if line.kind != CASH),
+            lowest_ore=min(ore),
+            first_month=min(months),
+            last_month=max(months),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    ok: bool  # as BudgetCheck.ok
+    rate_table: RateTable | None
+
+
+def verdict(plan: Plan, summary: LineSummary, tables: RateTables, today: date) -> Verdict:
+    """``check_plan``'s ``ok`` and rate table for ``plan`` whose lines ``summary`` sums
+    up (``plan.lines`` is not read), by the same rules: the re-validation of every open
+    plan after a rate-table change, which records only these two."""
+    _reference_date, table, minors, findings = _check_household(plan, tables, today)
+    if summary.lines:
+        if not _amount_ok(from_ore(summary.lowest_ore)):
+            return Verdict(False, table)
+        if table is not None and not (
+            _month_ok(summary.first_month, table.period_months) and _month_ok(summary.last_month, table.period_months)
+        ):
+            return Verdict(False, table)
+    if table is not None:
+        cash, in_kind = from_ore(summary.cash_ore), from_ore(summary.in_kind_ore)
+        totals = Totals(cash=cash, in_kind=in_kind, total=cash + in_kind)
+        findings.extend(_cap_findings(totals, household_caps(table, len(minors)), len(minors)))
+    return Verdict(_no_error(findings), table)
+
+
+def _check_household(
+    plan: Plan, tables: RateTables, today: date
+) -> tuple[date, RateTable | None, list[int], list[Finding]]:
+    """The reference date, its rate table, the indexes of the minor children, and the
+    findings about the table, the activity and the children."""
+    reference_date = plan.reference_date or today
+    table = tables.for_date(reference_date)
+    findings: list[Finding] = []
+    if table is None:
+        findings.append(Finding(RATES_NONE, ERROR, params={"reference_date": reference_date}))
+    if plan.activity is None or not plan.activity.description.strip():
+        findings.append(Finding(ACTIVITY_MISSING, ERROR))
+    minors: list[int] = []
+    for index, child in enumerate(plan.children):
+        if is_minor_on(child.date_of_birth, reference_date):
+            minors.append(index)
+        else:
+            findings.append(Finding(CHILD_NOT_MINOR, WARNING, child=index, params={"reference_date": reference_date}))
+    return reference_date, table, minors, findings
+
+
+def _amount_ok(amount: Decimal) -> bool:
+    return amount > 0 and not has_more_than_two_decimals(amount)
+
+
+def _month_ok(month: int, period_months: int) -> bool:
+    return 1 <= month <= period_months
+
+
+def _cap_findings(totals: Totals, caps: Caps, minor_children: int) -> list[Finding]:
+    findings = []
+    if totals.cash > caps.cash:
+        findings.append(
+            Finding(CASH_MAX, ERROR, limit=caps.cash, actual=totals.cash, params={"provider": minor_children > 0})
+        )
+    if totals.total > caps.total:
+        findings.append(
+            Finding(TOTAL_MAX, ERROR, limit=caps.total, actual=totals.total, params={"minor_children": minor_children})
+        )
+    return findings
+
+
+def _no_error(findings: Sequence[Finding]) -> bool:
+    return all(finding.severity != ERROR for finding in findings)
 
 
 def _check_lines(
@@ -288,9 +373,9 @@ def _check_lines(
             cash += amount
         else:
             in_kind += amount
-        if amount <= 0 or has_more_than_two_decimals(amount):
+        if not _amount_ok(amount):
             findings.append(Finding(LINE_AMOUNT, ERROR, line=index, params={"amount": amount}))
-        if period_months is not None and not 1 <= line.month <= period_months:
+        if period_months is not None and not _month_ok(line.month, period_months):
             findings.append(
                 Finding(LINE_MONTH, ERROR, line=index, params={"month": line.month, "period_months": period_months})
             )

@@ -5,6 +5,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -15,9 +16,12 @@ from reintegration.domain.budget import (
     Activity,
     BudgetLine,
     Child,
+    LineSummary,
+    Verdict,
     Person,
     Plan,
     check_plan,
+    verdict,
 )
 from reintegration.domain.money import from_ore
 from reintegration.domain.planfile import PlanFormatError, parse_plan, plan_to_json
@@ -38,6 +42,47 @@ plans = st.builds(
     lines=st.lists(lines, max_size=12).map(tuple),
     reference_date=st.dates(date(2026, 1, 1), date(2029, 12, 31)),
 )
+
+
+stored_lines = st.builds(  # as the database holds them: whole øre, but any sign and month
+    BudgetLine, kind=st.sampled_from(LINE_KINDS), month=st.integers(-1, 15),
+    amount_dkk=st.one_of(st.integers(-100_000, 2_500_000), st.sampled_from([0, 1, 1_000_000, 2_000_000, 4_000_000]))
+    .map(from_ore))
+any_plans = st.builds(
+    Plan,
+    person=st.builds(Person, st.dates(date(1950, 1, 1), date(2012, 1, 1)), unaccompanied_minor=st.booleans()),
+    children=st.lists(children, max_size=3).map(tuple),
+    activity=st.none() | st.builds(Activity, kind=st.sampled_from(ACTIVITY_KINDS),
+                                   description=st.sampled_from(["Tailoring workshop", " "])),
+    lines=st.lists(stored_lines, max_size=12).map(tuple),
+    reference_date=st.none() | st.dates(date(2025, 6, 1), date(2030, 6, 30)),  # some outside every table
+)
+
+
+@given(any_plans)
+def test_the_verdict_from_a_line_summary_is_the_checks_verdict(plan):
+    """The re-validation judges a plan from the summary of its lines (its totals, lowest
+    amount, first and last month), which the database works out: the verdict and the
+    rate table are exactly those of the check of every line."""
+    check = check_plan(plan, TABLES, TODAY)
+    assert verdict(plan, LineSummary.of(plan.lines), TABLES, TODAY) == Verdict(check.ok, check.rate_table)
+
+
+def test_the_verdict_from_a_line_summary_at_the_caps():
+    """40,000.00 kr. in all, 10,000.00 kr. of it cash: ok; one øre more of either: not."""
+    plan = Plan(person=Person(date(1990, 1, 1)), activity=Activity("business", "Tailoring workshop"),
+                reference_date=date(2026, 6, 1))
+    for amounts, ok in ((("10000.00", "30000.00"), True), (("10000.01", "29999.99"), False),
+                        (("10000.00", "30000.01"), False), ((None, "40000.00"), True), ((None, "40000.01"), False)):
+        lines = tuple(BudgetLine(kind, Decimal(amount), month)
+                      for kind, amount, month in zip(("cash", "in_kind"), amounts, (1, 12)) if amount)
+        assert check_plan(dataclasses.replace(plan, lines=lines), TABLES, TODAY).ok is ok
+        assert verdict(plan, LineSummary.of(lines), TABLES, TODAY).ok is ok
+
+
+def test_a_line_summary_holds_whole_ore_only():
+    with pytest.raises(ValueError, match="more than two decimals"):
+        LineSummary.of((BudgetLine("cash", Decimal("0.001"), 1),))
 
 
 @given(plans, lines)
