@@ -161,8 +161,8 @@ def _write(db: Session, updates: list[dict], *, verdict_changed: bool) -> None:
     if not updates:
         return
     if db.get_bind().dialect.name == "postgresql":
-        # One statement over arrays: a tenth of the round trips and planning of a
-        # statement per version (40,703 versions: about 1.0 s against 1.5 s).
+        # One statement over arrays instead of one statement per version (psycopg's
+        # executemany): 40,703 versions in about 1.0 s against 1.5 s.
         verdict_column = ", check_ok = u.ok" if verdict_changed else ""
         db.execute(
             text(f"""UPDATE planversion AS v SET rate_table_id = u.table_id, rate_table_version = u.table_version

@@ -97,6 +97,31 @@ def test_a_version_saved_meanwhile_keeps_the_verdict_of_its_own_save(app, db, ma
     assert (stored.revision, stored.check_ok, stored.rate_table_id) == (2, False, None)  # ... the save is kept
 
 
+def test_a_version_saved_meanwhile_keeps_its_record_when_only_the_table_changes(app, db, make_case, monkeypatch,
+                                                                                tmp_path):
+    """The same for a version whose verdict stands and gets only the new table (the
+    write that leaves check_ok alone)."""
+    import reintegration.revalidation as revalidation
+
+    draft = _version(db, make_case(planned_return=date(2026, 6, 1)), "draft", ["1000.00"])
+    assert len(revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1)).changes) == 1
+    real_verdict = revalidation.verdict
+
+    def judge_while_someone_saves(plan, summary, tables, today):
+        with Session(db.get_bind()) as other:
+            other.execute(PlanVersion.__table__.update().where(PlanVersion.__table__.c.id == draft.id)
+                          .values(revision=PlanVersion.__table__.c.revision + 1))
+            other.commit()
+        return real_verdict(plan, summary, tables, today)
+
+    monkeypatch.setattr(revalidation, "verdict", judge_while_someone_saves)
+    result = revalidate_open_plans(db, _tables_with_lower_adult_total(app, tmp_path), date(2026, 5, 1))
+    assert [(c.old_ok, c.new_ok, c.new_table) for c in result.changes] == [(True, True, "2026-2029 v2")]
+    db.expire_all()
+    stored = db.get(PlanVersion, draft.id)
+    assert (stored.revision, stored.check_ok, stored.rate_table_version) == (2, True, 1)  # the save is kept
+
+
 def test_a_plan_is_checked_with_all_its_lines_children_and_dates(app, db, make_case):
     """Many plans, interleaved line ids: each plan is judged on its own lines only."""
     from reintegration.models import AuditEvent, Child
