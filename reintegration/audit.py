@@ -50,40 +50,31 @@ def event_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(prev_hash.encode() + _canonical(event)).hexdigest()
 
 
-def _lock_chain(db: Session, *, read: bool = False) -> None:
-    """Serialise writers of the chain so two events never share a predecessor.
-
-    PostgreSQL: a transaction-scoped advisory lock, released at commit or rollback.
-    The last hash must be read by a *later* statement than the one that waits for the
-    lock (in READ COMMITTED each statement sees the data committed when it starts), so
-    lock and read stay two statements.
-
-    The cost of the chain is the time the lock is held: from here to COMMIT, of which
-    the WAL flush (fsync) at commit was the largest part. For the record of a *read*
-    (``case.read``, ``report.read``...) in a transaction that has written nothing else
-    (``pg_current_xact_id_if_assigned()`` is still NULL), the commit does not wait for
-    the flush (``synchronous_commit = off`` for this transaction only), so the lock is
-    released as soon as the commit is in the WAL buffers. Measured on bench_full: see
-    bench/RESULTS.md. Tamper evidence is unchanged: the hash chain, the lock and the
-    order of events are the same; WAL is written in order, so a crash can at worst lose
-    the last few milliseconds of *read* records as a whole tail (never a gap in the
-    chain: any later durable commit flushes them first). Records of changes, and reads
-    in a transaction that also changes data, stay fully durable.
-
-    SQLite: a write statement that changes nothing makes the driver open the
-    transaction and take SQLite's single write lock now (other writers wait on
-    ``busy_timeout``), so the last hash read below cannot change before commit. This
-    is BEGIN IMMEDIATE in effect, without changing how the driver begins transactions.
-    """
-    bind = db.get_bind()
-    if bind.dialect.name == "postgresql":
-        if read:
-            db.execute(text("SELECT pg_advisory_xact_lock(727001), CASE WHEN pg_current_xact_id_if_assigned() IS NULL"
-                            " THEN set_config('synchronous_commit', 'off', true) END"))
-        else:
-            db.execute(text("SELECT pg_advisory_xact_lock(727001)"))
-    elif bind.dialect.name == "sqlite":
-        db.execute(text("UPDATE auditevent SET id = id WHERE 0 = 1"))
+# How the chain stays one chain: writers are serialised so two events never share a
+# predecessor.
+#
+# PostgreSQL: the function ``audit_append`` (migration 0004) takes a transaction-scoped
+# advisory lock (released at commit or rollback), reads the last hash and inserts, in
+# one round trip. The last hash must be read by a *later* statement than the one that
+# waits for the lock (in READ COMMITTED each statement sees the data committed when it
+# starts); inside a VOLATILE function each statement takes a fresh snapshot.
+#
+# The cost of the chain is the time the lock is held: from the append to COMMIT, of
+# which the WAL flush (fsync) at commit was the largest part. For the record of a *read*
+# (``case.read``, ``report.read``...) in a transaction that has written nothing else
+# (``pg_current_xact_id_if_assigned()`` is still NULL), the commit does not wait for the
+# flush (``synchronous_commit = off`` for this transaction only), so the lock is released
+# as soon as the commit is in the WAL buffers. Tamper evidence is unchanged: the hash
+# chain, the lock and the order of events are the same; WAL is written in order, so a
+# crash can at worst lose the last few milliseconds of *read* records as a whole tail
+# (never a gap in the chain: any later durable commit flushes them first). Records of
+# changes, and reads in a transaction that also changes data, stay fully durable.
+#
+# SQLite: a write statement that changes nothing makes the driver open the transaction
+# and take SQLite's single write lock now (other writers wait on ``busy_timeout``), so
+# the last hash read after it cannot change before commit. This is BEGIN IMMEDIATE in
+# effect, without changing how the driver begins transactions.
+_SQLITE_LOCK = text("UPDATE auditevent SET id = id WHERE 0 = 1")
 
 
 def record(db: Session, action: str, *, user=None, obj: Any = None, case_id: int | None = None,
@@ -95,20 +86,37 @@ def record(db: Session, action: str, *, user=None, obj: Any = None, case_id: int
         object_type = object_type or type(obj).__name__.lower()
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
     ip = request.remote_addr if has_request_context() else None
-    db.flush()
-    _lock_chain(db, read=action.endswith(".read"))
-    last = db.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     event = AuditEvent(
         at=utcnow(), user_id=getattr(user, "id", None),
         organisation_id=getattr(user, "organisation_id", None), action=action,
         object_type=object_type, object_id=None if object_id is None else str(object_id),
         case_id=case_id, detail=json.dumps(detail, sort_keys=True, default=str) if detail else None,
-        ip=ip, prev_hash=last or GENESIS, hash="",
+        ip=ip, prev_hash=GENESIS, hash="",
     )
+    db.flush()
+    read = action.endswith(".read")
+    if db.get_bind().dialect.name == "postgresql":
+        # Lock, last hash and insert in one round trip (migration 0004). The event is
+        # not added to the session: it is stored already; its id and hashes are set.
+        event.id, event.prev_hash, event.hash = db.execute(_APPEND, {
+            "at": event.at, "user_id": event.user_id, "organisation_id": event.organisation_id,
+            "action": event.action, "object_type": event.object_type, "object_id": event.object_id,
+            "case_id": event.case_id, "detail": event.detail, "ip": event.ip,
+            "content": _canonical(event), "read": read}).one()
+        return event
+    db.execute(_SQLITE_LOCK)
+    last = db.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    event.prev_hash = last or GENESIS
     event.hash = event_hash(event.prev_hash, event)
     db.add(event)
     db.flush()
     return event
+
+
+# The same chaining as ``event_hash``, in the database: see migration 0004.
+_APPEND = text("SELECT new_id, new_prev_hash, new_hash FROM audit_append("
+               "CAST(:at AS timestamptz), :user_id, :organisation_id, :action, :object_type, :object_id, "
+               ":case_id, :detail, :ip, :content, :read)")
 
 
 def all_events(db: Session) -> Iterable[AuditEvent]:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import math
+from functools import cache
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, literal, or_, text
+from sqlalchemy import BigInteger, and_, bindparam, case as sql_case, cast, func, literal, or_, text, type_coerce
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ..access import case_scope
 from ..domain.budget import is_minor_on
+from ..domain.money import from_ore
 from ..models import BudgetLine, Case, Child, Organisation, PlanVersion, User
 from ..models.cases import CASE_STATUSES
 from ..partners import countries_without_active_partner
@@ -247,30 +250,60 @@ class PlanRow:
 
 
 def plan_rows(db: Session, case_id: int) -> list[PlanRow]:
-    """The case's plan versions with their cash and in-kind totals, in two queries."""
-    versions = db.exec(select(PlanVersion).where(PlanVersion.case_id == case_id).order_by(PlanVersion.number)).all()
-    totals: dict[tuple[int, str], Decimal] = {}
-    if versions:
-        for version_id, kind, amount in db.exec(
-                select(BudgetLine.plan_version_id, BudgetLine.kind, BudgetLine.amount_dkk)
-                .where(BudgetLine.plan_version_id.in_([v.id for v in versions]))).all():
-            totals[version_id, kind] = totals.get((version_id, kind), Decimal("0.00")) + amount
-    zero = Decimal("0.00")
-    return [PlanRow(v, totals.get((v.id, "cash"), zero), totals.get((v.id, "in_kind"), zero)) for v in versions]
+    """The case's plan versions with their cash and in-kind totals, in one query (the
+    totals summed by the database, each version's lines read once)."""
+    rows = db.exec(_plan_rows_statement(), params={"case_id": case_id}).all()
+    return [PlanRow(v, from_ore(cash or 0), from_ore(in_kind or 0)) for v, cash, in_kind in rows]
 
 
-def people_names(db: Session, *ids: int | None) -> dict[int, str]:
-    wanted = [i for i in ids if i]
-    if not wanted:
-        return {}
-    return dict(db.exec(select(User.id, User.name).where(User.id.in_(wanted))).all())
+@cache
+def _plan_rows_statement():
+    # Built once: building a statement with a subquery costs more than running it.
+    wanted = PlanVersion.case_id == bindparam("case_id")
+    ore = type_coerce(BudgetLine.amount_dkk, BigInteger)
+    is_cash = BudgetLine.kind == "cash"
+    totals = (select(BudgetLine.plan_version_id.label("version_id"),
+                     cast(func.sum(sql_case((is_cash, ore), else_=0)), BigInteger).label("cash"),
+                     cast(func.sum(sql_case((is_cash, 0), else_=ore)), BigInteger).label("in_kind"))
+              .join(PlanVersion, PlanVersion.id == BudgetLine.plan_version_id)
+              .where(wanted)
+              .group_by(BudgetLine.plan_version_id).subquery())
+    return (select(PlanVersion, totals.c.cash, totals.c.in_kind)
+            .outerjoin(totals, totals.c.version_id == PlanVersion.id)
+            .where(wanted).order_by(PlanVersion.number))
 
 
-def organisation_name(db: Session, org_id: int | None) -> str | None:
-    if not org_id:
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the case page shows beside the case's own columns, read with it."""
+
+    partner_name: str | None
+    cmm_contact_name: str | None
+    caseworker_name: str | None
+    country_has_active_partner: bool
+
+
+def case_with_facts(db: Session, case_id: int, user) -> tuple[Case, CaseFacts] | None:
+    """The case ``user`` may see, with the names of its partner organisation and people
+    and whether its country of return has an active partner: one query (``None`` when
+    the case does not exist or is not the user's to see)."""
+    row = db.exec(_case_facts_statement().where(Case.id == case_id, case_scope(user))).first()
+    if row is None:
         return None
-    org = db.get(Organisation, org_id)
-    return org.name if org else None
+    found, partner_name, cmm_name, caseworker_name, has_active = row
+    return found, CaseFacts(partner_name, cmm_name, caseworker_name, bool(has_active))
+
+
+@cache
+def _case_facts_statement():
+    partner, cmm, caseworker, active = (aliased(Organisation), aliased(User), aliased(User),
+                                        aliased(Organisation))
+    has_partner = (select(active.id).where(active.kind == "partner", active.status == "active",
+                                           active.country == Case.return_country).exists())
+    return (select(Case, partner.name, cmm.name, caseworker.name, has_partner)
+            .outerjoin(partner, partner.id == Case.partner_id)
+            .outerjoin(cmm, cmm.id == Case.cmm_contact_id)
+            .outerjoin(caseworker, caseworker.id == Case.caseworker_id))
 
 
 def without_active_partner(db: Session, country: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -68,15 +68,18 @@ def new():
 @allow(*READERS)
 def show(case_id: int):
     db = get_session()
-    case = visible_case_or_404(db, case_id, current_user)
+    case, facts = _case_or_404(db, case_id)
+    plans = queries.plan_rows(db, case.id)
+    children = queries.children_of(db, case.id)
+    # Logged in the same transaction as the reads, before anything is shown; if the
+    # record cannot be committed, the page is not served.
     record_read(db, case, user=current_user)
     on = reference_date(case) or date.today()
-    plans = queries.plan_rows(db, case.id)
     views = current_app.view_functions
     open_version = any(row.version.status in ("draft", "returned", "submitted") for row in plans)
     return render_template(
-        "cases/show.html", case=case, summary=_summary_rows(db, case), reference_day=on,
-        children=queries.child_rows(queries.children_of(db, case.id), on), warnings=_warnings(db, case),
+        "cases/show.html", case=case, summary=_summary_rows(case, facts), reference_day=on,
+        children=queries.child_rows(children, on), warnings=_warnings(case, facts),
         plans=plans, plan_status=lambda s: label(PLAN_STATUS, s), lives_in=lambda s: label(LIVES_IN, s),
         plan_links="plans.show" in views,
         can_start_plan=("plans.create" in views and current_user.role == "caseworker"
@@ -87,6 +90,13 @@ def show(case_id: int):
                            and case.status in ("approved", "in_followup")),
         can_edit=_editable(case) and current_user.role == "caseworker",
         privacy_link=current_user.role in (declared_roles("auditlog.case_privacy") or ()))
+
+
+def _case_or_404(db, case_id: int):
+    found = queries.case_with_facts(db, case_id, current_user)
+    if found is None:
+        abort(404)
+    return found
 
 
 @bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
@@ -162,9 +172,9 @@ def _conflict(db, case_id: int, form: CaseForm):
     """Someone saved first: show their values beside the user's unsaved input (409).
     The form now carries the current revision, so saving again is a deliberate choice."""
     db.rollback()
-    current = visible_case_or_404(db, case_id, current_user)
+    current, facts = _case_or_404(db, case_id)
     form.revision.data = str(current.revision)
-    return render_template("cases/form.html", form=form, case=current, conflict=_summary_rows(db, current),
+    return render_template("cases/form.html", form=form, case=current, conflict=_summary_rows(current, facts),
                            conflict_children=queries.child_rows(queries.children_of(db, current.id),
                                                                 reference_date(current) or date.today()),
                            lives_in=lambda s: label(LIVES_IN, s),
@@ -190,8 +200,7 @@ def _editable(case) -> bool:
     return case.status != "closed" and case.anonymised_at is None
 
 
-def _summary_rows(db, case) -> list[tuple[str, str]]:
-    names = queries.people_names(db, case.cmm_contact_id, case.caseworker_id)
+def _summary_rows(case, facts: queries.CaseFacts) -> list[tuple[str, str]]:
     period = ""
     if case.reflection_start:
         period = format_day(case.reflection_start) + " – " + format_day(case.reflection_end)
@@ -206,18 +215,18 @@ def _summary_rows(db, case) -> list[tuple[str, str]]:
         (_("Nationality"), country_name(case.nationality)),
         (_("Unaccompanied minor"), _("Yes") if case.unaccompanied_minor else _("No")),
         (_("Country of return"), country_name(case.return_country)),
-        (_("Partner organisation"), queries.organisation_name(db, case.partner_id)),
-        (_("CMM contact"), names.get(case.cmm_contact_id)),
-        (_("Responsible caseworker"), names.get(case.caseworker_id)),
+        (_("Partner organisation"), facts.partner_name),
+        (_("CMM contact"), facts.cmm_contact_name),
+        (_("Responsible caseworker"), facts.caseworker_name),
         (_("Reflection period"), period),
         (_("Planned return date"), format_day(case.planned_return)),
         (_("Return date"), format_day(case.actual_return)),
     ]
 
 
-def _warnings(db, case) -> list[str]:
+def _warnings(case, facts: queries.CaseFacts) -> list[str]:
     warnings = []
-    if queries.without_active_partner(db, case.return_country):
+    if not facts.country_has_active_partner:
         warnings.append(_("%(country)s has no active partner organisation. Find a partner before the plan is drafted.",
                           country=country_name(case.return_country)))
     elif case.partner_id is None:

@@ -8,6 +8,7 @@ import io
 import threading
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
@@ -157,3 +158,43 @@ def test_only_admins_see_the_audit_trail(client, auth):
         assert client.get("/admin/audit").status_code == 403
         assert client.get("/admin/audit/export.csv").status_code == 403
         auth.logout()
+
+
+def test_a_read_alone_skips_the_flush_wait_a_change_never_does(app):
+    """PostgreSQL: the record of a read in a transaction that changed nothing commits
+    without waiting for the WAL flush; a record in a transaction that changed data keeps
+    full durability (``audit_append``, migration 0004)."""
+    engine = app.extensions["db_engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    with Session(engine) as db:
+        audit.record(db, "case.read", object_type="case", object_id=1)
+        assert db.execute(text("SHOW synchronous_commit")).scalar() == "off"
+        db.commit()
+        assert db.execute(text("SHOW synchronous_commit")).scalar() == "on"  # this transaction only
+        db.rollback()
+    with Session(engine) as db:
+        db.execute(text("UPDATE auditevent SET id = id WHERE false"))  # no row: no change yet
+        db.execute(text("INSERT INTO loginattempt (at, email, ip, success) VALUES (now(), 'x@example.org', '::1', false)"))
+        audit.record(db, "case.read", object_type="case", object_id=1)
+        assert db.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        db.rollback()
+    with Session(engine) as db:
+        audit.record(db, "case.update", object_type="case", object_id=1)
+        assert db.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        db.commit()
+
+
+def test_the_database_chains_exactly_as_verify_checks(app, runner):
+    """On PostgreSQL the hash is computed by the database (``audit_append``); each
+    stored event's hash is the one ``event_hash`` gives, text with any characters
+    included, and the event returned carries what was stored."""
+    with Session(app.extensions["db_engine"]) as db:
+        made = [audit.record(db, "test.unicode", detail={"name": "Åse Ødegård – 日本", "quote": '"\\'}),
+                audit.record(db, "test.empty")]
+        db.commit()
+        stored = db.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.id, e.prev_hash, e.hash) for e in made] == [(e.id, e.prev_hash, e.hash) for e in stored]
+    assert stored[0].prev_hash == audit.GENESIS and stored[1].prev_hash == stored[0].hash
+    assert all(audit.event_hash(e.prev_hash, e) == e.hash for e in stored)
+    assert _verify(runner).exit_code == 0
