@@ -28,3 +28,24 @@ def test_danish_is_the_default_and_english_is_chosen_per_user(client, auth):
     auth.login("caseworker", locale="en")
     page = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert 'lang="en"' in page and "Sign out" in page
+
+
+def test_the_catalog_kept_for_a_request_follows_a_change_of_language(app):
+    """The request keeps the catalog it found first (``extensions.RequestDomain``);
+    ``force_locale`` (exports in the reader's language) and ``refresh`` still switch it,
+    in views and in templates alike."""
+    from flask import render_template_string, session
+    from flask_babel import force_locale, gettext, refresh
+
+    def both():
+        return gettext("Case reference"), render_template_string('{{ _("Case reference") }}')
+
+    with app.test_request_context("/"):
+        assert both() == ("Sagsnummer", "Sagsnummer")
+        with force_locale("en"):
+            assert both() == ("Case reference", "Case reference")
+        assert both() == ("Sagsnummer", "Sagsnummer")
+        session["lang"] = "en"
+        assert both() == ("Sagsnummer", "Sagsnummer")  # the request's locale is chosen once
+        refresh()
+        assert both() == ("Case reference", "Case reference")
