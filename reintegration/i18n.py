@@ -9,6 +9,7 @@ message catalog in ``<area>/translations``; Flask-Babel merges them.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -51,9 +52,18 @@ def format_dkk(value: Decimal | None) -> str:
     """``12.500,50 kr.`` in Danish, ``DKK 12,500.50`` in English."""
     if value is None:
         return ""
-    if _locale() == "en":
-        return format_currency(value, "DKK", format="¤¤\xa0#,##0.00", currency_digits=False, locale="en")
-    return format_currency(value, "DKK", locale="da_DK")
+    return _dkk(_locale(), str(value))
+
+
+@lru_cache(maxsize=8192)
+def _dkk(lang: str, value: str) -> str:
+    # Babel looks the locale, the pattern and the currency's names up again for every
+    # amount: a third of the approval queue's time (issue #8). Amounts repeat (the
+    # rates, round sums), so each distinct text is formatted once per process. Keyed by
+    # the text, not the Decimal: Decimal("-0") equals Decimal("0") but is shown signed.
+    if lang == "en":
+        return format_currency(Decimal(value), "DKK", format="¤¤\xa0#,##0.00", currency_digits=False, locale="en")
+    return format_currency(Decimal(value), "DKK", locale="da_DK")
 
 
 def format_amount(value: Decimal | None, decimals: int = 2) -> str:

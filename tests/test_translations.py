@@ -1,6 +1,10 @@
 """Every user-facing string is translatable and has a Danish translation."""
 
+from decimal import Decimal
+
 from babel.messages.pofile import read_po
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reintegration.i18n_catalogs import extract, sources_by_catalog
 
@@ -49,3 +53,37 @@ def test_the_catalog_kept_for_a_request_follows_a_change_of_language(app):
         assert both() == ("Sagsnummer", "Sagsnummer")  # the request's locale is chosen once
         refresh()
         assert both() == ("Case reference", "Case reference")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ore=st.integers(min_value=-10**13, max_value=10**13), places=st.sampled_from([0, 1, 2, 3]))
+def test_amounts_are_shown_as_babel_formats_them_in_both_languages(app, ore, places):
+    """format_dkk keeps each formatted text per process (i18n._dkk); what it shows is
+    what Babel makes of that very amount, every time, in Danish and in English."""
+    from babel.numbers import format_currency
+    from flask_babel import force_locale
+
+    from reintegration.i18n import format_dkk
+
+    value = Decimal(ore).scaleb(-places)
+    with app.test_request_context("/"):
+        for lang, expected in (
+                ("da", format_currency(value, "DKK", locale="da_DK")),
+                ("en", format_currency(value, "DKK", format="¤¤\xa0#,##0.00", currency_digits=False, locale="en"))):
+            with force_locale(lang):
+                assert format_dkk(value) == expected and format_dkk(value) == expected
+
+
+def test_amounts_in_danish_and_english(app):
+    from flask_babel import force_locale
+
+    from reintegration.i18n import format_dkk
+
+    amounts = (Decimal("12500.50"), Decimal("40000.00"), Decimal("40000.01"), Decimal("-0.00"), Decimal("0"), None)
+    shown = {}
+    with app.test_request_context("/"):
+        for lang in ("da", "en"):
+            with force_locale(lang):
+                shown[lang] = [format_dkk(v) for v in amounts]
+    assert shown["da"] == ["12.500,50\xa0kr.", "40.000,00\xa0kr.", "40.000,01\xa0kr.", "-0,00\xa0kr.", "0,00\xa0kr.", ""]
+    assert shown["en"] == ["DKK\xa012,500.50", "DKK\xa040,000.00", "DKK\xa040,000.01", "-DKK\xa00.00", "DKK\xa00.00", ""]
