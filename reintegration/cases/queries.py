@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from functools import cache
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import BigInteger, and_, bindparam, case as sql_case, cast, func, literal, or_, text, type_coerce
 from flask_babel import gettext as _
@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ..access import case_scope
-from ..domain.budget import is_minor_on
+from ..domain.budget import CASH, is_minor_on
 from ..domain.money import from_ore
 from ..models import BudgetLine, Case, Child, Organisation, PlanVersion, User
 from ..models.cases import CASE_STATUSES
@@ -261,7 +261,7 @@ def _plan_rows_statement():
     # Built once: building a statement with a subquery costs more than running it.
     wanted = PlanVersion.case_id == bindparam("case_id")
     ore = type_coerce(BudgetLine.amount_dkk, BigInteger)
-    is_cash = BudgetLine.kind == "cash"
+    is_cash = BudgetLine.kind == CASH
     totals = (select(BudgetLine.plan_version_id.label("version_id"),
                      cast(func.sum(sql_case((is_cash, ore), else_=0)), BigInteger).label("cash"),
                      cast(func.sum(sql_case((is_cash, 0), else_=ore)), BigInteger).label("in_kind"))
