@@ -38,7 +38,7 @@ OUT = ROOT / "bench" / "out"
 SCALES = {"quick": 1_000, "full": 250_000}
 EXPORT_PLANS = 10_000
 SEED = 2026
-SEED_VERSION = "bench-seed/3"  # bump when seed.py changes what it writes
+SEED_VERSION = "bench-seed/4"  # bump when seed.py changes what it writes (4: pages written after migration 0005)
 
 TARGETS = {
     "case_page_vs_health": (">=", 0.35, "case page throughput / health throughput"),
