@@ -1,5 +1,6 @@
-"""One page, in-process, on a bench database: median time, every SQL statement over 1 ms,
-and optionally a cProfile of N requests. For finding *why* a page of `make bench` is slow.
+"""One page, in-process, on a bench database: median time, the round trips to the database
+(statements, the pool's ping, BEGIN, COMMIT, ROLLBACK), every SQL statement over 1 ms, and
+optionally a cProfile of N requests. For finding *why* a page of `make bench` is slow.
 
     .venv/bin/python bench/inprocess.py [--db bench_full] [--profile N] [page ...]
 
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
+    round_trips = _count_round_trips()
     headers = {"User-Agent": load.USER_AGENT}
     clients = {}
     for page in run.page_plan(url, ids):
@@ -73,12 +75,14 @@ def main(argv: list[str] | None = None) -> int:
         times = []
         for _ in range(args.repeat):
             statements.clear()
+            round_trips.clear()
             started = time.perf_counter()
             response = client.get(page["path"], headers=headers)
             times.append(time.perf_counter() - started)
         sql = sum(seconds for seconds, _text in statements)
         print(f"{page['key']:<16} {response.status_code}  median {statistics.median(times) * 1000:6.1f} ms"
-              f"  SQL {sql * 1000:5.1f} ms in {len(statements)} statements")
+              f"  SQL {sql * 1000:5.1f} ms in {len(statements)} statements;"
+              f" {len(round_trips)} round trips: {' '.join(round_trips)}")
         for seconds, text in statements:
             if seconds > 0.001:
                 print(f"    {seconds * 1000:7.1f} ms  {text}")
@@ -91,6 +95,38 @@ def main(argv: list[str] | None = None) -> int:
             pstats.Stats(profile).sort_stats(args.sort).print_stats(args.lines)
     engine.dispose()
     return 0
+
+
+def _count_round_trips() -> list[str]:
+    """Every exchange with the server, named, as psycopg makes it: the statements, the
+    pool's pre-ping (a statement of its own), and the BEGIN psycopg sends before the first
+    statement of a transaction, COMMIT and ROLLBACK (only when a transaction is open:
+    otherwise psycopg sends nothing)."""
+    import psycopg
+    from psycopg.pq import TransactionStatus
+
+    trips: list[str] = []
+    execute, commit, rollback = psycopg.Cursor.execute, psycopg.Connection.commit, psycopg.Connection.rollback
+
+    def counted_execute(cursor, query, *args, **kwargs):
+        connection = cursor.connection
+        if not connection.autocommit and connection.info.transaction_status == TransactionStatus.IDLE:
+            trips.append("BEGIN")
+        text = str(query).split(None, 1)
+        trips.append("ping" if str(query).strip() == ";" else (text[0].upper() if text else "?"))
+        return execute(cursor, query, *args, **kwargs)
+
+    def counted(method, name):
+        def wrapper(connection):
+            if connection.info.transaction_status != TransactionStatus.IDLE:
+                trips.append(name)
+            return method(connection)
+        return wrapper
+
+    psycopg.Cursor.execute = counted_execute
+    psycopg.Connection.commit = counted(commit, "COMMIT")
+    psycopg.Connection.rollback = counted(rollback, "ROLLBACK")
+    return trips
 
 
 if __name__ == "__main__":

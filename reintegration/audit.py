@@ -70,6 +70,11 @@ def event_hash(prev_hash: str, event: AuditEvent) -> str:
 # (never a gap in the chain: any later durable commit flushes them first). Records of
 # changes, and reads in a transaction that also changes data, stay fully durable.
 #
+# ``at`` is the moment of the action, taken before the lock is waited for (on PostgreSQL
+# it is part of the content the function chains): under contention two events may follow
+# each other in the chain a few milliseconds out of time order. The chain's order (``id``)
+# is the one the trail is read and verified in.
+#
 # SQLite: a write statement that changes nothing makes the driver open the transaction
 # and take SQLite's single write lock now (other writers wait on ``busy_timeout``), so
 # the last hash read after it cannot change before commit. This is BEGIN IMMEDIATE in
