@@ -63,14 +63,26 @@ def enforce_declared_policy() -> None:
 
 def case_scope(user: User):
     """A SQL condition on :class:`Case` selecting exactly the cases ``user`` may see."""
+    return scope_for(*scope_key(user))
+
+
+def scope_key(user: User) -> tuple[str | None, int | None]:
+    """All that :func:`case_scope` depends on: the role of an active, signed-in user and,
+    for the roles whose cases belong to an organisation, that organisation. A statement
+    built for one key serves every user with that key (``cases.queries`` keeps them)."""
     if not user or not getattr(user, "is_authenticated", False) or not user.active:
-        return false()
-    if user.role in ("caseworker", "approver"):
+        return None, None
+    return user.role, (user.organisation_id if user.role in ("partner", "cmm") else None)
+
+
+def scope_for(role: str | None, organisation_id: int | None):
+    """The condition of :func:`case_scope` for a :func:`scope_key`."""
+    if role in ("caseworker", "approver"):
         return true()
-    if user.role == "partner":
-        return Case.partner_id == user.organisation_id
-    if user.role == "cmm":
-        contacts = select(User.id).where(User.organisation_id == user.organisation_id)
+    if role == "partner":
+        return Case.partner_id == organisation_id
+    if role == "cmm":
+        contacts = select(User.id).where(User.organisation_id == organisation_id)
         return Case.cmm_contact_id.in_(contacts)
     return false()
 

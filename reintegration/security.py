@@ -8,7 +8,7 @@ the user's ``session_token``, so changing it ends every session of that user.
 from __future__ import annotations
 
 from flask import Flask, request, session
-from flask_babel import lazy_gettext as _l
+from .i18n import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 
 from . import access

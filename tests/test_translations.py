@@ -35,24 +35,50 @@ def test_danish_is_the_default_and_english_is_chosen_per_user(client, auth):
 
 
 def test_the_catalog_kept_for_a_request_follows_a_change_of_language(app):
-    """The request keeps the catalog it found first (``extensions.RequestDomain``);
-    ``force_locale`` (exports in the reader's language) and ``refresh`` still switch it,
-    in views and in templates alike."""
+    """The request keeps the catalog it found first (``extensions.RequestDomain``) and
+    the application's ``gettext``/``ngettext``/``lazy_gettext`` (``i18n``) and the
+    templates' read it from there; ``force_locale`` (exports in the reader's language)
+    and ``refresh`` still switch it, for Flask-Babel's functions, ours and templates alike."""
     from flask import render_template_string, session
-    from flask_babel import force_locale, gettext, refresh
+    from flask_babel import force_locale, gettext as babel_gettext, refresh
 
-    def both():
-        return gettext("Case reference"), render_template_string('{{ _("Case reference") }}')
+    from reintegration.i18n import gettext, lazy_gettext, ngettext
 
+    def every():
+        lazy = lazy_gettext("Case reference")
+        return (babel_gettext("Case reference"), gettext("Case reference"), str(lazy),
+                render_template_string('{{ _("Case reference") }}'),
+                ngettext("%(num)d case", "%(num)d cases", 2),
+                render_template_string('{{ ngettext("%(num)d case", "%(num)d cases", 1) }}'))
+
+    danish = ("Sagsnummer",) * 4 + ("2 sager", "1 sag")
+    english = ("Case reference",) * 4 + ("2 cases", "1 case")
     with app.test_request_context("/"):
-        assert both() == ("Sagsnummer", "Sagsnummer")
+        assert every() == danish
         with force_locale("en"):
-            assert both() == ("Case reference", "Case reference")
-        assert both() == ("Sagsnummer", "Sagsnummer")
+            assert every() == english
+        assert every() == danish
         session["lang"] = "en"
-        assert both() == ("Sagsnummer", "Sagsnummer")  # the request's locale is chosen once
+        assert every() == danish  # the request's locale is chosen once
         refresh()
-        assert both() == ("Case reference", "Case reference")
+        assert every() == english
+
+
+def test_translating_outside_a_request_and_with_values(app):
+    """As Flask-Babel: the source text outside an application, ``%(name)s`` filled in,
+    and a template's text marked safe only where the catalog's is (values escaped)."""
+    from flask import render_template_string
+
+    from reintegration.i18n import gettext, lazy_gettext
+
+    assert gettext("Case reference") == "Case reference"
+    assert gettext("(%(days)d days)", days=3) == "(3 days)"
+    label = lazy_gettext("Case reference")
+    with app.test_request_context("/"):
+        assert str(label) == "Sagsnummer"
+        assert gettext("(%(days)d days)", days=3) == "(3 dage)"
+        shown = render_template_string('{{ _("%(country)s (no active partner)", country=name) }}', name="<b>X</b>")
+        assert shown == "&lt;b&gt;X&lt;/b&gt; (ingen aktiv partner)"
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import select
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 
 from ..domain.violation import Violation
 from ..i18n import format_amount

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 from flask_login import current_user
 from sqlmodel import func, select
 

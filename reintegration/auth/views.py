@@ -15,7 +15,7 @@ import time
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlmodel import select
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField
 from wtforms.validators import Length, Optional, ValidationError

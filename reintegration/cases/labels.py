@@ -1,6 +1,6 @@
 """Words for the codes stored on cases and plans, in the reader's language."""
 
-from flask_babel import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 
 CASE_STATUS = {
     "preparing": _l("Preparing"),

@@ -6,14 +6,14 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlalchemy import BigInteger, and_, bindparam, case as sql_case, cast, func, literal, or_, text, type_coerce
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from ..access import case_scope
+from ..access import case_scope, scope_for, scope_key
 from ..domain.budget import CASH, is_minor_on
 from ..domain.money import from_ore
 from ..models import BudgetLine, Case, Child, Organisation, PlanVersion, User
@@ -281,29 +281,45 @@ class CaseFacts:
     cmm_contact_name: str | None
     caseworker_name: str | None
     country_has_active_partner: bool
+    children: tuple[Child, ...] = ()
 
 
 def case_with_facts(db: Session, case_id: int, user) -> tuple[Case, CaseFacts] | None:
-    """The case ``user`` may see, with the names of its partner organisation and people
-    and whether its country of return has an active partner: one query (``None`` when
-    the case does not exist or is not the user's to see)."""
-    row = db.exec(_case_facts_statement().where(Case.id == case_id, case_scope(user))).first()
-    if row is None:
+    """The case ``user`` may see, with the names of its partner organisation and people,
+    whether its country of return has an active partner, and its children (in
+    ``children_of``'s order): one query, a row per child (``None`` when the case does not
+    exist or is not the user's to see)."""
+    rows = db.exec(_case_facts_statement(*scope_key(user)), params={"case_id": case_id}).all()
+    if not rows:
         return None
-    found, partner_name, cmm_name, caseworker_name, has_active = row
-    return found, CaseFacts(partner_name, cmm_name, caseworker_name, bool(has_active))
+    found, partner_name, cmm_name, caseworker_name, has_active, _child = rows[0]
+    children = tuple(row[-1] for row in rows if row[-1] is not None)
+    return found, CaseFacts(partner_name, cmm_name, caseworker_name, bool(has_active), children)
+
+
+@lru_cache(maxsize=1024)
+def _case_facts_statement(role: str | None, organisation_id: int | None):
+    # One statement per scope key, kept: SQLAlchemy derives a statement's cache key by
+    # walking it (aliases, the subquery, every column of the case) once per statement
+    # *object*, so a statement made for each request cost the case page more than running
+    # it did (issue #8). The case comes as a parameter.
+    return _case_facts_base().where(Case.id == bindparam("case_id"), scope_for(role, organisation_id))
 
 
 @cache
-def _case_facts_statement():
+def _case_facts_base():
+    # The children come in the same statement, joined: a case has a handful at most, and
+    # a second query cost the case page a round trip and an ORM execution (issue #8).
     partner, cmm, caseworker, active = (aliased(Organisation), aliased(User), aliased(User),
                                         aliased(Organisation))
     has_partner = (select(active.id).where(active.kind == "partner", active.status == "active",
                                            active.country == Case.return_country).exists())
-    return (select(Case, partner.name, cmm.name, caseworker.name, has_partner)
+    return (select(Case, partner.name, cmm.name, caseworker.name, has_partner, Child)
             .outerjoin(partner, partner.id == Case.partner_id)
             .outerjoin(cmm, cmm.id == Case.cmm_contact_id)
-            .outerjoin(caseworker, caseworker.id == Case.caseworker_id))
+            .outerjoin(caseworker, caseworker.id == Case.caseworker_id)
+            .outerjoin(Child, Child.case_id == Case.id)
+            .order_by(Child.position, Child.id))
 
 
 def without_active_partner(db: Session, country: str) -> bool:

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -70,7 +70,6 @@ def show(case_id: int):
     db = get_session()
     case, facts = _case_or_404(db, case_id)
     plans = queries.plan_rows(db, case.id)
-    children = queries.children_of(db, case.id)
     # Logged in the same transaction as the reads, before anything is shown; if the
     # record cannot be committed, the page is not served.
     record_read(db, case, user=current_user)
@@ -79,7 +78,7 @@ def show(case_id: int):
     open_version = any(row.version.status in ("draft", "returned", "submitted") for row in plans)
     return render_template(
         "cases/show.html", case=case, summary=_summary_rows(case, facts), reference_day=on,
-        children=queries.child_rows(children, on), warnings=_warnings(case, facts),
+        children=queries.child_rows(facts.children, on), warnings=_warnings(case, facts),
         plans=plans, plan_status=lambda s: label(PLAN_STATUS, s), lives_in=lambda s: label(LIVES_IN, s),
         plan_links="plans.show" in views,
         can_start_plan=("plans.create" in views and current_user.role == "caseworker"
@@ -175,7 +174,7 @@ def _conflict(db, case_id: int, form: CaseForm):
     current, facts = _case_or_404(db, case_id)
     form.revision.data = str(current.revision)
     return render_template("cases/form.html", form=form, case=current, conflict=_summary_rows(current, facts),
-                           conflict_children=queries.child_rows(queries.children_of(db, current.id),
+                           conflict_children=queries.child_rows(facts.children,
                                                                 reference_date(current) or date.today()),
                            lives_in=lambda s: label(LIVES_IN, s),
                            no_active_partner=_flag_country(form)), 409

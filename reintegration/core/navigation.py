@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, request, url_for
-from flask_babel import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 from flask_login import current_user
 
 ROLE_LABELS = {

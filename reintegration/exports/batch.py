@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from flask import has_request_context
 from flask_babel import force_locale
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter

@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from flask import render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 from openpyxl import Workbook
 from sqlmodel import Session, select
 

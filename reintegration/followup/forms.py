@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField
 from wtforms.validators import Optional, ValidationError

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from sqlalchemy import update
 from sqlmodel import Session, select
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font

@@ -10,7 +10,7 @@ import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 

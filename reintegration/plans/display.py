@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
+from flask_babel import format_datetime
+from ..i18n import gettext as _, lazy_gettext as _l
 from sqlmodel import select
 
 from ..domain import budget

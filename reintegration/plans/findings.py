@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
+from ..i18n import gettext as _
 
 from ..domain.budget import (ACTIVITY_MISSING, CASH_MAX, CHILD_NOT_MINOR, LINE_AMOUNT, LINE_BELOW_DISBURSED,
                              LINE_MONTH, RATES_NONE, TOTAL_MAX, BudgetCheck, Finding)

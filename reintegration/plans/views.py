@@ -10,7 +10,8 @@ import json
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, gettext as _, ngettext
+from flask_babel import format_datetime
+from ..i18n import gettext as _, ngettext
 from flask_login import current_user
 from sqlmodel import select
 

@@ -54,6 +54,22 @@ def test_partner_sees_only_its_own_organisations_cases(client, auth, make_user, 
     assert "Edit the case" not in client.get(f"/cases/{own.id}").get_data(as_text=True)
 
 
+def test_the_case_statement_kept_per_scope_serves_each_organisation_its_own(client, auth, make_user, make_case,
+                                                                          partners):
+    """``cases.queries`` keeps one case statement per role and organisation: partners of
+    two organisations, one after the other in one process, each open only their own, and
+    a caseworker after them opens both."""
+    ng = make_case(partner=partners["NG"], person_name="Nigeria Person")
+    th = make_case(partner=partners["TH"], person_name="Thailand Person")
+    for country, own, other in (("NG", ng, th), ("TH", th, ng), ("NG", ng, th)):
+        auth.login(make_user("partner", organisation=partners[country]))
+        assert client.get(f"/cases/{own.id}").status_code == 200
+        assert client.get(f"/cases/{other.id}").status_code == 404
+        auth.logout()
+    auth.login("caseworker")
+    assert [client.get(f"/cases/{c.id}").status_code for c in (ng, th)] == [200, 200]
+
+
 def test_cmm_sees_only_cases_its_organisation_is_contact_for(client, auth, db, make_user, make_org, make_case,
                                                             partners):
     cmm = make_user("cmm")
