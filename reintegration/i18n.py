@@ -8,13 +8,14 @@ message catalog in ``<area>/translations``; Flask-Babel merges them.
 
 from __future__ import annotations
 
-from datetime import date
-from functools import lru_cache
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
-from babel.support import NullTranslations
+from babel.dates import format_date as babel_format_date
 from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
+from babel.support import NullTranslations
 from flask import Flask, g, has_app_context, session
 from flask_babel import format_date, get_locale
 from flask_babel.speaklater import LazyString
@@ -121,7 +122,17 @@ def format_amount(value: Decimal | None, decimals: int = 2) -> str:
 def format_day(value: date | None) -> str:
     if value is None:
         return ""
-    return format_date(value, "medium")
+    if isinstance(value, datetime):  # a moment: Flask-Babel moves it to the reader's time zone first
+        return format_date(value, "medium")
+    return _day(_locale(), value)
+
+
+@lru_cache(maxsize=8192)
+def _day(lang: str, value: date) -> str:
+    # What Flask-Babel's format_date does for a date (no time zone to apply), formatted
+    # once per process: Babel parses the pattern and looks the locale up on every call,
+    # and a case page shows half a dozen dates (issue #8).
+    return babel_format_date(value, "medium", locale=lang)
 
 
 class AmountError(ValueError):

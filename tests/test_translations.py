@@ -1,5 +1,6 @@
 """Every user-facing string is translatable and has a Danish translation."""
 
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from babel.messages.pofile import read_po
@@ -98,6 +99,37 @@ def test_amounts_are_shown_as_babel_formats_them_in_both_languages(app, ore, pla
                 ("en", format_currency(value, "DKK", format="¤¤\xa0#,##0.00", currency_digits=False, locale="en"))):
             with force_locale(lang):
                 assert format_dkk(value) == expected and format_dkk(value) == expected
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(day=st.dates(), moment=st.datetimes(timezones=st.just(timezone.utc)))
+def test_dates_are_shown_as_flask_babel_formats_them_in_both_languages(app, day, moment):
+    """format_day keeps each formatted date per process (i18n._day); it shows what
+    Flask-Babel's format_date shows, and a moment still in the reader's time zone."""
+    from flask_babel import force_locale, format_date
+
+    from reintegration.i18n import format_day
+
+    with app.test_request_context("/"):
+        for lang in ("da", "en"):
+            with force_locale(lang):
+                assert format_day(day) == format_day(day) == format_date(day, "medium")
+                assert format_day(moment) == format_date(moment, "medium")
+
+
+def test_dates_in_danish_and_english(app):
+    from flask_babel import force_locale
+
+    from reintegration.i18n import format_day
+
+    with app.test_request_context("/"):
+        with force_locale("da"):
+            assert format_day(date(2026, 11, 29)) == "29. nov. 2026"
+        with force_locale("en"):
+            assert format_day(date(2026, 11, 29)) == "Nov 29, 2026"
+            # 23:30 UTC is the next day in Copenhagen
+            assert format_day(datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)) == "Jul 1, 2026"
+        assert format_day(None) == ""
 
 
 def test_amounts_in_danish_and_english(app):

@@ -27,4 +27,9 @@ def country_choices() -> tuple[tuple[str, str], ...]:
 def country_name(code: str | None) -> str:
     if not code:
         return ""
-    return dict(country_choices()).get(code, code)
+    return _names(str(get_locale() or "da")).get(code, code)
+
+
+@lru_cache(maxsize=4)
+def _names(locale: str) -> dict[str, str]:
+    return dict(_countries(locale))
