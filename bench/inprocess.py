@@ -1,6 +1,7 @@
 """One page, in-process, on a bench database: median time, the round trips to the database
-(statements, the pool's ping, BEGIN, COMMIT, ROLLBACK), every SQL statement over 1 ms, and
-optionally a cProfile of N requests. For finding *why* a page of `make bench` is slow.
+(statements, the pool's ping, BEGIN, COMMIT, ROLLBACK), Python function calls per request,
+every SQL statement over 1 ms, and optionally a cProfile of N requests. For finding *why* a
+page of `make bench` is slow.
 
     .venv/bin/python bench/inprocess.py [--db bench_full] [--profile N] [page ...]
 
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         sql = sum(seconds for seconds, _text in statements)
         print(f"{page['key']:<16} {response.status_code}  median {statistics.median(times) * 1000:6.1f} ms"
               f"  SQL {sql * 1000:5.1f} ms in {len(statements)} statements;"
-              f" {len(round_trips)} round trips: {' '.join(round_trips)}")
+              f" {len(round_trips)} round trips: {' '.join(round_trips)};"
+              f" {_calls_per_request(client, page['path'], headers):,.0f} Python calls")
         for seconds, text in statements:
             if seconds > 0.001:
                 print(f"    {seconds * 1000:7.1f} ms  {text}")
@@ -95,6 +97,18 @@ def main(argv: list[str] | None = None) -> int:
             pstats.Stats(profile).sort_stats(args.sort).print_stats(args.lines)
     engine.dispose()
     return 0
+
+
+def _calls_per_request(client, path: str, headers: dict, requests: int = 20) -> float:
+    """Python function calls per request (cProfile's count, built-ins included). Unlike
+    the times, the same code and data give the same count on any machine and under any
+    load: the figure to compare two versions of a page by on a noisy VM."""
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(requests):
+        client.get(path, headers=headers)
+    profile.disable()
+    return pstats.Stats(profile).total_calls / requests
 
 
 def _count_round_trips() -> list[str]:
