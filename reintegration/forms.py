@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
-from .i18n import AmountError, format_amount, parse_amount
+from .i18n import AmountError, format_amount, lazy_gettext as _l, parse_amount
+
 
 # Long enough for any real note; short enough that 10 MB of text is a field error.
 MAX_TEXT = 5000

@@ -8,12 +8,12 @@ the user's ``session_token``, so changing it ends every session of that user.
 from __future__ import annotations
 
 from flask import Flask, request, session
-from .i18n import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 
 from . import access
 from .db import get_session
 from .extensions import login_manager
+from .i18n import lazy_gettext as _l
 from .models import User
 
 CSP = (

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
-from .i18n import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from .db import get_session
 from .forms import form_error_items
+from .i18n import gettext as _
 from .security import UnusableInput
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ..forms import ChoiceField, TextField, required
+from ..i18n import lazy_gettext as _l
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LOCALES = (("da", "Dansk"), ("en", "English"))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..i18n import lazy_gettext as _l
 from sqlmodel import Session, select
 
 from ..audit import record
 from ..auth.operations import hash_password, new_session_token
+from ..i18n import lazy_gettext as _l
 from ..models import Organisation, User
 from ..models._common import utcnow
 from ..models.organisations import ROLE_ORGANISATION

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from ..i18n import gettext as _
-from ..i18n import lazy_gettext as _l
 from flask_login import current_user
 from sqlmodel import select
 
@@ -14,6 +12,7 @@ from ..access import allow
 from ..cases.countries import country_choices, country_name
 from ..core.navigation import ROLE_LABELS
 from ..db import get_session
+from ..i18n import gettext as _, lazy_gettext as _l
 from ..models import Organisation, User
 from ..models.organisations import ROLE_ORGANISATION
 from . import operations as ops

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
 from ..domain import workflow as wf
 from ..forms import bounded_text
+from ..i18n import lazy_gettext as _l
 
 
 class DecisionForm(FlaskForm):

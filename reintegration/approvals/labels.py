@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..i18n import gettext as _
-from ..i18n import lazy_gettext as _l
 
 from ..domain.violation import Violation
-from ..i18n import format_amount
+from ..i18n import format_amount, gettext as _, lazy_gettext as _l
 
 FIELD_LABELS = {
     "kind": _l("Kind"),

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from ..i18n import gettext as _
 from flask_login import current_user
 
 from .. import audit
 from ..access import allow
 from ..db import get_session
 from ..domain import workflow as wf
+from ..i18n import gettext as _
 from ..plans.findings import shown_findings
 from . import operations as ops
 from .forms import DecisionForm

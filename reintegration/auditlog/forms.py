@@ -1,7 +1,8 @@
-from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
+
+from ..i18n import lazy_gettext as _l
 
 
 class AuditFilterForm(FlaskForm):

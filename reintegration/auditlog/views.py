@@ -16,13 +16,13 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from ..i18n import gettext as _
 from flask_login import current_user
 from sqlmodel import func, select
 
 from .. import audit, retention
 from ..access import allow, case_scope
 from ..db import get_session
+from ..i18n import gettext as _
 from ..models import AuditEvent, Case, User
 from .forms import AuditFilterForm, LegalHoldForm
 

@@ -1,7 +1,8 @@
-from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
+
+from ..i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

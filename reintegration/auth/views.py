@@ -15,13 +15,13 @@ import time
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
-from ..i18n import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlmodel import select
 
 from ..access import ALL_ROLES, PUBLIC, allow
 from ..audit import record
 from ..db import get_session
+from ..i18n import gettext as _
 from ..models import User
 from . import mfa
 from .forms import CodeForm, ConfirmCodeForm, LoginForm

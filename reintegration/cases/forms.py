@@ -11,14 +11,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from ..i18n import gettext as _
-from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..domain.followup import reflection_period_violations
 from ..forms import ChoiceField, DayField, TextField, required
+from ..i18n import gettext as _, lazy_gettext as _l
 from .countries import country_choices
 from .operations import CaseInput, ChildInput
 

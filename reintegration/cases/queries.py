@@ -9,13 +9,13 @@ from decimal import Decimal
 from functools import cache, lru_cache
 
 from sqlalchemy import BigInteger, and_, bindparam, case as sql_case, cast, func, literal, or_, text, type_coerce
-from ..i18n import gettext as _
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ..access import case_scope, scope_for, scope_key
 from ..domain.budget import CASH, is_minor_on
 from ..domain.money import from_ore
+from ..i18n import gettext as _
 from ..models import BudgetLine, Case, Child, Organisation, PlanVersion, User
 from ..models.cases import CASE_STATUSES
 from ..partners import countries_without_active_partner

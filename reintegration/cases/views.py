@@ -6,13 +6,12 @@ import re
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from ..i18n import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..access import allow, declared_roles, visible_case_or_404
 from ..db import get_session
-from ..i18n import format_day
+from ..i18n import format_day, gettext as _
 from ..plans.mapping import reference_date
 from . import queries
 from .countries import country_name

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app, request, url_for
-from ..i18n import lazy_gettext as _l
 from flask_login import current_user
+
+from ..i18n import lazy_gettext as _l
 
 ROLE_LABELS = {
     "caseworker": _l("DRC caseworker"),

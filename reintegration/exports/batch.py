@@ -17,7 +17,6 @@ from typing import BinaryIO
 
 from flask import has_request_context
 from flask_babel import force_locale
-from ..i18n import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
@@ -26,6 +25,7 @@ from sqlmodel import Session, select
 
 from ..approvals.labels import KIND_LABELS, label
 from ..domain.money import from_ore
+from ..i18n import gettext as _
 from ..models import BudgetLine, Case, Decision, Organisation, PlanVersion
 from .workbook import BOLD, MONEY, RATE, naive_utc
 

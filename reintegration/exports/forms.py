@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import InputRequired
+
+from ..i18n import lazy_gettext as _l
 
 MAX_RANGE_DAYS = 3 * 366  # a strategy period; longer ranges are a CLI job (flask export-batch)
 

@@ -23,7 +23,6 @@ from decimal import Decimal
 
 from flask import render_template
 from flask_babel import force_locale
-from ..i18n import gettext as _
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
@@ -33,7 +32,7 @@ from ..domain.budget import BudgetCheck, check_plan
 from ..domain.followup import schedule
 from ..domain.planfile import plan_to_json
 from ..domain.rates import RateTables
-from ..i18n import format_amount
+from ..i18n import format_amount, gettext as _
 from ..models import Case, Decision, Organisation, PlanVersion, User
 from ..plans.findings import shown_findings
 from ..plans.mapping import StoredPlan, domain_plan, load_plan

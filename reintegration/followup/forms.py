@@ -7,14 +7,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import get_locale
-from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField
 from wtforms.validators import Optional, ValidationError
 
+from .. import uploads
 from ..domain.followup import RISK_INDICATORS
 from ..forms import AmountField, DayField as _Day, bounded_text, required
-from .. import uploads
+from ..i18n import lazy_gettext as _l
 from .questions import QuestionSet
 
 CONTACT_KINDS = (("visit", _l("Home visit")), ("phone", _l("Phone call")), ("video", _l("Video call")),

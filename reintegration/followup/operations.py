@@ -15,8 +15,6 @@ from decimal import Decimal
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
-from ..i18n import gettext as _
-from ..i18n import lazy_gettext as _l
 from sqlalchemy import update
 from sqlmodel import Session, select
 
@@ -24,7 +22,7 @@ from .. import mail, uploads
 from ..audit import record
 from ..domain import workflow as wf
 from ..domain.followup import local_to_dkk, period_end, schedule
-from ..i18n import format_amount, format_day
+from ..i18n import format_amount, format_day, gettext as _, lazy_gettext as _l
 from ..models import Attachment, Case, Disbursement, FollowUpReport, RiskAlert, User
 from ..models._common import utcnow
 from .questions import QuestionSet

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from ..i18n import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from ..domain.followup import RISK_INDICATORS
+from ..i18n import gettext as _
 from .forms import ACTIVITY_STATUSES, RISK_LABELS
 from .status import CaseYear
 

@@ -10,13 +10,13 @@ import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import get_locale
-from ..i18n import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
 from .. import uploads
 from ..access import allow, case_scope, visible_case_or_404
 from ..db import get_session
+from ..i18n import gettext as _
 from ..models import Attachment, Case, FollowUpReport, RiskAlert
 from . import operations as ops
 from . import status

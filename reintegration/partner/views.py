@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from ..i18n import gettext as _
 from flask_login import current_user
 from sqlmodel import select
 
@@ -15,14 +14,14 @@ from .. import uploads
 from ..access import allow, case_scope, visible_case_or_404
 from ..db import get_session
 from ..domain import workflow as wf
-from ..i18n import format_amount, format_day
-from ..models import Attachment, Case, FollowUpReport
 from ..followup import operations as ops
 from ..followup import status
 from ..followup.forms import AttachmentForm, DisbursementForm, chosen_files, report_form
 from ..followup.questions import DIMENSIONS
 from ..followup.questions import current as current_questions
 from ..followup.views import apply_errors, report_context, scoped_or_404
+from ..i18n import format_amount, format_day, gettext as _
+from ..models import Attachment, Case, FollowUpReport
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import format_datetime
-from ..i18n import gettext as _, lazy_gettext as _l
 from sqlmodel import select
 
 from ..domain import budget
 from ..domain.budget import BudgetCheck
 from ..domain.violation import Violation
-from ..i18n import format_amount, format_dkk
+from ..i18n import format_amount, format_dkk, gettext as _, lazy_gettext as _l
 from ..models import Comment, Organisation, PlanVersion, User
 from .findings import ShownFinding, shown_findings
 from .forms import ACTIVITY_LABELS, CATEGORY_LABELS, LINE_KIND_LABELS

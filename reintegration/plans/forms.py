@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from ..i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (Form, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField,
@@ -16,6 +15,7 @@ from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ..domain.budget import CASH, IN_KIND
 from ..forms import CONTROL_CHARACTERS, AmountField, bounded_text, form_error_items
+from ..i18n import lazy_gettext as _l
 
 ACTIVITY_LABELS = {
     "business": _l("Own business"),

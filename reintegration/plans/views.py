@@ -11,7 +11,6 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
-from ..i18n import gettext as _, ngettext
 from flask_login import current_user
 from sqlmodel import select
 
@@ -20,6 +19,7 @@ from ..audit import record
 from ..db import get_session
 from ..domain import workflow
 from ..domain.planfile import PlanFormatError, parse_plan
+from ..i18n import gettext as _, ngettext
 from ..models import Case, Organisation, PlanVersion, User
 from . import operations as ops
 from .display import CheckView, check_view, comment_rows, line_rows, narrative_rows, status_label, violation_message
