@@ -20,8 +20,10 @@ class RequestDomain(Domain):
     """
 
     def get_translations(self):
-        context = g.get("_flask_babel") if g else None
-        found = getattr(context, "babel_translations", None)
+        try:  # one context-local look-up: this runs for every string a page shows
+            found = g._flask_babel.babel_translations
+        except (AttributeError, RuntimeError):  # first string of the request, or no request
+            found = None
         if found is None:
             found = super().get_translations()
             context = g.get("_flask_babel") if g else None

@@ -13,7 +13,6 @@ from wtforms.validators import DataRequired, Length, StopValidation, ValidationE
 
 from .i18n import AmountError, format_amount, lazy_gettext as _l, parse_amount
 
-
 # Long enough for any real note; short enough that 10 MB of text is a field error.
 MAX_TEXT = 5000
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -16,7 +16,7 @@ from pathlib import Path
 from babel.dates import format_date as babel_format_date
 from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
 from babel.support import NullTranslations
-from flask import Flask, g, has_app_context, session
+from flask import Flask, has_app_context, session
 from flask_babel import format_date, get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -57,19 +57,13 @@ def init_app(app: Flask) -> None:
 # same ``%(name)s`` formatting) and are what the application imports. Flask-Babel's own
 # look the locale's domain and catalog up again for each string, through some ten
 # context-local proxies; a page translates 50-100 strings, and that look-up was a tenth
-# of a page's function calls (issue #8). Here the catalog is read from the slot
-# Flask-Babel keeps for it on the request (``extensions.RequestDomain`` fills it on first
-# use; ``flask_babel.refresh()`` and ``force_locale()`` empty or swap it, so a change of
+# of a page's function calls (issue #8). Here the domain is ours and its catalog is read
+# from the slot Flask-Babel keeps for it on the request (``extensions.RequestDomain``;
+# ``flask_babel.refresh()`` and ``force_locale()`` empty or swap it, so a change of
 # language within a request is still honoured).
 
 
 def _catalog():
-    try:
-        found = g._flask_babel.babel_translations
-    except (AttributeError, RuntimeError):  # first use in this request, or no request
-        found = None
-    if found is not None:
-        return found
     if not has_app_context():  # as Flask-Babel: untranslated outside an application
         return NullTranslations()
     return babel.domain_instance.get_translations()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-
 from ..domain.violation import Violation
 from ..i18n import format_amount, gettext as _, lazy_gettext as _l
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 from ..domain.budget import (ACTIVITY_MISSING, CASH_MAX, CHILD_NOT_MINOR, LINE_AMOUNT, LINE_BELOW_DISBURSED,
                              LINE_MONTH, RATES_NONE, TOTAL_MAX, BudgetCheck, Finding)
 from ..i18n import format_day, format_dkk, gettext as _
