@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"),
                         help="profile order (default tottime)")
     parser.add_argument("--lines", type=int, default=25, help="profile lines printed (default 25)")
+    parser.add_argument("--callers", metavar="REGEX", action="append", default=[],
+                        help="with --profile: also who calls the functions matching REGEX (repeatable)")
     args = parser.parse_args(argv)
 
     from sqlalchemy import event
@@ -94,7 +96,10 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.profile):
                 client.get(page["path"], headers=headers)
             profile.disable()
-            pstats.Stats(profile).sort_stats(args.sort).print_stats(args.lines)
+            stats = pstats.Stats(profile).sort_stats(args.sort)
+            stats.print_stats(args.lines)
+            for pattern in args.callers:
+                stats.print_callers(pattern)
     engine.dispose()
     return 0
 

@@ -140,6 +140,8 @@ class Writer:
             for column in table.columns:
                 if column.name in COLUMNS[name]:
                     continue
+                if column.default is None and column.server_default is not None:
+                    continue  # the database's own (line summaries: its triggers keep them)
                 names.append(column.name)
                 values.append(_column_default(column))
             self._extra[name] = (tuple(names), tuple(values))

@@ -151,18 +151,15 @@ def _caps(tables: RateTables, ref: date, child_dobs: str | None) -> tuple[Decima
 def queue(db: Session, user, tables: RateTables, today: date, page: int = 1, page_size: int = 25) -> Page:
     """Submitted versions, oldest first, with totals against the household caps.
 
-    One query for the rows and one to count them. Totals and the children's birth dates
-    are correlated subqueries in the select list, so the database works them out only
-    for the page's rows (after ORDER BY ... LIMIT), not for every plan in the system.
+    One query for the rows and one to count them. The totals are the version's own
+    (kept with its lines, migration 0006); the children's birth dates are a correlated
+    subquery in the select list, so the database works them out only for the page's rows
+    (after ORDER BY ... LIMIT), not for every plan in the system.
     """
     from ..models import Child
 
-    def line_sum(*kind):
-        return type_coerce(select(func.sum(BudgetLine.amount_dkk))
-                           .where(BudgetLine.plan_version_id == PlanVersion.id, *kind).scalar_subquery(), Kroner)
-
-    cash_total = line_sum(BudgetLine.kind == "cash")
-    in_kind_total = line_sum(BudgetLine.kind != "cash")
+    cash_total = type_coerce(PlanVersion.lines_cash_ore, Kroner)
+    in_kind_total = type_coerce(PlanVersion.lines_in_kind_ore, Kroner)
     dobs = (select(func.aggregate_strings(cast(Child.date_of_birth, String), ","))
             .where(Child.case_id == Case.id).scalar_subquery())
     scope = case_scope(user)

@@ -8,15 +8,15 @@ from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
 
-from sqlalchemy import BigInteger, and_, bindparam, case as sql_case, cast, func, literal, or_, text, type_coerce
+from sqlalchemy import and_, bindparam, func, literal, or_, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ..access import case_scope, scope_for, scope_key
-from ..domain.budget import CASH, is_minor_on
+from ..domain.budget import is_minor_on
 from ..domain.money import from_ore
 from ..i18n import gettext as _
-from ..models import BudgetLine, Case, Child, Organisation, PlanVersion, User
+from ..models import Case, Child, Organisation, PlanVersion, User
 from ..models.cases import CASE_STATUSES
 from ..partners import countries_without_active_partner
 from .countries import country_choices, country_name
@@ -238,9 +238,14 @@ def _age(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlanRow:
-    version: PlanVersion
+    """A plan version as the case page lists it."""
+
+    id: int
+    number: int
+    status: str
+    check_ok: bool | None
     cash: Decimal
     in_kind: Decimal
 
@@ -250,27 +255,20 @@ class PlanRow:
 
 
 def plan_rows(db: Session, case_id: int) -> list[PlanRow]:
-    """The case's plan versions with their cash and in-kind totals, in one query (the
-    totals summed by the database, each version's lines read once)."""
-    rows = db.exec(_plan_rows_statement(), params={"case_id": case_id}).all()
-    return [PlanRow(v, from_ore(cash or 0), from_ore(in_kind or 0)) for v, cash, in_kind in rows]
+    """The case's plan versions with their cash and in-kind totals (each version keeps
+    its lines' totals, migration 0006), in one query of plain rows."""
+    rows = db.connection().execute(_plan_rows_statement(), {"case_id": case_id}).all()
+    return [PlanRow(vid, number, status, ok, from_ore(cash), from_ore(in_kind))
+            for vid, number, status, ok, cash, in_kind in rows]
 
 
 @cache
 def _plan_rows_statement():
-    # Built once: building a statement with a subquery costs more than running it.
-    wanted = PlanVersion.case_id == bindparam("case_id")
-    ore = type_coerce(BudgetLine.amount_dkk, BigInteger)
-    is_cash = BudgetLine.kind == CASH
-    totals = (select(BudgetLine.plan_version_id.label("version_id"),
-                     cast(func.sum(sql_case((is_cash, ore), else_=0)), BigInteger).label("cash"),
-                     cast(func.sum(sql_case((is_cash, 0), else_=ore)), BigInteger).label("in_kind"))
-              .join(PlanVersion, PlanVersion.id == BudgetLine.plan_version_id)
-              .where(wanted)
-              .group_by(BudgetLine.plan_version_id).subquery())
-    return (select(PlanVersion, totals.c.cash, totals.c.in_kind)
-            .outerjoin(totals, totals.c.version_id == PlanVersion.id)
-            .where(wanted).order_by(PlanVersion.number))
+    # Built once, the case a parameter: SQLAlchemy walks a new statement object for its
+    # cache key on every execution.
+    return (select(PlanVersion.id, PlanVersion.number, PlanVersion.status, PlanVersion.check_ok,
+                   PlanVersion.lines_cash_ore, PlanVersion.lines_in_kind_ore)
+            .where(PlanVersion.case_id == bindparam("case_id")).order_by(PlanVersion.number))
 
 
 @dataclass(frozen=True)

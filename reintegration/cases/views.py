@@ -74,7 +74,7 @@ def show(case_id: int):
     record_read(db, case, user=current_user)
     on = reference_date(case) or date.today()
     views = current_app.view_functions
-    open_version = any(row.version.status in ("draft", "returned", "submitted") for row in plans)
+    open_version = any(row.status in ("draft", "returned", "submitted") for row in plans)
     return render_template(
         "cases/show.html", case=case, summary=_summary_rows(case, facts), reference_day=on,
         children=queries.child_rows(facts.children, on), warnings=_warnings(case, facts),

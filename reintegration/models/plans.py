@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..db_types import ExactDecimal, Kroner
@@ -54,6 +54,16 @@ class PlanVersion(SQLModel, table=True):
     # SHA-256 of the canonical plan JSON, fixed at submission and checked at decision.
     content_sha256: str | None = Field(default=None, max_length=64)
     revision: int = Field(default=1)  # optimistic locking
+    # The summary of the version's budget lines (``domain.budget.LineSummary``; amounts in
+    # øre), kept by database triggers on budgetline (migration 0006) whichever code writes
+    # the lines. Never written by the app; read them as columns of a query (an object
+    # loaded before its lines were saved still holds the old values).
+    line_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
+    lines_cash_ore: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default=text("0")))
+    lines_in_kind_ore: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default=text("0")))
+    lines_lowest_ore: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    lines_first_month: int | None = None
+    lines_last_month: int | None = None
 
 
 class BudgetLine(SQLModel, table=True):

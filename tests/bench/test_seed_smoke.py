@@ -31,6 +31,9 @@ def test_seed_twenty_cases(app, db):
     assert {v.case_id for v in versions} == set(range(1, 21))  # every case has a plan
     lines = db.exec(select(func.count()).select_from(BudgetLine)).one()
     assert 10 * len(versions) <= lines <= 25 * len(versions)
+    # Each version's line summary (migration 0006's triggers) is that of its lines.
+    per_version = dict(db.exec(select(BudgetLine.plan_version_id, func.count()).group_by(BudgetLine.plan_version_id)).all())
+    assert {v.id: v.line_count for v in versions} == {v.id: per_version.get(v.id, 0) for v in versions}
     assert db.exec(select(func.count()).select_from(Child)).one() == result["rows"]["child"]
     decided = db.exec(select(func.count()).select_from(Decision)).one()
     assert decided == result["rows"]["decision"] > 0
@@ -39,6 +42,7 @@ def test_seed_twenty_cases(app, db):
     version = db.exec(select(PlanVersion).where(PlanVersion.case_id == 1, PlanVersion.status == "approved")).one()
     stored = load_plan(db, version)
     assert len(stored.lines) == 20
+    assert version.lines_cash_ore + version.lines_in_kind_ore == sum(line.amount_dkk for line in stored.lines) * 100
     assert check_stored(stored, app.extensions["rate_tables"], date(2026, 11, 27)).ok
     assert version.content_sha256 == content_sha256(stored)
 
