@@ -7,6 +7,7 @@ is what the re-validation and the totals on the case page and approval queue rea
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -137,3 +138,46 @@ def test_the_stored_summary_is_always_the_summary_of_the_lines(app, db, make_cas
     db.commit()
     with db.get_bind().connect() as fresh:
         assert [_stored(fresh, v) for v in versions] == [_expected(fresh, v) for v in versions]
+
+
+def test_two_writers_of_one_version_at_once_leave_the_summary_of_all_its_lines(app, db, make_case):
+    """Two transactions add lines to the same version at the same moment: the second waits
+    for the first (PostgreSQL: the lock on the version; SQLite: the database's write lock)
+    and then sums the first's lines too. Summed with what it saw before the wait, the
+    version would show only the second's line."""
+    engine = app.extensions["db_engine"]
+    case = make_case()
+    version = PlanVersion(case_id=case.id, number=1, status="draft")
+    db.add(version)
+    db.commit()
+    db.close()
+
+    def line(key, kind, ore, month):
+        return {"plan_version_id": version.id, "line_key": key, "position": 0, "kind": kind, "month": month,
+                "amount_dkk": Decimal(ore).scaleb(-2)}
+
+    first = engine.connect()
+    first_transaction = first.begin()
+    first.execute(insert(BudgetLine.__table__), [line("first", "cash", 100_000, 1)])
+    finished, errors = threading.Event(), []
+
+    def second():
+        try:
+            with engine.begin() as conn:
+                conn.execute(insert(BudgetLine.__table__), [line("second", "in_kind", 250_000, 2)])
+        except Exception as error:  # reported below, in the test's own thread
+            errors.append(error)
+        finally:
+            finished.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    try:
+        assert not finished.wait(0.5)  # the second waits for the first to commit
+    finally:
+        first_transaction.commit()
+        first.close()
+        thread.join(30)
+    assert errors == []
+    with engine.connect() as conn:
+        assert _stored(conn, version.id) == _expected(conn, version.id) == (2, 100_000, 250_000, 100_000, 1, 2)

@@ -37,8 +37,16 @@ SQLITE_SUMMARY = """(SELECT count(*), coalesce(sum(CASE WHEN kind = 'cash' THEN 
                             min(amount_dkk), min(month), max(month)
                      FROM budgetline WHERE plan_version_id = {id})"""
 
+# The versions are locked first and summed by a statement of their own: in READ COMMITTED
+# each statement of a (volatile) function sees what was committed when it starts, so a
+# writer that waited here for another's lock on the version sums the lines that one
+# committed too. Summed in the same statement, it would sum what it saw before the wait
+# and overwrite the other's summary with one that misses its lines (the test with two
+# writers at once in tests/test_migration_0006.py).
 PG_REFRESH = f"""
-    CREATE FUNCTION planversion_refresh_lines(versions integer[]) RETURNS void LANGUAGE sql AS $$
+    CREATE FUNCTION planversion_refresh_lines(versions integer[]) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM 1 FROM planversion WHERE id = ANY(versions) ORDER BY id FOR NO KEY UPDATE;
         UPDATE planversion AS v
         SET line_count = s.line_count, lines_cash_ore = s.cash, lines_in_kind_ore = s.in_kind,
             lines_lowest_ore = s.lowest, lines_first_month = s.first_month, lines_last_month = s.last_month
@@ -51,8 +59,8 @@ PG_REFRESH = f"""
               GROUP BY wanted.id) AS s
         WHERE v.id = s.id
           AND ({', '.join(f'v.{c}' for c in COLUMNS)})
-              IS DISTINCT FROM (s.line_count, s.cash, s.in_kind, s.lowest, s.first_month, s.last_month)
-    $$"""
+              IS DISTINCT FROM (s.line_count, s.cash, s.in_kind, s.lowest, s.first_month, s.last_month);
+    END $$"""
 
 PG_TRIGGER_FUNCTION = """
     CREATE FUNCTION budgetline_line_summary() RETURNS trigger LANGUAGE plpgsql AS $$
