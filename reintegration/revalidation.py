@@ -61,6 +61,15 @@ class OpenVersion:
     check_ok: bool | None
 
 
+# A version's line summary as ``LineSummary`` takes it, stored on the version and kept
+# by the database's triggers on budgetline (migration 0006): no line is read. Tests hold
+# the stored summary to ``LineSummary.of`` the lines after any change to them
+# (tests/test_migration_0006.py), and each verdict to the drafting check of the whole
+# stored plan (tests/test_revalidation.py).
+LINE_SUMMARY = (PlanVersion.line_count, PlanVersion.lines_cash_ore, PlanVersion.lines_in_kind_ore,
+                PlanVersion.lines_lowest_ore, PlanVersion.lines_first_month, PlanVersion.lines_last_month)
+
+
 def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan, LineSummary]]:
     """Every open version with its domain plan (without lines) and the summary of its
     lines, in version order.
@@ -103,14 +112,6 @@ def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan, LineSummary]]:
                           reference_date=return_reference(actual_return, planned_return))
         summary = LineSummary(lines, cash, in_kind, lowest, first_month, last_month) if lines else no_lines
         yield OpenVersion(vid, revision, number, status, reference, table_id, table_version, ok), plan, summary
-
-
-# A version's line summary as ``LineSummary`` takes it, stored on the version and kept
-# by the database's triggers on budgetline (migration 0006): no line is read. A test
-# holds the stored summaries to ``LineSummary.of`` of the lines, and the verdicts to
-# the drafting check of the whole stored plan (tests/test_revalidation.py).
-LINE_SUMMARY = (PlanVersion.line_count, PlanVersion.lines_cash_ore, PlanVersion.lines_in_kind_ore,
-                PlanVersion.lines_lowest_ore, PlanVersion.lines_first_month, PlanVersion.lines_last_month)
 
 
 def revalidate_open_plans(db: Session, tables: RateTables, today: date, *, dry_run: bool = False) -> Revalidation:
