@@ -19,10 +19,11 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from flask import has_request_context, request
 from sqlalchemy import text
+from werkzeug.local import LocalProxy
 from sqlmodel import Session, func, select
 
 from .models import AuditEvent
@@ -38,16 +39,29 @@ def _utc_text(at) -> str:
     return at.isoformat(timespec="microseconds")
 
 
-def _canonical(event: AuditEvent) -> bytes:
-    fields = [
-        _utc_text(event.at), event.user_id, event.organisation_id,
-        event.action, event.object_type, event.object_id, event.case_id, event.detail, event.ip,
-    ]
+# The event's content, in the order it is hashed.
+_CONTENT = ("at", "user_id", "organisation_id", "action", "object_type", "object_id", "case_id", "detail", "ip")
+
+
+def _canonical(content: dict[str, Any]) -> bytes:
+    fields = [_utc_text(content["at"]), *(content[name] for name in _CONTENT[1:])]
     return json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def _chained(prev_hash: str, content: dict[str, Any]) -> str:
+    return hashlib.sha256(prev_hash.encode() + _canonical(content)).hexdigest()
+
+
 def event_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256(prev_hash.encode() + _canonical(event)).hexdigest()
+    return _chained(prev_hash, {name: getattr(event, name) for name in _CONTENT})
+
+
+class Recorded(NamedTuple):
+    """An event as ``record`` stored it: its id and its place in the chain."""
+
+    id: int
+    prev_hash: str
+    hash: str
 
 
 # How the chain stays one chain: writers are serialised so two events never share a
@@ -83,39 +97,35 @@ _SQLITE_LOCK = text("UPDATE auditevent SET id = id WHERE 0 = 1")
 
 
 def record(db: Session, action: str, *, user=None, obj: Any = None, case_id: int | None = None,
-           detail: dict | None = None, object_type: str | None = None, object_id: Any = None) -> AuditEvent:
-    """Add an audit event for ``action`` to the session (the caller commits)."""
+           detail: dict | None = None, object_type: str | None = None, object_id: Any = None) -> Recorded:
+    """Add an audit event for ``action`` to the session's transaction (the caller commits)."""
+    if isinstance(user, LocalProxy):  # ``current_user``: looked up once, not per attribute
+        user = user._get_current_object()
     if user is not None and not getattr(user, "is_authenticated", True):
         user = None
     if obj is not None:
         object_type = object_type or type(obj).__name__.lower()
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
-    ip = request.remote_addr if has_request_context() else None
-    event = AuditEvent(
-        at=utcnow(), user_id=getattr(user, "id", None),
-        organisation_id=getattr(user, "organisation_id", None), action=action,
-        object_type=object_type, object_id=None if object_id is None else str(object_id),
-        case_id=case_id, detail=json.dumps(detail, sort_keys=True, default=str) if detail else None,
-        ip=ip, prev_hash=GENESIS, hash="",
-    )
+    content = {
+        "at": utcnow(), "user_id": getattr(user, "id", None),
+        "organisation_id": getattr(user, "organisation_id", None), "action": action,
+        "object_type": object_type, "object_id": None if object_id is None else str(object_id),
+        "case_id": case_id, "detail": json.dumps(detail, sort_keys=True, default=str) if detail else None,
+        "ip": request.remote_addr if has_request_context() else None,
+    }
     db.flush()
-    read = action.endswith(".read")
     if db.get_bind().dialect.name == "postgresql":
-        # Lock, last hash and insert in one round trip (migration 0004). The event is
-        # not added to the session: it is stored already; its id and hashes are set.
-        event.id, event.prev_hash, event.hash = db.execute(_APPEND, {
-            "at": event.at, "user_id": event.user_id, "organisation_id": event.organisation_id,
-            "action": event.action, "object_type": event.object_type, "object_id": event.object_id,
-            "case_id": event.case_id, "detail": event.detail, "ip": event.ip,
-            "content": _canonical(event), "read": read}).one()
-        return event
+        # Lock, last hash and insert in one round trip (migration 0004); no ORM object
+        # is made for the row (a case page records a read on every view).
+        return Recorded(*db.execute(_APPEND, content | {
+            "content": _canonical(content), "read": action.endswith(".read")}).one())
     db.execute(_SQLITE_LOCK)
     last = db.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
-    event.prev_hash = last or GENESIS
-    event.hash = event_hash(event.prev_hash, event)
+    prev_hash = last or GENESIS
+    event = AuditEvent(**content, prev_hash=prev_hash, hash=_chained(prev_hash, content))
     db.add(event)
     db.flush()
-    return event
+    return Recorded(event.id, event.prev_hash, event.hash)
 
 
 # The same chaining as ``event_hash``, in the database: see migration 0004.

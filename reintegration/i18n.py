@@ -16,10 +16,12 @@ from pathlib import Path
 from babel.dates import format_date as babel_format_date
 from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
 from babel.support import NullTranslations
-from flask import Flask, has_app_context, session
+from flask import Flask, g, has_app_context, session
 from flask_babel import format_date, get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 from .extensions import babel
 
@@ -46,10 +48,13 @@ def init_app(app: Flask) -> None:
         gettext=lambda string: _catalog().ugettext(string),
         ngettext=lambda singular, plural, n: _catalog().ungettext(singular, plural, n),
         newstyle=True)
+    # Then the callables themselves, in place of the extension's wrappers (see
+    # ``template_gettext``); ``newstyle`` stays set for ``{% trans %}``, which calls them.
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
     app.jinja_env.filters["dkk"] = format_dkk
     app.jinja_env.filters["amount"] = format_amount
     app.jinja_env.filters["day"] = format_day
-    app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "da")
+    app.jinja_env.globals["current_language"] = language
 
 
 # --- translating ---------------------------------------------------------------------
@@ -83,15 +88,51 @@ def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
-def _locale() -> str:
-    return str(get_locale() or "da")
+# Templates: what Jinja's i18n extension does with new-style callables (translate; mark the
+# text safe where the template autoescapes, so the values are escaped; format with
+# ``%`` always, so ``%%`` reads ``%`` with or without values), in one function. The
+# extension's ``_`` looks ``gettext`` up in the template's context and calls it through
+# the context, and that calls the catalog's through the context again: some 47 Python
+# calls a string, against about 20 here, and a case page translates 30 (issue #8).
+# ``test_translations`` holds both to the extension's output.
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, string: str, /, **variables) -> str:
+    translated = _catalog().ugettext(string)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)
+    return translated % variables if variables or "%" in translated else translated
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    translated = _catalog().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)
+    return translated % variables
+
+
+def language() -> str:
+    """The request's language code (``da`` or ``en``), as ``str(get_locale())``.
+
+    Read from Flask-Babel's slot for it once it is chosen: ``get_locale`` finds the slot
+    again through several context-local proxies, and a page asks for the language for
+    every amount, date and country it shows. ``force_locale`` and ``refresh`` change
+    or empty the slot, so they are honoured."""
+    try:
+        found = g._flask_babel.babel_locale
+    except (AttributeError, RuntimeError):  # not chosen yet in this request, or no request
+        found = None
+    return str(found or get_locale() or "da")
 
 
 def format_dkk(value: Decimal | None) -> str:
     """``12.500,50 kr.`` in Danish, ``DKK 12,500.50`` in English."""
     if value is None:
         return ""
-    return _dkk(_locale(), str(value))
+    return _dkk(language(), str(value))
 
 
 @lru_cache(maxsize=8192)
@@ -110,7 +151,7 @@ def format_amount(value: Decimal | None, decimals: int = 2) -> str:
     if value is None:
         return ""
     pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
-    return format_decimal(value, format=pattern, locale=_locale(), decimal_quantization=False)
+    return format_decimal(value, format=pattern, locale=language(), decimal_quantization=False)
 
 
 def format_day(value: date | None) -> str:
@@ -118,7 +159,7 @@ def format_day(value: date | None) -> str:
         return ""
     if isinstance(value, datetime):  # a moment: Flask-Babel moves it to the reader's time zone first
         return format_date(value, "medium")
-    return _day(_locale(), value)
+    return _day(language(), value)
 
 
 @lru_cache(maxsize=8192)
@@ -144,7 +185,7 @@ def parse_amount(text: str, locale: str | None = None) -> Decimal:
     if not text:
         raise AmountError("empty")
     try:
-        value = parse_decimal(text, locale=locale or _locale(), strict=True)
+        value = parse_decimal(text, locale=locale or language(), strict=True)
     except (NumberFormatError, InvalidOperation, ValueError) as exc:
         raise AmountError(str(exc)) from exc
     if not value.is_finite():

@@ -132,3 +132,27 @@ def test_tests_import_helpers_from_support_not_conftest():
                  if "from conftest import" in p.read_text(encoding="utf-8")
                  and p.name != "test_foundation.py"]
     assert offenders == []
+
+
+def test_template_imports_behave_as_in_jinja(app):
+    """``web.ImportingTemplate`` only makes Jinja's import check cheaper: a macro module
+    is reused while the importing template brings no globals of its own, and made afresh
+    with them when it does, exactly as with Jinja's own template class."""
+    from jinja2 import DictLoader, Environment
+
+    from reintegration.web import ImportingTemplate
+
+    page = '{% from "macros.html" import who %}{{ who() }}'
+    sources = {"macros.html": "{% macro who() %}{{ extra | default('none') }}{% endmacro %}",
+               "page.html": page, "own.html": page}
+    shown = []
+    for template_class in (ImportingTemplate, Environment.template_class):
+        env = Environment(loader=DictLoader(sources))
+        env.template_class = template_class
+        plain, module = env.get_template("page.html"), env.get_template("macros.html").module
+        assert env.get_template("macros.html")._get_default_module(plain.new_context()) is module
+        own = env.get_template("own.html", globals={"extra": "own global"})
+        assert env.get_template("macros.html")._get_default_module(own.new_context()) is not module
+        shown.append((plain.render(), plain.render(extra="a context variable is not seen"), own.render()))
+    assert shown[0] == shown[1] == ("none", "none", "own global")
+    assert app.jinja_env.template_class is ImportingTemplate

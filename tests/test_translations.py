@@ -39,21 +39,23 @@ def test_the_catalog_kept_for_a_request_follows_a_change_of_language(app):
     """The request keeps the catalog it found first (``extensions.RequestDomain``) and
     the application's ``gettext``/``ngettext``/``lazy_gettext`` (``i18n``) and the
     templates' read it from there; ``force_locale`` (exports in the reader's language)
-    and ``refresh`` still switch it, for Flask-Babel's functions, ours and templates alike."""
+    and ``refresh`` still switch it, for Flask-Babel's functions, ours and templates alike;
+    so does the language read from Flask-Babel's slot (``i18n.language``)."""
     from flask import render_template_string, session
     from flask_babel import force_locale, gettext as babel_gettext, refresh
 
-    from reintegration.i18n import gettext, lazy_gettext, ngettext
+    from reintegration.i18n import gettext, language, lazy_gettext, ngettext
 
     def every():
         lazy = lazy_gettext("Case reference")
         return (babel_gettext("Case reference"), gettext("Case reference"), str(lazy),
                 render_template_string('{{ _("Case reference") }}'),
                 ngettext("%(num)d case", "%(num)d cases", 2),
-                render_template_string('{{ ngettext("%(num)d case", "%(num)d cases", 1) }}'))
+                render_template_string('{{ ngettext("%(num)d case", "%(num)d cases", 1) }}'),
+                language(), render_template_string("{{ current_language() }}"))
 
-    danish = ("Sagsnummer",) * 4 + ("2 sager", "1 sag")
-    english = ("Case reference",) * 4 + ("2 cases", "1 case")
+    danish = ("Sagsnummer",) * 4 + ("2 sager", "1 sag", "da", "da")
+    english = ("Case reference",) * 4 + ("2 cases", "1 case", "en", "en")
     with app.test_request_context("/"):
         assert every() == danish
         with force_locale("en"):
@@ -80,6 +82,43 @@ def test_translating_outside_a_request_and_with_values(app):
         assert gettext("(%(days)d days)", days=3) == "(3 dage)"
         shown = render_template_string('{{ _("%(country)s (no active partner)", country=name) }}', name="<b>X</b>")
         assert shown == "&lt;b&gt;X&lt;/b&gt; (ingen aktiv partner)"
+
+
+_TEXT = st.text(alphabet="ab <>&'\"%()sd", max_size=12)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(message=st.one_of(_TEXT, st.sampled_from(["Case reference", "Case %(reference)s", "100%%", "50%",
+                                                 "%(num)d case", "(%(days)d days)"])),
+       values=st.dictionaries(st.sampled_from(["reference", "days", "name"]), st.one_of(_TEXT, st.integers()),
+                              max_size=2),
+       num=st.integers(min_value=0, max_value=3), autoescape=st.booleans(), lang=st.sampled_from(["da", "en"]))
+def test_templates_translate_as_jinjas_i18n_extension_does(app, message, values, num, autoescape, lang):
+    """The templates' ``_``, ``gettext`` and ``ngettext`` (``i18n.template_gettext``) give
+    what Jinja's own new-style callables give for the same catalog: the same text, the
+    same escaping of values (or none without autoescape), ``%%`` read as ``%`` with or
+    without values, and the same error for a text that is not a valid format."""
+    from flask_babel import force_locale
+    from jinja2 import Environment
+
+    from reintegration.i18n import _catalog
+
+    stock = Environment(extensions=["jinja2.ext.i18n"], autoescape=autoescape)
+    stock.install_gettext_callables(gettext=lambda s: _catalog().ugettext(s),
+                                    ngettext=lambda s, p, n: _catalog().ungettext(s, p, n), newstyle=True)
+    ours = app.jinja_env.overlay(autoescape=autoescape)
+    sources = ['{{ _(message, **values) }}', '{{ gettext(message, **values) }}',
+               '{{ ngettext(message, message ~ "s", num, **values) }}']
+
+    def outcome(env, source):
+        try:
+            return env.from_string(source).render(message=message, values=values, num=num)
+        except (ValueError, TypeError, KeyError) as error:
+            return type(error)
+
+    with app.test_request_context("/"), force_locale(lang):
+        for source in sources:
+            assert outcome(ours, source) == outcome(stock, source), source
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from babel import Locale
-from flask_babel import get_locale
+from ..i18n import language
 
 # Two-letter CLDR territories that are not countries one returns to.
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ", "AQ"})
@@ -21,13 +21,13 @@ def _countries(locale: str) -> tuple[tuple[str, str], ...]:
 
 def country_choices() -> tuple[tuple[str, str], ...]:
     """``(ISO code, localized name)`` for every country, sorted by name."""
-    return _countries(str(get_locale() or "da"))
+    return _countries(language())
 
 
 def country_name(code: str | None) -> str:
     if not code:
         return ""
-    return _names(str(get_locale() or "da")).get(code, code)
+    return _names(language()).get(code, code)
 
 
 @lru_cache(maxsize=4)

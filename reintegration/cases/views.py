@@ -67,11 +67,12 @@ def new():
 @allow(*READERS)
 def show(case_id: int):
     db = get_session()
-    case, facts = _case_or_404(db, case_id)
+    user = current_user._get_current_object()  # the proxy looks the user up on every use
+    case, facts = _case_or_404(db, case_id, user)
     plans = queries.plan_rows(db, case.id)
     # Logged in the same transaction as the reads, before anything is shown; if the
     # record cannot be committed, the page is not served.
-    record_read(db, case, user=current_user)
+    record_read(db, case, user=user)
     on = reference_date(case) or date.today()
     views = current_app.view_functions
     open_version = any(row.status in ("draft", "returned", "submitted") for row in plans)
@@ -80,18 +81,18 @@ def show(case_id: int):
         children=queries.child_rows(facts.children, on), warnings=_warnings(case, facts),
         plans=plans, plan_status=lambda s: label(PLAN_STATUS, s), lives_in=lambda s: label(LIVES_IN, s),
         plan_links="plans.show" in views,
-        can_start_plan=("plans.create" in views and current_user.role == "caseworker"
+        can_start_plan=("plans.create" in views and user.role == "caseworker"
                         and case.status != "closed" and not open_version),
         followup_link="followup.case" in views and (case.actual_return is not None
                                                     or case.status in ("in_followup", "closed")),
-        can_record_return=("followup.record_return" in views and current_user.role in ("approver", "caseworker")
+        can_record_return=("followup.record_return" in views and user.role in ("approver", "caseworker")
                            and case.status in ("approved", "in_followup")),
-        can_edit=_editable(case) and current_user.role == "caseworker",
-        privacy_link=current_user.role in (declared_roles("auditlog.case_privacy") or ()))
+        can_edit=_editable(case) and user.role == "caseworker",
+        privacy_link=user.role in (declared_roles("auditlog.case_privacy") or ()))
 
 
-def _case_or_404(db, case_id: int):
-    found = queries.case_with_facts(db, case_id, current_user)
+def _case_or_404(db, case_id: int, user):
+    found = queries.case_with_facts(db, case_id, user)
     if found is None:
         abort(404)
     return found
@@ -170,7 +171,7 @@ def _conflict(db, case_id: int, form: CaseForm):
     """Someone saved first: show their values beside the user's unsaved input (409).
     The form now carries the current revision, so saving again is a deliberate choice."""
     db.rollback()
-    current, facts = _case_or_404(db, case_id)
+    current, facts = _case_or_404(db, case_id, current_user)
     form.revision.data = str(current.revision)
     return render_template("cases/form.html", form=form, case=current, conflict=_summary_rows(current, facts),
                            conflict_children=queries.child_rows(facts.children,
