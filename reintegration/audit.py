@@ -23,8 +23,8 @@ from typing import Any, Iterable, NamedTuple
 
 from flask import has_request_context, request
 from sqlalchemy import text
-from werkzeug.local import LocalProxy
 from sqlmodel import Session, func, select
+from werkzeug.local import LocalProxy
 
 from .models import AuditEvent
 from .models._common import utcnow

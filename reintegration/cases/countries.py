@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from babel import Locale
+
 from ..i18n import language
 
 # Two-letter CLDR territories that are not countries one returns to.

@@ -7,13 +7,14 @@ import io
 import tempfile
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_login import current_user
 
 from .. import audit
 from ..access import allow
 from ..approvals.operations import visible_version_or_none
 from ..db import get_session
+from ..i18n import language
 from . import package as packages
 from .batch import write_batch
 from .forms import BatchForm
@@ -26,7 +27,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.get("/")
 @allow("approver")
 def index():
-    form = BatchForm(request.args if request.args else None, lang=str(get_locale() or "da"))
+    form = BatchForm(request.args if request.args else None, lang=language())
     return render_template("exports/index.html", form=form)
 
 
@@ -58,7 +59,7 @@ def package(version_id: int):
     version = visible_version_or_none(db, version_id, current_user)
     if version is None:
         abort(404)
-    lang = request.args.get("lang") or str(get_locale() or "da")
+    lang = request.args.get("lang") or language()
     if lang not in packages.LANGUAGES:
         abort(404)
     try:
