@@ -7,7 +7,6 @@ is what the re-validation and the totals on the case page and approval queue rea
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -17,6 +16,8 @@ from reintegration import create_app
 from reintegration.domain.budget import BudgetLine as DomainLine, LineSummary
 from reintegration.migrate import downgrade, upgrade
 from reintegration.models import BudgetLine, PlanVersion
+
+from support import waits_for_commit
 
 SUMMARY = ("line_count", "lines_cash_ore", "lines_in_kind_ore", "lines_lowest_ore", "lines_first_month",
            "lines_last_month")
@@ -156,28 +157,8 @@ def test_two_writers_of_one_version_at_once_leave_the_summary_of_all_its_lines(a
         return {"plan_version_id": version.id, "line_key": key, "position": 0, "kind": kind, "month": month,
                 "amount_dkk": Decimal(ore).scaleb(-2)}
 
-    first = engine.connect()
-    first_transaction = first.begin()
-    first.execute(insert(BudgetLine.__table__), [line("first", "cash", 100_000, 1)])
-    finished, errors = threading.Event(), []
-
-    def second():
-        try:
-            with engine.begin() as conn:
-                conn.execute(insert(BudgetLine.__table__), [line("second", "in_kind", 250_000, 2)])
-        except Exception as error:  # reported below, in the test's own thread
-            errors.append(error)
-        finally:
-            finished.set()
-
-    thread = threading.Thread(target=second)
-    thread.start()
-    try:
-        assert not finished.wait(0.5)  # the second waits for the first to commit
-    finally:
-        first_transaction.commit()
-        first.close()
-        thread.join(30)
-    assert errors == []
+    waits_for_commit(engine,
+                     lambda conn: conn.execute(insert(BudgetLine.__table__), [line("first", "cash", 100_000, 1)]),
+                     lambda conn: conn.execute(insert(BudgetLine.__table__), [line("second", "in_kind", 250_000, 2)]))
     with engine.connect() as conn:
         assert _stored(conn, version.id) == _expected(conn, version.id) == (2, 100_000, 250_000, 100_000, 1, 2)

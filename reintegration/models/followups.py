@@ -13,10 +13,16 @@ from ._common import utcnow
 
 
 class FollowUpReport(SQLModel, table=True):
-    # The partner portal's due list: due reports by due date.
-    __table_args__ = (Index("ix_followupreport_status_due_date_id", "status", "due_date", "id"),)
+    # The partner portal's due list: a partner's due reports by due date.
+    __table_args__ = (Index("ix_followupreport_partner_id_status_due_date_id", "partner_id", "status", "due_date",
+                            "id"),)
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
+    # The case's partner organisation, for that index. Kept by database triggers from
+    # ``case.partner_id`` (migration 0007): set whenever a report is written, whatever the
+    # writer gave, and carried along when the case changes partner. Never set by code;
+    # an object loaded or added in this session may hold an older value.
+    partner_id: int | None = None
     due_month: int  # month after return: 1, 3, 6, 12
     due_date: date = Field(index=True)
     final: bool = False

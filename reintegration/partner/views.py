@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from .. import uploads
-from ..access import allow, case_scope, visible_case_or_404
+from ..access import allow, visible_case_or_404
 from ..db import get_session
 from ..domain import workflow as wf
 from ..followup import operations as ops
@@ -21,7 +21,8 @@ from ..followup.questions import DIMENSIONS
 from ..followup.questions import current as current_questions
 from ..followup.views import apply_errors, report_context, scoped_or_404
 from ..i18n import format_amount, format_day, gettext as _
-from ..models import Attachment, Case, FollowUpReport
+from ..models import Attachment, FollowUpReport
+from . import queries
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 
@@ -50,29 +51,24 @@ def _page_number(name: str) -> int:
 
 def _slice(db, statement, name: str) -> Slice:
     number = _page_number(name)
-    rows = list(db.exec(statement.offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all())
+    rows = list(db.exec(statement, params=queries.page_params(number, PAGE_SIZE)).all())
     return Slice(rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE)
 
 
 @bp.get("/")
 @allow("partner")
 def index():
-    """Three paged lists, each one indexed query with LIMIT: the reports due (by due
-    date, ``ix_followupreport_status_due_date_id``), the open cases and the closed
-    cases (``ix_case_partner_id_status_id``). Report states are worked out for the
-    open cases on the page only."""
+    """Three paged lists, each one indexed query with LIMIT (``partner.queries``): the
+    reports due by due date, the open cases and the closed cases. Report states are
+    worked out for the open cases on the page only."""
     db = get_session()
     today = ops.today()
-    scope = case_scope(current_user)
-    due = _slice(db, select(FollowUpReport, Case).join(Case, Case.id == FollowUpReport.case_id)
-                 .where(scope, FollowUpReport.status == "due", Case.status != wf.CLOSED)
-                 .order_by(FollowUpReport.due_date, FollowUpReport.id), "due")
+    organisation_id = current_user.organisation_id
+    due = _slice(db, queries.due_reports(organisation_id), "due")
     due_rows = [(status.report_rows([report], status.rate_table_for(case.actual_return), today)[0], case)
-                for report, case in due.items]
-    active = _slice(db, select(Case).where(scope, Case.status.in_((wf.IN_FOLLOWUP, wf.CASE_APPROVED)))
-                    .order_by(Case.status.desc(), Case.id.desc()), "page")
-    closed = _slice(db, select(Case.id, Case.reference).where(scope, Case.status == wf.CLOSED)
-                    .order_by(Case.id.desc()), "closed")
+                for report, case in queries.only_own(due.items, organisation_id)]
+    active = _slice(db, queries.open_cases(organisation_id), "page")
+    closed = _slice(db, queries.closed_cases(organisation_id), "closed")
     reports: dict[int, list[FollowUpReport]] = {case.id: [] for case in active.items}
     if reports:
         for report in db.exec(select(FollowUpReport).where(FollowUpReport.case_id.in_(list(reports)))).all():

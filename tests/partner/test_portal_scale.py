@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import event
+from sqlmodel import select
 
 from support import TEST_PASSWORD
 from reintegration.admin.operations import create_user
@@ -85,3 +86,71 @@ def test_portal_lists_are_paged_and_queries_do_not_grow_with_cases(app, client, 
     assert "Previous page" in second
     # Nonsense page numbers are not an error.
     assert client.get("/partner/?due=-4&page=abc&closed=999999999").status_code == 200
+
+
+def _open_refs(page: str) -> list[str]:
+    section = page.split("Open cases", 1)[1].split("Closed cases", 1)[0]
+    return re.findall(r'<h3 class="h4"><a href="/partner/cases/\d+">([^<]+)</a></h3>', section)
+
+
+def test_open_cases_page_through_in_follow_up_then_approved_newest_first(client, auth, db, make_org, make_user,
+                                                                       make_case):
+    """The open cases list reads each status's newest cases and orders them again
+    (``partner.queries.open_cases``): paging through it gives exactly the partner's
+    cases in follow-up, newest first, then those approved, newest first; none in
+    preparation, awaiting approval or closed, none of another partner's."""
+    from reintegration.models import Case
+    from reintegration.partner.views import PAGE_SIZE
+
+    mine, theirs = make_org("partner"), make_org("partner")
+    # Made interleaved, so that the newest-first order of each status mixes the ids.
+    for n in range(27):
+        make_case(partner=mine, reference=f"RT-IF-{n:04d}", status="in_followup")
+        if n < 24:
+            make_case(partner=mine, reference=f"RT-AP-{n:04d}", status="approved")
+        make_case(partner=mine, reference=f"RT-PR-{n:04d}", status="preparing")
+        if n % 3 == 0:
+            make_case(partner=mine, reference=f"RT-AA-{n:04d}", status="awaiting_approval")
+            make_case(partner=mine, reference=f"RT-CL-{n:04d}", status="closed")
+            make_case(partner=theirs, reference=f"RT-TH-{n:04d}", status="in_followup")
+    expected = list(db.exec(
+        select(Case.reference).where(Case.partner_id == mine.id, Case.status.in_(("in_followup", "approved")))
+        .order_by(Case.status.desc(), Case.id.desc())).all())
+    assert len(expected) == 51 and expected[0] == "RT-IF-0026" and expected[27] == "RT-AP-0023"
+
+    auth.login(make_user("partner", organisation=mine))
+    seen, number = [], 1
+    while True:
+        page = client.get(f"/partner/?page={number}").get_data(as_text=True)
+        refs = _open_refs(page)
+        assert len(refs) == (PAGE_SIZE if number < 3 else 51 - 2 * PAGE_SIZE)
+        seen += refs
+        if "Next page" not in page.split("Pages of open cases", 1)[1].split("</nav>", 1)[0]:
+            break
+        number += 1
+    assert number == 3 and seen == expected
+    assert _open_refs(client.get("/partner/?page=4").get_data(as_text=True)) == []
+
+
+def test_due_list_follows_a_case_to_its_new_partner(client, auth, db, make_org, make_user, make_case):
+    """A case given to another partner takes its due reports along: they leave the old
+    partner's due list and appear in the new one's (the report's partner is kept by the
+    database from the case's, migration 0007)."""
+    from reintegration.models import Case
+
+    old, new = make_org("partner"), make_org("partner")
+    moved, kept = _cases(db, make_case, old, 2, "in_followup", due=True)
+    old_officer, new_officer = make_user("partner", organisation=old), make_user("partner", organisation=new)
+
+    def due_refs(user):
+        auth.login(user)
+        page = client.get("/partner/").get_data(as_text=True)
+        auth.logout()
+        return re.findall(r'<th scope="row"><a href="/partner/cases/\d+">([^<]+)</a>', page)
+
+    assert (due_refs(old_officer), due_refs(new_officer)) == ([moved.reference, kept.reference], [])
+    case = db.get(Case, moved.id)
+    case.partner_id = new.id
+    db.add(case)
+    db.commit()
+    assert (due_refs(old_officer), due_refs(new_officer)) == ([kept.reference], [moved.reference])
