@@ -102,7 +102,9 @@ def no_control_characters(_form, field) -> None:
         raise StopValidation(_l("Remove the invisible control character, for example from pasted text."))
 
 
-def _as_choices(pairs) -> list[SelectChoice]:
+def as_choices(pairs) -> list[SelectChoice]:
+    """``(value, label)`` pairs as WTForms' declared options (tuples are deprecated in
+    WTForms 3.3 and go in 3.4); values become strings, options already made stay."""
     return [p if isinstance(p, SelectChoice) else SelectChoice(str(p[0]), p[1]) for p in pairs or ()]
 
 
@@ -112,11 +114,11 @@ class ChoiceField(SelectField):
 
     def __init__(self, label=None, validators=None, choices=(), **kwargs):
         kwargs.setdefault("invalid_choice_message", _l("Choose one of the options."))
-        super().__init__(label, validators, choices=_as_choices(choices), **kwargs)
+        super().__init__(label, validators, choices=as_choices(choices), **kwargs)
 
     @SelectField.choices.setter
     def choices(self, value):
-        SelectField.choices.fset(self, _as_choices(value))
+        SelectField.choices.fset(self, as_choices(value))
 
 
 class Required(DataRequired):

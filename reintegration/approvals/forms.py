@@ -7,16 +7,16 @@ from wtforms import RadioField
 from wtforms.validators import InputRequired
 
 from ..domain import workflow as wf
-from ..forms import bounded_text
+from ..forms import as_choices, bounded_text
 from ..i18n import lazy_gettext as _l
 
 
 class DecisionForm(FlaskForm):
     action = RadioField(
         _l("Decision"),
-        choices=[(wf.APPROVE, _l("Approve the plan and budget")),
-                 (wf.SEND_BACK, _l("Send back for changes")),
-                 (wf.REJECT, _l("Reject"))],
+        choices=as_choices([(wf.APPROVE, _l("Approve the plan and budget")),
+                            (wf.SEND_BACK, _l("Send back for changes")),
+                            (wf.REJECT, _l("Reject"))]),
         validators=[InputRequired(message=_l("Choose a decision."))],
     )
     reason = bounded_text(_l("Points to fix or reason for rejection"),

@@ -1,7 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import DateField, HiddenField, IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
+from ..forms import ChoiceField
 from ..i18n import lazy_gettext as _l
 
 
@@ -11,7 +12,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    user = SelectField(_l("User"), choices=[], validators=[Optional()], validate_choice=False)
+    user = ChoiceField(_l("User"), validators=[Optional()], validate_choice=False)
     action = StringField(_l("Action"), description=_l("The start of the action, e.g. case. or auth.login"),
                          validators=[Optional(), Length(max=64)])
     case = StringField(_l("Case reference"), validators=[Optional(), Length(max=32)])

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import InputRequired
 
+from ..forms import as_choices
 from ..i18n import lazy_gettext as _l
 
 MAX_RANGE_DAYS = 3 * 366  # a strategy period; longer ranges are a CLI job (flask export-batch)
@@ -24,7 +25,7 @@ class BatchForm(FlaskForm):
     date_to = DateField(_l("Approved up to and including"),
                         validators=[InputRequired(message=_l("Enter a date such as 2026-01-31."))],
                         description=_l("For example 2026-12-31"))
-    lang = SelectField(_l("Language of the headings"), choices=[("da", _l("Danish")), ("en", _l("English"))],
+    lang = SelectField(_l("Language of the headings"), choices=as_choices([("da", _l("Danish")), ("en", _l("English"))]),
                        default="da")
 
     def validate(self, extra_validators=None) -> bool:

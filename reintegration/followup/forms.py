@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField
+from wtforms import BooleanField, HiddenField, MultipleFileField
 from wtforms.validators import Optional, ValidationError
 
 from .. import uploads
 from ..domain.followup import RISK_INDICATORS
-from ..forms import AmountField, DayField as _Day, bounded_text, required
+from ..forms import AmountField, ChoiceField as _Choice, DayField as _Day, bounded_text, required
 from ..i18n import lazy_gettext as _l
 from .questions import QuestionSet
 
@@ -48,7 +48,7 @@ class _MustChoose:
         return None
 
 
-class ChoiceField(SelectField):
+class ChoiceField(_Choice):
     """A required select with string values; an unknown or empty value is a field error
     in our words."""
 
@@ -56,7 +56,7 @@ class ChoiceField(SelectField):
         super().__init__(label, [_MustChoose(), *(validators or [])], **kwargs)
 
     def pre_validate(self, form):
-        if self.data not in {str(value) for value, _label in self.choices if value != ""}:
+        if self.data not in {choice.value for choice in self.choices if choice.value != ""}:
             raise ValidationError(_l("Choose one of the options."))
 
 

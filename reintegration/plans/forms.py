@@ -14,7 +14,7 @@ from wtforms import (Form, FieldList, FormField, HiddenField, IntegerField, Sele
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ..domain.budget import CASH, IN_KIND
-from ..forms import CONTROL_CHARACTERS, AmountField, bounded_text, form_error_items
+from ..forms import CONTROL_CHARACTERS, AmountField, as_choices, bounded_text, form_error_items
 from ..i18n import lazy_gettext as _l
 
 ACTIVITY_LABELS = {
@@ -93,8 +93,7 @@ def typed(field) -> bool:
 
 
 def _choices(labels: dict, blank: str | None = None) -> list:
-    items = [(key, label) for key, label in labels.items()]
-    return ([("", blank)] if blank is not None else []) + items
+    return as_choices(([("", blank)] if blank is not None else []) + list(labels.items()))
 
 
 class LineForm(Form):
