@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import DateField
 from wtforms.validators import InputRequired
 
-from ..forms import as_choices
+from ..forms import ChoiceField
 from ..i18n import lazy_gettext as _l
 
 MAX_RANGE_DAYS = 3 * 366  # a strategy period; longer ranges are a CLI job (flask export-batch)
@@ -25,7 +25,7 @@ class BatchForm(FlaskForm):
     date_to = DateField(_l("Approved up to and including"),
                         validators=[InputRequired(message=_l("Enter a date such as 2026-01-31."))],
                         description=_l("For example 2026-12-31"))
-    lang = SelectField(_l("Language of the headings"), choices=as_choices([("da", _l("Danish")), ("en", _l("English"))]),
+    lang = ChoiceField(_l("Language of the headings"), choices=[("da", _l("Danish")), ("en", _l("English"))],
                        default="da")
 
     def validate(self, extra_validators=None) -> bool:

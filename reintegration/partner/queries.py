@@ -70,7 +70,7 @@ def open_cases(organisation_id: int):
         newest.append(select(part.c.id))
     wanted = union_all(*newest).subquery()
     return (select(Case).join(wanted, wanted.c.id == Case.id)
-            .where(scope_for("partner", organisation_id), Case.status.in_(OPEN_STATUSES))
+            .where(scope_for("partner", organisation_id))
             .order_by(Case.status.desc(), Case.id.desc())
             .offset(bindparam("offset")).limit(bindparam("limit")))
 

@@ -106,6 +106,14 @@ def test_bad_ranges_are_named_at_the_field_never_500(auth, approver, query, mess
     assert response.status_code == 422 and message in response.get_data(as_text=True)
 
 
+def test_an_unknown_heading_language_is_named_at_the_field(auth, approver):
+    auth.login(approver)
+    response = auth._client.get("/exports/batch?date_from=2027-01-01&date_to=2027-01-31&lang=xx")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Choose one of the options." in page
+    assert "Language of the headings" in page
+
+
 @pytest.mark.parametrize("role", ["caseworker", "cmm", "partner", "admin"])
 def test_only_approvers_export_batches(auth, make_user, role):
     auth.login(make_user(role))
