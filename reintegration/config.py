@@ -41,3 +41,4 @@ class Defaults:
     PAGE_SIZE = 25
     # The case list counts matches exactly up to here, then says "more than N" (bench/RESULTS.md).
     CASE_LIST_COUNT_LIMIT = 1000
+    APPROVAL_QUEUE_COUNT_LIMIT = 1000  # the same for the approval queue

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import String, cast, event, func, type_coerce, update
+from sqlalchemy import String, cast, event, func, literal, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import True_
 from sqlalchemy.orm import Session as OrmSession
@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from .. import audit
 from ..access import case_scope
+from ..cases.queries import MAX_PAGE
 from ..db_types import Kroner
 from ..domain import workflow as wf
 from ..domain.budget import ERROR, BudgetCheck, household_caps, is_minor_on
@@ -137,6 +138,7 @@ class Page:
     number: int
     pages: int
     total: int
+    more: bool = False  # counting stopped: more than ``total`` waiting, at least ``pages`` pages
 
 
 def _caps(tables: RateTables, ref: date, child_dobs: str | None) -> tuple[Decimal | None, Decimal | None]:
@@ -148,13 +150,19 @@ def _caps(tables: RateTables, ref: date, child_dobs: str | None) -> tuple[Decima
     return caps.cash, caps.total
 
 
-def queue(db: Session, user, tables: RateTables, today: date, page: int = 1, page_size: int = 25) -> Page:
+def queue(db: Session, user, tables: RateTables, today: date, page: int = 1, page_size: int = 25,
+          count_limit: int = 1000) -> Page:
     """Submitted versions, oldest first, with totals against the household caps.
 
-    One query for the rows and one to count them. The totals are the version's own
-    (kept with its lines, migration 0006); the children's birth dates are a correlated
-    subquery in the select list, so the database works them out only for the page's rows
-    (after ORDER BY ... LIMIT), not for every plan in the system.
+    One query for the rows and one to count them. The count stops at ``count_limit``
+    (or at the end of the page asked for, if that is further) and the page then says
+    "more than N", as the case list does: counting a queue of 15,000 read all of it on
+    every view (issue #8: the queue's page grew with the queue, 1.44 from 1,000 to
+    250,000 cases), while any queue a person works through is still counted exactly.
+    The totals are the version's own (kept with its lines, migration 0006); the
+    children's birth dates are a correlated subquery in the select list, so the database
+    works them out only for the page's rows (after ORDER BY ... LIMIT), not for every
+    plan in the system.
     """
     from ..models import Child
 
@@ -164,12 +172,15 @@ def queue(db: Session, user, tables: RateTables, today: date, page: int = 1, pag
             .where(Child.case_id == Case.id).scalar_subquery())
     scope = case_scope(user)
     conditions = (PlanVersion.status == wf.SUBMITTED, scope)
-    counted = select(func.count()).select_from(PlanVersion)
+    page = max(1, min(page, MAX_PAGE))
+    limit = max(count_limit, page * page_size) + 1
+    waiting = select(literal(1)).select_from(PlanVersion)
     if not isinstance(scope, True_):  # a scope that sees every case needs no join to count
-        counted = counted.join(Case, Case.id == PlanVersion.case_id)
-    count = db.exec(counted.where(*conditions)).one()
-    pages = max(1, math.ceil(count / page_size))
-    page = min(max(1, page), pages)
+        waiting = waiting.join(Case, Case.id == PlanVersion.case_id)
+    counted = db.exec(select(func.count()).select_from(waiting.where(*conditions).limit(limit).subquery())).one()
+    more = counted >= limit
+    pages = max(1, math.ceil(counted / page_size))
+    page = min(page, pages)
     rows = db.exec(
         select(PlanVersion.id, PlanVersion.number, PlanVersion.amends_id, PlanVersion.submitted_at,
                Case.id, Case.reference, Case.person_name, Case.return_country, Case.actual_return,
@@ -188,7 +199,7 @@ def queue(db: Session, user, tables: RateTables, today: date, page: int = 1, pag
         waited = (today - submitted_at.date()).days if submitted_at else 0
         items.append(QueueRow(version_id, number, amends_id is not None, case_id, ref, name, country, partner,
                               submitted_at, max(0, waited), cash, in_kind, cash + in_kind, cash_cap, total_cap))
-    return Page(items, page, pages, count)
+    return Page(items, page, pages, limit - 1 if more else counted, more)
 
 
 # --- the review ---------------------------------------------------------------------

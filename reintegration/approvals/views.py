@@ -42,7 +42,8 @@ def _frozen(error: ops.FrozenVersionError):
 def queue():
     page = request.args.get("page", 1, type=int) or 1
     result = ops.queue(get_session(), current_user, _tables(), date.today(), page=page,
-                       page_size=current_app.config.get("PAGE_SIZE", 25))
+                       page_size=current_app.config["PAGE_SIZE"],
+                       count_limit=current_app.config["APPROVAL_QUEUE_COUNT_LIMIT"])
     return render_template("approvals/queue.html", page=result)
 
 

@@ -71,6 +71,38 @@ def test_queue_pages(app, auth, make_plan, approver):
     assert auth._client.get("/approvals/?page=abc").status_code == 200
 
 
+def test_queue_counting_stops_at_the_limit_and_every_plan_stays_reachable(app, db, auth, make_plan, approver):
+    """Beyond APPROVAL_QUEUE_COUNT_LIMIT the queue says "more than N" instead of counting
+    every submitted plan (its cost must not grow with the queue); paging on still reaches
+    every plan, oldest first, and the last page is counted exactly."""
+    plans = [make_plan(submitted_days_ago=days) for days in (9, 8, 7, 6, 5)]
+    app.config.update(PAGE_SIZE=2, APPROVAL_QUEUE_COUNT_LIMIT=3)
+    auth.login(approver)
+    client = auth._client
+    first = client.get("/approvals/").get_data(as_text=True)
+    assert "More than 3 waiting" in first and "Page 1 of at least 2" in first
+    seen, number = [], 1
+    while True:
+        html = client.get(f"/approvals/?page={number}").get_data(as_text=True)
+        seen.extend(int(found) for found in re.findall(r'href="/approvals/(\d+)"', html))
+        if f'href="/approvals/?page={number + 1}"' not in html:
+            break
+        number += 1
+    assert seen == [plan.id for plan in plans] and number == 3
+    last = client.get("/approvals/?page=3").get_data(as_text=True)
+    assert "5 waiting" in last and "More than" not in last and "Page 3 of 3" in last
+
+    app.config["APPROVAL_QUEUE_COUNT_LIMIT"] = 5  # five plans: counted exactly, no "more"
+    exact = client.get("/approvals/").get_data(as_text=True)
+    assert "5 waiting" in exact and "More than" not in exact and "Page 1 of 3" in exact
+    app.config["APPROVAL_QUEUE_COUNT_LIMIT"] = 4
+    approver.locale = "da"
+    db.add(approver)
+    db.commit()
+    danish = client.get("/approvals/").get_data(as_text=True)
+    assert "Flere end 4 venter" in danish
+
+
 def test_review_shows_plan_rate_check_sources_comments_and_changes(auth, db, make_plan, approve, approver,
                                                                    comment, make_user):
     first = make_plan(lines=[Line(key="a", amount="5000.00", description="Salon chairs"),
