@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField
 from wtforms.validators import Optional, ValidationError
@@ -14,7 +13,7 @@ from wtforms.validators import Optional, ValidationError
 from .. import uploads
 from ..domain.followup import RISK_INDICATORS
 from ..forms import AmountField, ChoiceField as _Choice, DayField as _Day, bounded_text, required
-from ..i18n import lazy_gettext as _l
+from ..i18n import language, lazy_gettext as _l
 from .questions import QuestionSet
 
 CONTACT_KINDS = (("visit", _l("Home visit")), ("phone", _l("Phone call")), ("video", _l("Video call")),
@@ -181,7 +180,7 @@ class ReportFormBase(FlaskForm):
 def report_form(questions: QuestionSet, **kwargs) -> ReportFormBase:
     """A report form with one field per programme question (answers as data) and one
     checkbox per risk indicator, labelled in the reader's language."""
-    locale = str(get_locale() or "en")
+    locale = language()
 
     class ReportForm(ReportFormBase):
         pass

@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_babel import get_locale
 from flask_login import current_user
 from sqlmodel import select
 
 from .. import uploads
 from ..access import allow, case_scope, visible_case_or_404
 from ..db import get_session
-from ..i18n import gettext as _
+from ..i18n import gettext as _, language
 from ..models import Attachment, Case, FollowUpReport, RiskAlert
 from . import operations as ops
 from . import status
@@ -89,7 +88,7 @@ def report(case_id: int, report_id: int):
 def report_context(db, case, report) -> dict:
     """What a submitted report page shows: answers in words, risks, files."""
     questions = current_questions()
-    locale = str(get_locale() or "en")
+    locale = language()
     stored = json.loads(report.answers)["answers"] if report.answers else {}
     answers = []
     for question in questions.questions:
