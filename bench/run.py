@@ -172,36 +172,55 @@ def page_plan(url: str, ids: dict) -> list[dict]:
     return pages
 
 
-def measure_pages(url: str, ids: dict, seconds: float, connections: int, tool: str | None, label: str) -> dict:
-    pages = page_plan(url, ids)
-    results: dict = {}
+def measure_pages(urls: dict[str, str], seconds: float, connections: int, tool: str | None) -> dict:
+    """Every page under load at every scale (``urls``: scale -> database URL), the scales
+    of one page back to back: one server per scale runs the whole time (an idle one
+    costs nothing) and each page is driven at 1,000 and at 250,000 cases in turn, the
+    order alternating from page to page. The growth figures compare the two scales of a
+    page measured seconds apart, not minutes: on a shared VM the machine itself drifts
+    by a fifth over the minutes a whole scale's pages take (the tenth session's run had
+    ``/health`` itself "grow" 1.16 when each scale was measured in one block)."""
+    from contextlib import ExitStack
+
+    scales = list(urls)
+    plans = {scale: page_plan(url, probe_ids(url)) for scale, url in urls.items()}
+    results: dict = {scale: {} for scale in scales}
     OUT.mkdir(parents=True, exist_ok=True)
-    with load.Server(url, log=OUT / f"gunicorn-{label}.log") as server:
-        cookies: dict[str, str] = {}
-        for page in pages:
-            if "missing" in page:
-                say(f"  {page['label']:<42} not in the app yet ({page['missing']})")
-                results[page["key"]] = {"missing": page["missing"]}
-                continue
-            cookie = None
-            if page["role"]:
-                email = page["email"] or f"{page['role']}1@bench.test"
-                if email not in cookies:
-                    cookies[email] = load.sign_in(server.base, email, seeding.PASSWORD)
-                cookie = cookies[email]
-            target = server.base + page["path"]
-            try:
-                load.check_page(target, cookie)
-                load.check_page(target, cookie)  # warm the worker's caches
-            except Exception as error:  # noqa: BLE001 - a broken page is a result, not a crash
-                say(f"  {page['label']:<42} FAILED preflight: {error}")
-                results[page["key"]] = {"error": str(error), "path": page["path"]}
-                continue
-            figures = load.drive(target, cookie, seconds, connections, tool)
-            results[page["key"]] = {"path": page["path"], **figures.as_dict()}
-            say(f"  {page['label']:<42} {figures.rps:>8.1f} req/s  p50 {figures.p50_ms:>7.1f}  "
-                f"p95 {figures.p95_ms:>7.1f}  p99 {figures.p99_ms:>7.1f} ms  errors {figures.errors}")
+    with ExitStack() as stack:
+        servers = {scale: stack.enter_context(load.Server(url, log=OUT / f"gunicorn-{scale}.log"))
+                   for scale, url in urls.items()}
+        cookies: dict[tuple[str, str], str] = {}
+        for position, key in enumerate(page["key"] for page in plans[scales[0]]):
+            order = scales if position % 2 == 0 else scales[::-1]
+            for scale in order:
+                page = next(page for page in plans[scale] if page["key"] == key)
+                results[scale][key] = _measure_page(servers[scale], page, cookies, scale, seconds, connections, tool)
     return results
+
+
+def _measure_page(server, page: dict, cookies: dict, scale: str, seconds: float, connections: int,
+                  tool: str | None) -> dict:
+    where = f"{page['label']} at {SCALES[scale]:,}"
+    if "missing" in page:
+        say(f"  {where:<52} not in the app yet ({page['missing']})")
+        return {"missing": page["missing"]}
+    cookie = None
+    if page["role"]:
+        email = page["email"] or f"{page['role']}1@bench.test"
+        if (scale, email) not in cookies:
+            cookies[scale, email] = load.sign_in(server.base, email, seeding.PASSWORD)
+        cookie = cookies[scale, email]
+    target = server.base + page["path"]
+    try:
+        load.check_page(target, cookie)
+        load.check_page(target, cookie)  # warm the worker's caches
+    except Exception as error:  # noqa: BLE001 - a broken page is a result, not a crash
+        say(f"  {where:<52} FAILED preflight: {error}")
+        return {"error": str(error), "path": page["path"]}
+    figures = load.drive(target, cookie, seconds, connections, tool)
+    say(f"  {where:<52} {figures.rps:>8.1f} req/s  p50 {figures.p50_ms:>7.1f}  "
+        f"p95 {figures.p95_ms:>7.1f}  p99 {figures.p99_ms:>7.1f} ms  errors {figures.errors}")
+    return {"path": page["path"], **figures.as_dict()}
 
 
 def statements_per_page(url: str, ids: dict) -> dict:
@@ -754,13 +773,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if "pages" not in args.skip:
         for scale in scales:
-            say(f"pages at {SCALES[scale]:,} cases:")
             results.setdefault("statements", {})[scale] = statements_per_page(
                 dbs[scale]["url"], probe_ids(dbs[scale]["url"]))
-            say(f"  SQL statements per page: "
+            say(f"SQL statements per page at {SCALES[scale]:,} cases: "
                 f"{ {k: v['statements'] for k, v in results['statements'][scale].items()} }")
-            results["pages"][scale] = measure_pages(dbs[scale]["url"], probe_ids(dbs[scale]["url"]), seconds,
-                                                    args.connections, tool, scale)
+        say("pages" + (", each at both scales in turn:" if len(scales) > 1 else ":"))
+        results["pages"] = measure_pages({scale: dbs[scale]["url"] for scale in scales}, seconds,
+                                         args.connections, tool)
         if args.scale == "quick":
             previous = latest_full()
             if previous:
