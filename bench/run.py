@@ -183,18 +183,17 @@ def measure_pages(urls: dict[str, str], seconds: float, connections: int, tool: 
     from contextlib import ExitStack
 
     scales = list(urls)
-    plans = {scale: page_plan(url, probe_ids(url)) for scale, url in urls.items()}
+    plans = {scale: {page["key"]: page for page in page_plan(url, probe_ids(url))} for scale, url in urls.items()}
     results: dict = {scale: {} for scale in scales}
     OUT.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         servers = {scale: stack.enter_context(load.Server(url, log=OUT / f"gunicorn-{scale}.log"))
                    for scale, url in urls.items()}
         cookies: dict[tuple[str, str], str] = {}
-        for position, key in enumerate(page["key"] for page in plans[scales[0]]):
-            order = scales if position % 2 == 0 else scales[::-1]
-            for scale in order:
-                page = next(page for page in plans[scale] if page["key"] == key)
-                results[scale][key] = _measure_page(servers[scale], page, cookies, scale, seconds, connections, tool)
+        for position, key in enumerate(plans[scales[0]]):
+            for scale in scales if position % 2 == 0 else scales[::-1]:
+                results[scale][key] = _measure_page(servers[scale], plans[scale][key], cookies, scale, seconds,
+                                                    connections, tool)
     return results
 
 

@@ -9,7 +9,6 @@ still matches the digest fixed at submission) and records the outcome and the au
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -22,7 +21,6 @@ from sqlmodel import Session, select
 
 from .. import audit
 from ..access import case_scope
-from ..cases.queries import MAX_PAGE
 from ..db_types import Kroner
 from ..domain import workflow as wf
 from ..domain.budget import ERROR, BudgetCheck, household_caps, is_minor_on
@@ -31,6 +29,7 @@ from ..domain.rates import RateTables
 from ..domain.violation import Violation
 from ..models import (BudgetLine, Case, Comment, Decision, Disbursement, Organisation, PlanContributor, PlanVersion,
                       User)
+from ..paging import Counted, Page, count_cap
 from ..plans.mapping import StoredPlan, check_stored, content_sha256, load_plan
 from .diff import VersionDiff, diff_versions
 from ..faults import checkpoint
@@ -132,15 +131,6 @@ class QueueRow:
             self.total_cap is not None and self.total > self.total_cap)
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list
-    number: int
-    pages: int
-    total: int
-    more: bool = False  # counting stopped: more than ``total`` waiting, at least ``pages`` pages
-
-
 def _caps(tables: RateTables, ref: date, child_dobs: str | None) -> tuple[Decimal | None, Decimal | None]:
     table = tables.for_date(ref)
     if table is None:
@@ -156,7 +146,7 @@ def queue(db: Session, user, tables: RateTables, today: date, page: int = 1, pag
 
     One query for the rows and one to count them. The count stops at ``count_limit``
     (or at the end of the page asked for, if that is further) and the page then says
-    "more than N", as the case list does: counting a queue of 15,000 read all of it on
+    "more than N", as the case list does (``paging``): counting a queue of 15,000 read all of it on
     every view (issue #8: the queue's page grew with the queue, 1.44 from 1,000 to
     250,000 cases), while any queue a person works through is still counted exactly.
     The totals are the version's own (kept with its lines, migration 0006); the
@@ -172,15 +162,13 @@ def queue(db: Session, user, tables: RateTables, today: date, page: int = 1, pag
             .where(Child.case_id == Case.id).scalar_subquery())
     scope = case_scope(user)
     conditions = (PlanVersion.status == wf.SUBMITTED, scope)
-    page = max(1, min(page, MAX_PAGE))
-    limit = max(count_limit, page * page_size) + 1
+    page, limit = count_cap(page, page_size, count_limit)
     waiting = select(literal(1)).select_from(PlanVersion)
     if not isinstance(scope, True_):  # a scope that sees every case needs no join to count
         waiting = waiting.join(Case, Case.id == PlanVersion.case_id)
     counted = db.exec(select(func.count()).select_from(waiting.where(*conditions).limit(limit).subquery())).one()
-    more = counted >= limit
-    pages = max(1, math.ceil(counted / page_size))
-    page = min(page, pages)
+    found = Counted(counted, limit, page_size)
+    page = min(page, found.pages)
     rows = db.exec(
         select(PlanVersion.id, PlanVersion.number, PlanVersion.amends_id, PlanVersion.submitted_at,
                Case.id, Case.reference, Case.person_name, Case.return_country, Case.actual_return,
@@ -199,7 +187,7 @@ def queue(db: Session, user, tables: RateTables, today: date, page: int = 1, pag
         waited = (today - submitted_at.date()).days if submitted_at else 0
         items.append(QueueRow(version_id, number, amends_id is not None, case_id, ref, name, country, partner,
                               submitted_at, max(0, waited), cash, in_kind, cash + in_kind, cash_cap, total_cap))
-    return Page(items, page, pages, limit - 1 if more else counted, more)
+    return found.page(items, page)
 
 
 # --- the review ---------------------------------------------------------------------

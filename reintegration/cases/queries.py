@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,6 +17,7 @@ from ..domain.money import from_ore
 from ..i18n import gettext as _
 from ..models import Case, Child, Organisation, PlanVersion, User
 from ..models.cases import CASE_STATUSES
+from ..paging import Counted, Page, count_cap
 from ..partners import countries_without_active_partner
 from .countries import country_choices, country_name
 
@@ -26,7 +26,6 @@ from .countries import country_choices, country_name
 # 0002), then each role its case statuses in order; the rest come last.
 SENT_BACK = "sent_back"
 DRAFT_ERRORS = "draft_errors"
-MAX_PAGE = 1_000_000  # a page number past any data; keeps LIMIT within what a database holds
 ATTENTION_ORDER = {
     "caseworker": ((SENT_BACK, DRAFT_ERRORS), ("preparing", "approved", "in_followup", "awaiting_approval")),
     "approver": ((), ("awaiting_approval", "approved", "in_followup", "preparing")),
@@ -56,15 +55,6 @@ class CaseRow:
     case: Case
     partner_name: str | None
     attention: str | None  # SENT_BACK, DRAFT_ERRORS, or None
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    number: int
-    pages: int
-    total: int
-    more: bool = False  # counting stopped: more than ``total`` matches, at least ``pages`` pages
 
 
 @dataclass(frozen=True)
@@ -135,8 +125,7 @@ def case_list(db: Session, user: User, filters: CaseFilters, number: int, size: 
     if filters.partner:
         conditions.append(Case.partner_id == filters.partner)
 
-    number = max(1, min(number, MAX_PAGE))
-    limit = max(count_limit, number * size) + 1
+    number, limit = count_cap(number, size, count_limit)
     buckets = attention_buckets(user.role)
     sizes, counted = [], 0
     for key, cond in buckets:
@@ -147,10 +136,8 @@ def case_list(db: Session, user: User, filters: CaseFilters, number: int, size: 
         n = db.exec(select(func.count()).select_from(matching)).one()
         sizes.append(n)
         counted += n
-    more = counted >= limit  # at least ``limit`` matches: "more than limit - 1", "at least N pages"
-    total = limit - 1 if more else counted
-    pages = max(1, math.ceil(counted / size))
-    number = min(number, pages)
+    found = Counted(counted, limit, size)
+    number = min(number, found.pages)
 
     # Walk the buckets in order; only the (at most two or three) buckets the page
     # overlaps are read, each ordered by an index and cut by LIMIT.
@@ -171,7 +158,7 @@ def case_list(db: Session, user: User, filters: CaseFilters, number: int, size: 
         items.extend(CaseRow(case, partner_name, shown) for case, partner_name in rows)
         wanted -= len(rows)
         skip = 0
-    return Page(items, number, pages, total, more)
+    return found.page(items, number)
 
 
 def filter_choices(db: Session, user: User) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
