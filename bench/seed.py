@@ -284,6 +284,9 @@ def _autocommit(engine: Engine, statements: list[str]) -> None:
             for statement in statements:
                 cur.execute(statement)
     finally:
+        # Back to the pool as it came: a later transaction on this connection (the
+        # re-validation's writes) would otherwise commit statement by statement.
+        raw.driver_connection.autocommit = False
         raw.close()
 
 

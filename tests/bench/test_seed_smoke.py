@@ -56,3 +56,20 @@ def test_seeded_account_signs_in_and_opens_its_cases(app, client):
     assert response.status_code == 302
     assert "/login" not in response.headers["Location"]
     assert client.get("/health").status_code == 200
+
+
+def test_vacuum_gives_its_connection_back_to_the_pool_as_it_found_it(app):
+    """The benchmark vacuums outside a transaction; the pooled connection it used must
+    not stay in autocommit, or the next transaction on it (the re-validation's writes,
+    measured right after) would commit statement by statement."""
+    import pytest
+
+    engine = app.extensions["db_engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("VACUUM is run on PostgreSQL only")
+    seeding.vacuum(engine, "planversion")
+    raw = engine.raw_connection()
+    try:
+        assert raw.driver_connection.autocommit is False
+    finally:
+        raw.close()
