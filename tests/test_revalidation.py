@@ -202,3 +202,84 @@ def test_the_revalidation_judges_a_plan_as_the_drafting_check_does(app, db, make
         whole = domain_plan(load_plan(db, db.get(PlanVersion, version_id)))
         check = check_plan(whole, tables, today)
         assert verdict(*read[version_id], tables, today) == Verdict(check.ok, check.rate_table)
+
+
+def test_many_batches_are_read_ahead_and_written_while_the_reading_goes_on(app, db, make_case, monkeypatch):
+    """Versions are fetched and written a batch at a time (on PostgreSQL, the writing in a
+    thread of its own while the next batch is read): every version is judged once, in
+    order, and every change is saved with the one audit record."""
+    import reintegration.revalidation as revalidation
+    from reintegration.models import AuditEvent
+
+    monkeypatch.setattr(revalidation, "BATCH", 2)
+    amounts = ["1000.00", "40000.01", "40000.00", "500.00", "45000.00"]
+    versions = [_version(db, make_case(planned_return=date(2026, 6, 1)), "draft", [a]) for a in amounts]
+    result = revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1))
+    assert result.checked == 5
+    assert [c.new_ok for c in result.changes] == [True, False, True, True, False]  # in version order
+    db.expire_all()
+    assert [db.get(PlanVersion, v.id).check_ok for v in versions] == [True, False, True, True, False]
+    events = db.exec(select(AuditEvent).where(AuditEvent.action == "rates.revalidate")).all()
+    assert len(events) == 1 and '"changed": 5' in events[0].detail
+
+
+def test_a_failed_write_saves_no_change_and_no_audit_record(app, db, make_case, monkeypatch):
+    """The changes and the audit record are one transaction: a batch the database refuses
+    (here the one with the last version; on PostgreSQL the third, after two written) leaves
+    every version as it was, the batches written before it included, and the error reaches
+    the caller."""
+    import pytest
+    import reintegration.revalidation as revalidation
+    from reintegration.models import AuditEvent
+
+    monkeypatch.setattr(revalidation, "BATCH", 2)
+    versions = [_version(db, make_case(planned_return=date(2026, 6, 1)), "draft", ["1000.00"]) for _ in range(5)]
+    real_write, calls = revalidation._write, []
+
+    def refuse_the_last_version(session, updates):
+        calls.append(len(updates))
+        if versions[-1].id in [u.vid for u in updates]:
+            raise RuntimeError("the database refused the batch")
+        real_write(session, updates)
+
+    monkeypatch.setattr(revalidation, "_write", refuse_the_last_version)
+    with pytest.raises(RuntimeError, match="refused"):
+        revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1))
+    assert calls == ([2, 2, 1] if db.get_bind().dialect.name == "postgresql" else [5])
+    db.expire_all()
+    assert [db.get(PlanVersion, v.id).check_ok for v in versions] == [None] * 5
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "rates.revalidate")).all() == []
+    # Nothing is left locked or half-done: the next run saves every change.
+    monkeypatch.setattr(revalidation, "_write", real_write)
+    assert len(revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1)).changes) == 5
+    db.expire_all()
+    assert [db.get(PlanVersion, v.id).check_ok for v in versions] == [True] * 5
+
+
+def test_read_ahead_keeps_order_passes_errors_on_and_stops_when_left():
+    from reintegration.revalidation import read_ahead
+
+    assert list(read_ahead(iter(range(5)))) == [0, 1, 2, 3, 4]
+    assert list(read_ahead([])) == []
+
+    def failing():
+        yield 1
+        raise ValueError("the connection broke")
+
+    items = read_ahead(failing())
+    assert next(items) == 1
+    import pytest
+    with pytest.raises(ValueError, match="broke"):
+        next(items)
+
+    taken = []
+
+    def counted():
+        for n in range(100):
+            taken.append(n)
+            yield n
+
+    items = read_ahead(counted())
+    assert next(items) == 0
+    items.close()  # the caller stops: at most the one item fetched ahead is taken
+    assert taken == [0, 1]
