@@ -15,7 +15,8 @@ On PostgreSQL the three parts overlap: a thread fetches the next batch of versio
 this one is judged, and another writes the changes found so far on a connection of its
 own, in one transaction that the audit record closes. The rules are Python, the reading
 and writing mostly the database server's work, which on a second core goes on meanwhile
-(40,703 plans: 2.1-2.6 s against 2.6-3.8 s one part after the other, bench/RESULTS.md).
+(40,703 plans: a median of 2.37 s against 3.07 s one part after the other, on the slowest
+machine measured; bench/RESULTS.md).
 """
 
 from __future__ import annotations
