@@ -22,6 +22,7 @@ machine measured; bench/RESULTS.md).
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Iterator, NamedTuple, TypeVar
@@ -156,21 +157,25 @@ def revalidate_open_plans(db: Session, tables: RateTables, today: date, *, dry_r
     checked, changes, updates = 0, [], []
     writer = None if dry_run else _Writer.for_session(db)
     try:
-        for head, plan, summary in open_plans(db):
-            checked += 1
-            check = verdict(plan, summary, tables, today)
-            table_id = check.rate_table.id if check.rate_table else None
-            table_version = check.rate_table.version if check.rate_table else None
-            if (head.rate_table_id, head.rate_table_version, head.check_ok) == (table_id, table_version, check.ok):
-                continue
-            changes.append(Change(head.case_reference, head.number, head.status,
-                                  head.rate_table_id and f"{head.rate_table_id} v{head.rate_table_version}",
-                                  table_id and f"{table_id} v{table_version}", head.check_ok, check.ok))
-            updates.append(Update(head.id, head.revision, head.status, head.check_ok, table_id, table_version,
-                                  check.ok))
-            if writer and writer.concurrent and len(updates) == BATCH:
-                writer.write(updates)
-                updates = []
+        # Closed on the way out, error or not: the read-ahead thread's fetch ends before
+        # the caller's session is rolled back or closed.
+        with closing(open_plans(db)) as plans:
+            for head, plan, summary in plans:
+                checked += 1
+                check = verdict(plan, summary, tables, today)
+                table_id = check.rate_table.id if check.rate_table else None
+                table_version = check.rate_table.version if check.rate_table else None
+                if (head.rate_table_id, head.rate_table_version, head.check_ok) == (table_id, table_version,
+                                                                                    check.ok):
+                    continue
+                changes.append(Change(head.case_reference, head.number, head.status,
+                                      head.rate_table_id and f"{head.rate_table_id} v{head.rate_table_version}",
+                                      table_id and f"{table_id} v{table_version}", head.check_ok, check.ok))
+                updates.append(Update(head.id, head.revision, head.status, head.check_ok, table_id, table_version,
+                                      check.ok))
+                if writer and writer.concurrent and len(updates) == BATCH:
+                    writer.write(updates)
+                    updates = []
         db.rollback()  # end the read snapshot; the writes see what is committed now
         if writer:
             writer.write(updates)

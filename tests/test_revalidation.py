@@ -283,3 +283,33 @@ def test_read_ahead_keeps_order_passes_errors_on_and_stops_when_left():
     assert next(items) == 0
     items.close()  # the caller stops: at most the one item fetched ahead is taken
     assert taken == [0, 1]
+
+
+def test_an_error_while_judging_stops_the_reading_and_saves_nothing(app, db, make_case, monkeypatch):
+    """A plan the rules fail on (here the fourth of five, after two batches were handed to
+    the writer) stops the run: the reading ahead ends, nothing is saved, and the session
+    can go on (the next run saves every change)."""
+    import pytest
+    import reintegration.revalidation as revalidation
+    from reintegration.models import AuditEvent
+
+    monkeypatch.setattr(revalidation, "BATCH", 2)
+    versions = [_version(db, make_case(planned_return=date(2026, 6, 1)), "draft", ["1000.00"]) for _ in range(5)]
+    real_verdict, judged = revalidation.verdict, []
+
+    def fail_on_the_fourth(plan, summary, tables, today):
+        judged.append(plan)
+        if len(judged) == 4:
+            raise RuntimeError("the rules failed")
+        return real_verdict(plan, summary, tables, today)
+
+    monkeypatch.setattr(revalidation, "verdict", fail_on_the_fourth)
+    with pytest.raises(RuntimeError, match="rules failed"):
+        revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1))
+    db.rollback()
+    assert [db.get(PlanVersion, v.id).check_ok for v in versions] == [None] * 5
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "rates.revalidate")).all() == []
+    monkeypatch.setattr(revalidation, "verdict", real_verdict)
+    assert len(revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1)).changes) == 5
+    db.expire_all()
+    assert [db.get(PlanVersion, v.id).check_ok for v in versions] == [True] * 5
