@@ -196,9 +196,13 @@ class _Writer:
     caller's session, after the reading."""
 
     def __init__(self, db: Session, concurrent: bool):
-        self.db, self.concurrent = db, concurrent
+        self.db = db
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="revalidation-write") if concurrent else None
         self._pending: list[Future] = []
+
+    @property
+    def concurrent(self) -> bool:
+        return self._pool is not None
 
     @classmethod
     def for_session(cls, db: Session) -> "_Writer":
@@ -210,7 +214,7 @@ class _Writer:
     def write(self, updates: list[Update]) -> None:
         if not updates:
             return
-        if self._pool is None:
+        if not self.concurrent:
             _write(self.db, updates)
             return
         for done in [f for f in self._pending if f.done()]:

@@ -4,9 +4,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from reintegration.domain.rates import load_rate_tables
-from reintegration.models import BudgetLine, PlanVersion
+from reintegration.models import AuditEvent, BudgetLine, PlanVersion
 from reintegration.revalidation import revalidate_open_plans
 from sqlmodel import Session, select
 
@@ -124,7 +125,7 @@ def test_a_version_saved_meanwhile_keeps_its_record_when_only_the_table_changes(
 
 def test_a_plan_is_checked_with_all_its_lines_children_and_dates(app, db, make_case):
     """Many plans, interleaved line ids: each plan is judged on its own lines only."""
-    from reintegration.models import AuditEvent, Child
+    from reintegration.models import Child
 
     over = make_case(planned_return=date(2026, 6, 1))
     under = make_case(planned_return=date(2026, 6, 1))
@@ -209,7 +210,6 @@ def test_many_batches_are_read_ahead_and_written_while_the_reading_goes_on(app, 
     thread of its own while the next batch is read): every version is judged once, in
     order, and every change is saved with the one audit record."""
     import reintegration.revalidation as revalidation
-    from reintegration.models import AuditEvent
 
     monkeypatch.setattr(revalidation, "BATCH", 2)
     amounts = ["1000.00", "40000.01", "40000.00", "500.00", "45000.00"]
@@ -228,9 +228,7 @@ def test_a_failed_write_saves_no_change_and_no_audit_record(app, db, make_case, 
     (here the one with the last version; on PostgreSQL the third, after two written) leaves
     every version as it was, the batches written before it included, and the error reaches
     the caller."""
-    import pytest
     import reintegration.revalidation as revalidation
-    from reintegration.models import AuditEvent
 
     monkeypatch.setattr(revalidation, "BATCH", 2)
     versions = [_version(db, make_case(planned_return=date(2026, 6, 1)), "draft", ["1000.00"]) for _ in range(5)]
@@ -247,13 +245,8 @@ def test_a_failed_write_saves_no_change_and_no_audit_record(app, db, make_case, 
         revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1))
     assert calls == ([2, 2, 1] if db.get_bind().dialect.name == "postgresql" else [5])
     db.expire_all()
-    assert [db.get(PlanVersion, v.id).check_ok for v in versions] == [None] * 5
-    assert db.exec(select(AuditEvent).where(AuditEvent.action == "rates.revalidate")).all() == []
-    # Nothing is left locked or half-done: the next run saves every change.
     monkeypatch.setattr(revalidation, "_write", real_write)
-    assert len(revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1)).changes) == 5
-    db.expire_all()
-    assert [db.get(PlanVersion, v.id).check_ok for v in versions] == [True] * 5
+    _assert_nothing_saved_then_the_next_run_saves_all(app, db, versions)
 
 
 def test_read_ahead_keeps_order_passes_errors_on_and_stops_when_left():
@@ -268,7 +261,6 @@ def test_read_ahead_keeps_order_passes_errors_on_and_stops_when_left():
 
     items = read_ahead(failing())
     assert next(items) == 1
-    import pytest
     with pytest.raises(ValueError, match="broke"):
         next(items)
 
@@ -289,9 +281,7 @@ def test_an_error_while_judging_stops_the_reading_and_saves_nothing(app, db, mak
     """A plan the rules fail on (here the fourth of five, after two batches were handed to
     the writer) stops the run: the reading ahead ends, nothing is saved, and the session
     can go on (the next run saves every change)."""
-    import pytest
     import reintegration.revalidation as revalidation
-    from reintegration.models import AuditEvent
 
     monkeypatch.setattr(revalidation, "BATCH", 2)
     versions = [_version(db, make_case(planned_return=date(2026, 6, 1)), "draft", ["1000.00"]) for _ in range(5)]
@@ -307,9 +297,15 @@ def test_an_error_while_judging_stops_the_reading_and_saves_nothing(app, db, mak
     with pytest.raises(RuntimeError, match="rules failed"):
         revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1))
     db.rollback()
-    assert [db.get(PlanVersion, v.id).check_ok for v in versions] == [None] * 5
-    assert db.exec(select(AuditEvent).where(AuditEvent.action == "rates.revalidate")).all() == []
     monkeypatch.setattr(revalidation, "verdict", real_verdict)
-    assert len(revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1)).changes) == 5
+    _assert_nothing_saved_then_the_next_run_saves_all(app, db, versions)
+
+
+def _assert_nothing_saved_then_the_next_run_saves_all(app, db, versions):
+    """After a failed run: no version changed and no audit record; and nothing is left
+    locked or half-done, so the next run saves every change."""
+    assert [db.get(PlanVersion, v.id).check_ok for v in versions] == [None] * len(versions)
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "rates.revalidate")).all() == []
+    assert len(revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1)).changes) == len(versions)
     db.expire_all()
-    assert [db.get(PlanVersion, v.id).check_ok for v in versions] == [True] * 5
+    assert [db.get(PlanVersion, v.id).check_ok for v in versions] == [True] * len(versions)
