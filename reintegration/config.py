@@ -21,8 +21,12 @@ class Defaults:
     SESSION_REFRESH_EACH_REQUEST = True
 
     WTF_CSRF_TIME_LIMIT = None  # CSRF tokens live as long as the session
-    MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # whole request; per-file limit below
-    UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # each file
+    # The whole request (413 beyond it, with nothing kept): room for the most files a form
+    # takes (followup.forms.MAX_FILES, 5) at the largest size each may have, and the form's
+    # fields. Any smaller, and a report with three 7 MB photos, each one allowed, would be
+    # refused whole, its answers and risk signs lost.
+    MAX_CONTENT_LENGTH = 5 * UPLOAD_MAX_BYTES + 1024 * 1024
 
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"

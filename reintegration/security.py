@@ -7,20 +7,28 @@ the user's ``session_token``, so changing it ends every session of that user.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, request, session
+from sqlalchemy import bindparam
+from sqlmodel import select
 from werkzeug.exceptions import BadRequest
 
 from . import access
 from .db import get_session
 from .extensions import login_manager
 from .i18n import lazy_gettext as _l
-from .models import User
+from .models import Organisation, User
+from .models.organisations import INACTIVE
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+# The design system's and the app's own files: the same for everyone, no case data.
+CACHEABLE_ENDPOINTS = frozenset(("static", "core.vendor"))
 
 
 class UnusableInput(BadRequest):
@@ -31,12 +39,34 @@ class UnusableInput(BadRequest):
                      "invisible NUL character from pasted text. Remove it and try again. Nothing was saved.")
 
 
+# The signed-in user, read with its organisation's status in the same statement: an
+# organisation set inactive (by an administrator or the partner registry) ends its
+# users' sessions at their next request.
+_SIGNED_IN = (select(User).join(Organisation, Organisation.id == User.organisation_id)
+              .where(User.id == bindparam("uid"), Organisation.status != INACTIVE))
+
+
+def local_path(target: str | None) -> str | None:
+    r"""``target`` when it is a path on this site, else None: the only redirect targets
+    taken from a request (``next``), so never an open redirect. Browsers and Werkzeug drop
+    tabs and line breaks from a URL and many read a backslash as a slash, so
+    ``/\t/evil.example`` or ``/\evil.example`` would lead to another site: refused."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
     ident, _, token = user_id.partition(":")
     if not ident.isdigit():
         return None
-    row = get_session().get(User, int(ident))
+    row = get_session().exec(_SIGNED_IN, params={"uid": int(ident)}).first()
     if row is None or not row.active or row.session_token != token:
         return None
     return row
@@ -64,7 +94,9 @@ def init_app(app: Flask) -> None:
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if "Cache-Control" not in h and response.mimetype == "text/html":
-            # Case data must not linger in shared or back-button caches.
-            h["Cache-Control"] = "no-store"
+        endpoint = request.endpoint or ""
+        if endpoint not in CACHEABLE_ENDPOINTS and not endpoint.endswith(".static"):
+            # Case data must not linger in shared, proxy or back-button caches: pages,
+            # downloads (plan files, packages, workbooks, receipts) and errors alike.
+            h["Cache-Control"] = "private, no-store"
         return response

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import Template
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .db import get_session
 from .forms import form_error_items
@@ -31,7 +32,19 @@ class ImportingTemplate(Template):
         return super()._get_default_module(ctx)
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number no database id can reach (above 2**63 - 1)
+    matches no route, so the answer is 404, as for any other id that names no row, and
+    never a failure to pass it to the database (SQLite cannot bind it: a 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    # Before any route is added: a rule takes its converters when it is added.
+    app.url_map.converters["int"] = RowIdConverter
     app.jinja_env.template_class = ImportingTemplate
     from .auth.views import bp as auth_bp
     from .core.navigation import navigation, role_label

@@ -15,6 +15,7 @@ POST rules are sent with a valid CSRF token and empty form data.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -239,3 +240,23 @@ def test_access(world, rule, role, side):
             assert status != 403 or endpoint.startswith("approvals."), f"{where}: declared role refused (403)"
             if side == "foreign" and role in SCOPED_ROLES and any(a in CASE_ARGS for a in args):
                 assert status == 404, f"{where}: another organisation's object answered {status}, not 404"
+
+
+ID_RULES = [pytest.param(r, id=f"{r[2]} {r[1]}") for r in RULES if any(a in ARGS for a in r[3])]
+
+
+@pytest.mark.parametrize("rule", ID_RULES)
+def test_an_id_no_database_row_can_have_answers_404(world, rule):
+    """Beyond the largest id a database holds (2**63 - 1), a number matches no route:
+    404, as for any id that names no row (SQLite could not even bind it: a 500)."""
+    app, sides = world
+    endpoint, path, method, args = rule
+    allowed = [role for role in ROLES if role in app.view_functions[endpoint].access_roles]
+    client, token = _client_for(app, sides["own"]["users"][allowed[0]] if allowed else None)
+    for huge in (2**63, 10**30):
+        url = path
+        for arg in args:
+            url = re.sub(rf"<(?:\w+:)?{arg}>", str(FIXED.get((endpoint, arg), huge)), url)
+        response = client.get(url) if method == "GET" else client.open(url, method=method,
+                                                                        data={"csrf_token": token})
+        assert response.status_code == 404, f"{method} {url}: {response.status_code}"

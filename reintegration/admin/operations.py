@@ -11,7 +11,7 @@ from ..auth.operations import hash_password, new_session_token
 from ..i18n import lazy_gettext as _l
 from ..models import Organisation, User
 from ..models._common import utcnow
-from ..models.organisations import ROLE_ORGANISATION
+from ..models.organisations import INACTIVE, ROLE_ORGANISATION
 from ..partners import load_registry
 
 MIN_PASSWORD_LENGTH = 12
@@ -159,6 +159,9 @@ def save_organisation(db: Session, org: Organisation | None, values: dict, *, ac
     if org is not None and values["kind"] != org.kind and db.exec(
             select(User.id).where(User.organisation_id == org.id).limit(1)).first() is not None:
         raise AccountError("kind", _l("The organisation has users whose roles depend on its kind. Move them first."))
+    if org is not None and org.id == actor.organisation_id and values["status"] == INACTIVE:
+        # Its users, this administrator among them, could no longer sign in.
+        raise AccountError("status", _l("You cannot make your own organisation inactive: you would lose access."))
     action = "admin.organisation_create" if org is None else "admin.organisation_update"
     if org is None:
         org = Organisation(**values)

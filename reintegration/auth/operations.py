@@ -8,8 +8,9 @@ from datetime import timedelta
 from sqlmodel import Session, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import LoginAttempt, User
+from ..models import LoginAttempt, Organisation, User
 from ..models._common import utcnow
+from ..models.organisations import INACTIVE
 
 # Throttling: after this many failures in the window, further attempts for the
 # account (or from the address) are refused until the window has passed.
@@ -27,6 +28,14 @@ def hash_password(password: str) -> str:
 
 def new_session_token() -> str:
     return secrets.token_hex(16)
+
+
+def may_sign_in(db: Session, user: User) -> bool:
+    """An active account of an organisation that is not inactive: the users of an
+    organisation set inactive can no longer sign in (nor stay signed in, see
+    ``security.load_user``)."""
+    organisation = db.get(Organisation, user.organisation_id)
+    return bool(user.active) and organisation is not None and organisation.status != INACTIVE
 
 
 def throttled(db: Session, email: str, ip: str) -> bool:
@@ -53,7 +62,7 @@ def authenticate(db: Session, email: str, password: str, ip: str) -> User | None
         return None
     user = db.exec(select(User).where(User.email == email)).first()
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    ok = ok and user is not None and user.active
+    ok = ok and user is not None and may_sign_in(db, user)
     db.add(LoginAttempt(email=email, ip=ip, success=ok))
     if ok:
         user.last_login_at = utcnow()

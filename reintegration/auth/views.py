@@ -23,9 +23,10 @@ from ..audit import record
 from ..db import get_session
 from ..i18n import gettext as _
 from ..models import User
+from ..security import local_path
 from . import mfa
 from .forms import CodeForm, ConfirmCodeForm, LoginForm
-from .operations import authenticate, new_session_token, record_attempt, throttled
+from .operations import authenticate, may_sign_in, new_session_token, record_attempt, throttled
 
 bp = Blueprint("auth", __name__)
 
@@ -33,9 +34,7 @@ PENDING_SECONDS = 300  # the second step must follow the password within five mi
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("core.home")
+    return local_path(target) or url_for("core.home")
 
 
 def _ip() -> str:
@@ -51,7 +50,7 @@ def _pending_user(db) -> User | None:
         session.pop("mfa_pending", None)
         return None
     user = db.get(User, int(pending.get("uid", 0) or 0))
-    if user is None or not user.active or user.session_token != pending.get("tok"):
+    if user is None or user.session_token != pending.get("tok") or not may_sign_in(db, user):
         return None
     return user
 
@@ -142,16 +141,20 @@ def mfa_enrol():
         return redirect(url_for("auth.login"))
     if user.mfa_enabled:
         return redirect(url_for("auth.security") if signed_in else url_for("auth.mfa_verify"))
-    if not user.totp_secret:
-        user.totp_secret = mfa.new_secret()  # kept unused until a code confirms it
-        db.add(user)
-        db.commit()
+    # The key offered is this session's own, stored on the account only once a code from
+    # it is confirmed: someone who knows the password and opens this page cannot plant a
+    # key that the account's owner would later be shown and confirm.
+    candidate = session.get("mfa_candidate")
+    if not isinstance(candidate, dict) or candidate.get("uid") != user.id or not candidate.get("secret"):
+        candidate = session["mfa_candidate"] = {"uid": user.id, "secret": mfa.new_secret()}
+    secret = candidate["secret"]
     form = ConfirmCodeForm()
     if form.validate_on_submit():
-        ok = not throttled(db, user.email, _ip()) and mfa.check_code(user.totp_secret, form.code.data) is not None
+        ok = not throttled(db, user.email, _ip()) and mfa.check_code(secret, form.code.data) is not None
         record_attempt(db, user.email, _ip(), ok)
         if ok:
-            codes = mfa.enable(db, user, user.totp_secret)
+            codes = mfa.enable(db, user, secret)
+            session.pop("mfa_candidate", None)
             record(db, "auth.mfa_enabled", user=user if signed_in else None, obj=user)
             db.commit()
             if not signed_in:
@@ -167,8 +170,8 @@ def mfa_enrol():
                                    next_url=_safe_next(next_url) if not signed_in else url_for("auth.security"))
         db.commit()
         form.code.errors.append(_("The code is wrong or has expired. Check the clock on the phone and try again."))
-    return render_template("auth/mfa_enrol.html", form=form, secret=user.totp_secret,
-                           uri=mfa.provisioning_uri(user, user.totp_secret),
+    return render_template("auth/mfa_enrol.html", form=form, secret=secret,
+                           uri=mfa.provisioning_uri(user, secret),
                            required=mfa.required_for(user), signed_in=signed_in)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from ..access import PUBLIC, allow
 from ..db import get_session
+from ..security import local_path
 from .navigation import home_endpoint
 
 bp = Blueprint("core", __name__)
@@ -43,11 +44,7 @@ def language():
             db = get_session()
             db.add(current_user)
             db.commit()
-    target = request.form.get("next") or "/"
-    # Only local paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    return redirect(target)
+    return redirect(local_path(request.form.get("next")) or "/")
 
 
 @bp.get("/vendor/dkfds/<path:filename>")

@@ -27,15 +27,18 @@ from ..approvals.labels import KIND_LABELS, label
 from ..domain.money import from_ore
 from ..i18n import gettext as _
 from ..models import BudgetLine, Case, Decision, Organisation, PlanVersion
-from .workbook import BOLD, MONEY, RATE, naive_utc
+from .workbook import BOLD, MONEY, RATE, naive_utc, text_cell
 
 CHUNK = 2000  # rows fetched per round trip
 WIDTHS = (16, 9, 20, 30, 9, 10, 16, 40, 8, 14, 10, 16, 14)
 
 
 def _bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    """Whole days, inclusive, in UTC."""
+    """Whole days, inclusive, in UTC: the start, and the end as an exclusive bound (the
+    last moment a datetime can hold when ``date_to`` is the last day one can)."""
     start = datetime.combine(date_from, time.min, tzinfo=timezone.utc)
+    if date_to == date.max:
+        return start, datetime.max.replace(tzinfo=timezone.utc)
     end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=timezone.utc)
     return start, end
 
@@ -129,9 +132,9 @@ def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
             local_cell.value = Decimal(local)
         if rate is not None:
             rate_cell.value = Decimal(rate)
-        ws.append([ref, number, moment, partner or "", country, kinds.get(kind, kind), category or "",
-                   description or "", month, dkk_cell, currency or "", local_cell if local is not None else None,
-                   rate_cell if rate is not None else None])
+        ws.append([ref, number, moment, text_cell(ws, partner or ""), country, kinds.get(kind, kind),
+                   text_cell(ws, category or ""), text_cell(ws, description or ""), month, dkk_cell, currency or "",
+                   local_cell if local is not None else None, rate_cell if rate is not None else None])
         written += 1
         pending += 1
         if progress and pending == CHUNK:

@@ -13,6 +13,7 @@ import zipfile
 from datetime import datetime, timezone
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -77,9 +78,33 @@ def table_sheet(wb: Workbook, title: str, headers: list[str], rows: list[list], 
     return ws
 
 
+def text_not_formula(wb: Workbook) -> None:
+    """Every cell holding text that begins with "=" keeps it as text. openpyxl stores such
+    text as a formula, which a spreadsheet runs on opening (``=HYPERLINK(...)`` in a name
+    or a budget line's description, typed by anyone who drafts a plan or imports a plan
+    file); the workbooks here hold values only."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+
+
+def text_cell(ws: Worksheet, value: str | None):
+    """``value`` for a write-only sheet's row: as is, or, when a spreadsheet would take
+    it for a formula, in a cell that keeps it as text (see :func:`text_not_formula`)."""
+    if value is None or not value.startswith("="):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    return cell
+
+
 def deterministic_xlsx(wb: Workbook, moment: datetime) -> bytes:
     """The workbook's bytes, identical for identical content: created and modified are
-    ``moment``, and every zip entry carries ``moment`` as its time."""
+    ``moment``, and every zip entry carries ``moment`` as its time. Text is never stored
+    as a formula (:func:`text_not_formula`)."""
+    text_not_formula(wb)
     fixed = naive_utc(moment)
     wb.properties.created = fixed
     wb.properties.modified = fixed

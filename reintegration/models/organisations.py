@@ -21,6 +21,10 @@ ROLE_ORGANISATION = {
 }
 
 
+# An inactive organisation's users can neither sign in nor stay signed in.
+INACTIVE = "inactive"
+
+
 class Organisation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=32, index=True)

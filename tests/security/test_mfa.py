@@ -158,3 +158,28 @@ def test_password_policy_knows_thousands_of_common_passwords():
         with pytest.raises(PasswordPolicyError):
             check_password_policy(weak)
     check_password_policy(TEST_PASSWORD)
+
+
+def test_a_key_shown_at_enrolment_is_that_sessions_own_and_unused_until_confirmed(app, signin, make_user, db,
+                                                                                  mfa_required):
+    from security_helpers import SignIn
+
+    approver = make_user("approver")
+    # Someone who knows the password opens the enrolment page and notes the key...
+    intruder = SignIn(app.test_client())
+    intruder.password(approver.email)
+    planted = SECRET_RE.search(intruder.client.get("/account/two-factor/enrol").get_data(as_text=True)).group(1)
+    db.expire_all()
+    assert db.get(User, approver.id).totp_secret is None  # nothing stored before a code confirms it
+    # ...the approver enrols later and is shown a key of their own.
+    signin.password(approver.email)
+    secret = SECRET_RE.search(signin.client.get("/account/two-factor/enrol").get_data(as_text=True)).group(1)
+    assert secret != planted
+    assert signin.code(_now(secret), "/account/two-factor/enrol").status_code == 200
+    db.expire_all()
+    assert db.get(User, approver.id).totp_secret == secret
+    # The noted key opens nothing.
+    intruder = SignIn(app.test_client())
+    assert intruder.password(approver.email).headers["Location"].endswith("/login/code")
+    refused = intruder.code(_now(planted))
+    assert refused.status_code == 200 and intruder.client.get("/approvals/").status_code == 302

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import itsdangerous.timed
+from urllib.parse import urlencode, urlsplit
 
+import itsdangerous.timed
+import pytest
+
+from support import CSRF_RE, TEST_PASSWORD
 from reintegration.security import CSP
 
 
@@ -25,8 +29,11 @@ def test_hsts_only_over_https(client):
     assert h["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
-def test_pages_are_not_cached(client):
-    assert client.get("/login").headers["Cache-Control"] == "no-store"
+def test_pages_are_not_cached_but_the_design_systems_files_are(client):
+    for url in ("/login", "/health", "/no-such-page"):
+        assert client.get(url).headers["Cache-Control"] == "private, no-store"
+    static = client.get("/vendor/dkfds/css/dkfds.min.css")
+    assert static.status_code == 200 and "no-store" not in static.headers["Cache-Control"]
 
 
 def _cookie(client):
@@ -60,3 +67,33 @@ def test_session_cookie_flags(app, client, auth):
     auth.login("caseworker")
     header = [v for k, v in client.get("/account/two-factor").headers.items() if k == "Set-Cookie"]
     assert header and "HttpOnly" in header[0] and "SameSite=Lax" in header[0]
+
+
+OFF_SITE = ["//evil.example", "/\t/evil.example", "/\\evil.example", "/\\/evil.example", "/\n/evil.example",
+            "/\r\n/evil.example", "https://evil.example/", "javascript:alert(1)", "evil.example"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_after_sign_in_next_never_leads_off_the_site(client, make_user, target):
+    user = make_user("caseworker")
+    token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post("/login?" + urlencode({"next": target}),
+                           data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert not location.netloc and location.path.startswith("/") and not location.path.startswith("//")
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_the_language_switch_never_leads_off_the_site(client, target):
+    token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post("/language", data={"lang": "en", "next": target, "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_a_local_next_is_followed(client, make_user):
+    user = make_user("caseworker")
+    token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post("/login?next=/cases%3Fstatus%3Ddraft",
+                           data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token})
+    assert response.headers["Location"] == "/cases?status=draft"
