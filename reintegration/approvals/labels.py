@@ -86,5 +86,6 @@ def violation_message(violation: Violation) -> str:
         "decision.already_decided": _("This version has already been decided. A decision is final."),
         "decision.unknown_action": _("Choose a decision."),
         "decision.not_found": _("The plan was not found."),
+        "decision.case_closed": _("The case is closed, so the plan cannot be approved. Send it back or reject it."),
     }
     return messages.get(code, code)

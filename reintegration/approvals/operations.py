@@ -23,14 +23,14 @@ from .. import audit
 from ..access import case_scope
 from ..db_types import Kroner
 from ..domain import workflow as wf
-from ..domain.budget import ERROR, BudgetCheck, household_caps, is_minor_on
+from ..domain.budget import ERROR, LINE_REMOVED_DISBURSED, BudgetCheck, household_caps, is_minor_on
 from ..domain.planfile import parse_iso_date
 from ..domain.rates import RateTables
 from ..domain.violation import Violation
 from ..models import (BudgetLine, Case, Comment, Decision, Disbursement, Organisation, PlanContributor, PlanVersion,
                       User)
 from ..paging import Counted, Page, count_cap
-from ..plans.mapping import StoredPlan, check_stored, content_sha256, load_plan
+from ..plans.mapping import StoredPlan, check_stored, content_sha256, decided_document, load_plan
 from .diff import VersionDiff, diff_versions
 from ..faults import checkpoint
 
@@ -39,7 +39,7 @@ ZERO = Decimal("0.00")
 # may never change again: what was approved stays provable. The decision record is what
 # freezes, so the guard asks for it rather than for the status.
 APPROVED_OUTCOME = "approved"
-REMOVED_DISBURSED = "line.removed_disbursed"
+REMOVED_DISBURSED = LINE_REMOVED_DISBURSED
 
 
 # --- what has been paid -------------------------------------------------------------
@@ -69,14 +69,15 @@ class RemovedPaidLine:
 @dataclass(frozen=True)
 class ApprovalCheck:
     """The budget check of a version as the approver sees it: the domain check, counting
-    what has been paid on each line, plus the paid lines the version removed."""
+    what has been paid on each line, as the drafting check does; ``removed_paid`` lists
+    its ``line.removed_disbursed`` findings, the paid lines the version removed."""
 
     budget: BudgetCheck
     removed_paid: tuple[RemovedPaidLine, ...]
 
     @property
     def ok(self) -> bool:
-        return self.budget.ok and not self.removed_paid
+        return self.budget.ok
 
     @property
     def has_errors(self) -> bool:
@@ -84,8 +85,7 @@ class ApprovalCheck:
 
     @property
     def error_rules(self) -> list[str]:
-        rules = [f.rule for f in self.budget.findings if f.severity == ERROR]
-        return rules + [REMOVED_DISBURSED] * len(self.removed_paid)
+        return [f.rule for f in self.budget.findings if f.severity == ERROR]
 
 
 def check_version(db: Session, stored: StoredPlan, tables: RateTables, today: date,
@@ -96,11 +96,10 @@ def check_version(db: Session, stored: StoredPlan, tables: RateTables, today: da
     them a removed paid line is still found, described by its key only.
     """
     paid = disbursed_by_key(db, stored.case.id)
-    check = check_stored(stored, tables, today, disbursed_by_key=paid)
-    present = {line.line_key for line in stored.lines}
     described = {line.line_key: line.description for line in base_lines}
-    removed = tuple(RemovedPaidLine(key, described.get(key), amount) for key, amount in sorted(paid.items())
-                    if key not in present and amount > 0)
+    check = check_stored(stored, tables, today, disbursed_by_key=paid, descriptions=described)
+    removed = tuple(RemovedPaidLine(f.params["key"], f.params["description"], f.limit) for f in check.findings
+                    if f.rule == REMOVED_DISBURSED)
     return ApprovalCheck(check, removed)
 
 
@@ -333,7 +332,7 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
         drafter_user_ids=drafter_ids(db, version), has_errors=check.has_errors, status=version.status,
         action=action, decider_role=user.role,
         content_changed=version.status == wf.SUBMITTED and version.content_sha256 != digest,
-        reason_given=reason is not None)
+        reason_given=reason is not None, case_status=stored.case.status)
     already = db.exec(select(Decision.id).where(Decision.plan_version_id == version.id)).first()
     if already is not None:
         violations = [Violation("decision.already_decided")]
@@ -344,7 +343,9 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
     decision = Decision(plan_version_id=version.id, outcome=OUTCOMES[action], reason=reason, decided_by=user.id,
                         decided_at=now, rate_table_id=table.id if table else (version.rate_table_id or "none"),
                         rate_table_version=table.version if table else (version.rate_table_version or 0),
-                        content_sha256=digest, reference_date=check.budget.reference_date)
+                        content_sha256=digest, reference_date=check.budget.reference_date,
+                        plan_document=(decided_document(stored, check.budget.reference_date)
+                                       if action == wf.APPROVE else None))
     try:
         db.add(decision)
         db.flush()
@@ -382,10 +383,7 @@ def _move_case(db: Session, case: Case, version: PlanVersion, action: str) -> li
             other.revision += 1
             db.add(other)
             superseded.append(other.id)
-        if case.status != wf.IN_FOLLOWUP:
-            case.status = wf.CASE_APPROVED
-    elif not others:
-        case.status = wf.PREPARING
+    case.status = wf.case_status_after(case.status, action, approved_in_force=bool(others))
     case.updated_at = datetime.now(timezone.utc)
     case.revision += 1
     db.add(case)

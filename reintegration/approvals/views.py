@@ -84,10 +84,7 @@ def _review_context(db, version):
                                    "risk_management")]
     allocation = [{"label": entitlement_label(e.key, e.child), "cap": e.cap, "used": e.used, "left": e.left,
                    "source": e.source} for e in (check.allocation.entries if check.allocation else ())]
-    findings = shown_findings(check)
-    removed = [_("A removed line (%(description)s) had %(paid)s paid out on it; lower it to what was paid "
-                 "instead of removing it.", description=r.description or r.line_key,
-                 paid=current_app.jinja_env.filters["dkk"](r.paid)) for r in data.check.removed_paid]
+    findings = shown_findings(check)  # a removed paid line among them (line.removed_disbursed)
     paid = ops.disbursed_by_key(db, version.case_id)
     lines = [{"kind": label(KIND_LABELS, line.kind), "category": line.category, "description": line.description,
               "month": line.month, "amount_dkk": line.amount_dkk, "currency": line.currency,
@@ -97,7 +94,7 @@ def _review_context(db, version):
     return {
         "version": version, "case": data.stored.case, "data": data, "check": check, "lines": lines,
         "version_fields": version_fields, "allocation": allocation, "findings": findings,
-        "removed_paid": removed, "diff": _diff_rows(data.comparison),
+        "diff": _diff_rows(data.comparison),
         "status_label": label(STATUS_LABELS, version.status),
         "outcome_label": label(OUTCOME_LABELS, data.decision.outcome) if data.decision else None,
         "activity_label": label(ACTIVITY_LABELS, version.activity_kind),

@@ -75,14 +75,40 @@ def transition(current: str, action: str) -> str:
         raise WorkflowError("workflow.not_allowed", {"status": current, "action": action}) from None
 
 
-def submit_violations(status: str, has_errors: bool) -> list[Violation]:
-    """Why a version may not be submitted: only drafts go, and only without error findings."""
+def submit_violations(status: str, has_errors: bool, case_status: str | None = None) -> list[Violation]:
+    """Why a version may not be submitted: only drafts go, only without error findings,
+    and never on a closed case."""
     violations = []
     if (status, SUBMIT) not in TRANSITIONS:
         violations.append(Violation("submit.not_draft", {"status": status}))
     if has_errors:
         violations.append(Violation("submit.has_errors"))
+    if case_status == CLOSED:
+        violations.append(Violation("submit.case_closed"))
     return violations
+
+
+def case_status_after(case_status: str, action: str, *, approved_in_force: bool) -> str:
+    """The case's status once a version of its plan is submitted or decided (``action``).
+
+    A first plan moves the case along: submitted, it awaits approval; approved, the case
+    is approved; sent back or rejected, it is in preparation again. An amendment (an
+    approved version is in force) leaves the case where it is: a person in follow-up
+    stays in follow-up, and an approved case stays approved, whatever becomes of the
+    amendment; the amendment's own status says that it awaits a decision. A closed case
+    stays closed (nothing is submitted on it, see ``submit_violations``). A decision on an
+    amendment of an approved case leaves it approved (also where an earlier submission
+    had it awaiting approval).
+    """
+    if action not in (SUBMIT, *DECISIONS):
+        raise WorkflowError("workflow.not_allowed", {"status": case_status, "action": action})
+    if case_status in (CLOSED, IN_FOLLOWUP):
+        return case_status
+    if action == SUBMIT:
+        return case_status if approved_in_force else AWAITING_APPROVAL
+    if action == APPROVE or approved_in_force:
+        return CASE_APPROVED
+    return PREPARING
 
 
 def decision_violations(
@@ -96,6 +122,7 @@ def decision_violations(
     decider_role: str = "approver",
     content_changed: bool = False,
     reason_given: bool = True,
+    case_status: str | None = None,
 ) -> list[Violation]:
     """Why this user may not take ``action`` (one of ``DECISIONS``) on a plan version.
 
@@ -105,7 +132,8 @@ def decision_violations(
     not approved. ``content_changed``: the content no longer matches the digest fixed at
     submission, so approving would approve something nobody submitted; such a version may
     still be sent back or rejected, so it never gets stuck. Sending back needs the
-    points to fix and rejecting needs the reason (``reason_given``).
+    points to fix and rejecting needs the reason (``reason_given``). Nothing is approved
+    on a closed case (a version submitted before the case closed is sent back or rejected).
     """
     violations = []
     if action not in DECISIONS:
@@ -124,4 +152,6 @@ def decision_violations(
         violations.append(Violation("decision.content_changed"))
     if action != APPROVE and not reason_given:
         violations.append(Violation("decision.reason_missing", {"action": action}))
+    if case_status == CLOSED and action == APPROVE:
+        violations.append(Violation("decision.case_closed"))
     return violations

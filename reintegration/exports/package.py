@@ -17,7 +17,7 @@ import hashlib
 import io
 import json
 import zipfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -30,12 +30,12 @@ from ..approvals.labels import (ACTIVITY_LABELS, FIELD_LABELS, KIND_LABELS, OUTC
                                 shown_value)
 from ..domain.budget import BudgetCheck, check_plan
 from ..domain.followup import schedule
-from ..domain.planfile import plan_to_json
+from ..domain.planfile import parse_plan, plan_to_json
 from ..domain.rates import RateTables
 from ..i18n import format_amount, gettext as _
 from ..models import Case, Decision, Organisation, PlanVersion, User
 from ..plans.findings import shown_findings
-from ..plans.mapping import StoredPlan, domain_plan, load_plan
+from ..plans.mapping import StoredPlan, decided_plan, load_plan
 from .workbook import BOLD, DAY, MOMENT, MONEY, RATE, deterministic_xlsx, fixed_info, naive_utc, table_sheet
 
 PACKAGE_FORMAT = "reintegration-approval-package/1"
@@ -92,7 +92,12 @@ def gather(db: Session, version: PlanVersion, tables: RateTables) -> PackageData
     if decision is None:
         raise NotApproved(version.id)
     stored = load_plan(db, version)
-    plan = replace(domain_plan(stored), reference_date=decision.reference_date or decision.decided_at.date())
+    if decision.plan_document:
+        # The plan as approved: a later change to the case (a child added, a date
+        # corrected) changes neither the caps shown nor the plan file.
+        plan = parse_plan(json.loads(decision.plan_document))
+    else:  # decided before the decision kept its plan (migration 0009)
+        plan = decided_plan(stored, decision.reference_date or decision.decided_at.date())
     check = check_plan(plan, tables, plan.reference_date)
     trail = []
     rows = db.exec(select(PlanVersion, Decision).join(Decision, Decision.plan_version_id == PlanVersion.id)

@@ -16,12 +16,19 @@ from ..db_types import ExactDecimal, Kroner
 from ._common import utcnow
 
 
+OPEN_AMENDMENT = "amends_id IS NOT NULL AND status IN ('draft', 'submitted')"
+
+
 class PlanVersion(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("case_id", "number", name="uq_planversion_case_number"),
                       # Versions by status with their case, index-only (re-validation, counts).
                       Index("ix_planversion_status_check_ok_case_id", "status", "check_ok", "case_id"),
                       # The approval queue: submitted versions, oldest first, LIMIT (migration 0002).
-                      Index("ix_planversion_status_submitted_at_id", "status", "submitted_at", "id"))
+                      Index("ix_planversion_status_submitted_at_id", "status", "submitted_at", "id"),
+                      # The open amendments' cases, whose payments the re-validation reads
+                      # (migration 0010): few, among tens of thousands of open versions.
+                      Index("ix_planversion_open_amendment_case_id", "case_id",
+                            sqlite_where=text(OPEN_AMENDMENT), postgresql_where=text(OPEN_AMENDMENT)))
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
@@ -116,3 +123,6 @@ class Decision(SQLModel, table=True):
     # The reference date the decision checked the plan on (the planned or actual return
     # date then, else the day of deciding), so the approval package always says the same.
     reference_date: date | None = None
+    # The plan document (PLAN_FORMAT.md, JSON) as approved: what ``content_sha256`` was
+    # taken of and what the approval package shows, whatever changes on the case later.
+    plan_document: str | None = None

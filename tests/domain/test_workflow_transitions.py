@@ -71,3 +71,35 @@ def test_vocabularies():
     assert wf.CASE_STATUSES == ("preparing", "awaiting_approval", "approved", "in_followup", "closed")
     assert wf.CLOSURE_REASONS == ("completed", "withdrew", "contact_lost", "period_ended")
     assert set(wf.TRANSITIONS.values()) | {wf.DRAFT} == set(wf.PLAN_STATUSES)
+
+
+@pytest.mark.parametrize("case_status, action, in_force, expected", [
+    # A first plan moves the case along.
+    (wf.PREPARING, wf.SUBMIT, False, wf.AWAITING_APPROVAL),
+    (wf.AWAITING_APPROVAL, wf.APPROVE, False, wf.CASE_APPROVED),
+    (wf.AWAITING_APPROVAL, wf.SEND_BACK, False, wf.PREPARING),
+    (wf.AWAITING_APPROVAL, wf.REJECT, False, wf.PREPARING),
+    # An amendment leaves it where it is, whatever becomes of the amendment.
+    (wf.CASE_APPROVED, wf.SUBMIT, True, wf.CASE_APPROVED),
+    (wf.CASE_APPROVED, wf.APPROVE, True, wf.CASE_APPROVED),
+    (wf.CASE_APPROVED, wf.SEND_BACK, True, wf.CASE_APPROVED),
+    (wf.IN_FOLLOWUP, wf.SUBMIT, True, wf.IN_FOLLOWUP),
+    (wf.IN_FOLLOWUP, wf.APPROVE, True, wf.IN_FOLLOWUP),
+    (wf.IN_FOLLOWUP, wf.SEND_BACK, True, wf.IN_FOLLOWUP),
+    (wf.IN_FOLLOWUP, wf.REJECT, True, wf.IN_FOLLOWUP),
+    (wf.AWAITING_APPROVAL, wf.SEND_BACK, True, wf.CASE_APPROVED),  # left awaiting by an earlier submission
+    # A closed case stays closed.
+    (wf.CLOSED, wf.SEND_BACK, True, wf.CLOSED),
+    (wf.CLOSED, wf.REJECT, False, wf.CLOSED),
+])
+def test_the_case_status_after_a_submission_or_decision(case_status, action, in_force, expected):
+    assert wf.case_status_after(case_status, action, approved_in_force=in_force) == expected
+
+
+def test_nothing_is_submitted_or_approved_on_a_closed_case():
+    assert Violation("submit.case_closed") in wf.submit_violations(wf.DRAFT, False, case_status=wf.CLOSED)
+    assert wf.submit_violations(wf.DRAFT, False, case_status=wf.IN_FOLLOWUP) == []
+    common = dict(decider_user_id=1, decider_org_kind=wf.APPROVING_ORGANISATION, drafter_user_ids={2},
+                  has_errors=False, status=wf.SUBMITTED, case_status=wf.CLOSED)
+    assert wf.decision_violations(action=wf.APPROVE, **common) == [Violation("decision.case_closed")]
+    assert wf.decision_violations(action=wf.SEND_BACK, reason_given=True, **common) == []

