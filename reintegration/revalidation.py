@@ -6,7 +6,10 @@ they were approved against.
 Built for tens of thousands of open plans (an EU-wide programme, issue #8): a plan's
 verdict needs of its lines only their totals per kind, the lowest amount and the first
 and last month (``domain.budget.LineSummary``), which every version keeps (migration
-0006), so the query that reads the plans reads no line at all.
+0006), so the query that reads the plans reads no line at all. The exception is the
+rare amendment with money paid out on its case: the rule that what was paid stays paid
+needs its lines one by one, so it is read with its lines and what was paid, and judged
+by the whole drafting check (``check_plan``).
 Only versions whose table or verdict changed are written, in one statement per kind of
 change and batch, which skips any version saved by someone else since it was read (that
 save ran the check itself).
@@ -25,16 +28,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Iterable, Iterator, NamedTuple, TypeVar
 
 from sqlalchemy import bindparam, text, update
 from sqlmodel import Session, select
 
 from . import audit
-from .domain.budget import Child as DomainChild, LineSummary, Plan, verdict
+from .domain.budget import Child as DomainChild, LineSummary, Plan, RemovedLine, Verdict, check_plan, verdict
 from .domain.rates import RateTables
-from .models import Case, Child, PlanVersion
-from .plans.mapping import build_plan, return_reference
+from .models import BudgetLine, Case, Child, Disbursement, PlanVersion
+from .plans.mapping import build_plan, domain_line, paid_lines, return_reference
 
 OPEN_STATUSES = ("draft", "submitted")
 
@@ -74,6 +78,9 @@ class OpenVersion(NamedTuple):
     rate_table_id: str | None
     rate_table_version: int | None
     check_ok: bool | None
+    # When money was paid on the case (an amendment): what was paid by line index and the
+    # paid lines the version removed (``mapping.paid_lines``). The plan then has its lines.
+    paid: tuple[dict[int, Decimal] | None, tuple[RemovedLine, ...]] | None = None
 
 
 # A version's line summary as ``LineSummary`` takes it, stored on the version and kept
@@ -87,11 +94,12 @@ LINE_SUMMARY = (PlanVersion.line_count, PlanVersion.lines_cash_ore, PlanVersion.
 
 def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan, LineSummary]]:
     """Every open version with its domain plan (without lines) and the summary of its
-    lines, in version order.
+    lines, in version order; an amendment with money paid on its case comes with its
+    lines and what was paid (``OpenVersion.paid``).
 
-    On PostgreSQL both reads share one REPEATABLE READ snapshot (when the session has
+    On PostgreSQL all reads share one REPEATABLE READ snapshot (when the session has
     not begun a transaction yet), so a version submitted or approved between them is
-    never judged with its case's children of another moment.
+    never judged with its case's children or payments of another moment.
     """
     if db.get_bind().dialect.name == "postgresql":
         if not db.in_transaction():
@@ -108,6 +116,24 @@ def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan, LineSummary]]:
             .where(Child.case_id.in_(select(PlanVersion.case_id).where(is_open)))
             .order_by(Child.case_id, Child.position, Child.id)).all():
         children.setdefault(case_id, []).append(DomainChild(date_of_birth=born, lives_in=lives_in))
+    # Money is paid only under an approved version, so only amendments (few) can have
+    # payments on their case: read those payments, and the lines of those versions.
+    paid_amendment = is_open & PlanVersion.amends_id.is_not(None)
+    paid: dict[int, dict[str, Decimal]] = {}
+    for case_id, key, amount in conn.execute(
+            select(Disbursement.case_id, Disbursement.line_key, Disbursement.amount_dkk)
+            .where(Disbursement.case_id.in_(select(PlanVersion.case_id).where(paid_amendment)))
+            .order_by(Disbursement.case_id, Disbursement.id)).all():
+        by_key = paid.setdefault(case_id, {})
+        by_key[key] = by_key.get(key, Decimal("0.00")) + amount
+    lines_of_paid: dict[int, list] = {}  # version id: its lines, in the drafting check's order
+    if paid:
+        with_payments = paid_amendment & PlanVersion.case_id.in_(select(Disbursement.case_id))
+        lines_of_paid = {vid: [] for vid in conn.execute(select(PlanVersion.id).where(with_payments)).scalars()}
+        for line in conn.execute(
+                select(BudgetLine.__table__).join(PlanVersion, PlanVersion.id == BudgetLine.plan_version_id)
+                .where(with_payments).order_by(BudgetLine.plan_version_id, BudgetLine.position, BudgetLine.id)):
+            lines_of_paid[line.plan_version_id].append(line)
     # Fetched a batch at a time (a call per batch, not per row), on PostgreSQL from a
     # server-side cursor, the next batch while the caller works on this one.
     batches = conn.execution_options(stream_results=True).execute(
@@ -126,12 +152,27 @@ def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan, LineSummary]]:
         for (vid, revision, number, status, table_id, table_version, ok, kind, description,
              case_id, reference, born, minor, actual_return, planned_return,
              lines, cash, in_kind, lowest, first_month, last_month) in rows:
+            version_lines, version_paid = (), None
+            if vid in lines_of_paid:
+                rows_of_lines = lines_of_paid[vid]
+                version_lines = tuple(domain_line(line) for line in rows_of_lines)
+                version_paid = paid_lines([line.line_key for line in rows_of_lines], paid.get(case_id))
             plan = build_plan(date_of_birth=born, unaccompanied_minor=minor,
                               children=tuple(children.get(case_id, ())), activity_kind=kind,
-                              activity_description=description, lines=(),
+                              activity_description=description, lines=version_lines,
                               reference_date=return_reference(actual_return, planned_return))
             summary = LineSummary(lines, cash, in_kind, lowest, first_month, last_month) if lines else no_lines
-            yield OpenVersion(vid, revision, number, status, reference, table_id, table_version, ok), plan, summary
+            yield (OpenVersion(vid, revision, number, status, reference, table_id, table_version, ok, version_paid),
+                   plan, summary)
+
+
+def judged_whole(plan: Plan, paid: tuple[dict[int, Decimal] | None, tuple[RemovedLine, ...]], tables: RateTables,
+                 today: date) -> Verdict:
+    """The verdict of an amendment with money paid on its case, by the drafting check
+    itself: what was paid stays paid (no paid line lowered below it, nor removed)."""
+    disbursed, removed = paid
+    check = check_plan(plan, tables, today, disbursed, removed)
+    return Verdict(check.ok, check.rate_table)
 
 
 def read_ahead(items: Iterable[T]) -> Iterator[T]:
@@ -162,7 +203,10 @@ def revalidate_open_plans(db: Session, tables: RateTables, today: date, *, dry_r
         with closing(open_plans(db)) as plans:
             for head, plan, summary in plans:
                 checked += 1
-                check = verdict(plan, summary, tables, today)
+                if head.paid is None:
+                    check = verdict(plan, summary, tables, today)
+                else:
+                    check = judged_whole(plan, head.paid, tables, today)
                 table_id = check.rate_table.id if check.rate_table else None
                 table_version = check.rate_table.version if check.rate_table else None
                 if (head.rate_table_id, head.rate_table_version, head.check_ok) == (table_id, table_version,

@@ -57,3 +57,35 @@ def waits_for_commit(engine, first, second) -> None:
         thread.join(30)
     if errors:
         raise errors[0]
+
+
+def approved_plan_and_amendment(db, case, *, approved, paid, amendment, recorded_by, status="draft"):
+    """An approved version of ``case``, money paid out on its lines, and an amendment
+    of it, straight into the database. ``approved`` and ``amendment`` are lines as
+    ``(line_key, kind, amount, description)``; ``paid`` maps a line key to the amount
+    paid on it (a string); ``recorded_by`` is the user id on the disbursements; the
+    amendment is left in ``status`` with no check stored. Returns both versions."""
+    from datetime import date
+    from decimal import Decimal
+
+    from reintegration.models import BudgetLine, Disbursement, PlanVersion
+
+    def version(number, lines, final_status, amends=None):
+        row = PlanVersion(case_id=case.id, number=number, status="draft", amends_id=amends,
+                          activity_kind="business", activity_description="Tailoring workshop")
+        db.add(row)
+        db.commit()
+        for position, (key, kind, amount, description) in enumerate(lines):
+            db.add(BudgetLine(plan_version_id=row.id, line_key=key, position=position, kind=kind, month=1,
+                              amount_dkk=Decimal(amount), description=description))
+        row.status = final_status  # lines first: an approved version's lines can never change
+        db.add(row)
+        db.commit()
+        return row
+
+    first = version(1, approved, "approved")
+    for key, amount in paid.items():
+        db.add(Disbursement(case_id=case.id, line_key=key, plan_version_id=first.id, paid_on=date(2026, 7, 1),
+                            amount_dkk=Decimal(amount), recorded_by=recorded_by))
+    db.commit()
+    return first, version(2, amendment, status, amends=first.id)

@@ -10,6 +10,7 @@ from reintegration.domain.rates import load_rate_tables
 from reintegration.models import AuditEvent, BudgetLine, PlanVersion
 from reintegration.revalidation import revalidate_open_plans
 from sqlmodel import Session, select
+from support import approved_plan_and_amendment
 
 
 def _version(db, case, status, amounts):
@@ -309,3 +310,83 @@ def _assert_nothing_saved_then_the_next_run_saves_all(app, db, versions):
     assert len(revalidate_open_plans(db, app.extensions["rate_tables"], date(2026, 5, 1)).changes) == len(versions)
     db.expire_all()
     assert [db.get(PlanVersion, v.id).check_ok for v in versions] == [True] * len(versions)
+
+
+# An approved plan with 8,000 kr. paid on its in-kind line, and amendments of it.
+PAID_APPROVED = [("cash-1", "cash", "4515.00", "Monthly allowance"),
+                 ("kit-1", "in_kind", "8000.00", "Sewing machines")]
+PAID_AMENDMENTS = {
+    "lowered below what was paid": [("cash-1", "cash", "4515.00", "Monthly allowance"),
+                                    ("kit-1", "in_kind", "5000.00", "Sewing machines")],
+    "paid line removed": [("cash-1", "cash", "4515.00", "Monthly allowance"),
+                          ("rent-1", "in_kind", "30000.00", "Workshop rent")],
+    "every line removed": [],
+    "paid line kept": [("cash-1", "cash", "4515.00", "Monthly allowance"),
+                       ("kit-1", "in_kind", "8000.00", "Sewing machines"),
+                       ("rent-1", "in_kind", "27485.00", "Workshop rent")],  # 40,000 kr.: the cap exactly
+}
+
+
+def _paid_amendment(db, make_case, make_user, lines, status="draft"):
+    case = make_case(planned_return=date(2026, 6, 1))
+    _first, amendment = approved_plan_and_amendment(db, case, approved=PAID_APPROVED, paid={"kit-1": "8000.00"},
+                                                    amendment=lines, recorded_by=make_user("partner").id,
+                                                    status=status)
+    return case, amendment
+
+
+def _drafting_check(db, version, tables, today):
+    from reintegration.plans.mapping import load_plan
+    from reintegration.plans.operations import check_version
+
+    db.expire_all()
+    return check_version(db, load_plan(db, db.get(PlanVersion, version.id)), tables, today)
+
+
+@pytest.mark.parametrize("amendment", list(PAID_AMENDMENTS))
+def test_an_amendment_with_money_paid_is_judged_as_the_drafting_check_does(app, db, make_case, make_user,
+                                                                           tmp_path, amendment):
+    """What was paid stays paid in the re-validation too: a line lowered below what was
+    paid or a paid line removed keeps the amendment failing, whatever the table."""
+    from reintegration.plans.operations import recheck_open_versions
+
+    tables, today = app.extensions["rate_tables"], date(2026, 5, 1)
+    case, version = _paid_amendment(db, make_case, make_user, PAID_AMENDMENTS[amendment],
+                                    status="submitted" if amendment == "paid line removed" else "draft")
+    recheck_open_versions(db, case.id, tables, today)  # as drafting stores it
+    db.commit()
+    expected = amendment == "paid line kept"
+    assert _drafting_check(db, version, tables, today).ok is expected
+    assert revalidate_open_plans(db, tables, today).changes == ()  # the stored verdict stands
+    db.expire_all()
+    assert db.get(PlanVersion, version.id).check_ok is expected
+
+    lower = _tables_with_lower_adult_total(app, tmp_path)  # 30,000 kr.: the kept plan fails too
+    [change] = revalidate_open_plans(db, lower, today).changes
+    assert (change.new_table, change.new_ok) == ("2026-2029 v2", False)
+    assert _drafting_check(db, version, lower, today).ok is False
+
+
+def test_only_amendments_with_money_paid_leave_the_fast_path(app, db, make_case, make_user, monkeypatch):
+    """A version with nothing paid on its case is judged from its line summary alone;
+    the amendment with money paid, by the whole check, with its lines."""
+    import reintegration.revalidation as revalidation
+
+    tables, today = app.extensions["rate_tables"], date(2026, 5, 1)
+    plain = _version(db, make_case(planned_return=date(2026, 6, 1)), "draft", ["1000.00"])
+    _case, paid = _paid_amendment(db, make_case, make_user, PAID_AMENDMENTS["paid line removed"])
+    summarised, whole = [], []
+
+    def counted(judge, judged):
+        def judge_and_count(plan, *rest):
+            judged.append(plan)
+            return judge(plan, *rest)
+        return judge_and_count
+
+    monkeypatch.setattr(revalidation, "verdict", counted(revalidation.verdict, summarised))
+    monkeypatch.setattr(revalidation, "judged_whole", counted(revalidation.judged_whole, whole))
+    result = revalidate_open_plans(db, tables, today)
+    assert [len(p.lines) for p in summarised] == [0] and [len(p.lines) for p in whole] == [2]
+    assert [c.new_ok for c in result.changes] == [True, False]
+    db.expire_all()
+    assert [db.get(PlanVersion, v.id).check_ok for v in (plain, paid)] == [True, False]

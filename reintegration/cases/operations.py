@@ -14,9 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..audit import record
+from ..domain.rates import RateTables
 from ..faults import checkpoint
 from ..models import Case, Child, User
 from ..models._common import utcnow
+from ..plans.operations import recheck_open_versions
 
 REFERENCE_ATTEMPTS = 5
 
@@ -89,9 +91,14 @@ def create_case(db: Session, data: CaseInput, *, user: User, today: date | None 
     raise RuntimeError("no free case reference after several attempts")
 
 
-def update_case(db: Session, case: Case, seen_revision: int, data: CaseInput, *, user: User) -> Case:
+def update_case(db: Session, case: Case, seen_revision: int, data: CaseInput, *, user: User, tables: RateTables,
+                today: date) -> Case:
     """Save an edit made from ``seen_revision``. If the case has been saved since,
-    raise :class:`CaseConflict` and change nothing."""
+    raise :class:`CaseConflict` and change nothing.
+
+    The children, the return dates and the unaccompanied-minor flag decide the caps, so
+    the case's open plan versions are checked again (against ``tables`` on ``today``)
+    and their stored result saved with the edit."""
     old = {key: getattr(case, key) for key in data.case_values()}
     old_children = _children_tuple(db, case.id)
     result = db.execute(
@@ -103,6 +110,8 @@ def update_case(db: Session, case: Case, seen_revision: int, data: CaseInput, *,
         raise CaseConflict()
     db.execute(delete(Child).where(Child.case_id == case.id))
     _add_children(db, case.id, data.children)
+    db.refresh(case)  # the check reads the case as edited
+    recheck_open_versions(db, case.id, tables, today)
     changed = sorted(key for key, value in data.case_values().items() if old[key] != value)
     if old_children != data.children:
         changed.append("children")

@@ -115,7 +115,8 @@ def edit(case_id: int):
     if not _changed_child_rows() and form.validate_on_submit():
         seen = form.revision.data or ""
         try:
-            update_case(db, case, int(seen) if seen.isdigit() else -1, form.case_input(), user=current_user)
+            update_case(db, case, int(seen) if seen.isdigit() else -1, form.case_input(), user=current_user,
+                        tables=current_app.extensions["rate_tables"], today=date.today())
         except CaseConflict:
             return _conflict(db, case_id, form)
         _flash_saved(db, case, _("The case is saved."))

@@ -13,12 +13,15 @@ comes from the rate table (DOMAIN.md, "The rates"):
 - Every budget line is paid or bought in a month of the reintegration period.
 - Amendments (our addition to the contract): money already paid out stays paid, so when
   ``disbursed`` is given, a line may not be lowered below what was paid on it
-  (``line.below_disbursed``).
+  (``line.below_disbursed``), and a line with money paid on it may not be removed
+  (``line.removed_disbursed``: ``removed`` names the paid lines the plan no longer has).
+  The ``validate`` command gives neither, so neither is among PLAN_FORMAT's rules.
 
 Totals add up the amounts as given, including amounts that are themselves findings
 (zero, negative, fractions of an øre), rounded half up to whole øre: the findings say
 what is wrong, and the caps are judged on the totals as shown. Without a rate table only the rules
-that need no figure are checked (activity, amounts, children).
+that need no figure from one are checked (activity, amounts, children), and the months against
+the period PLAN_FORMAT's ``line.month`` states itself: 1 to 12.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ ACTIVITY_MISSING = "activity.missing"
 LINE_AMOUNT = "line.amount"
 LINE_MONTH = "line.month"
 LINE_BELOW_DISBURSED = "line.below_disbursed"
+LINE_REMOVED_DISBURSED = "line.removed_disbursed"
 CASH_MAX = "cash.max"
 TOTAL_MAX = "total.max"
 CHILD_NOT_MINOR = "child.not_minor"
@@ -51,6 +55,7 @@ RULES = (
     LINE_AMOUNT,
     LINE_MONTH,
     LINE_BELOW_DISBURSED,
+    LINE_REMOVED_DISBURSED,
     CASH_MAX,
     TOTAL_MAX,
     CHILD_NOT_MINOR,
@@ -63,6 +68,9 @@ IN_KIND = "in_kind"
 LINE_KINDS = (CASH, IN_KIND)
 CHILD_RESIDENCES = ("denmark", "home_country")
 AGE_OF_MAJORITY = 18
+# PLAN_FORMAT.md, line.month: "a month outside 1 to 12". The rate table's period_months
+# is the figure; this is the contract's own, for a reference date without a table.
+CONTRACT_PERIOD_MONTHS = 12
 
 # Allocation entry keys: the entitlements a household budget draws on.
 ADULT_CASH = "adult.cash"
@@ -120,6 +128,18 @@ class Plan:
     activity: Activity | None = None
     lines: tuple[BudgetLine, ...] = ()
     reference_date: date | None = None  # planned or actual return date; None: the day of checking
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedLine:
+    """A line with money paid on it that the plan (an amendment) no longer has.
+
+    ``key`` and ``description`` only name it in the finding; ``paid`` is what was paid.
+    """
+
+    paid: Decimal
+    key: str | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,14 +243,17 @@ def check_plan(
     tables: RateTables,
     today: date,
     disbursed: Mapping[int, Decimal] | None = None,
+    removed: Sequence[RemovedLine] = (),
 ) -> BudgetCheck:
     """Check ``plan`` against the rate table valid on its reference date.
 
-    ``disbursed`` maps a line index to what has already been paid out on that line.
+    ``disbursed`` maps a line index to what has already been paid out on that line;
+    ``removed`` are the lines paid on that the plan no longer has.
     """
     reference_date, table, minors, findings = _check_household(plan, tables, today)
     provider = bool(minors)
-    totals = _check_lines(plan.lines, table.period_months if table else None, disbursed or {}, findings)
+    totals = _check_lines(plan.lines, _period_months(table), disbursed or {}, findings)
+    findings.extend(_removed_findings(removed))
 
     caps = allocation = None
     if table is not None:
@@ -297,14 +320,16 @@ class Verdict:
 def verdict(plan: Plan, summary: LineSummary, tables: RateTables, today: date) -> Verdict:
     """``check_plan``'s ``ok`` and rate table for ``plan`` whose lines ``summary`` sums
     up (``plan.lines`` is not read), by the same rules: the re-validation of every open
-    plan after a rate-table change, which records only these two."""
+    plan after a rate-table change, which records only these two.
+
+    Only for a plan with nothing paid out on it: the amendment rules need each line
+    (``disbursed``, ``removed``), so such a plan is judged by ``check_plan``."""
     _reference_date, table, minors, findings = _check_household(plan, tables, today)
     if summary.lines:
         if not _amount_ok(from_ore(summary.lowest_ore)):
             return Verdict(False, table)
-        if table is not None and not (
-            _month_ok(summary.first_month, table.period_months) and _month_ok(summary.last_month, table.period_months)
-        ):
+        period_months = _period_months(table)
+        if not (_month_ok(summary.first_month, period_months) and _month_ok(summary.last_month, period_months)):
             return Verdict(False, table)
     if table is not None:
         cash, in_kind = from_ore(summary.cash_ore), from_ore(summary.in_kind_ore)
@@ -342,6 +367,10 @@ def _month_ok(month: int, period_months: int) -> bool:
     return 1 <= month <= period_months
 
 
+def _period_months(table: RateTable | None) -> int:
+    return table.period_months if table is not None else CONTRACT_PERIOD_MONTHS
+
+
 def _cap_findings(totals: Totals, caps: Caps, minor_children: int) -> list[Finding]:
     findings = []
     if totals.cash > caps.cash:
@@ -355,13 +384,23 @@ def _cap_findings(totals: Totals, caps: Caps, minor_children: int) -> list[Findi
     return findings
 
 
+def _removed_findings(removed: Sequence[RemovedLine]) -> list[Finding]:
+    """What was paid stays paid: a paid line may be lowered to what was paid, not removed."""
+    return [
+        Finding(LINE_REMOVED_DISBURSED, ERROR, limit=line.paid,
+                params={"key": line.key, "description": line.description})
+        for line in removed
+        if line.paid > 0
+    ]
+
+
 def _no_error(findings: Sequence[Finding]) -> bool:
     return all(finding.severity != ERROR for finding in findings)
 
 
 def _check_lines(
     lines: Sequence[BudgetLine],
-    period_months: int | None,
+    period_months: int,
     disbursed: Mapping[int, Decimal],
     findings: list[Finding],
 ) -> Totals:
@@ -375,7 +414,7 @@ def _check_lines(
             in_kind += amount
         if not _amount_ok(amount):
             findings.append(Finding(LINE_AMOUNT, ERROR, line=index, params={"amount": amount}))
-        if period_months is not None and not _month_ok(line.month, period_months):
+        if not _month_ok(line.month, period_months):
             findings.append(
                 Finding(LINE_MONTH, ERROR, line=index, params={"month": line.month, "period_months": period_months})
             )

@@ -37,6 +37,8 @@ def violation_message(violation: Violation) -> str:
                  status=status_label(str(violation.params.get("status"))))
     if violation.code == "submit.has_errors":
         return _("The budget check has errors.")
+    if violation.code == "submit.case_closed":
+        return _("The case is closed, so no plan can be submitted on it.")
     return violation.code
 
 

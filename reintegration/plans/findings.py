@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..domain.budget import (ACTIVITY_MISSING, CASH_MAX, CHILD_NOT_MINOR, LINE_AMOUNT, LINE_BELOW_DISBURSED,
-                             LINE_MONTH, RATES_NONE, TOTAL_MAX, BudgetCheck, Finding)
+                             LINE_MONTH, LINE_REMOVED_DISBURSED, RATES_NONE, TOTAL_MAX, BudgetCheck, Finding)
 from ..i18n import format_day, format_dkk, gettext as _
 
 
@@ -45,6 +45,10 @@ def message(finding: Finding, check: BudgetCheck) -> str:
     if finding.rule == LINE_BELOW_DISBURSED:
         return _("Line %(n)d: %(amount)s is less than the %(paid)s already paid out on it.",
                  n=n, amount=format_dkk(finding.actual), paid=format_dkk(finding.limit))
+    if finding.rule == LINE_REMOVED_DISBURSED:
+        named = finding.params.get("description") or finding.params.get("key")
+        return _("A removed line (%(description)s) had %(paid)s paid out on it; lower it to what was paid "
+                 "instead of removing it.", description=named, paid=format_dkk(finding.limit))
     if finding.rule == CASH_MAX:
         if check.provider:
             return _("Cash %(actual)s exceeds the provider cash rate of %(limit)s.",

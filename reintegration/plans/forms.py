@@ -167,6 +167,36 @@ class PlanForm(FlaskForm):
                  "risk_health", "risk_traffickers", "risk_management")
     SPREAD = ("spread_total", "spread_from", "spread_to")
 
+    def __init__(self, *args, line_capacity: int = MAX_LINES, **kwargs):
+        """``line_capacity``: how many line rows the form reads, at least ``MAX_LINES``
+        (more only to open a draft stored with more lines than a plan can have: none of
+        them may silently go missing; saving says to remove some)."""
+        self.line_capacity = max(MAX_LINES, line_capacity)
+        self.line_errors: list = []  # about the lines as a whole (how many), not one line
+        super().__init__(*args, **kwargs)
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        self.lines.max_entries = self.line_capacity
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+
+    def has_room_for_a_line(self) -> bool:
+        """Another (blank) row fits: never more rows than a plan can have lines."""
+        return len(self.lines.entries) < MAX_LINES
+
+    def refuse_line_count(self, count: int, field=None) -> None:
+        """Say at ``field`` (else at the budget lines) that ``count`` lines are more than
+        a plan can have."""
+        message = _l("A plan can have at most %(max)d budget lines; this would give it %(n)d.", max=MAX_LINES,
+                     n=count)
+        if field is not None:
+            field.errors = list(field.errors) + [message]
+        else:
+            self.line_errors.append(message)
+
+    def line_error_items(self) -> list[dict]:
+        """The errors about the lines as a whole, for the error summary."""
+        return [{"id": "lines", "message": f"{_l('Budget lines')}: {message}"} for message in self.line_errors]
+
     def validate_for(self, action: str) -> bool:
         """Validate the plan; the spread fields only matter for ``spread_cash``."""
         ok = self.validate()

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from sqlmodel import Session, select
 
-from ..domain.budget import Activity, BudgetCheck, Child as DomainChild, Person, Plan, check_plan
+from ..domain.budget import Activity, BudgetCheck, Child as DomainChild, Person, Plan, RemovedLine, check_plan
 from ..domain.budget import BudgetLine as DomainLine
 from ..domain.planfile import plan_to_json
 from ..domain.rates import RateTables
@@ -90,6 +90,16 @@ def plan_document(stored: StoredPlan) -> dict:
     return document
 
 
+def decided_plan(stored: StoredPlan, reference_date: date) -> Plan:
+    """The plan a decision judges: the version as stored, on the decision's reference date."""
+    return replace(domain_plan(stored), reference_date=reference_date)
+
+
+def decided_document(stored: StoredPlan, reference_date: date) -> str:
+    """``decided_plan`` as the plan file a decision keeps (``Decision.plan_document``)."""
+    return json.dumps(plan_to_json(decided_plan(stored, reference_date)), ensure_ascii=False)
+
+
 def canonical_bytes(document: dict) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
@@ -111,13 +121,27 @@ def content_sha256(stored: StoredPlan) -> str:
 
 
 def check_stored(stored: StoredPlan, tables: RateTables, today: date,
-                 disbursed_by_key: Mapping[str, Decimal] | None = None) -> BudgetCheck:
+                 disbursed_by_key: Mapping[str, Decimal] | None = None,
+                 descriptions: Mapping[str, str | None] | None = None) -> BudgetCheck:
     """The budget check of a stored version. ``disbursed_by_key`` maps a line key to
-    what has been paid on it (for amendments: a line can't go below that)."""
-    disbursed = None
-    if disbursed_by_key:
-        disbursed = {i: disbursed_by_key[line.line_key] for i, line in enumerate(stored.lines)
-                     if line.line_key in disbursed_by_key}
-    return check_plan(domain_plan(stored), tables, today, disbursed)
+    what has been paid on it (for amendments: a line can't go below that, nor be
+    removed); ``descriptions`` name, by key, the paid lines the version no longer has."""
+    disbursed, removed = paid_lines([line.line_key for line in stored.lines], disbursed_by_key, descriptions)
+    return check_plan(domain_plan(stored), tables, today, disbursed, removed)
+
+
+def paid_lines(line_keys: Sequence[str], disbursed_by_key: Mapping[str, Decimal] | None,
+               descriptions: Mapping[str, str | None] | None = None,
+               ) -> tuple[dict[int, Decimal] | None, tuple[RemovedLine, ...]]:
+    """What the amendment rules of ``check_plan`` take, from a version's line keys (in
+    line order) and what has been paid per key on its case: the paid amount by line
+    index, and the paid keys the version no longer has (in key order)."""
+    if not disbursed_by_key:
+        return None, ()
+    present = set(line_keys)
+    disbursed = {i: disbursed_by_key[key] for i, key in enumerate(line_keys) if key in disbursed_by_key}
+    removed = tuple(RemovedLine(paid=amount, key=key, description=(descriptions or {}).get(key))
+                    for key, amount in sorted(disbursed_by_key.items()) if key not in present)
+    return disbursed, removed
 
 

@@ -27,7 +27,7 @@ from ..models import BudgetLine, Case, Child, Comment, Disbursement, PlanContrib
 from ..models._common import utcnow
 from ..faults import checkpoint
 from ..forms import MAX_TEXT
-from .forms import CATEGORY_LABELS, MAX_LINES, MAX_LOCAL, MAX_RATE, clean_text
+from .forms import CATEGORY_LABELS, MAX_DKK, MAX_LINES, MAX_LOCAL, MAX_RATE, clean_text
 from .mapping import StoredPlan, check_stored, content_sha256, load_plan, reference_date
 
 # The texts and activity copied into a new version and saved from the form.
@@ -66,6 +66,16 @@ class OpenVersionExists(Exception):
     def __init__(self, version: PlanVersion):
         super().__init__(f"case {version.case_id} has open version {version.id}")
         self.version = version
+
+
+class TooManyLines(Exception):
+    """A draft would hold ``count`` budget lines, more than a plan can have (``limit``);
+    nothing is written."""
+
+    def __init__(self, count: int):
+        super().__init__(f"{count} budget lines, at most {MAX_LINES}")
+        self.count = count
+        self.limit = MAX_LINES
 
 
 class SubmitRefused(Exception):
@@ -117,6 +127,13 @@ def spread_cash(total: Decimal, first_month: int, last_month: int) -> list[tuple
     return list(zip(months, amounts))
 
 
+def refuse_too_many_lines(count: int) -> None:
+    """:class:`TooManyLines` when a draft would hold more than ``MAX_LINES`` budget lines:
+    the drafting form can show no more (and a draft beyond it could not be opened)."""
+    if count > MAX_LINES:
+        raise TooManyLines(count)
+
+
 def prepare_lines(lines: Iterable[LineValues], existing_keys: Iterable[str], default_currency: str | None
                   ) -> list[LineValues]:
     """Fill in what the server decides: DKK from local amount × rate when DKK is empty,
@@ -158,6 +175,10 @@ def importable_plan(plan: Plan) -> Plan:
         if has_more_than_two_decimals(line.amount_dkk):
             # The budget check's line.amount finding; the tool keeps amounts in whole øre.
             raise PlanFormatError(f"{path}.amount_dkk", f"more than two decimals (line.amount): "
+                                                        f"'{line.amount_dkk}'")
+        if abs(line.amount_dkk) > MAX_DKK:
+            # The form's limit; far beyond it, the stored totals of 200 lines overflow.
+            raise PlanFormatError(f"{path}.amount_dkk", f"must be from -{MAX_DKK} to {MAX_DKK}: "
                                                         f"'{line.amount_dkk}'")
         if not -MAX_MONTH <= line.month <= MAX_MONTH:
             raise PlanFormatError(f"{path}.month", f"out of range: {line.month}")
@@ -215,8 +236,26 @@ def disbursed_by_key(db: Session, case_id: int) -> dict[str, Decimal]:
     return paid
 
 
+def paid_line_descriptions(db: Session, case_id: int, keys: Iterable[str]) -> dict[str, str | None]:
+    """How each of the case's lines with these keys read in the version it was paid
+    under (a removed paid line is named by it)."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    return dict(db.exec(select(BudgetLine.line_key, BudgetLine.description).distinct()
+                        .join(Disbursement, (Disbursement.plan_version_id == BudgetLine.plan_version_id)
+                              & (Disbursement.line_key == BudgetLine.line_key))
+                        .where(Disbursement.case_id == case_id, BudgetLine.line_key.in_(keys))).all())
+
+
 def check_version(db: Session, stored: StoredPlan, tables: RateTables, today: date) -> BudgetCheck:
-    return check_stored(stored, tables, today, disbursed_by_key(db, stored.case.id))
+    """The drafting check (and submission's): the budget rules, counting what has been
+    paid on the case, so an amendment may neither lower a paid line below what was paid
+    nor remove it."""
+    paid = disbursed_by_key(db, stored.case.id)
+    present = {line.line_key for line in stored.lines}
+    descriptions = paid_line_descriptions(db, stored.case.id, (key for key in paid if key not in present))
+    return check_stored(stored, tables, today, paid, descriptions)
 
 
 def check_unsaved(db: Session, case: Case, narrative: dict, lines: list[LineValues], tables: RateTables,
@@ -231,7 +270,7 @@ def check_unsaved(db: Session, case: Case, narrative: dict, lines: list[LineValu
     rows = tuple(BudgetLine(plan_version_id=0, line_key=line.line_key or "", kind=line.kind, month=line.month,
                             amount_dkk=line.amount_dkk, category=line.category, description=line.description)
                  for line in lines)
-    return check_stored(StoredPlan(case, children, version, rows), tables, today, disbursed_by_key(db, case.id))
+    return check_version(db, StoredPlan(case, children, version, rows), tables, today)
 
 
 def last_editor(db: Session, version: PlanVersion):
@@ -258,6 +297,20 @@ def _store_check(version: PlanVersion, check: BudgetCheck) -> None:
     version.rate_table_id = check.rate_table.id if check.rate_table else None
     version.rate_table_version = check.rate_table.version if check.rate_table else None
     version.check_ok = check.ok
+
+
+def recheck_open_versions(db: Session, case_id: int, tables: RateTables, today: date) -> list[PlanVersion]:
+    """Check the case's draft and submitted versions again, as drafting does, and store
+    the result, in the caller's transaction: a change to the case (children, return
+    date, unaccompanied minor) moves the caps. Only the check's record changes, not the
+    content, revision or digest of a version (as in the re-validation)."""
+    versions = db.exec(select(PlanVersion).where(PlanVersion.case_id == case_id,
+                                                 PlanVersion.status.in_((workflow.DRAFT, workflow.SUBMITTED)))
+                       .order_by(PlanVersion.number)).all()
+    for version in versions:
+        _store_check(version, check_version(db, load_plan(db, version), tables, today))
+        db.add(version)
+    return list(versions)
 
 
 def _replace_lines(db: Session, version_id: int, lines: Iterable[LineValues]) -> int:
@@ -338,7 +391,10 @@ def save_draft(db: Session, version: PlanVersion, *, seen_revision: int | None, 
     ``seen_revision``; otherwise nothing is written and :class:`PlanConflict` (someone
     saved in between) or :class:`PlanFrozen` (it was submitted) is raised. The saving
     user becomes a contributor (four eyes), and the rate table the version was checked
-    against is stored on it."""
+    against is stored on it. More than ``MAX_LINES`` lines: :class:`TooManyLines`, and
+    nothing is written."""
+    lines = list(lines)
+    refuse_too_many_lines(len(lines))
     _claim_draft(db, version, seen_revision, {name: narrative.get(name) for name in NARRATIVE_FIELDS})
     return _write_lines_and_check(db, version, lines, user=user, tables=tables, today=today, action="plan.update")
 
@@ -365,6 +421,7 @@ def import_plan(db: Session, version: PlanVersion, *, seen_revision: int | None,
     plan file (:func:`importable_plan` first). The lines get new line keys; the other
     texts of the draft stay. The person and children of the file are not imported: the
     case is their source of truth. Same locking, contributor and check as :func:`save_draft`."""
+    refuse_too_many_lines(len(plan.lines))
     activity = plan.activity
     _claim_draft(db, version, seen_revision, {
         "activity_kind": activity.kind if activity else None,
@@ -407,7 +464,7 @@ def submit_version(db: Session, version: PlanVersion, *, seen_revision: int | No
     (``content_sha256``) is fixed now; the case awaits approval."""
     stored = load_plan(db, version)
     check = check_version(db, stored, tables, today)
-    violations = workflow.submit_violations(version.status, has_errors=not check.ok)
+    violations = workflow.submit_violations(version.status, has_errors=not check.ok, case_status=stored.case.status)
     if violations:
         raise SubmitRefused(violations, check)
     if seen_revision is not None and seen_revision != version.revision:
@@ -430,9 +487,18 @@ def submit_version(db: Session, version: PlanVersion, *, seen_revision: int | No
         if version.status != workflow.DRAFT:
             raise PlanFrozen(version)
         raise PlanConflict(version)
-    db.execute(update(Case).where(Case.id == version.case_id)
-               .values(status=workflow.AWAITING_APPROVAL, updated_at=now)
-               .execution_options(synchronize_session=False))
+    in_force = db.exec(select(PlanVersion.id).where(PlanVersion.case_id == version.case_id,
+                                                    PlanVersion.status == workflow.APPROVED)).first() is not None
+    # The case moves on only if it still has the status it was read with: a case closed
+    # meanwhile is never reopened by a submission.
+    moved = db.execute(update(Case).where(Case.id == version.case_id, Case.status == stored.case.status)
+                       .values(status=workflow.case_status_after(stored.case.status, workflow.SUBMIT,
+                                                                 approved_in_force=in_force), updated_at=now)
+                       .execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.rollback()
+        db.refresh(version)
+        raise PlanConflict(version)
     _add_contributor(db, version.id, user.id)
     db.flush()
     db.refresh(version)

@@ -23,7 +23,7 @@ from ..i18n import gettext as _, ngettext
 from ..models import Case, Organisation, PlanVersion, User
 from . import operations as ops
 from .display import CheckView, check_view, comment_rows, line_rows, narrative_rows, status_label, violation_message
-from .forms import ActionForm, CommentForm, ImportForm, PlanForm, typed
+from .forms import MAX_LINES, ActionForm, CommentForm, ImportForm, PlanForm, typed
 from .mapping import load_plan, plan_document
 
 bp = Blueprint("plans", __name__)
@@ -73,6 +73,17 @@ def _form_data(db, version: PlanVersion) -> dict:
                       "currency": line.currency, "amount_local": line.amount_local,
                       "exchange_rate": line.exchange_rate} for line in stored.lines]
     return data
+
+
+def _stored_form(db, version: PlanVersion) -> PlanForm:
+    """The drafting form filled from the saved version. A draft stored with more lines
+    than a plan can have (``MAX_LINES``) still opens, every line shown, saying so."""
+    data = _form_data(db, version)
+    form = PlanForm(formdata=None, data=data, line_capacity=len(data["lines"]))
+    if len(data["lines"]) > MAX_LINES:
+        form.line_errors.append(_("The plan has %(n)d budget lines; a plan can have at most %(max)d. "
+                                  "Remove lines before you save.", n=len(data["lines"]), max=MAX_LINES))
+    return form
 
 
 def _line_values(form: PlanForm) -> tuple[list[ops.LineValues], list, int]:
@@ -198,15 +209,18 @@ def edit(case_id: int, version_id: int):
         return _frozen(db, version, case, "edit" if request.method == "GET" else "save")
     currency = _partner_currency(db, case)
     if request.method == "GET":
-        form = PlanForm(formdata=None, data=_form_data(db, version))
+        form = _stored_form(db, version)
         blank = _revision(request.args.get("blank")) or 0
         for _n in range(min(blank, MAX_BLANK_ROWS)):
+            if not form.has_room_for_a_line():
+                break
             form.lines.append_entry({"currency": currency})
         record(db, "case.read", user=current_user, obj=version, case_id=case.id, detail={"page": request.endpoint})
         db.commit()
         return _render_edit(db, version, case, form)
 
-    form = PlanForm()
+    stored_lines = load_plan(db, version).lines
+    form = PlanForm(line_capacity=len(stored_lines))  # every row of a page opened with more lines
     action = request.form.get("action", "save")
     if action.startswith("remove_line:"):
         name = "lines-" + action.partition(":")[2]
@@ -216,7 +230,10 @@ def edit(case_id: int, version_id: int):
         action = "save"
     if not form.validate_for(action):
         if action == "add_line":
-            form.lines.append_entry({"currency": currency})
+            if form.has_room_for_a_line():
+                form.lines.append_entry({"currency": currency})
+            if len(form.kept_lines()) + 1 > MAX_LINES:
+                form.refuse_line_count(len(form.kept_lines()) + 1)
         return _render_edit(db, version, case, form)
 
     kept = form.kept_lines()
@@ -229,9 +246,11 @@ def edit(case_id: int, version_id: int):
                                   description=_("Monthly cash instalment"))
                    for month, amount in ops.spread_cash(form.spread_total.data, form.spread_from.data,
                                                         form.spread_to.data)]
-    existing = [line.line_key for line in load_plan(db, version).lines]
+    existing = [line.line_key for line in stored_lines]
     lines = ops.prepare_lines(values, existing, currency)
     try:
+        if action == "add_line":
+            ops.refuse_too_many_lines(len(lines) + 1)  # the line to add must fit too
         check = ops.save_draft(db, version, seen_revision=_revision(form.revision.data),
                                narrative=form.narrative_values(), lines=lines, user=current_user,
                                tables=_tables(), today=_today())
@@ -239,6 +258,10 @@ def edit(case_id: int, version_id: int):
         return _frozen(db, version, case, action)
     except ops.PlanConflict as conflict:
         return _conflict(db, conflict.current, case, form)
+    except ops.TooManyLines as refused:
+        # Nothing is saved; the form keeps what the user typed, the error where they acted.
+        form.refuse_line_count(refused.count, form.spread_to if action == "spread_cash" else None)
+        return _render_edit(db, version, case, form)
 
     messages = {
         "save": _("The plan is saved."),
@@ -291,8 +314,7 @@ def comment(case_id: int, version_id: int):
     if not form.validate():
         # The page again, with the error at the comment field and the text kept.
         if drafting:
-            return _render_edit(db, version, case, PlanForm(formdata=None, data=_form_data(db, version)),
-                                comment_form=form)
+            return _render_edit(db, version, case, _stored_form(db, version), comment_form=form)
         return _render_show(db, version, case, form)
     ops.add_comment(db, version, current_user, form.body.data)
     flash(_("Your comment is added."), "success")

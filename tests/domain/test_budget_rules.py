@@ -115,8 +115,12 @@ def test_unaccompanied_minor_gets_adult_rates():
 
 
 def test_no_rate_table_on_the_reference_date():
+    """Only the caps need the table; the months are held to PLAN_FORMAT's own 1 to 12."""
     result = check(plan(cash("50000.00", month=13), reference_date=date(2031, 5, 1)))
-    assert rules(result) == [("rates.none", "error", None, None)]
+    assert rules(result) == [("rates.none", "error", None, None), ("line.month", "error", 0, None)]
+    assert result.findings[1].params == {"month": 13, "period_months": 12}
+    assert rules(check(plan(cash("50000.00", month=12), reference_date=date(2031, 5, 1)))) == [
+        ("rates.none", "error", None, None)]
     assert (result.rate_table, result.caps, result.allocation) == (None, None, None)
     assert result.totals.cash == Decimal("50000.00")
     assert not result.ok
@@ -159,6 +163,22 @@ def test_amendment_may_not_go_below_what_was_paid_out():
     (finding,) = result.findings
     assert (finding.rule, finding.line, finding.limit, finding.actual) == (
         "line.below_disbursed", 0, Decimal("500.00"), Decimal("400.00"))
+
+
+def test_amendment_may_not_remove_a_line_paid_on():
+    """What was paid stays paid: a paid line may be lowered to what was paid, not removed
+    (a removed line with nothing paid on it is no finding)."""
+    from reintegration.domain.budget import RemovedLine
+
+    removed = (RemovedLine(Decimal("8000.00"), key="kit", description="Sewing machines"),
+               RemovedLine(Decimal("0.00"), key="unpaid"))
+    result = check(plan(cash("4515.00"), in_kind("30000.00")), disbursed={}, removed=removed)
+    assert not result.ok
+    (finding,) = result.findings
+    assert (finding.rule, finding.severity, finding.line, finding.limit) == (
+        "line.removed_disbursed", "error", None, Decimal("8000.00"))
+    assert finding.params == {"key": "kit", "description": "Sewing machines"}
+    assert check(plan(cash("4515.00"), in_kind("30000.00")), removed=removed[1:]).ok
 
 
 def test_findings_come_in_rule_order_then_index_order():

@@ -83,6 +83,9 @@ def test_line_and_child_findings_carry_their_index(tmp_path):
         {"rule": "rates.none", "severity": "error", "message": "No rate table is valid on 2036-01-01."},
         {"rule": "line.amount", "severity": "error", "line": 1,
          "message": "lines[1]: the amount 12.345 kr. has more than two decimals."},
+        # PLAN_FORMAT: "a month outside 1 to 12", with or without a rate table.
+        {"rule": "line.month", "severity": "error", "line": 1,
+         "message": "lines[1]: month 13 is outside the reintegration period, months 1 to 12 after the return."},
         {"rule": "child.not_minor", "severity": "warning", "child": 0,
          "message": "children[0] is 18 or older on 2036-01-01 and is not counted."},
     ]

@@ -84,6 +84,7 @@ def test_export_downloads_the_version_as_a_plan_file(auth, db, plan_case, draft)
     assert response.status_code == 200
     assert response.mimetype == "application/json" and response.mimetype_params.get("charset") == "utf-8"
     assert response.headers["Content-Disposition"] == f"attachment; filename={plan_case.reference}-v1.json"
+    assert response.headers["Cache-Control"] == "private, no-store"  # the person's data: never kept in a cache
     body = response.get_data(as_text=True)
     assert body.startswith('{\n  "format": "reintegration-plan/1"')  # pretty-printed
     document = json.loads(body)
