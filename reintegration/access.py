@@ -13,10 +13,11 @@ from typing import Callable
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import false, true
+from sqlalchemy import and_, false, or_, true
+from sqlalchemy.orm import aliased
 from sqlmodel import select
 
-from .models import Case, User
+from .models import Case, RiskAlert, User
 
 PUBLIC = "public"
 ALL_ROLES = ("caseworker", "cmm", "approver", "partner", "admin")
@@ -82,8 +83,15 @@ def scope_for(role: str | None, organisation_id: int | None):
     if role == "partner":
         return Case.partner_id == organisation_id
     if role == "cmm":
+        # The cases whose CMM contact is one of the organisation's people and, so that a
+        # risk alert never goes unseen, every case that has no contact yet but has had a
+        # risk alert (open or closed: the alert's e-mail link keeps working after a
+        # colleague closed it). ``followup.operations.alert_recipients`` e-mails exactly
+        # the CMM users this lets open the case.
         contacts = select(User.id).where(User.organisation_id == organisation_id)
-        return Case.cmm_contact_id.in_(contacts)
+        alert = aliased(RiskAlert)  # the scope also filters queries that select RiskAlert
+        alerted = select(alert.id).where(alert.case_id == Case.id).correlate(Case).exists()
+        return or_(Case.cmm_contact_id.in_(contacts), and_(Case.cmm_contact_id.is_(None), alerted))
     return false()
 
 

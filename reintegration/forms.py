@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, SelectField, StringField, TextAreaField
+from wtforms import DateField, Field, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
@@ -168,7 +168,7 @@ def form_error_items(form: FlaskForm) -> list[dict]:
                 walk(sub)
             return
         for message in f.errors if isinstance(f.errors, list) else []:
-            if f.type == "CSRFTokenField":
+            if isinstance(f, HiddenField):  # the CSRF or a one-time token: no input on the page to link to
                 items.append({"id": None, "message": message})
             else:
                 items.append({"id": f.id, "message": f"{f.label.text}: {message}"})

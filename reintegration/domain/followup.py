@@ -71,6 +71,15 @@ def month_of(return_date: date, day: date) -> int:
     return month
 
 
+def opens_on(return_date: date, month: int) -> date:
+    """The first day the report for month ``month`` can be sent: the first day of that
+    month after the return, as :func:`month_of` counts them (the return date itself for
+    month 1). A report sent before then would speak of a month not yet lived."""
+    if month <= 1:
+        return return_date
+    return add_months(return_date, month - 1) + timedelta(days=1)
+
+
 def reflection_period_violations(
     start: date, end: date | None, table: RateTable, *, extended: bool = False
 ) -> list[Violation]:

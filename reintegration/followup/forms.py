@@ -4,6 +4,8 @@ approved amount, the period) are checked by the operations and shown at the fiel
 
 from __future__ import annotations
 
+import re
+import secrets
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -66,6 +68,32 @@ class RevisionField(HiddenField):
         self.data = None
         if valuelist and valuelist[0].strip().isdigit() and len(valuelist[0]) < 10:
             self.data = int(valuelist[0])
+
+
+REQUEST_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_request_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class RequestTokenField(HiddenField):
+    """The form's one-time token: made when the form is shown, sent back with it, stored
+    with what it records, so the same form sent twice records once. A post without a
+    well-formed token is refused, and the page shown again carries a fresh one."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, default=new_request_token, **kwargs)
+
+    def process_formdata(self, valuelist):
+        value = valuelist[0] if valuelist else ""
+        self.data = value if REQUEST_TOKEN.fullmatch(value) else None
+
+    def pre_validate(self, form):
+        if self.data is None:
+            self.data = new_request_token()
+            raise ValidationError(_l("This form is out of date, so nothing was recorded. Check the payments of "
+                                     "the case, then send the form again."))
 
 
 def not_in_future(today_fn):
@@ -135,6 +163,7 @@ class DisbursementForm(FlaskForm):
                                             "amount is computed at the rate approved for the line."))
     note = bounded_text(_l("Note"), max_length=500, multiline=False)
     files = files_field(_l("Receipt or photo"))
+    request_token = RequestTokenField()
 
 
 class AttachmentForm(FlaskForm):

@@ -16,15 +16,19 @@ from decimal import Decimal
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from .. import mail, uploads
+from ..access import scope_for
 from ..audit import record
 from ..domain import workflow as wf
-from ..domain.followup import local_to_dkk, period_end, schedule
+from ..domain.followup import local_to_dkk, opens_on, period_end, schedule
 from ..i18n import format_amount, format_day, gettext as _, lazy_gettext as _l
-from ..models import Attachment, Case, Disbursement, FollowUpReport, RiskAlert, User
+from ..models import Attachment, Case, Disbursement, FollowUpReport, Organisation, RiskAlert, User
+from ..models.organisations import INACTIVE
 from ..models._common import utcnow
+from ..plans.operations import recheck_open_versions
 from .questions import QuestionSet
 from .scoring import dimension_scores
 from .status import disbursed_on_line, rate_table_for, version_in_force
@@ -54,14 +58,50 @@ class Conflict(Exception):
     """Someone else changed the record since the form was opened."""
 
 
+class NotOpenYet(FieldErrors):
+    """The final report was sent before its month began: nothing was sent."""
+
+    def __init__(self, errors: dict, opens: date) -> None:
+        super().__init__(errors)
+        self.opens = opens
+
+
+class AlreadyRecorded(Exception):
+    """The form's one-time token has recorded a payment already. ``same`` says whether
+    the form asked for that very payment (sent twice) or for another one (a form used
+    again, e.g. from the browser's history)."""
+
+    def __init__(self, disbursement: Disbursement, same: bool) -> None:
+        super().__init__(disbursement.id)
+        self.disbursement = disbursement
+        self.same = same
+
+
 def ensure_open(case: Case) -> None:
     if case.status == wf.CLOSED:
         raise CaseClosed(case.id)
 
 
 def _lock_case(db: Session, case: Case) -> Case:
-    """Serialise writes on one case (PostgreSQL row lock; SQLite has one writer anyway)."""
-    return db.exec(select(Case).where(Case.id == case.id).with_for_update()).one()
+    """Serialise writes on one case, and read it afresh; call it before reading what the
+    write depends on (what has been paid, the reports). PostgreSQL locks the case row.
+    SQLite has one writer, but its transactions only take the write lock at their first
+    write, so two of them could both read the same totals and both insert: it takes the
+    database's write lock first (``BEGIN IMMEDIATE``), waiting for any other writer."""
+    statement = select(Case).where(Case.id == case.id)
+    if db.get_bind().dialect.name == "sqlite":
+        _sqlite_write_lock(db)
+    else:
+        statement = statement.with_for_update()
+    return db.exec(statement.execution_options(populate_existing=True)).one()
+
+
+def _sqlite_write_lock(db: Session) -> None:
+    connection = db.connection()
+    # pysqlite begins a transaction only before its first write; once begun, the write
+    # lock is held already.
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _touch(case: Case) -> None:
@@ -109,6 +149,10 @@ def record_return(db: Session, case: Case, return_date: date, *, user: User) -> 
     case.status = wf.IN_FOLLOWUP
     _touch(case)
     db.add(case)
+    db.flush()
+    # The return date is now the plans' reference date: an amendment being drafted or
+    # awaiting a decision is judged on it (which children are minors, which table).
+    recheck_open_versions(db, case.id, current_app.extensions["rate_tables"], today())
     record(db, "followup.return_recorded", user=user, obj=case, case_id=case.id,
            detail={"from": previous, "to": return_date, "rate_table": table.id,
                    "rate_table_version": table.version})
@@ -148,21 +192,38 @@ def _stage_all(files, field: str) -> list[uploads.StagedFile]:
     return staged
 
 
+def final_report_opens(case: Case, report: FollowUpReport) -> date | None:
+    """The day the final report can be sent, while that day is still to come (``None``
+    for other reports, or once it has come)."""
+    if not report.final or case.actual_return is None:
+        return None
+    opens = opens_on(case.actual_return, report.due_month)
+    return opens if today() < opens else None
+
+
 def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision: int | None,
                   data: ReportInput, *, user: User, questions: QuestionSet, files=()) -> RiskAlert | None:
     """Submit a follow-up report, once. Scores per dimension are computed from the
     answers and stored. Any risk indicator opens a risk alert, and CMM and DRC are told
-    at once (dashboard and e-mail). The final report closes the period. Optimistic
-    locking: ``seen_revision`` must still be the report's revision."""
+    at once (dashboard and e-mail). The final report closes the period, so it is refused
+    (:class:`NotOpenYet`, nothing written) before the month it reports on has begun.
+    Optimistic locking: ``seen_revision`` must still be the report's revision."""
     ensure_open(case)
     if report.status == SUBMITTED:
         raise Conflict(report.id)
     errors = {}
+    opens = final_report_opens(case, report)
+    if opens is not None:
+        errors[None] = _l("The final report (month %(month)s) can be sent from %(day)s, once that month after "
+                          "the return has begun: sending it closes the reintegration period. Nothing was sent.",
+                          month=report.due_month, day=format_day(opens))
     if case.actual_return and data.contact_date < case.actual_return:
         errors["contact_date"] = _l("The contact cannot be before the return (%(day)s).",
                                     day=format_day(case.actual_return))
     if data.contact_date > today():
         errors["contact_date"] = _l("The date cannot be in the future.")
+    if opens is not None:
+        raise NotOpenYet(errors, opens)
     if errors:
         raise FieldErrors(errors)
     scores = dimension_scores(questions, data.answers)
@@ -217,21 +278,28 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
 # --- alerts -----------------------------------------------------------------------
 
 def alert_recipients(db: Session, case: Case) -> list[User]:
-    """Who is told of a risk alert: the case's CMM contact and the other CMM users of
-    that organisation (every active CMM user if the case has no contact), and the DRC
-    caseworker of the case (every active caseworker if it has none)."""
+    """Who is told of a risk alert (called once the alert is flushed): every active CMM
+    user whose case scope (``access.scope_for``) lets them open the case, that is the
+    CMM organisation of the case's contact or, when the case has no contact, every CMM
+    organisation; and the DRC caseworker of the case (every active caseworker if it has
+    none). Asking the scope itself means no one is sent a link they cannot open."""
     people: dict[int, User] = {}
-    contact = db.get(User, case.cmm_contact_id) if case.cmm_contact_id else None
-    cmm_query = select(User).where(User.role == "cmm", User.active.is_(True))
-    if contact is not None:
-        cmm_query = cmm_query.where(User.organisation_id == contact.organisation_id)
-    for user in db.exec(cmm_query).all():
-        people[user.id] = user
-    caseworker = db.get(User, case.caseworker_id) if case.caseworker_id else None
-    if caseworker is not None and caseworker.active:
+    # Only people who can sign in: an active account of an organisation that is in use.
+    in_use = select(Organisation.id).where(Organisation.status != INACTIVE)
+    cmm_users = db.exec(select(User).where(User.role == "cmm", User.active.is_(True),
+                                           User.organisation_id.in_(in_use))).all()
+    seeing = {org for org in {user.organisation_id for user in cmm_users}
+              if db.exec(select(Case.id).where(Case.id == case.id, scope_for("cmm", org))).first() is not None}
+    for user in cmm_users:
+        if user.organisation_id in seeing:
+            people[user.id] = user
+    caseworker = db.exec(select(User).where(User.id == case.caseworker_id, User.active.is_(True),
+                                            User.organisation_id.in_(in_use))).first() if case.caseworker_id else None
+    if caseworker is not None:
         people[caseworker.id] = caseworker
     else:
-        for user in db.exec(select(User).where(User.role == "caseworker", User.active.is_(True))).all():
+        for user in db.exec(select(User).where(User.role == "caseworker", User.active.is_(True),
+                                               User.organisation_id.in_(in_use))).all():
             people[user.id] = user
     return sorted(people.values(), key=lambda u: u.id)
 
@@ -283,25 +351,54 @@ def over_line_message(approved: Decimal, paid: Decimal):
               approved=format_amount(approved), paid=format_amount(paid))
 
 
+def _recorded_with(db: Session, case: Case, token: str | None, line_key: str, paid_on: date,
+                   amount_local: Decimal | None, amount_dkk: Decimal | None) -> AlreadyRecorded | None:
+    """What the form's token recorded already on this case, if anything."""
+    if not token:
+        return None
+    done = db.exec(select(Disbursement).where(Disbursement.request_token == token,
+                                              Disbursement.case_id == case.id)).first()
+    if done is None:
+        return None
+    amount_same = done.amount_local == amount_local if done.amount_local is not None \
+        else done.amount_dkk == amount_dkk
+    return AlreadyRecorded(done, same=(done.line_key, done.paid_on) == (line_key, paid_on) and amount_same)
+
+
 def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, paid_on: date,
                         amount_local: Decimal | None, amount_dkk: Decimal | None, note: str | None,
-                        files=()) -> Disbursement:
+                        files=(), token: str | None = None) -> Disbursement:
     """Record a cash instalment or an in-kind purchase on a line of the version in force.
 
     The date lies in the reintegration period and not in the future. When the line has a
     local currency, the DKK amount is the local amount at the rate frozen on the approved
     line, rounded half up to øre; otherwise the DKK amount is given. What has been paid on
-    the line may never exceed the approved amount: more needs an approved amendment."""
+    the line may never exceed the approved amount: more needs an approved amendment.
+
+    ``token`` is the form's one-time token: a form sent again (double click, browser
+    resubmit) records nothing more and raises :class:`AlreadyRecorded`. Payments on one
+    case are serialised (``_lock_case``) before what has been paid is read, so two at
+    once cannot both pass the check."""
     ensure_open(case)
     if case.status != wf.IN_FOLLOWUP or case.actual_return is None:
         raise FieldErrors({None: _l("Payments can be recorded once the return date is recorded.")})
     case = _lock_case(db, case)
+    try:
+        ensure_open(case)  # closed while the form was open, or while this waited for the lock
+    except CaseClosed:
+        db.rollback()
+        raise
+    done = _recorded_with(db, case, token, line_key, paid_on, amount_local, amount_dkk)
+    if done is not None:
+        db.rollback()
+        raise done
     version = version_in_force(db, case.id)
     from .status import lines_of
 
     lines = {line.line_key: line for line in lines_of(db, [version.id]).get(version.id, [])} if version else {}
     line = lines.get(line_key)
     if line is None:
+        db.rollback()
         raise FieldErrors({"line_key": _l("Choose one of the lines of the approved plan.")})
     table = rate_table_for(case.actual_return)
     errors: dict = {}
@@ -339,9 +436,19 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
     try:
         disbursement = Disbursement(case_id=case.id, line_key=line.line_key, plan_version_id=version.id,
                                     paid_on=paid_on, amount_local=local, currency=currency, exchange_rate=rate,
-                                    amount_dkk=dkk, note=note or None, recorded_by=user.id)
+                                    amount_dkk=dkk, note=note or None, recorded_by=user.id,
+                                    request_token=token or None)
         db.add(disbursement)
-        db.flush()
+        try:
+            db.flush()
+        except IntegrityError:
+            # The unique token: the same form recorded in the meantime (the case lock
+            # makes this rare); answered like the check above.
+            db.rollback()
+            done = _recorded_with(db, case, token, line_key, paid_on, amount_local, amount_dkk)
+            if done is None:
+                raise
+            raise done from None
         for item in staged:
             uploads.add_attachment(db, item, case_id=case.id, user_id=user.id, disbursement_id=disbursement.id)
         record(db, "followup.disbursement_recorded", user=user, obj=disbursement, case_id=case.id,

@@ -63,6 +63,9 @@ class Disbursement(SQLModel, table=True):
     note: str | None = None
     recorded_by: int = Field(foreign_key="user.id")
     recorded_at: datetime = Field(default_factory=utcnow)
+    # The one-time token of the form that recorded it: the same form sent twice (double
+    # click, browser resubmit) records one payment. NULL for payments recorded in code.
+    request_token: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
 
 class Attachment(SQLModel, table=True):

@@ -16,7 +16,7 @@ from ..db import get_session
 from ..domain import workflow as wf
 from ..followup import operations as ops
 from ..followup import status
-from ..followup.forms import AttachmentForm, DisbursementForm, chosen_files, report_form
+from ..followup.forms import AttachmentForm, DisbursementForm, chosen_files, new_request_token, report_form
 from ..followup.questions import DIMENSIONS
 from ..followup.questions import current as current_questions
 from ..followup.views import apply_errors, report_context, scoped_or_404
@@ -111,6 +111,10 @@ def report(case_id: int, report_id: int):
         try:
             alert = ops.submit_report(db, case, report, form.revision.data, _report_input(form), user=current_user,
                                       questions=questions, files=chosen_files(form.files))
+        except ops.NotOpenYet as error:
+            db.rollback()
+            apply_errors(form, error)  # the answers stay in the form shown again
+            _keep_files(db, case, report, chosen_files(form.files))
         except ops.FieldErrors as error:
             db.rollback()  # nothing of a refused report is kept; only the read below is recorded
             apply_errors(form, error)
@@ -130,10 +134,26 @@ def report(case_id: int, report_id: int):
     return _report_page(case, report, form, questions)
 
 
+def _keep_files(db, case, report, files) -> None:
+    """The files chosen for a final report sent too early are attached to the report (as
+    the attachments page would), so that nothing chosen is lost; a browser cannot put
+    them back in the form."""
+    if not files:
+        return
+    try:
+        ops.add_attachments(db, case, user=current_user, target=f"report:{report.id}", files=files)
+    except ops.FieldErrors:
+        db.rollback()
+        flash(_("The files you chose could not be kept. Choose them again when you send the report."), "warning")
+    else:
+        flash(_("The files you chose are attached to the report for month %(month)s. You need not choose them "
+                "again.", month=report.due_month), "info")
+
+
 def _report_page(case, report, form, questions):
     groups = [(dimension, form.question_fields(questions.in_dimension(dimension))) for dimension in DIMENSIONS]
     return render_template("partner/report.html", case=case, report=report, form=form, groups=groups,
-                           currency=_case_currency(case))
+                           currency=_case_currency(case), opens=ops.final_report_opens(case, report))
 
 
 def _case_currency(case) -> str | None:
@@ -181,9 +201,22 @@ def disburse(case_id: int):
             ops.record_disbursement(db, case, user=current_user, line_key=form.line_key.data,
                                     paid_on=form.paid_on.data, amount_local=form.amount_local.data,
                                     amount_dkk=form.amount_dkk.data, note=form.note.data,
-                                    files=chosen_files(form.files))
+                                    files=chosen_files(form.files), token=form.request_token.data)
         except ops.FieldErrors as error:
             apply_errors(form, error)
+        except ops.AlreadyRecorded as done:
+            if done.same:  # the same form sent twice: the first post recorded it
+                flash(_("This payment was already recorded (the form was sent twice). It is recorded once."),
+                      "info")
+                return redirect(url_for("partner.case", case_id=case.id))
+            form.request_token.data = new_request_token()
+            form.form_errors.append(_("This form was already used to record a payment of %(amount)s kr. on "
+                                      "%(day)s, so nothing was recorded. Check the payments of the case; to "
+                                      "record another payment, send the form again.",
+                                      amount=format_amount(done.disbursement.amount_dkk),
+                                      day=format_day(done.disbursement.paid_on)))
+        except ops.CaseClosed:
+            return _closed(case.id)
         else:
             flash(_("The payment is recorded."), "success")
             return redirect(url_for("partner.case", case_id=case.id))

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -8,6 +8,7 @@ from reintegration.domain.followup import (
     add_months,
     is_overdue,
     month_of,
+    opens_on,
     period_end,
     reflection_period_violations,
     schedule,
@@ -54,6 +55,24 @@ def test_period_end_is_one_year_after_the_return():
 ])
 def test_month_of(day, month):
     assert month_of(date(2026, 1, 31), day) == month
+
+
+@pytest.mark.parametrize("returned", [date(2026, 1, 31), date(2026, 3, 1), date(2027, 12, 31), date(2028, 2, 29)])
+@pytest.mark.parametrize("month", [1, 2, 3, 6, 12])
+def test_a_report_opens_on_the_first_day_of_its_month(returned, month):
+    """The same months as ``month_of``: the report for month N opens the day month N
+    begins, and the day before lies in month N - 1."""
+    opens = opens_on(returned, month)
+    assert month_of(returned, opens) == month
+    if month > 1:
+        assert month_of(returned, opens - timedelta(days=1)) == month - 1
+    else:
+        assert opens == returned
+
+
+def test_the_final_report_opens_a_month_before_it_is_due():
+    assert opens_on(date(2026, 1, 31), 12) == date(2027, 1, 1)  # month 11 ends on 31 December
+    assert schedule(date(2026, 1, 31), TABLE)[-1].due == date(2027, 1, 31)
 
 
 def test_month_of_a_day_before_the_return():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import time
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -31,8 +32,10 @@ def partner_case(auth, make_org, make_user, returned_case):
 
 
 def disburse(auth, case, **values):
+    """Post the disburse form, as a freshly opened form (a new one-time token) unless
+    ``request_token`` is given."""
     data = {"line_key": f"L{case.id}-0", "paid_on": date.today().isoformat(), "amount_local": "", "amount_dkk": "",
-            "note": ""}
+            "note": "", "request_token": uuid.uuid4().hex}
     data.update(values)
     return auth.post(f"/partner/cases/{case.id}/disburse", data, content_type="multipart/form-data")
 

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from reintegration.domain.followup import is_overdue
+from reintegration.domain.followup import is_overdue, opens_on
 from reintegration.domain.rates import load_rate_tables
 from reintegration.followup import operations as ops
 from reintegration.models import AuditEvent, Case, Disbursement, FollowUpReport, RiskAlert
@@ -95,11 +95,12 @@ def test_cmm_of_another_organisation_cannot_close_or_see_the_alert(app, client, 
     assert auth.post(f"/followup/alerts/{alert.id}/close", {"action": "Met her."}).status_code == 302
 
 
-def test_the_final_report_closes_the_period(app, db, make_user, returned_case):
+def test_the_final_report_closes_the_period(app, db, make_user, returned_case, monkeypatch):
     case = returned_case(days_ago=300)
     partner = make_user("partner")
     final = reports(db, case)[-1]
     assert final.final and final.due_month == 12
+    monkeypatch.setattr(ops, "today", lambda: opens_on(case.actual_return, 12))  # month 12 has begun
     from reintegration.followup.questions import load_questions
 
     data = ops.ReportInput(contact_date=date.today(), contact_kind="visit", activity_status="running",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -55,6 +56,7 @@ def test_partner_b_cannot_reach_partner_a_objects(client, auth, db, make_org, ma
     auth.login(officer_a)
     response = auth.post(f"/partner/cases/{case.id}/disburse", {
         "line_key": f"L{case.id}-1", "paid_on": date.today().isoformat(), "amount_dkk": "100",
+        "request_token": uuid.uuid4().hex,
         "files": (io.BytesIO(PNG), "receipt.png")}, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
     attachment = db.exec(select(Attachment)).one()
