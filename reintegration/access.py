@@ -17,7 +17,8 @@ from sqlalchemy import and_, false, or_, true
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
-from .models import Case, RiskAlert, User
+from .models import Case, Organisation, RiskAlert, User
+from .models.organisations import INACTIVE
 
 PUBLIC = "public"
 ALL_ROLES = ("caseworker", "cmm", "approver", "partner", "admin")
@@ -84,14 +85,23 @@ def scope_for(role: str | None, organisation_id: int | None):
         return Case.partner_id == organisation_id
     if role == "cmm":
         # The cases whose CMM contact is one of the organisation's people and, so that a
-        # risk alert never goes unseen, every case that has no contact yet but has had a
+        # risk alert never goes unseen, every case that has no (reachable) contact but has had a
         # risk alert (open or closed: the alert's e-mail link keeps working after a
         # colleague closed it). ``followup.operations.alert_recipients`` e-mails exactly
         # the CMM users this lets open the case.
+        # A contact whose organisation has no active CMM user left (people left, the
+        # organisation set inactive) counts as no contact: otherwise nobody would see it.
         contacts = select(User.id).where(User.organisation_id == organisation_id)
         alert = aliased(RiskAlert)  # the scope also filters queries that select RiskAlert
         alerted = select(alert.id).where(alert.case_id == Case.id).correlate(Case).exists()
-        return or_(Case.cmm_contact_id.in_(contacts), and_(Case.cmm_contact_id.is_(None), alerted))
+        contact, colleague = aliased(User), aliased(User)
+        staffed = (select(colleague.id)
+                   .join(contact, contact.organisation_id == colleague.organisation_id)
+                   .join(Organisation, Organisation.id == colleague.organisation_id)
+                   .where(contact.id == Case.cmm_contact_id, colleague.role == "cmm", colleague.active.is_(True),
+                          Organisation.status != INACTIVE)
+                   .correlate(Case).exists())
+        return or_(Case.cmm_contact_id.in_(contacts), and_(alerted, or_(Case.cmm_contact_id.is_(None), ~staffed)))
     return false()
 
 

@@ -8,6 +8,7 @@ import re
 import secrets
 from decimal import Decimal
 
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, MultipleFileField
 from wtforms.validators import Optional, ValidationError
@@ -15,7 +16,7 @@ from wtforms.validators import Optional, ValidationError
 from .. import uploads
 from ..domain.followup import RISK_INDICATORS
 from ..forms import AmountField, ChoiceField as _Choice, DayField as _Day, bounded_text, required
-from ..i18n import language, lazy_gettext as _l
+from ..i18n import gettext as _, language, lazy_gettext as _l
 from .questions import QuestionSet
 
 CONTACT_KINDS = (("visit", _l("Home visit")), ("phone", _l("Phone call")), ("video", _l("Video call")),
@@ -134,9 +135,15 @@ def chosen_files(field) -> list:
     return [f for f in (field.data or []) if hasattr(f, "stream") and f.filename]
 
 
+def files_hint() -> str:
+    """What the file fields take, limits included, so nobody learns them from a refusal."""
+    return _("Receipts, photos or signed documents: PDF, JPEG, PNG or HEIC, at most %(n)d files, each at "
+             "most %(mb)d MB.", n=MAX_FILES, mb=max(1, uploads.max_bytes() // (1024 * 1024)))
+
+
 def files_field(label=None):
     return MultipleFileField(label or _l("Attachments"), validators=[accepted_files],
-                             description=_l("Receipts, photos or signed documents: PDF, JPEG, PNG or HEIC."))
+                             description=LazyString(files_hint))
 
 
 class ReturnForm(FlaskForm):

@@ -280,8 +280,8 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
 def alert_recipients(db: Session, case: Case) -> list[User]:
     """Who is told of a risk alert (called once the alert is flushed): every active CMM
     user whose case scope (``access.scope_for``) lets them open the case, that is the
-    CMM organisation of the case's contact or, when the case has no contact, every CMM
-    organisation; and the DRC caseworker of the case (every active caseworker if it has
+    CMM organisation of the case's contact or, when the case has no contact (or none
+    whose organisation still has an active CMM user), every CMM organisation; and the DRC caseworker of the case (every active caseworker if it has
     none). Asking the scope itself means no one is sent a link they cannot open."""
     people: dict[int, User] = {}
     # Only people who can sign in: an active account of an organisation that is in use.

@@ -77,7 +77,7 @@ def disbursed_on_line(db: Session, case_id: int, line_key: str) -> Decimal:
 @dataclass
 class ReportRow:
     report: FollowUpReport
-    state: str  # submitted | overdue | due
+    state: str  # submitted | overdue | due | not_sent (a closed case)
     overdue: bool
 
 
@@ -107,7 +107,7 @@ class CaseYear:
 
     @property
     def next_due(self) -> ReportRow | None:
-        return next((row for row in self.reports if row.state != "submitted"), None)
+        return next((row for row in self.reports if row.state in ("due", "overdue")), None)
 
     @property
     def overdue(self) -> list[ReportRow]:
@@ -118,11 +118,16 @@ class CaseYear:
         return self.case.status == wf.CLOSED
 
 
-def report_rows(reports, table: RateTable | None, today: date) -> list[ReportRow]:
+def report_rows(reports, table: RateTable | None, today: date, *, closed: bool = False) -> list[ReportRow]:
+    """The reports as the timeline shows them. On a closed case a report never sent is
+    ``not_sent``: nothing can be sent any more, so it is neither due nor overdue (and
+    counts in no overdue list)."""
     rows = []
     for report in sorted(reports, key=lambda r: r.due_month):
         if report.status == "submitted":
             rows.append(ReportRow(report, "submitted", False))
+        elif closed:
+            rows.append(ReportRow(report, "not_sent", False))
         else:
             overdue = table is not None and is_overdue(report.due_date, today, table)
             rows.append(ReportRow(report, "overdue" if overdue else "due", overdue))
@@ -153,7 +158,7 @@ def years(db: Session, cases, today: date) -> dict[int, CaseYear]:
             year.budget_total += line.amount_dkk
             planned_by_month[line.month] += line.amount_dkk
         year.disbursed_total = sum(case_paid.values(), ZERO)
-        year.reports = report_rows(reports.get(case.id, []), table, today)
+        year.reports = report_rows(reports.get(case.id, []), table, today, closed=case.status == wf.CLOSED)
         if case.actual_return and table:
             year.period_end = period_end(case.actual_return, table)
             month = month_of(case.actual_return, max(today, case.actual_return))

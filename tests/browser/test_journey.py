@@ -9,12 +9,14 @@ with axe-core (WCAG 2.0/2.1 A and AA); a few are checked in the other language t
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 import journey_steps as steps
 from journey_steps import TODAY
+from reintegration.domain.followup import add_months
 
 pytestmark = pytest.mark.browser
 
@@ -102,7 +104,9 @@ def test_the_whole_journey(page_as):
     expect(ap.locator("main")).to_contain_text(manifest["content_sha256"])
 
     # --- the departure is recorded --------------------------------------------------------------------
-    steps.record_departure(approver, case)
+    # Recorded late: she left eleven months ago, so the final report (month 12) is open and
+    # closes the case at the end of this journey (it cannot be sent before its month).
+    steps.record_departure(approver, case, add_months(TODAY, -11) - timedelta(days=2))
     expect(ap.locator("main table").first).to_contain_text("12")  # the month-12 report is scheduled
 
     # --- the partner officer (English) reports from a phone -------------------------------------------

@@ -1,7 +1,8 @@
 """Who in CMM is told of a risk alert, and who can then open the case and act on it.
 
 One rule (``access.scope_for``): a CMM user sees the cases whose CMM contact is in their
-organisation and, when a case has no contact yet, the case once it has a risk alert. The
+organisation and, when a case has no contact yet (or its contact's organisation has no
+active CMM user left), the case once it has a risk alert. The
 alert's e-mail goes to exactly the active CMM users that rule lets open the case.
 """
 
@@ -131,3 +132,45 @@ def test_no_one_of_an_inactive_organisation_is_told(app, db, make_user, make_org
     risky_report(app, db, case, make_user("partner"), "threats")
     told = mailed(app)
     assert cmm.email in told and other_cmm.email not in told
+
+
+def test_a_contact_whose_organisation_no_one_is_left_in_counts_as_no_contact(app, client, auth, db, make_user,
+                                                                            make_org, returned_case):
+    """The contact left and was the last active CMM user of their organisation: the alert
+    goes to every CMM organisation, which can open the case, instead of to nobody."""
+    first, second, cmm, other_cmm, gone = cmm_world(db, make_user, make_org)
+    cmm.active = False
+    db.add(cmm)
+    db.commit()
+    quiet = returned_case(cmm_contact_id=cmm.id)
+    case = returned_case(cmm_contact_id=cmm.id, caseworker_id=make_user("caseworker").id)
+    risky_report(app, db, case, make_user("partner"), "threats")
+    assert other_cmm.email in mailed(app) and cmm.email not in mailed(app) and gone.email not in mailed(app)
+    auth.login(other_cmm)
+    assert case.reference in open_alerts(client)
+    assert client.get(f"/followup/cases/{case.id}").status_code == 200
+    assert client.get(f"/followup/cases/{quiet.id}").status_code == 404  # no alert: the contact's own
+
+
+def test_a_contact_of_an_organisation_set_inactive_counts_as_no_contact(app, client, auth, db, make_user, make_org,
+                                                                       returned_case):
+    first, second, cmm, other_cmm, _gone = cmm_world(db, make_user, make_org)
+    first.status = "inactive"
+    db.add(first)
+    db.commit()
+    case = returned_case(cmm_contact_id=cmm.id, caseworker_id=make_user("caseworker").id)
+    risky_report(app, db, case, make_user("partner"), "threats")
+    assert mailed(app) >= {other_cmm.email} and cmm.email not in mailed(app)
+    auth.login(other_cmm)
+    assert client.get(f"/followup/cases/{case.id}").status_code == 200
+
+
+def test_a_staffed_contact_organisation_keeps_the_case_to_itself(app, client, auth, db, make_user, make_org,
+                                                                 returned_case):
+    """The contact left, but a colleague of theirs is still active: the case stays theirs."""
+    first, second, cmm, other_cmm, gone = cmm_world(db, make_user, make_org)
+    case = returned_case(cmm_contact_id=gone.id, caseworker_id=make_user("caseworker").id)
+    risky_report(app, db, case, make_user("partner"), "threats")
+    assert cmm.email in mailed(app) and other_cmm.email not in mailed(app)
+    auth.login(other_cmm)
+    assert client.get(f"/followup/cases/{case.id}").status_code == 404

@@ -6,6 +6,8 @@ import io
 import uuid
 from datetime import date
 
+import pytest
+
 from sqlmodel import select
 
 from reintegration.followup.forms import MAX_FILES
@@ -33,3 +35,15 @@ def test_three_photos_each_within_the_limit_are_kept(app, auth, db, make_org, ma
     assert response.status_code == 302  # recorded, with its photos: not 413 for the whole request
     assert sorted(a.original_name for a in db.exec(select(Attachment)).all()) == ["photo0.png", "photo1.png",
                                                                                   "photo2.png"]
+
+
+@pytest.mark.parametrize("locale, hint", [("da", "højst {n} filer, hver på højst 4 MB"),
+                                           ("en", "at most {n} files, each at most 4 MB")])
+def test_the_file_fields_say_their_limits_before_anything_is_refused(app, client, auth, make_org, make_user, returned_case,
+                                                                       locale, hint):
+    partner = make_org("partner")
+    case = returned_case(partner=partner)
+    auth.login(make_user("partner", organisation=partner, locale=locale))
+    app.config["UPLOAD_MAX_BYTES"] = 4 * 1024 * 1024
+    page = client.get(f"/partner/cases/{case.id}/disburse").get_data(as_text=True)
+    assert hint.format(n=MAX_FILES) in page

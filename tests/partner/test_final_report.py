@@ -5,6 +5,7 @@ entered or chose is lost."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -130,3 +131,23 @@ def test_other_reports_are_not_held_back(client, auth, db, final_case):
     response = auth.post(f"/partner/cases/{final_case.id}/reports/{month_3.id}", report_data(month_3),
                          content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+
+
+def test_reports_never_sent_are_not_sent_once_the_period_closed(client, auth, db, final_case, monkeypatch):
+    """The month-1 report, overdue when the final report closes the case, is shown as not
+    sent: nothing can be sent on a closed case, so it is no longer due or overdue."""
+    report = final_report(db, final_case)
+    monkeypatch.setattr(ops, "today", lambda: opens_on(final_case.actual_return, 12) + timedelta(days=3))
+    response = auth.post(f"/partner/cases/{final_case.id}/reports/{report.id}", report_data(report),
+                         content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    db.expire_all()
+    assert db.get(Case, final_case.id).status == "closed"
+    auth.login("approver")
+    page = client.get(f"/followup/cases/{final_case.id}").get_data(as_text=True)
+    states = re.findall(r'<span class="badge[^"]*">([^<]*)</span>', page)
+    earlier = db.exec(select(FollowUpReport).where(FollowUpReport.case_id == final_case.id,
+                                                   FollowUpReport.final.is_(False))).all()
+    assert earlier and all(r.status == "due" for r in earlier)
+    assert states.count("Not sent (case closed)") == len(earlier) and states.count("Submitted") == 1
+    assert "Overdue" not in states and "Due" not in states
