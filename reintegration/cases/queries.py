@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ..access import case_scope, scope_for, scope_key
+from ..domain import workflow as wf
 from ..domain.budget import is_minor_on
 from ..domain.money import from_ore
 from ..i18n import gettext as _
@@ -203,6 +204,14 @@ def _people(db: Session, role: str) -> list[tuple[str, str]]:
     rows = db.exec(select(User.id, User.name).where(User.role == role, User.active == True)  # noqa: E712
                    .order_by(User.name)).all()
     return [(str(uid), name) for uid, name in rows]
+
+
+def submitted_version(db: Session, case_id: int) -> int | None:
+    """The number of the case's plan version awaiting a decision, if one does. It was
+    submitted with the case's dates and children as they were: changing them changes
+    what the approver would approve, so the approver must send it back."""
+    return db.exec(select(PlanVersion.number).where(PlanVersion.case_id == case_id,
+                                                    PlanVersion.status == wf.SUBMITTED)).first()
 
 
 def children_of(db: Session, case_id: int) -> list[Child]:

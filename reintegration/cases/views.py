@@ -122,7 +122,8 @@ def edit(case_id: int):
         _flash_saved(db, case, _("The case is saved."))
         return redirect(url_for("cases.show", case_id=case.id))
     return render_template("cases/form.html", form=form, case=case, conflict=None,
-                           no_active_partner=_flag_country(form))
+                           no_active_partner=_flag_country(form),
+                           awaiting_version=queries.submitted_version(db, case.id))
 
 
 # --- helpers ------------------------------------------------------------------------

@@ -185,7 +185,9 @@ def summary_rows(d: PackageData) -> list[tuple[str, object]]:
     return [
         (_("Case"), case.reference),
         (_("Person"), case.person_name),
-        (_("Date of birth"), case.person_date_of_birth),
+        # As approved (the plan the decision kept), like the caps: a corrected date after
+        # the decision does not change an archived package.
+        (_("Date of birth"), date.fromisoformat(d.document["person"]["date_of_birth"])),
         (_("Country of return"), case.return_country),
         (_("Partner"), d.partner or ""),
         (_("Version"), version.number),

@@ -86,7 +86,10 @@ def test_the_package_shows_the_plan_as_approved_whatever_changes_on_the_case(app
             return packages.build(db, version, app.extensions["rate_tables"], "en")
 
     before = build()
+    born = case.person_date_of_birth
     db.add(Child(case_id=case.id, position=0, date_of_birth=date(2020, 1, 1), lives_in="home_country"))
+    case.person_date_of_birth = date(1980, 5, 17)
+    db.add(case)
     db.commit()
     after = build()
     assert after.data == before.data
@@ -94,3 +97,7 @@ def test_the_package_shows_the_plan_as_approved_whatever_changes_on_the_case(app
         document = json.loads(archive.read(next(n for n in archive.namelist() if n.endswith(".json")
                                                 and n != "manifest.json")))
     assert document["children"] == [] and document["reference_date"] == "2027-03-01"
+    assert document["person"]["date_of_birth"] == born.isoformat()
+    with zipfile.ZipFile(io.BytesIO(after.data)) as archive:
+        page = archive.read(next(n for n in archive.namelist() if n.endswith(".html"))).decode()
+    assert "1980" not in page

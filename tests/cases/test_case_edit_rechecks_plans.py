@@ -88,3 +88,13 @@ def test_a_return_date_without_a_rate_table_fails_the_check(app, db, make_user, 
                 today=date(2026, 1, 10))
     draft, case = _stored(db, draft, case)
     assert (case.planned_return, draft.check_ok, draft.rate_table_id) == (date(2031, 1, 1), False, None)
+
+
+@pytest.mark.parametrize("status, warned", [("submitted", True), ("draft", False)])
+def test_the_edit_form_warns_when_a_version_awaits_a_decision(auth, db, cash_plan, status, warned):
+    """Changing the dates or children changes what was submitted: the caseworker is told
+    before they edit, in their language."""
+    auth.login("caseworker", locale="da")
+    case, _version = cash_plan(status=status)
+    page = auth._client.get(f"/cases/{case.id}/edit").get_data(as_text=True)
+    assert ("Version 1 af planen afventer Hjemrejsestyrelsens afgørelse" in page) is warned
