@@ -94,6 +94,17 @@ class TextField(StringField):
         no_control_characters(form, self)
 
 
+def plain_number(raw: str | None, max_digits: int = 9) -> int | None:
+    """A whole number of at most ``max_digits`` ASCII digits, as hidden fields and
+    buttons carry them (a revision, a row, an id), else None. ``str.isdigit`` alone also
+    takes "²" or "٣", which ``int`` refuses or reads, and any length, which the database
+    cannot bind: either would be a 500 instead of a conflict or a refusal."""
+    raw = (raw or "").strip()
+    if not raw or len(raw) > max_digits or not raw.isascii() or not raw.isdigit():
+        return None
+    return int(raw)
+
+
 def no_control_characters(_form, field) -> None:
     """A NUL byte cannot be stored (PostgreSQL refuses it), and no control character
     belongs in a name, a search or a note (nor can a spreadsheet export hold one): say

@@ -177,15 +177,24 @@ def filter_choices(db: Session, user: User) -> tuple[list[tuple[str, str]], list
             [(str(pid), name) for pid, name, _country in partners])
 
 
-def fill_choices(db: Session, form) -> None:
-    """Set the case form's partner and people choices from the registry and accounts."""
-    partners = db.exec(select(Organisation).where(Organisation.kind == "partner",
-                                                  Organisation.status.in_(("active", "prospective")))
-                       .order_by(Organisation.country, Organisation.name)).all()
+def fill_choices(db: Session, form, case: Case | None = None) -> None:
+    """Set the case form's partner and people choices from the registry and accounts:
+    the active and prospective partners and the active people, and for an existing
+    ``case`` also those it has now, marked inactive if they are. A choice the form does
+    not offer would be saved as "none": a partner set inactive, or a CMM contact who
+    left, would silently drop off the case when anything else on it is corrected."""
+    partners = list(db.exec(select(Organisation).where(Organisation.kind == "partner",
+                                                       Organisation.status.in_(("active", "prospective")))
+                            .order_by(Organisation.country, Organisation.name)).all())
+    if case is not None and case.partner_id and all(p.id != case.partner_id for p in partners):
+        current = db.get(Organisation, case.partner_id)
+        if current is not None:
+            partners.insert(0, current)
     form.partner_id.choices = [("", _("No partner yet"))] + [(str(p.id), partner_label(p)) for p in partners]
     form.partner_countries = {str(p.id): p.country for p in partners}
-    form.cmm_contact_id.choices = [("", _("None yet"))] + _people(db, "cmm")
-    form.caseworker_id.choices = [("", _("Choose a caseworker"))] + _people(db, "caseworker")
+    form.cmm_contact_id.choices = [("", _("None yet"))] + _people(db, "cmm", case.cmm_contact_id if case else None)
+    form.caseworker_id.choices = [("", _("Choose a caseworker"))] + _people(db, "caseworker",
+                                                                            case.caseworker_id if case else None)
     flagged = countries_without_active_partner(db, [code for code, _name in country_choices()])
     form.return_country.choices = [("", _("Choose a country"))] + [
         (code, _("%(country)s (no active partner)", country=name) if code in flagged else name)
@@ -195,15 +204,23 @@ def fill_choices(db: Session, form) -> None:
 
 def partner_label(partner: Organisation) -> str:
     label = f"{partner.name} – {country_name(partner.country)}"
-    if partner.status != "active":
+    if partner.status == "prospective":
         label += " " + _("(prospective)")
+    elif partner.status != "active" or partner.kind != "partner":
+        label += " " + _("(inactive)")
     return label
 
 
-def _people(db: Session, role: str) -> list[tuple[str, str]]:
+def _people(db: Session, role: str, current: int | None = None) -> list[tuple[str, str]]:
+    """The active users of ``role``, and the ``current`` one first if not among them."""
     rows = db.exec(select(User.id, User.name).where(User.role == role, User.active == True)  # noqa: E712
                    .order_by(User.name)).all()
-    return [(str(uid), name) for uid, name in rows]
+    people = [(str(uid), name) for uid, name in rows]
+    if current is not None and all(uid != current for uid, _name in rows):
+        user = db.get(User, current)
+        if user is not None:
+            people.insert(0, (str(user.id), f"{user.name} " + _("(inactive)")))
+    return people
 
 
 def submitted_version(db: Session, case_id: int) -> int | None:

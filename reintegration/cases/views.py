@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..access import allow, declared_roles, visible_case_or_404
 from ..db import get_session
+from ..forms import plain_number
 from ..i18n import format_day, gettext as _
 from ..plans.mapping import reference_date
 from . import queries
@@ -111,11 +112,11 @@ def edit(case_id: int):
     data = case_form_data(case, queries.children_of(db, case.id))
     if request.method == "POST":
         del data["revision"]  # the revision the editor started from comes only from the form
-    form = _case_form(db, data=data)
+    form = _case_form(db, data=data, case=case)
     if not _changed_child_rows() and form.validate_on_submit():
         seen = form.revision.data or ""
         try:
-            update_case(db, case, int(seen) if seen.isdigit() else -1, form.case_input(), user=current_user,
+            update_case(db, case, plain_number(seen) or -1, form.case_input(), user=current_user,
                         tables=current_app.extensions["rate_tables"], today=date.today())
         except CaseConflict:
             return _conflict(db, case_id, form)
@@ -129,12 +130,12 @@ def edit(case_id: int):
 # --- helpers ------------------------------------------------------------------------
 
 
-def _case_form(db, data: dict) -> CaseForm:
+def _case_form(db, data: dict, case=None) -> CaseForm:
     """The case form, from the request on POST (with child rows added or removed as
     asked) or from ``data`` on GET, with its choices filled in."""
     formdata = _child_rows_formdata(request.form) if request.method == "POST" else None
     form = CaseForm(formdata=formdata, data=data) if formdata is not None else CaseForm(data=data)
-    queries.fill_choices(db, form)
+    queries.fill_choices(db, form, case)
     return form
 
 
@@ -158,9 +159,9 @@ def _child_rows_formdata(posted) -> MultiDict:
             rest.add(key, value)
     ordered = [rows[i] for i in sorted(rows)]
     if action.startswith("remove_child:"):
-        position = action.removeprefix("remove_child:")
-        if position.isdigit() and int(position) < len(ordered):
-            del ordered[int(position)]
+        position = plain_number(action.removeprefix("remove_child:"))
+        if position is not None and position < len(ordered):
+            del ordered[position]
     elif action == "add_child" and len(ordered) < MAX_CHILDREN:
         ordered.append([("date_of_birth", ""), ("lives_in", "home_country")])
     for i, fields in enumerate(ordered):
@@ -174,6 +175,7 @@ def _conflict(db, case_id: int, form: CaseForm):
     The form now carries the current revision, so saving again is a deliberate choice."""
     db.rollback()
     current, facts = _case_or_404(db, case_id, current_user)
+    record_read(db, current, user=current_user)  # the page shows the case as saved now
     form.revision.data = str(current.revision)
     return render_template("cases/form.html", form=form, case=current, conflict=_summary_rows(current, facts),
                            conflict_children=queries.child_rows(facts.children,

@@ -15,7 +15,7 @@ from wtforms.validators import Optional, ValidationError
 
 from .. import uploads
 from ..domain.followup import RISK_INDICATORS
-from ..forms import AmountField, ChoiceField as _Choice, DayField as _Day, bounded_text, required
+from ..forms import AmountField, ChoiceField as _Choice, DayField as _Day, bounded_text, plain_number, required
 from ..i18n import gettext as _, language, lazy_gettext as _l
 from .questions import QuestionSet
 
@@ -66,9 +66,7 @@ class RevisionField(HiddenField):
     """The revision the user started from (optimistic locking)."""
 
     def process_formdata(self, valuelist):
-        self.data = None
-        if valuelist and valuelist[0].strip().isdigit() and len(valuelist[0]) < 10:
-            self.data = int(valuelist[0])
+        self.data = plain_number(valuelist[0]) if valuelist else None
 
 
 REQUEST_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")

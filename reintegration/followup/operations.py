@@ -24,6 +24,7 @@ from ..access import scope_for
 from ..audit import record
 from ..domain import workflow as wf
 from ..domain.followup import local_to_dkk, opens_on, period_end, schedule
+from ..forms import plain_number
 from ..i18n import format_amount, format_day, gettext as _, lazy_gettext as _l
 from ..models import Attachment, Case, Disbursement, FollowUpReport, Organisation, RiskAlert, User
 from ..models.organisations import INACTIVE
@@ -467,7 +468,7 @@ def add_attachments(db: Session, case: Case, *, user: User, target: str, files) 
     of this case."""
     ensure_open(case)
     kind, _sep, raw_id = (target or "").partition(":")
-    target_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 10 else None
+    target_id = plain_number(raw_id)
     model = {"report": FollowUpReport, "disbursement": Disbursement}.get(kind)
     row = db.get(model, target_id) if model and target_id else None
     if row is None or row.case_id != case.id:
