@@ -36,11 +36,16 @@ _Convert = Callable[[Any, str], _T]
 
 
 class PlanFormatError(ValueError):
-    """The data is not a plan; ``field`` is the path of the offending field."""
+    """The data is not a plan; ``field`` is the path of the offending field.
 
-    def __init__(self, field: str, message: str) -> None:
+    ``message`` is the contract's English (the ``validate`` command prints it); ``code``
+    and ``params`` say the same for a reader in another language (the web import)."""
+
+    def __init__(self, field: str, message: str, code: str | None = None, **params: Any) -> None:
         self.field = field
         self.message = message
+        self.code = code
+        self.params = params
         super().__init__(f"{field}: {message}")
 
 
@@ -121,7 +126,7 @@ def _date(value: Any, path: str) -> date:
     try:
         return parse_iso_date(text)
     except ValueError as error:
-        raise PlanFormatError(path, f"{error}: {_shown(text)}") from None
+        raise PlanFormatError(path, f"{error}: {_shown(text)}", "date", value=_shown(text)) from None
 
 
 def _child(value: Any, path: str) -> Child:
@@ -188,7 +193,7 @@ def _get(data: dict, parent: str, key: str, convert: _Convert[_T], *, required: 
     path = f"{parent}.{key}" if parent else key
     if key not in data:
         if required:
-            raise PlanFormatError(path, "missing")
+            raise PlanFormatError(path, "missing", "missing")
         return None
     value = data[key]
     if value is None and not required:
@@ -231,7 +236,7 @@ def _decimal(value: Any, path: str) -> Decimal:
     try:
         return parse_plain(text)
     except ValueError as error:
-        raise PlanFormatError(path, f"{error}: {_shown(text)}") from None
+        raise PlanFormatError(path, f"{error}: {_shown(text)}", "decimal", value=_shown(text)) from None
 
 
 def _one_of(choices: tuple[str, ...]) -> _Convert[str]:
@@ -239,14 +244,16 @@ def _one_of(choices: tuple[str, ...]) -> _Convert[str]:
 
     def convert(value: Any, path: str) -> str:
         if value not in choices:  # also refuses non-strings: no choice equals them
-            raise PlanFormatError(path, f"must be {expected}: {_shown(value)}")
+            raise PlanFormatError(path, f"must be {expected}: {_shown(value)}", "choice",
+                                  choices=", ".join(choices), value=_shown(value))
         return value
 
     return convert
 
 
 def _wrong_type(path: str, expected: str, value: Any) -> PlanFormatError:
-    return PlanFormatError(path, f"must be {expected}, not {_shown(value)}")
+    return PlanFormatError(path, f"must be {expected}, not {_shown(value)}", "type", expected=expected,
+                           value=_shown(value))
 
 
 def _shown(value: Any, limit: int = 40) -> str:

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from ..domain import budget
 from ..domain.budget import BudgetCheck
+from ..domain.planfile import PlanFormatError
 from ..domain.violation import Violation
 from ..i18n import format_amount, format_dkk, gettext as _, lazy_gettext as _l
 from ..models import Comment, Organisation, PlanVersion, User
@@ -66,9 +67,11 @@ class CheckView:
         return self.line_ids[finding.line] if finding.line is not None and finding.line < len(self.line_ids) else None
 
 
-def check_view(check: BudgetCheck, line_ids: list[str] | None = None, unreadable: int = 0) -> CheckView:
+def check_view(check: BudgetCheck, line_ids: list[str] | None = None, unreadable: int = 0,
+               line_numbers: list[int] | None = None) -> CheckView:
     """``line_ids[i]`` names the row of the check's line ``i``: ``lines-3`` (a form row,
-    whose amount and month fields the findings link to) or ``line-3`` (a table row)."""
+    whose amount and month fields the findings link to) or ``line-3`` (a table row);
+    ``line_numbers[i]`` is the number that row shows ("Line 4"), if not ``i + 1``."""
     line_ids = list(line_ids or [])
 
     def field_for_line(index: int, rule: str) -> str | None:
@@ -79,7 +82,7 @@ def check_view(check: BudgetCheck, line_ids: list[str] | None = None, unreadable
             return base
         return f"{base}-month" if rule == budget.LINE_MONTH else f"{base}-amount_dkk"
 
-    findings = shown_findings(check, field_for_line)
+    findings = shown_findings(check, field_for_line, line_numbers)
     view = CheckView(check=check, findings=findings, line_ids=line_ids, unreadable=unreadable)
     for finding in findings:
         row = view.line_id(finding)
@@ -158,3 +161,51 @@ def comment_rows(db, version_id: int) -> list[dict]:
                    .where(Comment.plan_version_id == version_id).order_by(Comment.created_at, Comment.id)).all()
     return [{"id": c.id, "author": u.name, "organisation": o.name, "body": c.body,
              "at": format_datetime(c.created_at, "short")} for c, u, o in rows]
+
+
+def _expected(phrase: str) -> str:
+    return {"an object": _("an object"), "a list": _("a list"), "a string": _("text"),
+            "true or false": _("true or false"), "an integer": _("a whole number"),
+            "a decimal string": _("an amount written as text, such as \"12500.50\""),
+            "an ISO date string": _("a date written as text, such as \"2026-03-01\"")}.get(phrase, phrase)
+
+
+def plan_format_message(error: PlanFormatError) -> str:
+    """Why a plan file cannot be imported, in the reader's language. The field is named by
+    its path in the file (``lines[2].amount_dkk``), as PLAN_FORMAT.md names it; a value
+    from the file is quoted as the file has it."""
+    p = error.params
+    where = error.field
+    if error.code == "missing":
+        text = _("%(field)s is missing.", field=where)
+    elif error.code == "type":
+        text = _("%(field)s must be %(expected)s; the file has %(value)s.", field=where,
+                 expected=_expected(p["expected"]), value=p["value"])
+    elif error.code == "choice":
+        text = _("%(field)s must be one of %(choices)s; the file has %(value)s.", field=where,
+                 choices=p["choices"], value=p["value"])
+    elif error.code == "decimal":
+        text = _("%(field)s is not an amount such as \"12500.50\" (a point before the øre, no thousands "
+                 "separators): %(value)s.", field=where, value=p["value"])
+    elif error.code == "date":
+        text = _("%(field)s is not a date such as \"2026-03-01\": %(value)s.", field=where, value=p["value"])
+    elif error.code == "decimals":
+        text = _("%(field)s has more than two decimals: %(value)s.", field=where, value=p["value"])
+    elif error.code == "range":
+        text = _("%(field)s must be from %(low)s to %(high)s: %(value)s.", field=where, low=p["low"],
+                 high=p["high"], value=p["value"])
+    elif error.code == "range_decimals":
+        text = _("%(field)s must be from 0 to %(high)s with at most %(decimals)d decimals: %(value)s.",
+                 field=where, high=p["high"], decimals=p["decimals"], value=p["value"])
+    elif error.code == "too_long":
+        text = _("%(field)s is longer than %(max)d characters.", field=where, max=p["max"])
+    elif error.code == "too_many_lines":
+        text = _("The file has %(count)d budget lines; a plan can have at most %(max)d.", count=p["count"],
+                 max=p["max"])
+    elif error.code == "currency":
+        text = _("%(field)s is not a three-letter currency code such as NGN: %(value)s.", field=where,
+                 value=p["value"])
+    else:  # a fault without a code: the contract's own words
+        text = f"{where}: {error.message}"
+    return _("The plan file cannot be imported. %(reason)s", reason=text)
+

@@ -4,6 +4,7 @@ rate table it rests on. The domain gives codes and parameters; the words live he
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 from ..domain.budget import (ACTIVITY_MISSING, CASH_MAX, CHILD_NOT_MINOR, LINE_AMOUNT, LINE_BELOW_DISBURSED,
                              LINE_MONTH, LINE_REMOVED_DISBURSED, RATES_NONE, TOTAL_MAX, BudgetCheck, Finding)
@@ -29,8 +30,11 @@ def _figures(finding: Finding, check: BudgetCheck) -> tuple[str, ...]:
     return ()
 
 
-def message(finding: Finding, check: BudgetCheck) -> str:
-    n = (finding.line + 1) if finding.line is not None else None
+def message(finding: Finding, check: BudgetCheck, line_number: int | None = None) -> str:
+    """``line_number``: the number the reader sees on the finding's line, where that is
+    not simply its position among the checked lines plus one (the drafting form leaves
+    blank and unreadable rows out of the check, yet numbers every row)."""
+    n = line_number if line_number is not None else (finding.line + 1) if finding.line is not None else None
     if finding.rule == RATES_NONE:
         return _("No rate table is valid on %(date)s. An administrator must add one.",
                  date=format_day(check.reference_date))
@@ -66,8 +70,10 @@ def message(finding: Finding, check: BudgetCheck) -> str:
     return finding.rule
 
 
-def shown_findings(check: BudgetCheck, field_for_line=None) -> list[ShownFinding]:
-    """``field_for_line(index, rule)`` may name the form field a line finding belongs to."""
+def shown_findings(check: BudgetCheck, field_for_line=None,
+                   line_numbers: Sequence[int] | None = None) -> list[ShownFinding]:
+    """``field_for_line(index, rule)`` may name the form field a line finding belongs to;
+    ``line_numbers[index]`` the number its row carries, where that is not ``index + 1``."""
     shown = []
     for finding in check.findings:
         figures = _figures(finding, check)
@@ -77,6 +83,8 @@ def shown_findings(check: BudgetCheck, field_for_line=None) -> list[ShownFinding
             field = field_for_line(finding.line, finding.rule)
         elif finding.rule == ACTIVITY_MISSING:
             field = "activity_description"
-        shown.append(ShownFinding(finding.rule, finding.severity, message(finding, check), source or None,
+        number = (line_numbers[finding.line] if line_numbers is not None and finding.line is not None
+                  and finding.line < len(line_numbers) else None)
+        shown.append(ShownFinding(finding.rule, finding.severity, message(finding, check, number), source or None,
                                   finding.line, finding.child, field))
     return shown

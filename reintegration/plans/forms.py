@@ -9,12 +9,12 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (Form, FieldList, FormField, HiddenField, IntegerField, SelectField, StringField,
+from wtforms import (Form, FieldList, FormField, HiddenField, IntegerField, StringField,
                      TextAreaField)
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ..domain.budget import CASH, IN_KIND
-from ..forms import CONTROL_CHARACTERS, AmountField, as_choices, bounded_text, form_error_items
+from ..forms import CONTROL_CHARACTERS, AmountField, ChoiceField, as_choices, bounded_text, form_error_items
 from ..i18n import lazy_gettext as _l
 
 ACTIVITY_LABELS = {
@@ -100,9 +100,9 @@ class LineForm(Form):
     """One budget line. ``line_key`` follows the line through versions."""
 
     line_key = HiddenField(filters=[clean_text])
-    kind = SelectField(_l("Cash or in-kind"), choices=_choices(LINE_KIND_LABELS), default=IN_KIND,
+    kind = ChoiceField(_l("Cash or in-kind"), choices=_choices(LINE_KIND_LABELS), default=IN_KIND,
                        validators=[Needed()])
-    category = SelectField(_l("Category"), choices=_choices(CATEGORY_LABELS), default="equipment",
+    category = ChoiceField(_l("Category"), choices=_choices(CATEGORY_LABELS), default="equipment",
                            validators=[Needed()])
     description = StringField(_l("Description"), filters=[clean_text],
                               validators=[Optional(), Length(max=500, message=_l("At most %(max)d characters.",
@@ -144,7 +144,7 @@ class PlanForm(FlaskForm):
     spread_cash)."""
 
     revision = HiddenField()
-    activity_kind = SelectField(_l("Kind of activity"), choices=_choices(ACTIVITY_LABELS, _l("Choose")), default="")
+    activity_kind = ChoiceField(_l("Kind of activity"), choices=_choices(ACTIVITY_LABELS, _l("Choose")), default="")
     activity_description = bounded_text(_l("Description of the activity"), filters=[clean_text])
     activity_location = bounded_text(_l("Location"), max_length=200, multiline=False, filters=[clean_text])
     expected_monthly_income = AmountField(_l("Expected monthly income, DKK"), max_value=MAX_DKK, allow_zero=True)

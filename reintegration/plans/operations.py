@@ -167,32 +167,37 @@ def importable_plan(plan: Plan) -> Plan:
     field. A file may hold what the budget check flags (month 13, a zero amount), but not
     what no draft can hold: amounts are kept in whole øre, and the form's limits apply."""
     if len(plan.lines) > MAX_LINES:
-        raise PlanFormatError("lines", f"at most {MAX_LINES} lines")
+        raise PlanFormatError("lines", f"at most {MAX_LINES} lines", "too_many_lines", max=MAX_LINES,
+                              count=len(plan.lines))
     if plan.activity is not None and len(plan.activity.description) > MAX_TEXT:
-        raise PlanFormatError("activity.description", f"at most {MAX_TEXT} characters")
+        raise PlanFormatError("activity.description", f"at most {MAX_TEXT} characters", "too_long", max=MAX_TEXT)
     for index, line in enumerate(plan.lines):
         path = f"lines[{index}]"
         if has_more_than_two_decimals(line.amount_dkk):
             # The budget check's line.amount finding; the tool keeps amounts in whole øre.
             raise PlanFormatError(f"{path}.amount_dkk", f"more than two decimals (line.amount): "
-                                                        f"'{line.amount_dkk}'")
+                                                        f"'{line.amount_dkk}'", "decimals", value=line.amount_dkk)
         if abs(line.amount_dkk) > MAX_DKK:
             # The form's limit; far beyond it, the stored totals of 200 lines overflow.
             raise PlanFormatError(f"{path}.amount_dkk", f"must be from -{MAX_DKK} to {MAX_DKK}: "
-                                                        f"'{line.amount_dkk}'")
+                                                        f"'{line.amount_dkk}'", "range", low=-MAX_DKK, high=MAX_DKK,
+                                  value=line.amount_dkk)
         if not -MAX_MONTH <= line.month <= MAX_MONTH:
-            raise PlanFormatError(f"{path}.month", f"out of range: {line.month}")
+            raise PlanFormatError(f"{path}.month", f"out of range: {line.month}", "range", low=-MAX_MONTH,
+                                  high=MAX_MONTH, value=line.month)
         for name, limit in (("description", 500), ("category", 64)):
             text = getattr(line, name)
             if text is not None and len(text) > limit:
-                raise PlanFormatError(f"{path}.{name}", f"at most {limit} characters")
+                raise PlanFormatError(f"{path}.{name}", f"at most {limit} characters", "too_long", max=limit)
         if line.currency is not None and not _CURRENCY.fullmatch(clean_text(line.currency).upper()):
-            raise PlanFormatError(f"{path}.currency", f"not a three-letter code such as NGN: '{line.currency[:10]}'")
+            raise PlanFormatError(f"{path}.currency", f"not a three-letter code such as NGN: '{line.currency[:10]}'",
+                                  "currency", value=line.currency[:10])
         for name, limit, decimals in (("amount_local", MAX_LOCAL, 2), ("exchange_rate", MAX_RATE, 6)):
             number = getattr(line, name)
             if number is not None and not (0 <= number <= limit and number.as_tuple().exponent >= -decimals):
                 raise PlanFormatError(f"{path}.{name}", f"must be from 0 to {limit} with at most {decimals} "
-                                                        f"decimals: '{number}'")
+                                                        f"decimals: '{number}'", "range_decimals", high=limit,
+                                      decimals=decimals, value=number)
     return plan
 
 

@@ -19,10 +19,12 @@ from ..audit import record
 from ..db import get_session
 from ..domain import workflow
 from ..domain.planfile import PlanFormatError, parse_plan
+from ..forms import plain_number
 from ..i18n import gettext as _, ngettext
 from ..models import Case, Organisation, PlanVersion, User
 from . import operations as ops
-from .display import CheckView, check_view, comment_rows, line_rows, narrative_rows, status_label, violation_message
+from .display import (CheckView, check_view, comment_rows, line_rows, narrative_rows, plan_format_message,
+                      status_label, violation_message)
 from .forms import MAX_LINES, ActionForm, CommentForm, ImportForm, PlanForm, typed
 from .mapping import load_plan, plan_document
 
@@ -54,8 +56,7 @@ def _version_or_404(db, case_id: int, version_id: int) -> tuple[PlanVersion, Cas
 
 
 def _revision(raw) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return plain_number(raw)
 
 
 def _partner_currency(db, case: Case) -> str | None:
@@ -86,11 +87,13 @@ def _stored_form(db, version: PlanVersion) -> PlanForm:
     return form
 
 
-def _line_values(form: PlanForm) -> tuple[list[ops.LineValues], list, int]:
-    """The form's lines as values, the sub-form of each, and how many could not be read
-    (no usable amount or month yet): those are left out of the live check."""
-    values, entries, unreadable = [], [], 0
-    for entry in form.lines.entries:
+def _line_values(form: PlanForm) -> tuple[list[ops.LineValues], list, int, list[int]]:
+    """The form's lines as values, the sub-form of each, how many could not be read
+    (no usable amount or month yet: those are left out of the live check), and the
+    number each line's row shows on the page ("Line 3": blank and unreadable rows above
+    it count)."""
+    values, entries, unreadable, numbers = [], [], 0, []
+    for number, entry in enumerate(form.lines.entries, start=1):
         line = entry.form
         if line.is_blank():
             continue
@@ -105,16 +108,17 @@ def _line_values(form: PlanForm) -> tuple[list[ops.LineValues], list, int]:
                                      currency=line.currency.data, amount_local=line.amount_local.data,
                                      exchange_rate=line.exchange_rate.data, line_key=line.line_key.data))
         entries.append(entry)
-    return values, entries, unreadable
+        numbers.append(number)
+    return values, entries, unreadable, numbers
 
 
 def _form_check(db, case: Case, form: PlanForm) -> CheckView:
     """The budget check of what the form holds now (saved or not)."""
-    values, entries, unreadable = _line_values(form)
+    values, entries, unreadable, numbers = _line_values(form)
     keys = [value.line_key for value in values if value.line_key]  # so payments follow their lines
     check = ops.check_unsaved(db, case, form.narrative_values(), ops.prepare_lines(values, keys, None),
                               _tables(), _today())
-    return check_view(check, line_ids=[entry.id for entry in entries], unreadable=unreadable)
+    return check_view(check, line_ids=[entry.id for entry in entries], unreadable=unreadable, line_numbers=numbers)
 
 
 def _render_edit(db, version: PlanVersion, case: Case, form: PlanForm, status: int = 200,
@@ -389,15 +393,15 @@ def _submitted_plan(form: ImportForm):
         data = json.loads(decoded)
     except RecursionError:
         return field, _("Not JSON: nested too deeply."), None
-    except json.JSONDecodeError as error:
-        return field, _("Not JSON (line %(line)d, column %(column)d): %(error)s", line=error.lineno,
-                        column=error.colno, error=error.msg), None
+    except json.JSONDecodeError as error:  # where, not the parser's own English words
+        return field, _("Not JSON: the text cannot be read at line %(line)d, column %(column)d.",
+                        line=error.lineno, column=error.colno), None
     except ValueError as error:  # e.g. an integer with thousands of digits
         return field, _("Not JSON: %(error)s", error=str(error)[:200]), None
     try:
         plan = ops.importable_plan(parse_plan(data))
     except PlanFormatError as error:
-        return field, f"{error.field}: {error.message}", None
+        return field, plan_format_message(error), None
     return field, None, plan
 
 

@@ -173,7 +173,7 @@ def test_three_decimal_amount_is_refused_naming_the_line_amount_rule(auth, db, d
     response = _import(auth, draft, document)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "lines[0].amount_dkk: more than two decimals (line.amount): &#39;12.345&#39;" in page
+    assert "lines[0].amount_dkk has more than two decimals: 12.345." in page
     assert stored_lines(db, draft) == [] and _fresh(db, draft).revision == 1
 
 
@@ -189,21 +189,21 @@ def test_findings_are_imported_and_shown_by_the_check(auth, db, draft):
 
 
 @pytest.mark.parametrize("raw, message", [
-    (b"{not json", "Not JSON (line 1, column 2)"),
+    (b"{not json", "Not JSON: the text cannot be read at line 1, column 2."),
     (b"\xff\xfe{}", "not UTF-8"),
-    (json.dumps({"format": "reintegration-plan/2"}).encode(), "format: must be reintegration-plan/1"),
+    (json.dumps({"format": "reintegration-plan/2"}).encode(), "format must be one of reintegration-plan/1; the file has &#39;reintegration-plan/2&#39;."),
     (json.dumps(_document(lines=[{"kind": "cash", "amount_dkk": "12,5x", "month": 1}])).encode(),
-     "lines[0].amount_dkk: not a decimal number: &#39;12,5x&#39;"),
+     "lines[0].amount_dkk is not an amount such as"),
     (json.dumps(_document(lines=[{"kind": "cash", "amount_dkk": "1", "month": 1},
                                  {"kind": "cash", "amount_dkk": "2", "month": 1},
                                  {"kind": "cash", "amount_dkk": "12,5x", "month": 1}])).encode(),
-     "lines[2].amount_dkk: not a decimal number: &#39;12,5x&#39;"),
+     "(a point before the øre, no thousands separators): &#39;12,5x&#39;."),
     (json.dumps(_document(activity={"kind": "piracy", "description": "x"})).encode(),
-     "activity.kind: must be one of business"),
+     "activity.kind must be one of business"),
     (json.dumps(_document(lines=[{"kind": "loan", "amount_dkk": "1", "month": 1}])).encode(),
-     "lines[0].kind: must be one of cash, in_kind"),
+     "lines[0].kind must be one of cash, in_kind; the file has &#39;loan&#39;."),
     (json.dumps(_document(lines=[{"kind": "cash", "amount_dkk": "1", "month": 1, "currency": "NAIRA"}])).encode(),
-     "lines[0].currency: not a three-letter code"),
+     "lines[0].currency is not a three-letter currency code such as NGN: NAIRA."),
     (b" ", "The file is empty."),
     (b"[" * 100_000 + b"]" * 100_000, "Not JSON"),
     (b"{" + b" " * (1024 * 1024) + b"}", "larger than 1 MB"),
@@ -227,7 +227,7 @@ def test_an_empty_submission_asks_for_a_file(auth, draft):
 def test_pasted_text_error_is_at_the_text_field(auth, draft):
     response = auth.post(_url(draft, "import"), {"revision": str(draft.revision), "plan_text": "[]"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 422 and 'id="plan_text-error"' in page and "plan: must be an object" in page
+    assert response.status_code == 422 and 'id="plan_text-error"' in page and "plan must be an object; the file has a list." in page
 
 
 def test_a_stale_revision_is_a_conflict_and_imports_nothing(auth, db, draft):
@@ -360,3 +360,26 @@ def test_any_input_is_imported_or_refused_at_the_field_never_500(auth, db, plan_
         page = response.get_data(as_text=True)
         field = "plan_file" if where == "file" or not value.strip() else "plan_text"
         assert f'id="{field}-error"' in page
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b"{not json", "Ikke JSON: teksten kan ikke læses i linje 1, kolonne 2."),
+    (json.dumps({"format": "reintegration-plan/2"}).encode(),
+     "Planfilen kan ikke importeres. format skal være en af reintegration-plan/1; filen har "
+     "&#39;reintegration-plan/2&#39;."),
+    (json.dumps(_document(lines=[{"kind": "cash", "amount_dkk": "12,5x", "month": 1}])).encode(),
+     "lines[0].amount_dkk er ikke et beløb som"),
+    (json.dumps(_document(lines=[{"kind": "cash", "amount_dkk": "1.005", "month": 1}])).encode(),
+     "lines[0].amount_dkk har mere end to decimaler: 1.005."),
+    (json.dumps(_document(lines=[{"kind": "cash", "amount_dkk": 12, "month": 1}])).encode(),
+     "lines[0].amount_dkk skal være et beløb skrevet som tekst"),
+    (json.dumps({"format": "reintegration-plan/1"}).encode(), "person mangler."),
+])
+def test_a_danish_reader_is_told_why_in_danish(auth, db, plan_case, start_draft, raw, message):
+    """The field keeps the contract's path; the reason is in the reader's language."""
+    auth.login("caseworker", locale="da")
+    draft = start_draft(plan_case)
+    response = _import(auth, draft, raw=raw)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in page
+    assert "must be" not in page and "not a decimal" not in page
