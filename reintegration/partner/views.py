@@ -118,10 +118,12 @@ def report(case_id: int, report_id: int):
         except ops.FieldErrors as error:
             db.rollback()  # nothing of a refused report is kept; only the read below is recorded
             apply_errors(form, error)
+            _choose_files_again(form)
         except ops.Conflict:
             db.rollback()
             form.form_errors.append(_("Someone else submitted or changed this report while you were writing. "
                                       "Your answers are kept below; check the report before sending again."))
+            _choose_files_again(form)
             return _report_page(case, report, form, questions), 409
         except ops.CaseClosed:
             return _closed(case.id)
@@ -130,6 +132,8 @@ def report(case_id: int, report_id: int):
             if alert is not None:
                 flash(_("You marked signs of risk. CMM and DRC have been alerted."), "warning")
             return redirect(url_for("partner.case", case_id=case.id))
+    elif form.is_submitted():
+        _choose_files_again(form)
     ops.record_read(get_session(), case, user=current_user, page="partner.report")
     return _report_page(case, report, form, questions)
 
@@ -148,6 +152,16 @@ def _keep_files(db, case, report, files) -> None:
     else:
         flash(_("The files you chose are attached to the report for month %(month)s. You need not choose them "
                 "again.", month=report.due_month), "info")
+
+
+def _choose_files_again(form) -> None:
+    """A refused form comes back without the files that were chosen (a browser cannot put
+    them back, and nothing of a refused form is stored): say which to choose again, at
+    the file field, unless that field has its own error already."""
+    names = [(f.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:80] for f in chosen_files(form.files)]
+    if names and not form.files.errors:
+        form.files.errors = [_("Nothing was saved, so the files you chose were not kept: choose them again "
+                               "before you send (%(names)s).", names=", ".join(names))]
 
 
 def _report_page(case, report, form, questions):
@@ -204,12 +218,14 @@ def disburse(case_id: int):
                                     files=chosen_files(form.files), token=form.request_token.data)
         except ops.FieldErrors as error:
             apply_errors(form, error)
+            _choose_files_again(form)
         except ops.AlreadyRecorded as done:
             if done.same:  # the same form sent twice: the first post recorded it
                 flash(_("This payment was already recorded (the form was sent twice). It is recorded once."),
                       "info")
                 return redirect(url_for("partner.case", case_id=case.id))
             form.request_token.data = new_request_token()
+            _choose_files_again(form)
             form.form_errors.append(_("This form was already used to record a payment of %(amount)s kr. on "
                                       "%(day)s, so nothing was recorded. Check the payments of the case; to "
                                       "record another payment, send the form again.",
@@ -220,6 +236,8 @@ def disburse(case_id: int):
         else:
             flash(_("The payment is recorded."), "success")
             return redirect(url_for("partner.case", case_id=case.id))
+    elif form.is_submitted():
+        _choose_files_again(form)
     ops.record_read(db, case, user=current_user, page="partner.disburse")
     return render_template("partner/disburse.html", case=case, form=form, year=year)
 

@@ -1,0 +1,62 @@
+"""A refused report or payment comes back without the files chosen for it (a browser
+cannot put them back, and nothing of a refused form is kept): the page says which files
+to choose again, at the file field, so no receipt is silently left behind."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date, timedelta
+
+from sqlmodel import select
+
+from reintegration.followup.questions import load_questions
+from reintegration.models import Attachment, FollowUpReport
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")
+AGAIN = "choose them again before you send (receipt.png)"
+
+
+def test_a_report_refused_for_its_date_asks_for_its_files_again(auth, db, make_org, make_user, returned_case):
+    partner = make_org("partner")
+    case = returned_case(partner=partner, days_ago=40)
+    report = db.exec(select(FollowUpReport).where(FollowUpReport.case_id == case.id)
+                     .order_by(FollowUpReport.due_month)).first()
+    auth.login(make_user("partner", organisation=partner))
+    data = {"revision": str(report.revision), "contact_date": (case.actual_return - timedelta(days=3)).isoformat(),
+            "contact_kind": "visit", "activity_status": "running", "notes": "Long notes typed on a phone",
+            "files": (io.BytesIO(PNG), "receipt.png")}
+    for question in load_questions().questions:
+        data[f"q_{question.key}"] = question.options[-2].key
+    response = auth.post(f"/partner/cases/{case.id}/reports/{report.id}", data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "The contact cannot be before the return" in page
+    assert AGAIN in page and 'href="#files"' in page and "Long notes typed on a phone" in page
+    assert db.exec(select(Attachment)).all() == []
+
+
+def test_a_payment_refused_for_its_amount_asks_for_its_files_again(auth, db, make_org, make_user, returned_case):
+    partner = make_org("partner")
+    case = returned_case(partner=partner)
+    auth.login(make_user("partner", organisation=partner, locale="da"))
+    response = auth.post(f"/partner/cases/{case.id}/disburse",
+                         {"line_key": f"L{case.id}-0", "paid_on": date.today().isoformat(), "amount_local": "",
+                          "amount_dkk": "99999999", "note": "Sewing machine", "request_token": uuid.uuid4().hex,
+                          "files": (io.BytesIO(PNG), "receipt.png")}, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "vælg dem igen, før du sender (receipt.png)" in page and "Sewing machine" in page
+    assert db.exec(select(Attachment)).all() == []
+
+
+def test_no_files_chosen_no_message(auth, db, make_org, make_user, returned_case):
+    partner = make_org("partner")
+    case = returned_case(partner=partner)
+    auth.login(make_user("partner", organisation=partner))
+    response = auth.post(f"/partner/cases/{case.id}/disburse",
+                         {"line_key": f"L{case.id}-0", "paid_on": date.today().isoformat(), "amount_local": "",
+                          "amount_dkk": "99999999", "note": "", "request_token": uuid.uuid4().hex},
+                         content_type="multipart/form-data")
+    assert "choose them again" not in response.get_data(as_text=True)
