@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ..domain.violation import Violation
 from ..i18n import format_amount, gettext as _, lazy_gettext as _l
+from ..plans.forms import CATEGORY_LABELS  # the drafting form's words for a line's category
 
 FIELD_LABELS = {
     "kind": _l("Kind"),
@@ -61,6 +62,8 @@ def shown_value(field: str, value) -> str:
         return "–"
     if field == "kind":
         return label(KIND_LABELS, value)
+    if field == "category":
+        return label(CATEGORY_LABELS, value)
     if field == "activity_kind":
         return label(ACTIVITY_LABELS, value)
     if field == "exchange_rate" or field == "amount_local":
@@ -77,7 +80,8 @@ def violation_message(violation: Violation) -> str:
                                     status=label(STATUS_LABELS, violation.params.get("status"))),
         "decision.wrong_organisation": _("Only Hjemrejsestyrelsen decides on plans."),
         "decision.wrong_role": _("Only an approver decides on plans."),
-        "decision.own_plan": _("You drafted or edited this plan, so another approver must decide on it."),
+        "decision.own_plan": _("You drafted, edited or submitted this plan or an earlier version of it, "
+                                "so another approver must decide on it."),
         "decision.has_errors": _("The plan has errors in the rate check and cannot be approved. "
                                  "Send it back with the points to fix."),
         "decision.content_changed": _("The plan changed after it was submitted, so it cannot be approved "

@@ -281,10 +281,20 @@ class DecisionRefused(Exception):
 
 
 def drafter_ids(db: Session, version: PlanVersion) -> set[int]:
-    """Everyone who drafted, edited or submitted the version: none of them may decide it."""
-    ids = set(db.exec(select(PlanContributor.user_id)
-                      .where(PlanContributor.plan_version_id == version.id)).all())
-    ids.update(i for i in (version.created_by, version.submitted_by) if i is not None)
+    """Everyone who drafted, edited or submitted the version or any earlier version of
+    the case's plan: none of them may decide it.
+
+    A new version starts as a copy of the one before it (or of the approved version it
+    amends), so whoever wrote an earlier version wrote part of this one, even if someone
+    else resubmits it unchanged. Every earlier version of the case counts, not only the
+    ones this version was copied from: simple to reason about, and the stricter reading.
+    """
+    so_far = (PlanVersion.case_id == version.case_id, PlanVersion.number <= version.number)
+    ids = set(db.exec(select(PlanContributor.user_id).where(
+        PlanContributor.plan_version_id.in_(select(PlanVersion.id).where(*so_far)))).all())
+    for created_by, submitted_by in db.exec(select(PlanVersion.created_by, PlanVersion.submitted_by)
+                                            .where(*so_far)).all():
+        ids.update(i for i in (created_by, submitted_by) if i is not None)
     return ids
 
 
@@ -304,7 +314,8 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
     """Approve, send back or reject a submitted version, or refuse with the reasons.
 
     Everything is checked again here, on the server, whatever the form showed: the
-    decider's role and organisation, four eyes (no drafter, editor or submitter), the
+    decider's role and organisation, four eyes (no drafter, editor or submitter of this
+    or any earlier version of the case's plan, see :func:`drafter_ids`), the
     status, the budget check as it stands today (counting what has been paid), and that
     the content still has the digest fixed at submission. Exactly one decision per
     version: a second one, even at the same moment, hits the unique version id (or the

@@ -10,14 +10,16 @@ from flask_login import current_user
 
 from .. import audit
 from ..access import allow
+from ..cases.countries import country_name
+from ..cases.operations import record_list_read
 from ..db import get_session
 from ..domain import workflow as wf
 from ..i18n import gettext as _
 from ..plans.findings import shown_findings
 from . import operations as ops
 from .forms import DecisionForm
-from .labels import (ACTIVITY_LABELS, CHANGE_LABELS, FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS, STATUS_LABELS,
-                     entitlement_label, label, shown_value, violation_message)
+from .labels import (ACTIVITY_LABELS, CATEGORY_LABELS, CHANGE_LABELS, FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS,
+                     STATUS_LABELS, entitlement_label, label, shown_value, violation_message)
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 
@@ -44,7 +46,9 @@ def queue():
     result = ops.queue(get_session(), current_user, _tables(), date.today(), page=page,
                        page_size=current_app.config["PAGE_SIZE"],
                        count_limit=current_app.config["APPROVAL_QUEUE_COUNT_LIMIT"])
-    return render_template("approvals/queue.html", page=result)
+    record_list_read(get_session(), user=current_user, page=request.endpoint,
+                     case_ids=[row.case_id for row in result.items])
+    return render_template("approvals/queue.html", page=result, country_name=country_name)
 
 
 def _version_or_404(version_id: int):
@@ -86,13 +90,15 @@ def _review_context(db, version):
                    "source": e.source} for e in (check.allocation.entries if check.allocation else ())]
     findings = shown_findings(check)  # a removed paid line among them (line.removed_disbursed)
     paid = ops.disbursed_by_key(db, version.case_id)
-    lines = [{"kind": label(KIND_LABELS, line.kind), "category": line.category, "description": line.description,
-              "month": line.month, "amount_dkk": line.amount_dkk, "currency": line.currency,
+    lines = [{"kind": label(KIND_LABELS, line.kind), "category": label(CATEGORY_LABELS, line.category),
+              "description": line.description, "month": line.month, "amount_dkk": line.amount_dkk,
+              "currency": line.currency,
               "amount_local": shown_value("amount_local", line.amount_local) if line.amount_local is not None else "",
               "exchange_rate": shown_value("exchange_rate", line.exchange_rate) if line.exchange_rate is not None
               else "", "paid": paid.get(line.line_key)} for line in data.stored.lines]
     return {
-        "version": version, "case": data.stored.case, "data": data, "check": check, "lines": lines,
+        "version": version, "case": data.stored.case, "country": country_name(data.stored.case.return_country),
+        "data": data, "check": check, "lines": lines,
         "version_fields": version_fields, "allocation": allocation, "findings": findings,
         "diff": _diff_rows(data.comparison),
         "status_label": label(STATUS_LABELS, version.status),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Iterable
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
@@ -126,6 +127,15 @@ def update_case(db: Session, case: Case, seen_revision: int, data: CaseInput, *,
 def record_read(db: Session, case: Case, *, user: User) -> None:
     """Log that ``user`` opened the case (special-category data: every read is logged)."""
     record(db, "case.read", user=user, obj=case, case_id=case.id)
+    db.commit()
+
+
+def record_list_read(db: Session, *, user: User, page: str, case_ids: Iterable[int], searched: bool = False) -> None:
+    """Log that ``user`` saw a list naming these cases' people (a search too): every read
+    of a person's data is logged, and a list shows their names. Ids only, never the
+    search text (the trail keeps no free text about a person)."""
+    record(db, "case_list.read", user=user,
+           detail={"page": page, "cases": sorted(set(case_ids)), "searched": searched})
     db.commit()
 
 

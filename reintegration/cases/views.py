@@ -18,7 +18,7 @@ from . import queries
 from .countries import country_name
 from .forms import MAX_CHILDREN, CaseFilterForm, CaseForm, case_form_data, rate_table_for
 from .labels import ATTENTION, CASE_STATUS, LIVES_IN, PLAN_STATUS, SEX, label
-from .operations import CaseConflict, create_case, record_read, update_case
+from .operations import CaseConflict, create_case, record_list_read, record_read, update_case
 
 bp = Blueprint("cases", __name__)
 
@@ -46,6 +46,8 @@ def index():
                              current_app.config["PAGE_SIZE"], current_app.config["CASE_LIST_COUNT_LIMIT"])
     args = {k: v for k, v in (("q", filters.q), ("status", filters.status), ("country", filters.country),
                               ("partner", filters.partner)) if v}
+    record_list_read(db, user=current_user, page=request.endpoint, case_ids=[row.case.id for row in page.items],
+                     searched=bool(filters.q))
     return render_template("cases/index.html", filter_form=form, page=page, args=args,
                            status_label=lambda s: label(CASE_STATUS, s), attention_label=lambda a: label(ATTENTION, a),
                            country_name=country_name, can_create=current_user.role == "caseworker")

@@ -127,7 +127,8 @@ def decision_violations(
     """Why this user may not take ``action`` (one of ``DECISIONS``) on a plan version.
 
     Four eyes: nobody decides on a plan they helped draft (``drafter_user_ids`` holds
-    everyone who drafted or edited it, and whoever submitted it). Only an approver of the
+    everyone who drafted, edited or submitted it or any earlier version of the case's plan,
+    since each version starts as a copy of the one before). Only an approver of the
     Return Agency decides. A plan with error findings may be sent back or rejected, but
     not approved. ``content_changed``: the content no longer matches the digest fixed at
     submission, so approving would approve something nobody submitted; such a version may

@@ -27,6 +27,7 @@ class Line:
     currency: str | None = None
     amount_local: str | None = None
     exchange_rate: str | None = None
+    category: str | None = None
 
 
 def seal(db, version: PlanVersion) -> PlanVersion:
@@ -69,7 +70,8 @@ def make_plan(db, make_case, drafter):
         db.commit()
         for position, line in enumerate(lines if lines is not None else [Line()]):
             db.add(BudgetLine(plan_version_id=version.id, line_key=line.key or str(uuid.uuid4()),
-                              position=position, kind=line.kind, description=line.description, month=line.month,
+                              position=position, kind=line.kind, category=line.category,
+                              description=line.description, month=line.month,
                               amount_dkk=Decimal(line.amount), currency=line.currency,
                               amount_local=Decimal(line.amount_local) if line.amount_local else None,
                               exchange_rate=Decimal(line.exchange_rate) if line.exchange_rate else None))

@@ -208,3 +208,18 @@ def test_a_valid_amendment_is_approved_and_supersedes(db, make_plan, approve, pa
     approve(amendment)
     db.expire_all()
     assert db.get(type(first), first.id).status == "superseded"
+
+
+def test_the_queue_logs_which_cases_it_named(auth, db, make_plan, approver):
+    """The queue shows people's names: the trail says whose, to whom."""
+    import json
+
+    from reintegration.models import AuditEvent
+
+    waiting, draft = make_plan(), make_plan(status="draft")
+    auth.login(approver)
+    assert auth._client.get("/approvals/").status_code == 200
+    event = db.exec(AuditEvent.__table__.select().where(AuditEvent.action == "case_list.read")
+                    .order_by(AuditEvent.id.desc())).first()
+    assert event.user_id == approver.id
+    assert json.loads(event.detail) == {"page": "approvals.queue", "cases": [waiting.case_id], "searched": False}

@@ -58,3 +58,19 @@ def test_the_conflict_page_logs_the_read_of_the_case_it_shows(auth, db, case_dat
     response = auth.post(f"/cases/{case_id}/edit", case_data(caseworker, revision="0", person_name="Stale Edit"))
     assert response.status_code == 409
     assert len(db.exec(AuditEvent.__table__.select().where(AuditEvent.action == "case.read")).all()) == reads + 1
+
+
+def test_the_case_list_logs_which_cases_it_named_but_not_the_search(client, auth, db, make_case):
+    """A list shows people's names: whose, and that it was a search, are in the trail;
+    what was typed is not (the trail is permanent and keeps no free text about a person)."""
+    import json
+
+    shown, other = make_case(person_name="Blessing Okoro"), make_case(person_name="Grace Eze")
+    auth.login("caseworker")
+    page = client.get("/cases?q=Okoro").get_data(as_text=True)
+    assert "Blessing Okoro" in page and "Grace Eze" not in page
+    event = db.exec(AuditEvent.__table__.select().where(AuditEvent.action == "case_list.read")
+                    .order_by(AuditEvent.id.desc())).first()
+    detail = json.loads(event.detail)
+    assert detail["cases"] == [shown.id] and detail["searched"] is True and other.id not in detail["cases"]
+    assert "Okoro" not in event.detail
