@@ -15,8 +15,12 @@ STATUSES = ("active", "prospective", "inactive")
 
 
 class RegistryError(ValueError):
+    """A registry file is not valid: ``path``, the ``key`` at fault ("(file)" when the
+    file is not TOML) and the reason."""
+
     def __init__(self, path: Path, key: str, message: str):
         super().__init__(f"{path}: {key}: {message}")
+        self.path, self.key, self.reason = Path(path), key, message
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import HiddenField, PasswordField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ..forms import ChoiceField, TextField, required
@@ -21,8 +21,6 @@ ORGANISATION_KINDS = (
     ("admin", _l("Administration")),
 )
 ORGANISATION_STATUSES = (("active", _l("Active")), ("prospective", _l("Prospective")), ("inactive", _l("Inactive")))
-
-
 
 
 def _length(n: int):
@@ -42,9 +40,13 @@ class UserForm(FlaskForm):
                        description=_l("The role must fit the organisation: caseworkers belong to DRC, approvers to "
                                       "Hjemrejsestyrelsen, partner officers to a partner."))
     locale = ChoiceField(_l("Language"), choices=LOCALES, default="da")
+    # The account's values as the editor loaded them (``operations.fingerprint``): a
+    # save from older values is a conflict, not a lost update.
+    fingerprint = HiddenField()
 
 
 class NewUserForm(UserForm):
+    fingerprint = None
     # Partner officers abroad read English; the choice can still be made per user.
     locale = ChoiceField(_l("Language"), choices=(("", _l("By role: English for partner officers, Danish for others")),
                                                   *LOCALES), default="")
@@ -76,6 +78,7 @@ class OrganisationForm(FlaskForm):
     contact_email = TextField(_l("Contact e-mail"), validators=[Optional(), _length(254), _email])
     contact_phone = TextField(_l("Contact phone"), validators=[Optional(), _length(50)])
     status = ChoiceField(_l("Status"), choices=ORGANISATION_STATUSES, default="active")
+    fingerprint = HiddenField()  # as UserForm.fingerprint; empty for a new organisation
 
     def validate_country(self, field):
         if self.kind.data == "partner" and not field.data:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -9,10 +11,10 @@ from sqlmodel import Session, select
 from ..audit import record
 from ..auth.operations import hash_password, new_session_token
 from ..i18n import lazy_gettext as _l
-from ..models import Organisation, User
+from ..models import Case, Organisation, User
 from ..models._common import utcnow
 from ..models.organisations import INACTIVE, ROLE_ORGANISATION
-from ..partners import load_registry
+from ..partners import RegistryError, load_registry
 
 MIN_PASSWORD_LENGTH = 12
 _COMMON = None
@@ -64,6 +66,67 @@ class AccountError(ValueError):
         self.message = message
 
 
+class EditConflict(Exception):
+    """Someone saved the account or organisation after the editor opened it; nothing
+    is changed."""
+
+
+USER_FIELDS = ("name", "email", "role", "organisation_id", "locale")
+
+
+def fingerprint(row: User | Organisation) -> str:
+    """A digest of the values an administrator edits, as stored. Users and organisations
+    have no revision number: the edit form carries this instead, and a save whose
+    fingerprint no longer matches the stored row is a conflict, not a lost update."""
+    fields = USER_FIELDS if isinstance(row, User) else ORGANISATION_FIELDS
+    values = {name: getattr(row, name) for name in fields}
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _write_lock(db: Session) -> None:
+    """SQLite has one writer, but its transactions take the write lock only at their
+    first write: take it now (``BEGIN IMMEDIATE``), so that the row read next stays as
+    read until the commit. PostgreSQL locks the rows read instead (``FOR UPDATE``)."""
+    if db.get_bind().dialect.name != "sqlite":
+        return
+    connection = db.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _administrators(db: Session) -> list[int]:
+    """The accounts that can administer (active administrators of an organisation that
+    is not inactive), locked, always in the same order: every change that could take the
+    last of them away takes these locks first, so two such changes wait for each other
+    instead of both seeing the other administrator still there."""
+    return list(db.exec(select(User.id).join(Organisation, Organisation.id == User.organisation_id)
+                        .where(User.role == "admin", User.active == True,  # noqa: E712
+                               Organisation.status != INACTIVE)
+                        .order_by(User.id).with_for_update(key_share=True)).all())
+
+
+def _locked(db: Session, row: User | Organisation, seen: str | None) -> list[int]:
+    """Lock the administrators, then read ``row`` afresh and locked; raise
+    :class:`EditConflict` (and change nothing) when it no longer matches the fingerprint
+    ``seen`` the editor started from. Returns the administrators' ids."""
+    _write_lock(db)
+    administrators = _administrators(db)
+    db.exec(select(type(row)).where(type(row).id == row.id).with_for_update(key_share=True)
+            .execution_options(populate_existing=True)).one()
+    if not seen or fingerprint(row) != seen:
+        db.rollback()
+        raise EditConflict()
+    return administrators
+
+
+def _keep_an_administrator(administrators: list[int], losing: set[int], field: str) -> None:
+    """Refuse a change that takes the accounts ``losing`` away from ``administrators``
+    (from :func:`_administrators`) and leaves none."""
+    if losing & set(administrators) and not set(administrators) - losing:
+        raise AccountError(field, _l("At least one active administrator must remain. Give another account the "
+                                     "administrator role first."))
+
+
 def _check_role(role: str, organisation: Organisation) -> None:
     if ROLE_ORGANISATION.get(role) != organisation.kind:
         raise AccountError("role", _l("This role does not belong in that organisation: choose an organisation of the matching kind."))
@@ -99,16 +162,27 @@ def create_user(db: Session, *, organisation: Organisation, email: str, name: st
 
 
 def update_user(db: Session, user: User, *, actor: User, organisation: Organisation, email: str, name: str,
-                role: str, locale: str) -> User:
-    """Change an account's details. A new role or organisation ends the user's sessions,
-    so that they sign in again with exactly the access they now have."""
-    email = email.strip().lower()
+                role: str, locale: str, seen: str | None) -> User:
+    """Change an account's details, edited from the values with :func:`fingerprint`
+    ``seen`` (else :class:`EditConflict`). A new role or organisation ends the user's
+    sessions, so that they sign in again with exactly the access they now have.
+    Administrators cannot change their own role or organisation (another administrator
+    can), and the last active administrator keeps the role."""
+    email, name = email.strip().lower(), name.strip()
+    administrators = _locked(db, user, seen)
+    if user.id == actor.id and role != user.role:
+        raise AccountError("role", _l("You cannot change the role of your own account. Another administrator can."))
+    if user.id == actor.id and organisation.id != user.organisation_id:
+        raise AccountError("organisation_id", _l("You cannot move your own account to another organisation. "
+                                                 "Another administrator can."))
     _check_role(role, organisation)
+    if role != "admin" or organisation.status == INACTIVE:
+        _keep_an_administrator(administrators, {user.id}, "role")
     _check_email_free(db, email, user.id)
     access_changed = (role, organisation.id) != (user.role, user.organisation_id)
-    changed = [k for k, v in (("email", email), ("name", name.strip()), ("role", role),
+    changed = [k for k, v in (("email", email), ("name", name), ("role", role),
                               ("organisation_id", organisation.id), ("locale", locale)) if getattr(user, k) != v]
-    user.email, user.name, user.role, user.organisation_id, user.locale = email, name.strip(), role, organisation.id, locale
+    user.email, user.name, user.role, user.organisation_id, user.locale = email, name, role, organisation.id, locale
     if access_changed:
         user.session_token = new_session_token()
     db.add(user)
@@ -122,6 +196,9 @@ def set_active(db: Session, user: User, active: bool, *, actor: User) -> User:
     token, which ends every session the user has open."""
     if not active and user.id == actor.id:
         raise AccountError("active", _l("You cannot deactivate your own account."))
+    if not active:
+        _write_lock(db)
+        _keep_an_administrator(_administrators(db), {user.id}, "active")
     user.active = active
     if not active:
         user.session_token = new_session_token()
@@ -150,18 +227,28 @@ ORGANISATION_FIELDS = ("kind", "code", "name", "country", "languages", "currency
                        "contact_email", "contact_phone", "status")
 
 
-def save_organisation(db: Session, org: Organisation | None, values: dict, *, actor: User) -> Organisation:
-    """Create an organisation (``org`` None) or change one. The code is unique; the kind
-    of an organisation that has users cannot change, because their roles depend on it."""
+def save_organisation(db: Session, org: Organisation | None, values: dict, *, actor: User,
+                      seen: str | None = None) -> Organisation:
+    """Create an organisation (``org`` None) or change one, edited from the values with
+    :func:`fingerprint` ``seen`` (else :class:`EditConflict`). The code is unique; the
+    kind of an organisation that has users or cases cannot change, because their roles
+    and the partner of each case depend on it."""
+    administrators = _locked(db, org, seen) if org is not None else []
     code_owner = db.exec(select(Organisation.id).where(Organisation.code == values["code"])).first()
     if code_owner is not None and (org is None or code_owner != org.id):
         raise AccountError("code", _l("Another organisation already has this code."))
     if org is not None and values["kind"] != org.kind and db.exec(
             select(User.id).where(User.organisation_id == org.id).limit(1)).first() is not None:
         raise AccountError("kind", _l("The organisation has users whose roles depend on its kind. Move them first."))
+    if org is not None and values["kind"] != org.kind and db.exec(
+            select(Case.id).where(Case.partner_id == org.id).limit(1)).first() is not None:
+        raise AccountError("kind", _l("Cases have this organisation as their partner, so its kind cannot change."))
     if org is not None and org.id == actor.organisation_id and values["status"] == INACTIVE:
         # Its users, this administrator among them, could no longer sign in.
         raise AccountError("status", _l("You cannot make your own organisation inactive: you would lose access."))
+    if org is not None and values["status"] == INACTIVE:
+        members = set(db.exec(select(User.id).where(User.organisation_id == org.id)).all())
+        _keep_an_administrator(administrators, members, "status")
     action = "admin.organisation_create" if org is None else "admin.organisation_update"
     if org is None:
         org = Organisation(**values)
@@ -177,9 +264,25 @@ def save_organisation(db: Session, org: Organisation | None, values: dict, *, ac
     return org
 
 
+class RegistryFileError(ValueError):
+    """A registry file is not valid: ``file`` (its name), ``key`` (the entry, or
+    "(file)" when the file cannot be read as TOML) and ``reason`` (the registry's own
+    words). Nothing is loaded."""
+
+    def __init__(self, file: str, key: str, reason: str):
+        super().__init__(f"{file}: {key}: {reason}")
+        self.file, self.key, self.reason = file, key, reason
+
+
 def reload_partner_registry(db: Session, directory: Path, *, actor: User) -> tuple[int, int]:
-    """Load ``partners/*.toml`` again; returns (created, updated)."""
-    created, updated = load_registry(db, directory)
+    """Load ``partners/*.toml`` again; returns (created, updated). Every file is read
+    before anything is written: one invalid file raises :class:`RegistryFileError` and
+    changes nothing."""
+    try:
+        created, updated = load_registry(db, directory)
+    except RegistryError as error:
+        db.rollback()
+        raise RegistryFileError(error.path.name, error.key, error.reason) from error
     record(db, "admin.partners_reload", user=actor, detail={"created": created, "updated": updated})
     db.commit()
     return created, updated

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
 
@@ -16,7 +16,8 @@ from ..i18n import gettext as _, lazy_gettext as _l
 from ..models import Organisation, User
 from ..models.organisations import ROLE_ORGANISATION
 from . import operations as ops
-from .forms import ORGANISATION_KINDS, ORGANISATION_STATUSES, NewUserForm, OrganisationForm, PasswordForm, UserForm
+from .forms import (LOCALES, ORGANISATION_KINDS, ORGANISATION_STATUSES, NewUserForm, OrganisationForm, PasswordForm,
+                    UserForm)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -53,12 +54,17 @@ def user_new():
 def user_edit(user_id: int):
     db = get_session()
     user = _user_or_404(db, user_id)
-    form = _with_user_choices(db, UserForm(data={"name": user.name, "email": user.email, "role": user.role,
-                                                 "organisation_id": str(user.organisation_id), "locale": user.locale}))
+    data = _user_data(user)
+    if request.method == "POST":
+        del data["fingerprint"]  # the values the editor started from come only from the form
+    form = _with_user_choices(db, UserForm(data=data))
     if form.validate_on_submit():
         try:
             ops.update_user(db, user, actor=current_user, organisation=db.get(Organisation, int(form.organisation_id.data)),
-                            email=form.email.data, name=form.name.data, role=form.role.data, locale=form.locale.data)
+                            email=form.email.data, name=form.name.data, role=form.role.data, locale=form.locale.data,
+                            seen=form.fingerprint.data)
+        except ops.EditConflict:
+            return _user_conflict(db, user_id, form)
         except ops.AccountError as error:
             db.rollback()
             _field_error(form, error)
@@ -82,9 +88,7 @@ def user_password(user_id: int):
         else:
             flash(_("The password of %(name)s is changed; their open sessions have ended.", name=user.name), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
-    edit_form = _with_user_choices(db, UserForm(formdata=None, data={
-        "name": user.name, "email": user.email, "role": user.role,
-        "organisation_id": str(user.organisation_id), "locale": user.locale}))
+    edit_form = _with_user_choices(db, UserForm(formdata=None, data=_user_data(user)))
     return _user_page(user, edit_form, form)
 
 
@@ -127,8 +131,14 @@ def organisation_edit(org_id: int):
 @bp.post("/organisations/registry")
 @allow("admin")
 def organisations_reload():
-    created, updated = ops.reload_partner_registry(get_session(), Path(current_app.config["PARTNERS_DIR"]),
-                                                   actor=current_user)
+    try:
+        created, updated = ops.reload_partner_registry(get_session(), Path(current_app.config["PARTNERS_DIR"]),
+                                                       actor=current_user)
+    except ops.RegistryFileError as error:
+        flash(_("The partner registry is not loaded, and nothing is changed: the file %(file)s has an error at "
+                "%(key)s (%(reason)s). Correct the file and load the registry again.",
+                file=error.file, key=error.key, reason=error.reason), "error")
+        return redirect(url_for("admin.organisations"))
     flash(_("The partner registry is loaded: %(created)d new, %(updated)d changed.", created=created, updated=updated),
           "success")
     return redirect(url_for("admin.organisations"))
@@ -184,9 +194,29 @@ def _field_error(form, error) -> None:
     field.errors = list(field.errors) + [str(error)]
 
 
-def _user_page(user: User, form, password_form):
+def _user_data(user: User) -> dict:
+    return {"name": user.name, "email": user.email, "role": user.role, "organisation_id": str(user.organisation_id),
+            "locale": user.locale, "fingerprint": ops.fingerprint(user)}
+
+
+def _user_page(user: User, form, password_form, conflict=None):
     return render_template("admin/user_form.html", form=form, user=user, password_form=password_form,
-                           is_self=user.id == current_user.id)
+                           is_self=user.id == current_user.id, conflict=conflict)
+
+
+def _user_conflict(db, user_id: int, form):
+    """Someone saved the account first: show the saved values above the editor's unsaved
+    input (409). The form now carries the saved values' fingerprint, so saving again is a
+    deliberate choice."""
+    db.rollback()
+    user = _user_or_404(db, user_id)
+    form.fingerprint.data = ops.fingerprint(user)
+    organisation = db.get(Organisation, user.organisation_id)
+    saved = [(form.name.label.text, user.name), (form.email.label.text, user.email),
+             (form.organisation_id.label.text, organisation.name if organisation else ""),
+             (form.role.label.text, str(ROLE_LABELS.get(user.role, user.role))),
+             (form.locale.label.text, dict(LOCALES).get(user.locale, user.locale))]
+    return _user_page(user, form, PasswordForm(formdata=None), conflict=saved), 409
 
 
 def _set_active(user_id: int, active: bool):
@@ -205,11 +235,15 @@ def _set_active(user_id: int, active: bool):
 def _organisation_page(org: Organisation | None):
     db = get_session()
     data = {name: getattr(org, name) or "" for name in ops.ORGANISATION_FIELDS} if org else {}
+    if org is not None and request.method == "GET":  # on a save, only the form says what the editor saw
+        data["fingerprint"] = ops.fingerprint(org)
     form = OrganisationForm(data=data)
     form.country.choices = [("", _("None"))] + list(country_choices())
     if form.validate_on_submit():
         try:
-            saved = ops.save_organisation(db, org, form.values(), actor=current_user)
+            saved = ops.save_organisation(db, org, form.values(), actor=current_user, seen=form.fingerprint.data)
+        except ops.EditConflict:
+            return _organisation_conflict(db, org.id, form)
         except ops.AccountError as error:
             db.rollback()
             _field_error(form, error)
@@ -217,3 +251,19 @@ def _organisation_page(org: Organisation | None):
             flash(_("%(name)s is saved.", name=saved.name), "success")
             return redirect(url_for("admin.organisations"))
     return render_template("admin/organisation_form.html", form=form, org=org)
+
+
+def _organisation_conflict(db, org_id: int, form):
+    """As :func:`_user_conflict`, for an organisation."""
+    db.rollback()
+    org = db.get(Organisation, org_id)
+    if org is None:
+        abort(404)
+    form.fingerprint.data = ops.fingerprint(org)
+    shown = {"kind": dict(ORGANISATION_KINDS).get(org.kind, org.kind),
+             "country": country_name(org.country) if org.country else "",
+             "status": dict(ORGANISATION_STATUSES).get(org.status, org.status)}
+    saved = [(form[name].label.text, str(shown.get(name, getattr(org, name) or "")))
+             for name in ("kind", "code", "name", "country", "status", "languages", "currency", "contact_name",
+                          "contact_email", "contact_phone")]
+    return render_template("admin/organisation_form.html", form=form, org=org, conflict=saved), 409

@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlmodel import select
 
+from admin_edit import save
 from support import CSRF_RE
 from reintegration.models import AuditEvent, Organisation, User
 
@@ -123,13 +124,13 @@ def test_e_mail_must_be_unique(client, auth, make_org, target):
 
 def test_edit_a_user_role_must_fit_the_organisation(client, auth, db, target):
     auth.login("admin")
-    page = auth.post(f"/admin/users/{target.id}", {"name": target.name, "email": target.email, "locale": "en",
-                                                   "organisation_id": str(target.organisation_id),
-                                                   "role": "partner"}).get_data(as_text=True)
+    page = save(client, auth, f"/admin/users/{target.id}", {"name": target.name, "email": target.email, "locale": "en",
+                                                            "organisation_id": str(target.organisation_id),
+                                                            "role": "partner"}).get_data(as_text=True)
     assert "This role does not belong" in _error_at(page, "role")
-    response = auth.post(f"/admin/users/{target.id}", {"name": "New Name", "email": target.email, "locale": "en",
-                                                       "organisation_id": str(target.organisation_id),
-                                                       "role": "caseworker"})
+    response = save(client, auth, f"/admin/users/{target.id}", {"name": "New Name", "email": target.email,
+                                                                "locale": "en", "role": "caseworker",
+                                                                "organisation_id": str(target.organisation_id)})
     assert response.status_code == 302
     db.refresh(target)
     assert target.name == "New Name"
@@ -189,7 +190,7 @@ def test_create_and_edit_an_organisation(client, auth, db):
     assert "Another organisation already has this code." in _error_at(page, "code")
     page = auth.post("/admin/organisations/new", dict(data, code="x-y", country="")).get_data(as_text=True)
     assert "Choose the country" in _error_at(page, "country")
-    assert auth.post(f"/admin/organisations/{org.id}", dict(data, status="active")).status_code == 302
+    assert save(client, auth, f"/admin/organisations/{org.id}", dict(data, status="active")).status_code == 302
     db.refresh(org)
     assert org.status == "active"
 
@@ -197,8 +198,8 @@ def test_create_and_edit_an_organisation(client, auth, db):
 def test_kind_of_an_organisation_with_users_cannot_change(client, auth, db, target):
     auth.login("admin")
     org = db.get(Organisation, target.organisation_id)
-    page = auth.post(f"/admin/organisations/{org.id}", {"kind": "cmm", "code": org.code, "name": org.name,
-                                                        "status": "active"}).get_data(as_text=True)
+    page = save(client, auth, f"/admin/organisations/{org.id}", {"kind": "cmm", "code": org.code, "name": org.name,
+                                                                 "status": "active"}).get_data(as_text=True)
     assert "roles depend on its kind" in _error_at(page, "kind")
 
 
@@ -221,7 +222,7 @@ def test_an_inactive_organisations_users_are_signed_out_and_cannot_sign_in(app, 
     org = db.get(Organisation, partner.organisation_id)
     data = {"kind": org.kind, "code": org.code, "name": org.name, "country": org.country,
             "currency": org.currency or "", "status": "inactive"}
-    assert auth.post(f"/admin/organisations/{org.id}", data).status_code == 302
+    assert save(client, auth, f"/admin/organisations/{org.id}", data).status_code == 302
     # The open session ends at its next request, and the password no longer signs in.
     response = officer.get(f"/partner/cases/{case.id}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -229,15 +230,16 @@ def test_an_inactive_organisations_users_are_signed_out_and_cannot_sign_in(app, 
     page = officer.post("/login", data={"email": partner.email, "password": _password(auth), "csrf_token": token})
     assert page.status_code == 200 and "The e-mail or password is wrong" in page.get_data(as_text=True)
     # Active again: the officer signs in as before.
-    assert auth.post(f"/admin/organisations/{org.id}", dict(data, status="active")).status_code == 302
+    assert save(client, auth, f"/admin/organisations/{org.id}", dict(data, status="active")).status_code == 302
     assert _other_client(app, auth, partner).get(f"/partner/cases/{case.id}").status_code == 200
 
 
 def test_an_administrator_cannot_make_their_own_organisation_inactive(client, auth, db):
     admin = auth.login("admin")
     org = db.get(Organisation, admin.organisation_id)
-    page = auth.post(f"/admin/organisations/{org.id}", {"kind": org.kind, "code": org.code, "name": org.name,
-                                                        "status": "inactive"}).get_data(as_text=True)
+    page = save(client, auth, f"/admin/organisations/{org.id}", {"kind": org.kind, "code": org.code,
+                                                                 "name": org.name, "status": "inactive"}
+                ).get_data(as_text=True)
     assert "you would lose access" in _error_at(page, "status")
     db.refresh(org)
     assert org.status == "active"
