@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import BigInteger, String, func, type_coerce
 from sqlmodel import Session, select
 
-from ..approvals.labels import KIND_LABELS, label
+from ..approvals.labels import CATEGORY_LABELS, KIND_LABELS, label
 from ..domain.money import from_ore
 from ..i18n import gettext as _
 from ..models import BudgetLine, Case, Decision, Organisation, PlanVersion
@@ -78,6 +78,12 @@ def kind_labels() -> dict[str, str]:
     return {key: label(KIND_LABELS, key) for key in KIND_LABELS}
 
 
+def category_labels() -> dict[str, str]:
+    """The category of a line as the workbook names it, in the current language (a
+    category the tool does not know is written as it is)."""
+    return {key: label(CATEGORY_LABELS, key) for key in CATEGORY_LABELS}
+
+
 def lines_query(date_from: date, date_to: date):
     """The workbook's rows, in order: one per budget line of the versions approved in the
     range. Plain Core columns (no ORM loading), money as raw øre and exact decimals as raw
@@ -114,7 +120,7 @@ def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
         header.append(cell)
     ws.append(header)
 
-    kinds = kind_labels()
+    kinds, categories = kind_labels(), category_labels()
     query = lines_query(date_from, date_to).execution_options(yield_per=CHUNK)
     # One styled cell per formatted column, reused: append() writes the row at once, so
     # only the value changes from row to row (no cell objects or style look-ups per row).
@@ -133,7 +139,7 @@ def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
         if rate is not None:
             rate_cell.value = Decimal(rate)
         ws.append([ref, number, moment, text_cell(ws, partner or ""), country, kinds.get(kind, kind),
-                   text_cell(ws, category or ""), text_cell(ws, description or ""), month, dkk_cell, currency or "",
+                   text_cell(ws, categories.get(category, category) or ""), text_cell(ws, description or ""), month, dkk_cell, currency or "",
                    local_cell if local is not None else None, rate_cell if rate is not None else None])
         written += 1
         pending += 1

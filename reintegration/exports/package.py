@@ -26,8 +26,9 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
-from ..approvals.labels import (ACTIVITY_LABELS, FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS, entitlement_label, label,
-                                shown_value)
+from ..approvals.labels import (ACTIVITY_LABELS, CATEGORY_LABELS, FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS,
+                                entitlement_label, label, shown_value)
+from ..cases.countries import country_name
 from ..domain.budget import BudgetCheck, check_plan
 from ..domain.followup import schedule
 from ..domain.planfile import parse_plan, plan_to_json
@@ -188,7 +189,7 @@ def summary_rows(d: PackageData) -> list[tuple[str, object]]:
         # As approved (the plan the decision kept), like the caps: a corrected date after
         # the decision does not change an archived package.
         (_("Date of birth"), date.fromisoformat(d.document["person"]["date_of_birth"])),
-        (_("Country of return"), case.return_country),
+        (_("Country of return"), country_name(case.return_country)),
         (_("Partner"), d.partner or ""),
         (_("Version"), version.number),
         (_("Amends version"), d.amends_number or ""),
@@ -214,7 +215,8 @@ def narrative_rows(d: PackageData) -> list[tuple[str, str]]:
 
 
 def line_rows(d: PackageData) -> list[list]:
-    return [[index, label(KIND_LABELS, line.kind), line.category or "", line.description or "", line.month,
+    return [[index, label(KIND_LABELS, line.kind), label(CATEGORY_LABELS, line.category) if line.category else "",
+             line.description or "", line.month,
              line.amount_dkk, line.currency or "", line.amount_local, line.exchange_rate]
             for index, line in enumerate(d.stored.lines, start=1)]
 

@@ -143,3 +143,14 @@ def test_the_last_days_a_date_can_hold_give_an_empty_workbook_never_500(auth, ap
     response = auth._client.get("/exports/batch?date_from=9999-12-30&date_to=9999-12-31&lang=en")
     assert response.status_code == 200
     assert openpyxl.load_workbook(io.BytesIO(response.data)).active.max_row == 1
+
+
+def test_categories_are_named_in_the_headings_language(app, db, make_plan, approve):
+    version = make_plan(lines=[Line(amount="100.00", category="education_fees"), Line(amount="5.00", category="x-y")])
+    approve(version, now=datetime(2027, 5, 3, 9, 0, tzinfo=timezone.utc))
+    for lang, named in (("en", "Education fees"), ("da", "Uddannelsesgebyrer")):
+        out = io.BytesIO()
+        with app.test_request_context(), force_locale(lang):
+            write_batch(db, date(2027, 5, 1), date(2027, 5, 31), out)
+        ws = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
+        assert [row[6].value for row in ws.iter_rows(min_row=2)] == [named, "x-y"]  # unknown: as stored

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import openpyxl
@@ -215,3 +215,15 @@ def test_text_that_a_spreadsheet_would_run_stays_text(app, db, make_plan, approv
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
     values = {cell.value for cell in cells}
     assert name in values and description in values  # as typed, as text
+
+
+@pytest.mark.parametrize("lang, words", [("en", ("Nigeria", "Education fees")), ("da", ("Nigeria", "Uddannelsesgebyrer"))])
+def test_the_package_names_country_and_categories_in_words(app, db, make_plan, approve, make_case, lang, words):
+    version = make_plan(case=make_case(planned_return=date(2027, 3, 1)),
+                        lines=[Line(amount="1000.00", category="education_fees", description="School fees")])
+    approve(version)
+    db.refresh(version)
+    with zipfile.ZipFile(io.BytesIO(build(app, db, version, lang).data)) as archive:
+        page = archive.read(next(n for n in archive.namelist() if n.endswith(".html"))).decode()
+    country, category = words
+    assert f"<td>{country}</td>" in page and category in page and "education_fees" not in page
