@@ -8,6 +8,7 @@ message catalog in ``<area>/translations``; Flask-Babel merges them.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -170,6 +171,9 @@ class AmountError(ValueError):
     """The text is not an amount in the user's language."""
 
 
+_AMOUNT_CHARACTERS = re.compile(r"[+\-\u2212]?(?=[0-9.,]*[0-9])[0-9.,]+")
+
+
 def parse_amount(text: str, locale: str | None = None) -> Decimal:
     """Parse ``12.500,50`` (Danish) or ``12,500.50`` (English) into a Decimal.
 
@@ -180,6 +184,10 @@ def parse_amount(text: str, locale: str | None = None) -> Decimal:
         text = text.removesuffix(suffix).removeprefix(suffix).strip()
     if not text:
         raise AmountError("empty")
+    if not _AMOUNT_CHARACTERS.fullmatch(text):
+        # Digits and separators only: Decimal, under Babel, would also read "1e5" as
+        # 100000 and "1_000" as 1000, a typo turned into money.
+        raise AmountError("not an amount")
     try:
         value = parse_decimal(text, locale=locale or language(), strict=True)
     except (NumberFormatError, InvalidOperation, ValueError) as exc:
