@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from ..domain.violation import Violation
 from ..i18n import format_amount, gettext as _, lazy_gettext as _l
-from ..plans.forms import CATEGORY_LABELS  # the drafting form's words for a line's category
+from ..plans.forms import ACTIVITY_LABELS, CATEGORY_LABELS, LINE_KIND_LABELS  # the drafting form's words
 
 FIELD_LABELS = {
     "kind": _l("Kind"),
@@ -33,9 +33,8 @@ FIELD_LABELS = {
     "risk_management": _l("How the risks are managed"),
 }
 
-KIND_LABELS = {"cash": _l("Cash"), "in_kind": _l("In-kind")}
-ACTIVITY_LABELS = {"business": _l("Starting a business"), "education": _l("Education"),
-                   "employment": _l("Employment"), "agriculture": _l("Agriculture"), "other": _l("Other")}
+# The drafting form's words, so a plan reads the same to its drafter and its approver.
+KIND_LABELS = LINE_KIND_LABELS
 STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"), "approved": _l("Approved"),
                  "returned": _l("Sent back"), "rejected": _l("Rejected"), "superseded": _l("Superseded")}
 OUTCOME_LABELS = {"approved": _l("Approved"), "sent_back": _l("Sent back for changes"), "rejected": _l("Rejected")}

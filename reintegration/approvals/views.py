@@ -14,6 +14,7 @@ from ..cases.countries import country_name
 from ..cases.operations import record_list_read
 from ..db import get_session
 from ..domain import workflow as wf
+from ..domain.violation import Violation
 from ..i18n import gettext as _
 from ..plans.findings import shown_findings
 from . import operations as ops
@@ -96,6 +97,8 @@ def _review_context(db, version):
               "amount_local": shown_value("amount_local", line.amount_local) if line.amount_local is not None else "",
               "exchange_rate": shown_value("exchange_rate", line.exchange_rate) if line.exchange_rate is not None
               else "", "paid": paid.get(line.line_key)} for line in data.stored.lines]
+    deciding = version.status == wf.SUBMITTED and current_user.role == "approver"
+    barred = deciding and current_user.id in ops.drafter_ids(db, version)
     return {
         "version": version, "case": data.stored.case, "country": country_name(data.stored.case.return_country),
         "data": data, "check": check, "lines": lines,
@@ -104,7 +107,9 @@ def _review_context(db, version):
         "status_label": label(STATUS_LABELS, version.status),
         "outcome_label": label(OUTCOME_LABELS, data.decision.outcome) if data.decision else None,
         "activity_label": label(ACTIVITY_LABELS, version.activity_kind),
-        "can_decide": version.status == wf.SUBMITTED and current_user.role == "approver",
+        "can_decide": deciding and not barred,
+        # Four eyes: the form is not offered to whoever wrote the plan (deciding is refused too).
+        "barred": violation_message(Violation("decision.own_plan")) if barred else None,
     }
 
 

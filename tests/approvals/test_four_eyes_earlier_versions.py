@@ -129,3 +129,16 @@ def test_drafter_ids_counts_every_version_up_to_this_one(db, sent_back_then_resu
     x, y, v1, v2 = sent_back_then_resubmitted_by_another
     assert ops.drafter_ids(db, v1) == {x.id}
     assert ops.drafter_ids(db, v2) == {x.id, y.id}
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_review_page_offers_no_decision_to_a_drafter_and_says_why(auth, db, sent_back_then_resubmitted_by_another,
+                                                                       approver, lang):
+    x, _y, _v1, v2 = sent_back_then_resubmitted_by_another
+    auth.login(become_approver(db, x, locale=lang))
+    page = auth._client.get(f"/approvals/{v2.id}").get_data(as_text=True)
+    assert REFUSAL[lang] in page and f'action="/approvals/{v2.id}/decide"' not in page
+    auth.logout()
+    auth.login(approver)
+    page = auth._client.get(f"/approvals/{v2.id}").get_data(as_text=True)
+    assert f'action="/approvals/{v2.id}/decide"' in page and REFUSAL["en"] not in page

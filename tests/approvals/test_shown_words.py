@@ -21,11 +21,11 @@ CODES = {"da": ("equipment", "education_fees", "allowance", "in_kind", "business
 WORDS = {
     "da": {"equipment": "Udstyr", "education_fees": "Uddannelsesgebyrer", "allowance": "Forsørgelsesydelse",
            "country": "Nigeria", "in_kind": "Naturalier", "cash": "Kontant", "category": "Kategori",
-           "country_label": "Hjemrejseland", "business": "Start af egen virksomhed", "education": "Uddannelse",
+           "country_label": "Hjemrejseland", "business": "Egen virksomhed", "education": "Uddannelse",
            "submitted": "Indsendt", "approved": "Godkendt", "rule": "Regel:"},
     "en": {"equipment": "Equipment", "education_fees": "Education fees", "allowance": "Living allowance",
            "country": "Nigeria", "in_kind": "In-kind", "cash": "Cash", "category": "Category",
-           "country_label": "Country of return", "business": "Starting a business", "education": "Education",
+           "country_label": "Country of return", "business": "Own business", "education": "Education",
            "submitted": "Submitted", "approved": "Approved", "rule": "Rule:"},
 }
 
