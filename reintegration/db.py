@@ -60,6 +60,18 @@ def get_session() -> Session:
     return g.db_session
 
 
+def sqlite_write_lock(db: Session) -> None:
+    """On SQLite, take the database's single write lock now (``BEGIN IMMEDIATE``), waiting
+    for any other writer: pysqlite begins a transaction only at its first write, so rows
+    read before it could change before the commit. Once a transaction has begun, the
+    lock is held already. Other databases lock rows instead (``FOR UPDATE``): nothing."""
+    if db.get_bind().dialect.name != "sqlite":
+        return
+    connection = db.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:

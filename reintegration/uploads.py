@@ -94,10 +94,15 @@ def check(stream: BinaryIO, limit: int | None = None) -> str:
     return content_type
 
 
+def base_name(filename: str | None) -> str:
+    """The client's file name without the folders some browsers send with it."""
+    return (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def clean_name(filename: str | None, content_type: str) -> str:
     """The client's file name, kept only for display and download: no folders, no
     control characters, at most 200 characters, and the extension of the real type."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = base_name(filename)
     name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C")
     name = name.strip(" .")[:200] or "file"
     extension = EXTENSIONS[content_type]

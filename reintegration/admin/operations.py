@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from ..audit import record
 from ..auth.operations import hash_password, new_session_token
+from ..db import sqlite_write_lock
 from ..i18n import lazy_gettext as _l
 from ..models import Case, Organisation, User
 from ..models._common import utcnow
@@ -83,17 +84,6 @@ def fingerprint(row: User | Organisation) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _write_lock(db: Session) -> None:
-    """SQLite has one writer, but its transactions take the write lock only at their
-    first write: take it now (``BEGIN IMMEDIATE``), so that the row read next stays as
-    read until the commit. PostgreSQL locks the rows read instead (``FOR UPDATE``)."""
-    if db.get_bind().dialect.name != "sqlite":
-        return
-    connection = db.connection()
-    if not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def _administrators(db: Session) -> list[int]:
     """The accounts that can administer (active administrators of an organisation that
     is not inactive), locked, always in the same order: every change that could take the
@@ -109,7 +99,7 @@ def _locked(db: Session, row: User | Organisation, seen: str | None) -> list[int
     """Lock the administrators, then read ``row`` afresh and locked; raise
     :class:`EditConflict` (and change nothing) when it no longer matches the fingerprint
     ``seen`` the editor started from. Returns the administrators' ids."""
-    _write_lock(db)
+    sqlite_write_lock(db)
     administrators = _administrators(db)
     db.exec(select(type(row)).where(type(row).id == row.id).with_for_update(key_share=True)
             .execution_options(populate_existing=True)).one()
@@ -197,7 +187,7 @@ def set_active(db: Session, user: User, active: bool, *, actor: User) -> User:
     if not active and user.id == actor.id:
         raise AccountError("active", _l("You cannot deactivate your own account."))
     if not active:
-        _write_lock(db)
+        sqlite_write_lock(db)
         _keep_an_administrator(_administrators(db), {user.id}, "active")
     user.active = active
     if not active:

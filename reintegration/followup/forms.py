@@ -118,7 +118,7 @@ def accepted_files(form, field):
 
 
 def upload_message(error: uploads.UploadError, filename: str | None):
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:80] or _l("The file")
+    name = uploads.base_name(filename)[:80] or _l("The file")
     if error.code == "empty":
         return _l("%(name)s is empty.", name=name)
     if error.code == "too_large":

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from .. import mail, uploads
 from ..access import scope_for
 from ..audit import record
+from ..db import sqlite_write_lock
 from ..domain import workflow as wf
 from ..domain.followup import local_to_dkk, opens_on, period_end, schedule
 from ..forms import plain_number
@@ -89,20 +90,9 @@ def _lock_case(db: Session, case: Case) -> Case:
     SQLite has one writer, but its transactions only take the write lock at their first
     write, so two of them could both read the same totals and both insert: it takes the
     database's write lock first (``BEGIN IMMEDIATE``), waiting for any other writer."""
-    statement = select(Case).where(Case.id == case.id)
-    if db.get_bind().dialect.name == "sqlite":
-        _sqlite_write_lock(db)
-    else:
-        statement = statement.with_for_update()
-    return db.exec(statement.execution_options(populate_existing=True)).one()
-
-
-def _sqlite_write_lock(db: Session) -> None:
-    connection = db.connection()
-    # pysqlite begins a transaction only before its first write; once begun, the write
-    # lock is held already.
-    if not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    sqlite_write_lock(db)
+    return db.exec(select(Case).where(Case.id == case.id).with_for_update()
+                   .execution_options(populate_existing=True)).one()
 
 
 def _touch(case: Case) -> None:
@@ -282,8 +272,9 @@ def alert_recipients(db: Session, case: Case) -> list[User]:
     """Who is told of a risk alert (called once the alert is flushed): every active CMM
     user whose case scope (``access.scope_for``) lets them open the case, that is the
     CMM organisation of the case's contact or, when the case has no contact (or none
-    whose organisation still has an active CMM user), every CMM organisation; and the DRC caseworker of the case (every active caseworker if it has
-    none). Asking the scope itself means no one is sent a link they cannot open."""
+    whose organisation still has an active CMM user), every CMM organisation; and the
+    DRC caseworker of the case (every active caseworker if it has none). Asking the
+    scope itself means no one is sent a link they cannot open."""
     people: dict[int, User] = {}
     # Only people who can sign in: an active account of an organisation that is in use.
     in_use = select(Organisation.id).where(Organisation.status != INACTIVE)

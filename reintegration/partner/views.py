@@ -158,7 +158,7 @@ def _choose_files_again(form) -> None:
     """A refused form comes back without the files that were chosen (a browser cannot put
     them back, and nothing of a refused form is stored): say which to choose again, at
     the file field, unless that field has its own error already."""
-    names = [(f.filename or "").replace("\\", "/").rsplit("/", 1)[-1][:80] for f in chosen_files(form.files)]
+    names = [uploads.base_name(f.filename)[:80] for f in chosen_files(form.files)]
     if names and not form.files.errors:
         form.files.errors = [_("Nothing was saved, so the files you chose were not kept: choose them again "
                                "before you send (%(names)s).", names=", ".join(names))]

@@ -55,10 +55,6 @@ def _version_or_404(db, case_id: int, version_id: int) -> tuple[PlanVersion, Cas
     return row
 
 
-def _revision(raw) -> int | None:
-    return plain_number(raw)
-
-
 def _partner_currency(db, case: Case) -> str | None:
     partner = db.get(Organisation, case.partner_id) if case.partner_id else None
     return partner.currency if partner else None
@@ -214,7 +210,7 @@ def edit(case_id: int, version_id: int):
     currency = _partner_currency(db, case)
     if request.method == "GET":
         form = _stored_form(db, version)
-        blank = _revision(request.args.get("blank")) or 0
+        blank = plain_number(request.args.get("blank")) or 0
         for _n in range(min(blank, MAX_BLANK_ROWS)):
             if not form.has_room_for_a_line():
                 break
@@ -255,7 +251,7 @@ def edit(case_id: int, version_id: int):
     try:
         if action == "add_line":
             ops.refuse_too_many_lines(len(lines) + 1)  # the line to add must fit too
-        check = ops.save_draft(db, version, seen_revision=_revision(form.revision.data),
+        check = ops.save_draft(db, version, seen_revision=plain_number(form.revision.data),
                                narrative=form.narrative_values(), lines=lines, user=current_user,
                                tables=_tables(), today=_today())
     except ops.PlanFrozen:
@@ -336,7 +332,7 @@ def submit(case_id: int, version_id: int):
     if version.status != workflow.DRAFT:
         return _frozen(db, version, case, "submit")
     try:
-        ops.submit_version(db, version, seen_revision=_revision(form.revision.data), user=current_user,
+        ops.submit_version(db, version, seen_revision=plain_number(form.revision.data), user=current_user,
                            tables=_tables(), today=_today())
     except ops.SubmitRefused as refused:
         reasons = [violation_message(v) for v in refused.violations if v.code != "submit.has_errors"]
@@ -431,7 +427,7 @@ def import_json(case_id: int, version_id: int):
     stored = load_plan(db, version)
     differences = ops.case_differences(case, stored.children, plan)
     try:
-        check = ops.import_plan(db, version, seen_revision=_revision(form.revision.data), plan=plan,
+        check = ops.import_plan(db, version, seen_revision=plain_number(form.revision.data), plan=plan,
                                 user=current_user, tables=_tables(), today=_today(),
                                 default_currency=_partner_currency(db, case))
     except ops.PlanFrozen:
