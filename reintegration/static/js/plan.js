@@ -64,6 +64,30 @@
 
     form.addEventListener("input", schedule);
     form.addEventListener("change", schedule);
+    guardUnsaved(form);
+  }
+
+  // Typed but not saved: the submit and comment forms, a link or closing the tab would
+  // leave the page and lose it. Say so beside the submit button, and let the browser
+  // ask before the page is left. Saving the plan form (any of its buttons) is not leaving.
+  function guardUnsaved(form) {
+    var notice = document.getElementById("plan-unsaved");
+    var dirty = false;
+
+    function changed() {
+      if (dirty) { return; }
+      dirty = true;
+      if (notice) { notice.hidden = false; }
+    }
+
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
+    form.addEventListener("submit", function () { dirty = false; });
+    window.addEventListener("beforeunload", function (event) {
+      if (!dirty) { return; }
+      event.preventDefault();
+      event.returnValue = "";
+    });
   }
 
   if (document.readyState === "loading") {
