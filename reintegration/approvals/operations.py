@@ -242,9 +242,10 @@ class Review:
     comments: list[CommentView]
     decision: Decision | None
     decider: str | None
-    contributors: list[str]
+    contributors: list[str]  # the names of ``drafter_ids``
     digest_matches: bool
     in_force: PlanVersion | None  # the approved version of the case, if another one
+    drafter_ids: frozenset[int]  # who may not decide it (``drafter_ids``)
 
 
 def review(db: Session, version: PlanVersion, tables: RateTables, today: date) -> Review:
@@ -258,13 +259,15 @@ def review(db: Session, version: PlanVersion, tables: RateTables, today: date) -
         .where(Comment.plan_version_id == version.id).order_by(Comment.created_at, Comment.id)).all()]
     decision = db.exec(select(Decision).where(Decision.plan_version_id == version.id)).first()
     decider = db.get(User, decision.decided_by).name if decision else None
-    contributors = list(db.exec(select(User.name).join(PlanContributor, PlanContributor.user_id == User.id)
-                                .where(PlanContributor.plan_version_id == version.id).order_by(User.name)).all())
+    # The people the four-eyes rule bars from deciding: this version's and the earlier ones'.
+    barred = drafter_ids(db, version)
+    contributors = list(db.exec(select(User.name).where(User.id.in_(barred)).order_by(User.name)).all())
     in_force = db.exec(select(PlanVersion).where(PlanVersion.case_id == version.case_id,
                                                  PlanVersion.status == wf.APPROVED,
                                                  PlanVersion.id != version.id)).first()
     digest_ok = version.content_sha256 is not None and version.content_sha256 == content_sha256(stored)
-    return Review(stored, check, comparison, comments, decision, decider, contributors, digest_ok, in_force)
+    return Review(stored, check, comparison, comments, decision, decider, contributors, digest_ok, in_force,
+                  frozenset(barred))
 
 
 # --- the decision -------------------------------------------------------------------

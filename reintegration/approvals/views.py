@@ -98,7 +98,7 @@ def _review_context(db, version):
               "exchange_rate": shown_value("exchange_rate", line.exchange_rate) if line.exchange_rate is not None
               else "", "paid": paid.get(line.line_key)} for line in data.stored.lines]
     deciding = version.status == wf.SUBMITTED and current_user.role == "approver"
-    barred = deciding and current_user.id in ops.drafter_ids(db, version)
+    barred = deciding and current_user.id in data.drafter_ids
     return {
         "version": version, "case": data.stored.case, "country": country_name(data.stored.case.return_country),
         "data": data, "check": check, "lines": lines,

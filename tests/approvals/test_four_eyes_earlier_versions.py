@@ -142,3 +142,18 @@ def test_the_review_page_offers_no_decision_to_a_drafter_and_says_why(auth, db, 
     auth.login(approver)
     page = auth._client.get(f"/approvals/{v2.id}").get_data(as_text=True)
     assert f'action="/approvals/{v2.id}/decide"' in page and REFUSAL["en"] not in page
+
+
+def test_the_review_page_names_everyone_the_rule_bars(auth, db, sent_back_then_resubmitted_by_another, approver):
+    """The approver sees who may not decide: X drafted only version 1, and is named on
+    version 2's review beside Y, who submitted it."""
+    x, y, v1, v2 = sent_back_then_resubmitted_by_another
+    auth.login(approver)
+    page = auth._client.get(f"/approvals/{v2.id}").get_data(as_text=True)
+    label = page.index("Drafted, edited or submitted by (this or an earlier version)")
+    named = page[label:page.index("</dd>", label)]
+    assert x.name in named and y.name in named, named
+    first = auth._client.get(f"/approvals/{v1.id}").get_data(as_text=True)
+    label = first.index("Drafted, edited or submitted by (this or an earlier version)")
+    named = first[label:first.index("</dd>", label)]
+    assert x.name in named and y.name not in named, named
