@@ -14,13 +14,29 @@ from .models import Organisation
 STATUSES = ("active", "prospective", "inactive")
 
 
+# Why a registry file is refused, by code: the registry's own (English) words, which the
+# command line prints; the admin page says them in the reader's language
+# (``admin.views.REGISTRY_REASONS``, the same codes and parameters).
+REASONS = {
+    "not_toml": "not valid TOML: {detail}",
+    "missing": "missing or not text",
+    "invalid": "not valid: {value}",
+    "status": "must be one of {choices}: {value}",
+    "languages": "must be a list of language codes",
+    "not_table": "must be a table",
+    "not_text": "not text",
+    "too_long": "longer than {limit} characters",
+}
+
+
 class RegistryError(ValueError):
     """A registry file is not valid: ``path``, the ``key`` at fault ("(file)" when the
-    file is not TOML) and the reason."""
+    file is not TOML), the ``code`` of the reason and its ``params``; ``reason`` in words."""
 
-    def __init__(self, path: Path, key: str, message: str):
-        super().__init__(f"{path}: {key}: {message}")
-        self.path, self.key, self.reason = Path(path), key, message
+    def __init__(self, path: Path, key: str, code: str, **params):
+        self.path, self.key, self.code, self.params = Path(path), key, code, params
+        self.reason = REASONS[code].format(**params)
+        super().__init__(f"{path}: {key}: {self.reason}")
 
 
 @dataclass(frozen=True)
@@ -39,9 +55,9 @@ class PartnerEntry:
 def _require(path: Path, data: dict, key: str, pattern: str | None = None) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise RegistryError(path, key, "missing or not text")
+        raise RegistryError(path, key, "missing")
     if pattern and not re.fullmatch(pattern, value):
-        raise RegistryError(path, key, f"not valid: {value!r}")
+        raise RegistryError(path, key, "invalid", value=repr(value))
     return value.strip()
 
 
@@ -51,24 +67,53 @@ def read_registry(directory: Path) -> list[PartnerEntry]:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise RegistryError(path, "(file)", f"not valid TOML: {exc}") from exc
+            raise RegistryError(path, "(file)", "not_toml", detail=str(exc)) from exc
         status = _require(path, data, "status")
         if status not in STATUSES:
-            raise RegistryError(path, "status", f"must be one of {', '.join(STATUSES)}: {status!r}")
+            raise RegistryError(path, "status", "status", choices=", ".join(STATUSES), value=repr(status))
         languages = data.get("languages", [])
         if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
-            raise RegistryError(path, "languages", "must be a list of language codes")
+            raise RegistryError(path, "languages", "languages")
         contact = data.get("contact", {})
         if not isinstance(contact, dict):
-            raise RegistryError(path, "contact", "must be a table")
-        entries.append(PartnerEntry(
+            raise RegistryError(path, "contact", "not_table")
+        for key in ("name", "email", "phone"):
+            if not isinstance(contact.get(key, ""), str):
+                raise RegistryError(path, f"contact.{key}", "not_text")
+        entry = PartnerEntry(
             code=path.stem, name=_require(path, data, "name"),
             country=_require(path, data, "country", r"[A-Z]{2}"),
             languages=tuple(languages), currency=_require(path, data, "currency", r"[A-Z]{3}"),
             status=status, contact_name=contact.get("name"), contact_email=contact.get("email"),
             contact_phone=contact.get("phone"),
-        ))
+        )
+        _check_lengths(path, entry)
+        entries.append(entry)
     return entries
+
+
+# The registry's key for each stored column, for a value too long for its column.
+_KEYS = {"code": "(file name)", "name": "name", "languages": "languages", "contact_name": "contact.name",
+         "contact_email": "contact.email", "contact_phone": "contact.phone"}
+
+
+def _check_lengths(path: Path, entry: PartnerEntry) -> None:
+    """Every value fits its column (the database would refuse it, on PostgreSQL, with
+    nothing to say which file and key)."""
+    values = _stored_values(entry) | {"code": entry.code}
+    for column, key in _KEYS.items():
+        limit = Organisation.__table__.c[column].type.length
+        if values[column] is not None and len(values[column]) > limit:
+            raise RegistryError(path, key, "too_long", limit=limit)
+
+
+def _stored_values(entry: PartnerEntry) -> dict:
+    return {
+        "kind": "partner", "name": entry.name, "country": entry.country,
+        "languages": ",".join(entry.languages), "currency": entry.currency,
+        "status": entry.status, "contact_name": entry.contact_name,
+        "contact_email": entry.contact_email, "contact_phone": entry.contact_phone,
+    }
 
 
 def load_registry(db: Session, directory: Path) -> tuple[int, int]:
@@ -76,12 +121,7 @@ def load_registry(db: Session, directory: Path) -> tuple[int, int]:
     a second load of the same files returns (0, 0)."""
     created = updated = 0
     for entry in read_registry(directory):
-        values = {
-            "kind": "partner", "name": entry.name, "country": entry.country,
-            "languages": ",".join(entry.languages), "currency": entry.currency,
-            "status": entry.status, "contact_name": entry.contact_name,
-            "contact_email": entry.contact_email, "contact_phone": entry.contact_phone,
-        }
+        values = _stored_values(entry)
         org = db.exec(select(Organisation).where(Organisation.code == entry.code)).first()
         if org is None:
             db.add(Organisation(code=entry.code, **values))

@@ -256,12 +256,12 @@ def save_organisation(db: Session, org: Organisation | None, values: dict, *, ac
 
 class RegistryFileError(ValueError):
     """A registry file is not valid: ``file`` (its name), ``key`` (the entry, or
-    "(file)" when the file cannot be read as TOML) and ``reason`` (the registry's own
-    words). Nothing is loaded."""
+    "(file)" when the file cannot be read as TOML), and the reason's ``code`` and
+    ``params`` (``partners.REASONS``). Nothing is loaded."""
 
-    def __init__(self, file: str, key: str, reason: str):
-        super().__init__(f"{file}: {key}: {reason}")
-        self.file, self.key, self.reason = file, key, reason
+    def __init__(self, file: str, key: str, code: str, params: dict):
+        super().__init__(f"{file}: {key}: {code}")
+        self.file, self.key, self.code, self.params = file, key, code, params
 
 
 def reload_partner_registry(db: Session, directory: Path, *, actor: User) -> tuple[int, int]:
@@ -272,7 +272,7 @@ def reload_partner_registry(db: Session, directory: Path, *, actor: User) -> tup
         created, updated = load_registry(db, directory)
     except RegistryError as error:
         db.rollback()
-        raise RegistryFileError(error.path.name, error.key, error.reason) from error
+        raise RegistryFileError(error.path.name, error.key, error.code, error.params) from error
     record(db, "admin.partners_reload", user=actor, detail={"created": created, "updated": updated})
     db.commit()
     return created, updated

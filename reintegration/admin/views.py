@@ -21,6 +21,18 @@ from .forms import (LOCALES, ORGANISATION_KINDS, ORGANISATION_STATUSES, NewUserF
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+# Why a registry file is refused (``partners.REASONS``, the same codes and parameters).
+REGISTRY_REASONS = {
+    "not_toml": _l("not valid TOML: %(detail)s"),
+    "missing": _l("missing or not text"),
+    "invalid": _l("not valid: %(value)s"),
+    "status": _l("must be one of %(choices)s: %(value)s"),
+    "languages": _l("must be a list of language codes"),
+    "not_table": _l("must be a table"),
+    "not_text": _l("not text"),
+    "too_long": _l("longer than %(limit)d characters"),
+}
+
 
 @bp.get("/users")
 @allow("admin")
@@ -137,7 +149,7 @@ def organisations_reload():
     except ops.RegistryFileError as error:
         flash(_("The partner registry is not loaded, and nothing is changed: the file %(file)s has an error at "
                 "%(key)s (%(reason)s). Correct the file and load the registry again.",
-                file=error.file, key=error.key, reason=error.reason), "error")
+                file=error.file, key=error.key, reason=str(REGISTRY_REASONS[error.code]) % error.params), "error")
         return redirect(url_for("admin.organisations"))
     flash(_("The partner registry is loaded: %(created)d new, %(updated)d changed.", created=created, updated=updated),
           "success")

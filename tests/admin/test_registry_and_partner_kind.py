@@ -17,7 +17,7 @@ BAD = 'name = "X"\ncountry = "ng"\ncurrency = "NGN"\nstatus = "active"\n'
     ("en", "The partner registry is not loaded, and nothing is changed: the file bad.toml has an error at "
            "country (not valid: 'ng'). Correct the file and load the registry again."),
     ("da", "Partnerregistret er ikke indlæst, og intet er ændret: filen bad.toml har en fejl ved country "
-           "(not valid: 'ng'). Ret filen, og indlæs registret igen."),
+           "(ugyldig: 'ng'). Ret filen, og indlæs registret igen."),
 ])
 def test_an_invalid_registry_file_is_named_and_nothing_is_loaded(app, client, auth, db, tmp_path, locale, message):
     (tmp_path / "a-good.toml").write_text(GOOD)
@@ -30,6 +30,19 @@ def test_an_invalid_registry_file_is_named_and_nothing_is_loaded(app, client, au
     assert message in text_of(page)
     assert db.exec(select(Organisation).where(Organisation.code == "a-good")).first() is None
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "admin.partners_reload")).first() is None
+
+
+@pytest.mark.parametrize("locale, message", [
+    ("en", "the file long.toml has an error at contact.phone (longer than 50 characters)"),
+    ("da", "filen long.toml har en fejl ved contact.phone (længere end 50 tegn)"),
+])
+def test_a_value_too_long_is_named_on_the_page_in_the_readers_language(app, client, auth, tmp_path, locale,
+                                                                        message):
+    (tmp_path / "long.toml").write_text(GOOD + '[contact]\nphone = "' + "1" * 51 + '"\n')
+    app.config["PARTNERS_DIR"] = str(tmp_path)
+    auth.login("admin", locale=locale)
+    page = auth.post("/admin/organisations/registry", follow_redirects=True).get_data(as_text=True)
+    assert message in text_of(page)
 
 
 def test_a_registry_file_that_is_not_toml_is_named(app, client, auth, tmp_path):
@@ -60,3 +73,35 @@ def test_the_kind_of_a_partner_with_cases_cannot_change(client, auth, db, make_o
     response = save(client, auth, f"/admin/organisations/{partner.id}", dict(fields, kind="partner",
                                                                              contact_phone="+234 1"))
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("extra, key, reason", [
+    ('name = "' + "N" * 201 + '"\n', "name", "longer than 200 characters"),
+    ('[contact]\nphone = "' + "1" * 51 + '"\n', "contact.phone", "longer than 50 characters"),
+    ('[contact]\nemail = 45\n', "contact.email", "not text"),
+])
+def test_a_value_the_database_could_not_store_is_named(tmp_path, extra, key, reason):
+    """Refused by the reader, with the file and key, not by PostgreSQL (a value too long
+    for its column) or by a save whose error names nothing."""
+    from reintegration.partners import RegistryError, read_registry
+    body = GOOD.replace('name = "Good Partner"\n', "") if key == "name" else GOOD
+    (tmp_path / "long.toml").write_text(extra + body if key == "name" else body + extra)
+    with pytest.raises(RegistryError) as refused:
+        read_registry(tmp_path)
+    assert (refused.value.path.name, refused.value.key, refused.value.reason) == ("long.toml", key, reason)
+
+
+def test_a_value_at_its_column_limit_is_loaded(tmp_path):
+    from reintegration.partners import read_registry
+    (tmp_path / "edge.toml").write_text(GOOD.replace("Good Partner", "N" * 200)
+                                        + '[contact]\nphone = "' + "1" * 50 + '"\n')
+    (entry,) = read_registry(tmp_path)
+    assert len(entry.name) == 200 and len(entry.contact_phone) == 50
+
+
+def test_a_file_name_longer_than_a_code_is_named(tmp_path):
+    from reintegration.partners import RegistryError, read_registry
+    (tmp_path / ("p" * 65 + ".toml")).write_text(GOOD)
+    with pytest.raises(RegistryError) as refused:
+        read_registry(tmp_path)
+    assert (refused.value.key, refused.value.reason) == ("(file name)", "longer than 64 characters")
