@@ -42,3 +42,16 @@ def test_case_page_against_health_and_missing_figures():
     assert table[label("case_page_vs_health")] == (0.4, "PASS")
     assert table[label("batch_vs_raw_openpyxl")] == (None, "n/a")
     assert table[label("approval_package_ms")] == (None, "n/a")
+
+
+def test_a_figure_is_judged_as_measured_not_as_rounded():
+    """0.798 of the ceiling is a miss of ">= 0.8", and a growth of 1.254 a miss of
+    "<= 1.25", though each rounds to the target at two decimals."""
+    table = _results(exports={"batch_vs_raw_pairs": [0.798, 0.809, 0.776], "batch_vs_raw": 0.798},
+                     growth_pages={"quick": {"case_page": {"p95_ms": 10.0}, "case_list": {"p95_ms": 10.0}},
+                                   "full": {"case_page": {"p95_ms": 12.54}, "case_list": {"p95_ms": 12.5}}})
+    assert table[label("batch_vs_raw_openpyxl")] == (0.798, "MISS")
+    assert table[label("growth_case_page_p95")] == (1.254, "MISS")
+    assert table[label("growth_case_list_p95")] == (1.25, "PASS")
+    assert _results(pages={"quick": {"health": {"rps": 1000.0}, "case_page": {"rps": 349.6}}})[
+        label("case_page_vs_health")] == (0.35, "MISS")
