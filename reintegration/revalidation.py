@@ -78,9 +78,10 @@ class OpenVersion(NamedTuple):
     rate_table_id: str | None
     rate_table_version: int | None
     check_ok: bool | None
-    # When money was paid on the case (an amendment): what was paid by line index and the
-    # paid lines the version removed (``mapping.paid_lines``). The plan then has its lines.
-    paid: tuple[dict[int, Decimal] | None, tuple[RemovedLine, ...]] | None = None
+    # When money was paid on the case (an amendment): what was paid by line index, the
+    # paid lines the version removed and the kind each paid line was paid out as
+    # (``mapping.paid_lines``). The plan then has its lines.
+    paid: tuple[dict[int, Decimal] | None, tuple[RemovedLine, ...], dict[int, str] | None] | None = None
 
 
 # A version's line summary as ``LineSummary`` takes it, stored on the version and kept
@@ -120,12 +121,18 @@ def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan, LineSummary]]:
     # payments on their case: read those payments, and the lines of those versions.
     paid_amendment = is_open & PlanVersion.amends_id.is_not(None)
     paid: dict[int, dict[str, Decimal]] = {}
-    for case_id, key, amount in conn.execute(
-            select(Disbursement.case_id, Disbursement.line_key, Disbursement.amount_dkk)
+    paid_kinds: dict[int, dict[str, str]] = {}  # the kind each was paid out as (``mapping.paid_line_kinds``)
+    paid_line = BudgetLine.__table__.alias("paid_line")
+    for case_id, key, amount, kind in conn.execute(
+            select(Disbursement.case_id, Disbursement.line_key, Disbursement.amount_dkk, paid_line.c.kind)
+            .outerjoin(paid_line, (paid_line.c.plan_version_id == Disbursement.plan_version_id)
+                  & (paid_line.c.line_key == Disbursement.line_key))
             .where(Disbursement.case_id.in_(select(PlanVersion.case_id).where(paid_amendment)))
             .order_by(Disbursement.case_id, Disbursement.id)).all():
         by_key = paid.setdefault(case_id, {})
         by_key[key] = by_key.get(key, Decimal("0.00")) + amount
+        if kind is not None:
+            paid_kinds.setdefault(case_id, {})[key] = kind
     lines_of_paid: dict[int, list] = {}  # version id: its lines, in the drafting check's order
     if paid:
         with_payments = paid_amendment & PlanVersion.case_id.in_(select(Disbursement.case_id))
@@ -156,7 +163,8 @@ def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan, LineSummary]]:
             if vid in lines_of_paid:
                 rows_of_lines = lines_of_paid[vid]
                 version_lines = tuple(domain_line(line) for line in rows_of_lines)
-                version_paid = paid_lines([line.line_key for line in rows_of_lines], paid.get(case_id))
+                version_paid = paid_lines([line.line_key for line in rows_of_lines], paid.get(case_id),
+                                          kinds_by_key=paid_kinds.get(case_id))
             plan = build_plan(date_of_birth=born, unaccompanied_minor=minor,
                               children=tuple(children.get(case_id, ())), activity_kind=kind,
                               activity_description=description, lines=version_lines,
@@ -166,12 +174,13 @@ def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan, LineSummary]]:
                    plan, summary)
 
 
-def judged_whole(plan: Plan, paid: tuple[dict[int, Decimal] | None, tuple[RemovedLine, ...]], tables: RateTables,
-                 today: date) -> Verdict:
+def judged_whole(plan: Plan, paid: tuple[dict[int, Decimal] | None, tuple[RemovedLine, ...], dict[int, str] | None],
+                 tables: RateTables, today: date) -> Verdict:
     """The verdict of an amendment with money paid on its case, by the drafting check
-    itself: what was paid stays paid (no paid line lowered below it, nor removed)."""
-    disbursed, removed = paid
-    check = check_plan(plan, tables, today, disbursed, removed)
+    itself: what was paid stays paid (no paid line lowered below it, removed, or given
+    another kind)."""
+    disbursed, removed, kinds = paid
+    check = check_plan(plan, tables, today, disbursed, removed, kinds)
     return Verdict(check.ok, check.rate_table)
 
 

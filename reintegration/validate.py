@@ -116,6 +116,8 @@ def message(finding: Finding) -> str:
                 f"{_household(params['minor_children'])}."
             )
         case rules.CHILD_NOT_MINOR:
+            if params.get("born_after"):
+                return f"children[{finding.child}] is born after {params['reference_date']} and is not counted."
             return f"children[{finding.child}] is 18 or older on {params['reference_date']} and is not counted."
     raise ValueError(f"no message for rule {finding.rule!r}")
 

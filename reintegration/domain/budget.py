@@ -14,8 +14,12 @@ comes from the rate table (DOMAIN.md, "The rates"):
 - Amendments (our addition to the contract): money already paid out stays paid, so when
   ``disbursed`` is given, a line may not be lowered below what was paid on it
   (``line.below_disbursed``), and a line with money paid on it may not be removed
-  (``line.removed_disbursed``: ``removed`` names the paid lines the plan no longer has).
-  The ``validate`` command gives neither, so neither is among PLAN_FORMAT's rules.
+  (``line.removed_disbursed``: ``removed`` names the paid lines the plan no longer has),
+  nor change its kind (``line.kind_disbursed``: cash paid out is cash, whatever the line
+  is later called, so it counts against the cash cap). The ``validate`` command gives none
+  of these, so none is among PLAN_FORMAT's rules.
+- A child born after the reference date is not a minor on it (not yet anyone's child to
+  provide for): ``child.not_minor``, with ``born_after`` in its parameters.
 
 Totals add up the amounts as given, including amounts that are themselves findings
 (zero, negative, fractions of an øre), rounded half up to whole øre: the findings say
@@ -44,6 +48,7 @@ LINE_AMOUNT = "line.amount"
 LINE_MONTH = "line.month"
 LINE_BELOW_DISBURSED = "line.below_disbursed"
 LINE_REMOVED_DISBURSED = "line.removed_disbursed"
+LINE_KIND_DISBURSED = "line.kind_disbursed"
 CASH_MAX = "cash.max"
 TOTAL_MAX = "total.max"
 CHILD_NOT_MINOR = "child.not_minor"
@@ -56,6 +61,7 @@ RULES = (
     LINE_MONTH,
     LINE_BELOW_DISBURSED,
     LINE_REMOVED_DISBURSED,
+    LINE_KIND_DISBURSED,
     CASH_MAX,
     TOTAL_MAX,
     CHILD_NOT_MINOR,
@@ -215,7 +221,7 @@ class BudgetCheck:
 
 
 def is_minor_on(date_of_birth: date, day: date) -> bool:
-    """Under 18 on ``day``: the 18th birthday falls after it.
+    """Under 18 on ``day``: born on or before it, and the 18th birthday falls after it.
 
     A child turning 18 on ``day`` is no longer a minor. Someone born on 29 February turns
     18 on 1 March when that year is not a leap year. Compared as tuples so that no date
@@ -225,7 +231,7 @@ def is_minor_on(date_of_birth: date, day: date) -> bool:
     month, day_of_month = date_of_birth.month, date_of_birth.day
     if (month, day_of_month) == (2, 29) and not calendar.isleap(year):
         month, day_of_month = 3, 1
-    return (year, month, day_of_month) > (day.year, day.month, day.day)
+    return date_of_birth <= day and (year, month, day_of_month) > (day.year, day.month, day.day)
 
 
 def household_caps(table: RateTable, minor_children: int) -> Caps:
@@ -244,15 +250,17 @@ def check_plan(
     today: date,
     disbursed: Mapping[int, Decimal] | None = None,
     removed: Sequence[RemovedLine] = (),
+    paid_kinds: Mapping[int, str] | None = None,
 ) -> BudgetCheck:
     """Check ``plan`` against the rate table valid on its reference date.
 
     ``disbursed`` maps a line index to what has already been paid out on that line;
-    ``removed`` are the lines paid on that the plan no longer has.
+    ``removed`` are the lines paid on that the plan no longer has; ``paid_kinds`` maps a
+    line index to the kind its money was paid out as.
     """
     reference_date, table, minors, findings = _check_household(plan, tables, today)
     provider = bool(minors)
-    totals = _check_lines(plan.lines, _period_months(table), disbursed or {}, findings)
+    totals = _check_lines(plan.lines, _period_months(table), disbursed or {}, findings, paid_kinds or {})
     findings.extend(_removed_findings(removed))
 
     caps = allocation = None
@@ -355,7 +363,9 @@ def _check_household(
         if is_minor_on(child.date_of_birth, reference_date):
             minors.append(index)
         else:
-            findings.append(Finding(CHILD_NOT_MINOR, WARNING, child=index, params={"reference_date": reference_date}))
+            findings.append(Finding(CHILD_NOT_MINOR, WARNING, child=index,
+                                    params={"reference_date": reference_date,
+                                            "born_after": child.date_of_birth > reference_date}))
     return reference_date, table, minors, findings
 
 
@@ -403,6 +413,7 @@ def _check_lines(
     period_months: int,
     disbursed: Mapping[int, Decimal],
     findings: list[Finding],
+    paid_kinds: Mapping[int, str],
 ) -> Totals:
     """Add up the lines, appending a finding for each line that breaks a line rule."""
     cash = in_kind = _ZERO
@@ -421,6 +432,9 @@ def _check_lines(
         paid = disbursed.get(index)
         if paid is not None and amount < paid:
             findings.append(Finding(LINE_BELOW_DISBURSED, ERROR, limit=paid, actual=amount, line=index))
+        paid_as = paid_kinds.get(index)
+        if paid_as is not None and line.kind != paid_as:
+            findings.append(Finding(LINE_KIND_DISBURSED, ERROR, line=index, params={"paid_as": paid_as}))
     # Totals are judged as shown, in whole øre: a line with a third decimal is already an
     # error of its own and must not make a cap finding read "10,000.00 exceeds 10,000.00".
     cash, in_kind = dkk(cash), dkk(in_kind)

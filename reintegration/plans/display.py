@@ -80,7 +80,9 @@ def check_view(check: BudgetCheck, line_ids: list[str] | None = None, unreadable
         base = line_ids[index]
         if not base.startswith("lines-"):
             return base
-        return f"{base}-month" if rule == budget.LINE_MONTH else f"{base}-amount_dkk"
+        if rule == budget.LINE_MONTH:
+            return f"{base}-month"
+        return f"{base}-kind" if rule == budget.LINE_KIND_DISBURSED else f"{base}-amount_dkk"
 
     findings = shown_findings(check, field_for_line, line_numbers)
     view = CheckView(check=check, findings=findings, line_ids=line_ids, unreadable=unreadable)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..domain.budget import (ACTIVITY_MISSING, CASH_MAX, CHILD_NOT_MINOR, LINE_AMOUNT, LINE_BELOW_DISBURSED,
-                             LINE_MONTH, LINE_REMOVED_DISBURSED, RATES_NONE, TOTAL_MAX, BudgetCheck, Finding)
+from ..domain.budget import (ACTIVITY_MISSING, CASH, CASH_MAX, CHILD_NOT_MINOR, LINE_AMOUNT, LINE_BELOW_DISBURSED,
+                             LINE_KIND_DISBURSED, LINE_MONTH, LINE_REMOVED_DISBURSED, RATES_NONE, TOTAL_MAX,
+                             BudgetCheck, Finding)
 from ..i18n import format_day, format_dkk, gettext as _
 
 
@@ -49,6 +50,10 @@ def message(finding: Finding, check: BudgetCheck, line_number: int | None = None
     if finding.rule == LINE_BELOW_DISBURSED:
         return _("Line %(n)d: %(amount)s is less than the %(paid)s already paid out on it.",
                  n=n, amount=format_dkk(finding.actual), paid=format_dkk(finding.limit))
+    if finding.rule == LINE_KIND_DISBURSED:
+        if finding.params.get("paid_as") == CASH:
+            return _("Line %(n)d: money has been paid out on it as cash, so it must stay a cash line.", n=n)
+        return _("Line %(n)d: money has been paid out on it in kind, so it must stay an in-kind line.", n=n)
     if finding.rule == LINE_REMOVED_DISBURSED:
         named = finding.params.get("description") or finding.params.get("key")
         return _("A removed line (%(description)s) had %(paid)s paid out on it; lower it to what was paid "
@@ -65,6 +70,9 @@ def message(finding: Finding, check: BudgetCheck, line_number: int | None = None
                  actual=format_dkk(finding.actual), limit=format_dkk(finding.limit),
                  children=check.minor_children)
     if finding.rule == CHILD_NOT_MINOR:
+        if finding.params.get("born_after"):
+            return _("Child %(n)d is born after %(date)s and is not counted in the caps.",
+                     n=finding.child + 1, date=format_day(check.reference_date))
         return _("Child %(n)d is 18 or older on %(date)s and is not counted in the caps.",
                  n=finding.child + 1, date=format_day(check.reference_date))
     return finding.rule

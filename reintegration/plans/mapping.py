@@ -21,7 +21,7 @@ from ..domain.budget import Activity, BudgetCheck, Child as DomainChild, Person,
 from ..domain.budget import BudgetLine as DomainLine
 from ..domain.planfile import plan_to_json
 from ..domain.rates import RateTables
-from ..models import BudgetLine, Case, Child, PlanVersion
+from ..models import BudgetLine, Case, Child, Disbursement, PlanVersion
 
 
 @dataclass(frozen=True)
@@ -122,26 +122,41 @@ def content_sha256(stored: StoredPlan) -> str:
 
 def check_stored(stored: StoredPlan, tables: RateTables, today: date,
                  disbursed_by_key: Mapping[str, Decimal] | None = None,
-                 descriptions: Mapping[str, str | None] | None = None) -> BudgetCheck:
+                 descriptions: Mapping[str, str | None] | None = None,
+                 kinds_by_key: Mapping[str, str] | None = None) -> BudgetCheck:
     """The budget check of a stored version. ``disbursed_by_key`` maps a line key to
     what has been paid on it (for amendments: a line can't go below that, nor be
-    removed); ``descriptions`` name, by key, the paid lines the version no longer has."""
-    disbursed, removed = paid_lines([line.line_key for line in stored.lines], disbursed_by_key, descriptions)
-    return check_plan(domain_plan(stored), tables, today, disbursed, removed)
+    removed); ``descriptions`` name, by key, the paid lines the version no longer has;
+    ``kinds_by_key`` gives the kind each paid line's money was paid out as (it stays)."""
+    disbursed, removed, kinds = paid_lines([line.line_key for line in stored.lines], disbursed_by_key, descriptions,
+                                           kinds_by_key)
+    return check_plan(domain_plan(stored), tables, today, disbursed, removed, kinds)
+
+
+def paid_line_kinds(db: Session, case_id: int) -> dict[str, str]:
+    """The kind each of the case's paid lines was paid out as: its kind in the version
+    the payment was made under (the latest payment's, should they differ)."""
+    return dict(db.exec(select(Disbursement.line_key, BudgetLine.kind)
+                        .join(BudgetLine, (Disbursement.plan_version_id == BudgetLine.plan_version_id)
+                              & (Disbursement.line_key == BudgetLine.line_key))
+                        .where(Disbursement.case_id == case_id).order_by(Disbursement.id)).all())
 
 
 def paid_lines(line_keys: Sequence[str], disbursed_by_key: Mapping[str, Decimal] | None,
                descriptions: Mapping[str, str | None] | None = None,
-               ) -> tuple[dict[int, Decimal] | None, tuple[RemovedLine, ...]]:
+               kinds_by_key: Mapping[str, str] | None = None,
+               ) -> tuple[dict[int, Decimal] | None, tuple[RemovedLine, ...], dict[int, str] | None]:
     """What the amendment rules of ``check_plan`` take, from a version's line keys (in
     line order) and what has been paid per key on its case: the paid amount by line
-    index, and the paid keys the version no longer has (in key order)."""
+    index, the paid keys the version no longer has (in key order), and the kind each
+    paid line was paid out as, by line index."""
     if not disbursed_by_key:
-        return None, ()
+        return None, (), None
     present = set(line_keys)
     disbursed = {i: disbursed_by_key[key] for i, key in enumerate(line_keys) if key in disbursed_by_key}
     removed = tuple(RemovedLine(paid=amount, key=key, description=(descriptions or {}).get(key))
                     for key, amount in sorted(disbursed_by_key.items()) if key not in present)
-    return disbursed, removed
+    kinds = {i: kinds_by_key[key] for i, key in enumerate(line_keys) if key in (kinds_by_key or {})}
+    return disbursed, removed, kinds
 
 

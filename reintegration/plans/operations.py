@@ -28,7 +28,7 @@ from ..models._common import utcnow
 from ..faults import checkpoint
 from ..forms import MAX_TEXT
 from .forms import CATEGORY_LABELS, MAX_DKK, MAX_LINES, MAX_LOCAL, MAX_RATE, clean_text
-from .mapping import StoredPlan, check_stored, content_sha256, load_plan, reference_date
+from .mapping import StoredPlan, check_stored, content_sha256, load_plan, paid_line_kinds, reference_date
 
 # The texts and activity copied into a new version and saved from the form.
 NARRATIVE_FIELDS = ("activity_kind", "activity_description", "activity_location", "expected_monthly_income",
@@ -255,12 +255,14 @@ def paid_line_descriptions(db: Session, case_id: int, keys: Iterable[str]) -> di
 
 def check_version(db: Session, stored: StoredPlan, tables: RateTables, today: date) -> BudgetCheck:
     """The drafting check (and submission's): the budget rules, counting what has been
-    paid on the case, so an amendment may neither lower a paid line below what was paid
-    nor remove it."""
+    paid on the case, so an amendment may neither lower a paid line below what was paid,
+    nor remove it, nor change its kind."""
     paid = disbursed_by_key(db, stored.case.id)
+    if not paid:
+        return check_stored(stored, tables, today)
     present = {line.line_key for line in stored.lines}
     descriptions = paid_line_descriptions(db, stored.case.id, (key for key in paid if key not in present))
-    return check_stored(stored, tables, today, paid, descriptions)
+    return check_stored(stored, tables, today, paid, descriptions, paid_line_kinds(db, stored.case.id))
 
 
 def check_unsaved(db: Session, case: Case, narrative: dict, lines: list[LineValues], tables: RateTables,

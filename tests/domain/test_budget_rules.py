@@ -258,3 +258,27 @@ def test_a_third_decimal_is_a_line_error_not_a_cap_finding_that_reads_equal():
     check = check_plan(plan, load_rate_tables(default_rates_dir()), date(2026, 6, 1))
     assert [f.rule for f in check.findings] == ["line.amount"]
     assert check.totals.cash == Decimal("10000.00")
+
+
+@pytest.mark.parametrize("born, minor", [(RETURN, True), (date(2026, 6, 2), False), (date(2090, 1, 1), False)])
+def test_a_child_born_after_the_reference_date_is_not_a_minor_on_it(born, minor):
+    """PLAN_FORMAT: a provider has a child under 18 on the reference date; a child born
+    later is no one's child yet on that date (an amendment checked on a past return date
+    may list a child born since). Counting it gave the provider's cash rate and 9,000 kr."""
+    assert is_minor_on(born, RETURN) is minor
+    result = check(plan(cash("20000.00"), in_kind("29000.00"), children=(Child(born, "home_country"),)))
+    assert (result.provider, result.minor_children, result.ok) == (minor, int(minor), minor)
+    if not minor:
+        assert ("child.not_minor", "warning", None, 0) in rules(result)
+        [warning] = [f for f in result.findings if f.rule == "child.not_minor"]
+        assert warning.params["born_after"] is True
+        assert [f.rule for f in result.findings if f.severity == "error"] == ["cash.max", "total.max"]
+
+
+def test_the_validate_message_says_born_after_not_18_or_older():
+    from reintegration.validate import message
+
+    born_later = check(plan(cash("100.00"), children=(Child(date(2026, 9, 1), "home_country"),)))
+    grown = check(plan(cash("100.00"), children=(Child(date(2000, 1, 1), "home_country"),)))
+    assert message(born_later.findings[0]) == "children[0] is born after 2026-06-01 and is not counted."
+    assert message(grown.findings[0]) == "children[0] is 18 or older on 2026-06-01 and is not counted."
