@@ -14,8 +14,9 @@ from wtforms import (Form, FieldList, FormField, HiddenField, IntegerField, Stri
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ..domain.budget import CASH, IN_KIND
+from ..domain.money import dkk
 from ..forms import CONTROL_CHARACTERS, AmountField, ChoiceField, as_choices, bounded_text, form_error_items
-from ..i18n import lazy_gettext as _l
+from ..i18n import format_dkk, lazy_gettext as _l
 
 ACTIVITY_LABELS = {
     "business": _l("Own business"),
@@ -135,6 +136,16 @@ class LineForm(Form):
                     ok = False
             elif self.amount_local.data * self.exchange_rate.data > MAX_DKK:
                 self.amount_local.errors.append(_l("The local amount times the exchange rate is too large."))
+                ok = False
+        elif (self.amount_local.data is not None and self.exchange_rate.data is not None
+              and not (self.amount_dkk.errors or self.amount_local.errors or self.exchange_rate.errors)):
+            # All three typed: the caps count the DKK amount, so it must be what the local
+            # amount and the rate say (a local amount changed after a save kept the old DKK).
+            computed = dkk(self.amount_local.data * self.exchange_rate.data)
+            if self.amount_dkk.data != computed:
+                self.amount_dkk.errors.append(_l(
+                    "The DKK amount must be the local amount times the exchange rate (%(amount)s). Correct it, or "
+                    "leave it empty to have it computed.", amount=format_dkk(computed)))
                 ok = False
         return ok
 
