@@ -441,9 +441,10 @@ def raw_openpyxl(app, plans: int) -> dict:
         kinds = kind_labels()
         rows = [[ref, number, naive_utc(decided), partner or "", country, kinds.get(kind, kind), category or "",
                  description or "", month, from_ore(ore), currency or "", None if local is None else Decimal(local),
-                 None if rate is None else Decimal(rate)]
+                 None if rate is None else Decimal(rate), amends,
+                 "In force" if superseded_by is None else f"Superseded by version {superseded_by}"]
                 for (ref, number, decided, partner, country, kind, category, description, month, ore, currency,
-                     local, rate) in db.connection().execute(lines_query(date_from, date_to))]
+                     local, rate, amends, superseded_by) in db.connection().execute(lines_query(date_from, date_to))]
     cells = sum(1 for row in rows for value in row if value is not None)
     gc.collect()
     gc.freeze()  # the rows held for the ceiling cost its collector nothing while it writes
@@ -514,14 +515,16 @@ def export_batch(app, plans: int, baseline: float) -> dict:
             rows = write_batch(db, date_from, date_to, out.name)
             seconds = time.perf_counter() - started
         size = os.path.getsize(out.name)
-    # Cells actually written: the local amount and the exchange rate are left empty on
-    # lines without them, so rows x width would flatter the batch against the ceiling.
+    # Cells actually written: the local amount, the exchange rate and the version amended
+    # are left empty on lines without them, so rows x width would flatter the batch
+    # against the ceiling.
     with Session(app.extensions["db_engine"]) as db:
-        with_local, with_rate = db.execute(text(
-            "SELECT count(b.amount_local), count(b.exchange_rate) FROM budgetline b "
+        with_local, with_rate, with_amends = db.execute(text(
+            "SELECT count(b.amount_local), count(b.exchange_rate), count(v.amends_id) FROM budgetline b "
             "JOIN decision d ON d.plan_version_id = b.plan_version_id "
+            "JOIN planversion v ON v.id = b.plan_version_id "
             "WHERE d.outcome = 'approved' AND d.decided_at >= :a AND d.decided_at < :b"), days).one()
-    cells = rows * (width - 2) + with_local + with_rate
+    cells = rows * (width - 3) + with_local + with_rate + with_amends
     return {"plans": found, "date_from": str(date_from), "date_to": str(date_to), "rows": rows, "width": width,
             "seconds": round(seconds, 2), "cells": cells, "cells_per_second": round(cells / seconds),
             "peak_rss_mb": _vm_hwm_mb(), "baseline_rss_mb": baseline, "bytes": size}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +57,9 @@ def _require(path: Path, data: dict, key: str, pattern: str | None = None) -> st
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
         raise RegistryError(path, key, "missing")
-    if pattern and not re.fullmatch(pattern, value):
+    # A control character within (a vertical tab pasted into a name) has no place in a
+    # name or a code, and a spreadsheet cannot even hold most of them.
+    if (pattern and not re.fullmatch(pattern, value)) or any(unicodedata.category(c) == "Cc" for c in value.strip()):
         raise RegistryError(path, key, "invalid", value=repr(value))
     return value.strip()
 

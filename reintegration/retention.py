@@ -37,17 +37,25 @@ ANONYMISED_NAME = "Anonymised"
 # Per table: text columns cleared ("" where NOT NULL, else NULL) and those kept.
 POLICY: dict[type[SQLModel], dict[str, tuple[str, ...]]] = {
     Case: {"clear": ("closure_note",),
-           "keep": ("reference", "status", "person_sex", "nationality", "return_country", "closure_reason")},
+           "keep": ("reference", "status", "person_sex", "nationality", "return_country", "closure_reason",
+                    "plan_attention")},
     Child: {"clear": ("first_name",), "keep": ("lives_in",)},
     PlanVersion: {"clear": ("activity_description", "activity_location", "realism", "social_support", "housing",
                             "health", "schooling", "risk_health", "risk_traffickers", "risk_management"),
                   "keep": ("status", "activity_kind", "rate_table_id", "content_sha256")},
-    BudgetLine: {"clear": ("description",), "keep": ("line_key", "kind", "category", "currency")},
+    BudgetLine: {"clear": ("description",),
+                 "keep": ("line_key", "kind", "category", "currency", "amount_local", "exchange_rate")},
     Comment: {"clear": ("body",), "keep": ()},
-    Decision: {"clear": ("reason",), "keep": ("outcome", "rate_table_id", "content_sha256")},
+    # The plan as approved holds the dates of birth and the free text: cleared, and an
+    # anonymised case has no approval package any more (Hjemrejsestyrelsen archived it
+    # at the decision).
+    Decision: {"clear": ("reason", "plan_document"),
+               "keep": ("outcome", "rate_table_id", "content_sha256", "rate_table_document", "reference_basis")},
     FollowUpReport: {"clear": ("housing", "health", "schooling", "wellbeing", "notes", "answers"),
-                     "keep": ("status", "contact_kind", "activity_status", "risk_indicators")},
-    Disbursement: {"clear": ("note",), "keep": ("line_key", "currency")},
+                     "keep": ("status", "contact_kind", "activity_status", "risk_indicators", "income_local",
+                              "score_economic", "score_social", "score_psychosocial")},
+    Disbursement: {"clear": ("note",),
+                   "keep": ("line_key", "currency", "amount_local", "exchange_rate", "request_token")},
     RiskAlert: {"clear": ("action_taken",), "keep": ("indicators",)},
 }
 DELETED = (Attachment,)  # files and rows removed outright

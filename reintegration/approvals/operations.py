@@ -30,7 +30,8 @@ from ..domain.violation import Violation
 from ..models import (BudgetLine, Case, Comment, Decision, Disbursement, Organisation, PlanContributor, PlanVersion,
                       User)
 from ..paging import Counted, Page, count_cap
-from ..plans.mapping import StoredPlan, check_stored, content_sha256, decided_document, load_plan, paid_line_kinds
+from ..plans.mapping import (StoredPlan, check_stored, content_sha256, decided_document, load_plan, paid_line_kinds,
+                             return_basis)
 from .diff import VersionDiff, diff_versions
 from ..faults import checkpoint
 
@@ -360,7 +361,10 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
                         rate_table_version=table.version if table else (version.rate_table_version or 0),
                         content_sha256=digest, reference_date=check.budget.reference_date,
                         plan_document=(decided_document(stored, check.budget.reference_date)
-                                       if action == wf.APPROVE else None))
+                                       if action == wf.APPROVE else None),
+                        rate_table_document=((table.document or None) if table and action == wf.APPROVE
+                                             else None),
+                        reference_basis=return_basis(stored.case.actual_return, stored.case.planned_return))
     try:
         db.add(decision)
         db.flush()

@@ -139,6 +139,8 @@ def decide(version_id: int):
             except ops.DecisionRefused as refused:
                 codes = {v.code for v in refused.violations}
                 abort(404 if "decision.not_found" in codes else 403)
+            if version is None:  # refused above in every case known; never a page without its version
+                abort(404)
         return render_template("approvals/review.html", form=form, **_review_context(db, version)), 422
     try:
         decision = ops.decide(db, version_id, current_user, form.action.data, form.reason.data, _tables(),

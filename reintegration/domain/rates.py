@@ -64,6 +64,9 @@ class RateTable:
     reflection_days: int
     reflection_max_days: int
     path: str
+    # The file's text as read: a decision keeps it, so that its approval package shows
+    # the figures it was approved on after the file is corrected (a new version).
+    document: str = field(default="", compare=False, repr=False)
 
     def is_valid_on(self, day: date) -> bool:
         return self.valid_from <= day <= self.valid_to
@@ -142,11 +145,17 @@ def load_rate_table(path: Path) -> RateTable:
         raise RateTableError(name, "", f"cannot read: {error.strerror}") from None
     except UnicodeDecodeError:
         raise RateTableError(name, "", "not UTF-8 text") from None
+    return parse_rate_table(text, path)
+
+
+def parse_rate_table(text: str, path: Path | str) -> RateTable:
+    """A table from a rate file's text (``RateTable.document``), checked as a file is;
+    ``path`` names it in errors, and its stem must be the table's id."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise RateTableError(name, "", f"not TOML: {error}") from None
-    return _TableReader(path).read(data)
+        raise RateTableError(str(path), "", f"not TOML: {error}") from None
+    return _TableReader(Path(path)).read(data, text)
 
 
 class _TableReader:
@@ -155,7 +164,7 @@ class _TableReader:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def read(self, data: dict) -> RateTable:
+    def read(self, data: dict, text: str = "") -> RateTable:
         self.no_unknown_keys(data, _TOP_LEVEL_KEYS, "")
         table_id = self.text(data, "id")
         if table_id != self.path.stem:
@@ -201,6 +210,7 @@ class _TableReader:
             interpretations=MappingProxyType(interpretations),
             **settings,
             path=str(self.path),
+            document=text,
         )
 
     def check_programme(self, settings: dict) -> None:

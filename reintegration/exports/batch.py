@@ -1,5 +1,7 @@
 """The batch export for finance: every version approved in a date range, one row per
-budget line, in one workbook.
+budget line, in one workbook. Each version is listed in full, so each row also says which
+version it amends and whether it is still in force or was superseded by a later approved
+version: adding up the rows in force counts no budget twice.
 
 Memory stays flat however many plans there are: rows stream from a server-side cursor
 (``yield_per``) straight into an openpyxl write-only workbook, which writes each row to a
@@ -21,16 +23,18 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from sqlalchemy import BigInteger, String, func, type_coerce
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ..approvals.labels import CATEGORY_LABELS, KIND_LABELS, label
+from ..cases.countries import country_name
 from ..domain.money import from_ore
 from ..i18n import gettext as _
 from ..models import BudgetLine, Case, Decision, Organisation, PlanVersion
-from .workbook import BOLD, MONEY, RATE, naive_utc, text_cell
+from .workbook import BOLD, MONEY, RATE, clean_text, naive_utc, text_cell
 
 CHUNK = 2000  # rows fetched per round trip
-WIDTHS = (16, 9, 20, 30, 9, 10, 16, 40, 8, 14, 10, 16, 14)
+WIDTHS = (16, 9, 20, 30, 16, 10, 16, 40, 8, 14, 10, 16, 14, 10, 24)
 
 
 def _bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
@@ -56,8 +60,11 @@ def count_lines(db: Session, date_from: date, date_to: date) -> int:
 
 
 def headers() -> list[str]:
+    # The columns finance had keep their places; the last two say which rows to add up
+    # (a version and its later approved amendment are both listed, each in full).
     return [_("Case"), _("Version"), _("Decided (UTC)"), _("Partner"), _("Country"), _("Kind"), _("Category"),
-            _("Description"), _("Month"), _("Amount (DKK)"), _("Currency"), _("Local amount"), _("Exchange rate")]
+            _("Description"), _("Month"), _("Amount (DKK)"), _("Currency"), _("Local amount"), _("Exchange rate"),
+            _("Amends version"), _("In force or superseded")]
 
 
 def write_batch(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
@@ -87,12 +94,28 @@ def category_labels() -> dict[str, str]:
 def lines_query(date_from: date, date_to: date):
     """The workbook's rows, in order: one per budget line of the versions approved in the
     range. Plain Core columns (no ORM loading), money as raw øre and exact decimals as raw
-    text, made Decimals by the writer: the rows are the export's only reading."""
+    text, made Decimals by the writer: the rows are the export's only reading. The last
+    two: the number of the version this one amends, and of the next approved version of
+    the case (``None`` while this one is in force), found in the query, once per case."""
+    amended = aliased(PlanVersion)
+    in_range = (select(PlanVersion.case_id).join(Decision, Decision.plan_version_id == PlanVersion.id)
+                .where(*_approved_in(date_from, date_to)))
+    # Every approved version of the cases in the range, whenever approved, with the next
+    # approved one: a version approved later than ``date_to`` supersedes too.
+    approved = (select(PlanVersion.id.label("version_id"),
+                       func.lead(PlanVersion.number).over(partition_by=PlanVersion.case_id,
+                                                          order_by=PlanVersion.number).label("superseded_by"))
+                .join(Decision, Decision.plan_version_id == PlanVersion.id)
+                .where(Decision.outcome == "approved", PlanVersion.case_id.in_(in_range))
+                .subquery("approved"))
     return (select(Case.reference, PlanVersion.number, Decision.decided_at, Organisation.name, Case.return_country,
                    BudgetLine.kind, BudgetLine.category, BudgetLine.description, BudgetLine.month,
                    type_coerce(BudgetLine.amount_dkk, BigInteger), BudgetLine.currency,
-                   type_coerce(BudgetLine.amount_local, String), type_coerce(BudgetLine.exchange_rate, String))
+                   type_coerce(BudgetLine.amount_local, String), type_coerce(BudgetLine.exchange_rate, String),
+                   amended.number, approved.c.superseded_by)
             .join(PlanVersion, PlanVersion.id == Decision.plan_version_id)
+            .join(approved, approved.c.version_id == PlanVersion.id)
+            .outerjoin(amended, amended.id == PlanVersion.amends_id)
             .join(Case, Case.id == PlanVersion.case_id)
             .outerjoin(Organisation, Organisation.id == Case.partner_id)
             .join(BudgetLine, BudgetLine.plan_version_id == PlanVersion.id)
@@ -121,6 +144,9 @@ def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
     ws.append(header)
 
     kinds, categories = kind_labels(), category_labels()
+    countries: dict[str | None, str] = {}  # code -> name, looked up once per country
+    in_force = _("In force")
+    standing: dict[int, str] = {}  # superseding version number -> its words
     query = lines_query(date_from, date_to).execution_options(yield_per=CHUNK)
     # One styled cell per formatted column, reused: append() writes the row at once, so
     # only the value changes from row to row (no cell objects or style look-ups per row).
@@ -130,7 +156,7 @@ def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
     written = pending = 0
     last_decided = moment = None
     for (ref, number, decided_at, partner, country, kind, category, description, month, ore, currency, local,
-         rate) in chain.from_iterable(db.connection().execute(query).partitions(CHUNK)):
+         rate, amends, superseded_by) in chain.from_iterable(db.connection().execute(query).partitions(CHUNK)):
         if decided_at != last_decided:  # the lines of one decision share its moment
             last_decided, moment = decided_at, naive_utc(decided_at)
         dkk_cell.value = from_ore(ore)
@@ -138,9 +164,17 @@ def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
             local_cell.value = Decimal(local)
         if rate is not None:
             rate_cell.value = Decimal(rate)
-        ws.append([ref, number, moment, text_cell(ws, partner or ""), country, kinds.get(kind, kind),
-                   text_cell(ws, categories.get(category, category) or ""), text_cell(ws, description or ""), month, dkk_cell, currency or "",
-                   local_cell if local is not None else None, rate_cell if rate is not None else None])
+        if country not in countries:
+            countries[country] = clean_text(country_name(country))
+        if superseded_by is None:
+            status = in_force
+        elif (status := standing.get(superseded_by)) is None:
+            status = standing[superseded_by] = _("Superseded by version %(n)d", n=superseded_by)
+        ws.append([text_cell(ws, ref), number, moment, text_cell(ws, partner or ""), countries[country],
+                   text_cell(ws, kinds.get(kind, kind)), text_cell(ws, categories.get(category, category) or ""),
+                   text_cell(ws, description or ""), month, dkk_cell, text_cell(ws, currency or ""),
+                   local_cell if local is not None else None, rate_cell if rate is not None else None,
+                   amends, status])
         written += 1
         pending += 1
         if progress and pending == CHUNK:

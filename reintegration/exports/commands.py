@@ -42,7 +42,11 @@ def export_package(case_reference, number, output, lang):
         if version is None:
             raise click.ClickException(f"{case_reference}: no approved version"
                                        + (f" {number}" if number is not None else "") + ".")
-        result = packages.build(db, version, current_app.extensions["rate_tables"], lang)
+        try:
+            result = packages.build(db, version, current_app.extensions["rate_tables"], lang)
+        except packages.Anonymised:
+            raise click.ClickException(f"{case_reference}: the case is anonymised; its package can no longer "
+                                       "be made.") from None
     with open(output, "wb") as f:
         f.write(result.data)
     click.echo(f"{output}: {result.filename[:-4]}, {len(result.data)} bytes.")

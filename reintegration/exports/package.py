@@ -29,21 +29,56 @@ from sqlmodel import Session, select
 from ..approvals.labels import (ACTIVITY_LABELS, CATEGORY_LABELS, FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS,
                                 entitlement_label, label, shown_value)
 from ..cases.countries import country_name
+from ..domain import budget as rules
 from ..domain.budget import BudgetCheck, check_plan
 from ..domain.followup import schedule
 from ..domain.planfile import parse_plan, plan_to_json
-from ..domain.rates import RateTables
-from ..i18n import format_amount, gettext as _
+from ..domain.rates import RateTables, parse_rate_table
+from ..i18n import format_amount, gettext as _, lazy_gettext as _l
 from ..models import Case, Decision, Organisation, PlanVersion, User
 from ..plans.findings import shown_findings
-from ..plans.mapping import StoredPlan, decided_plan, load_plan
-from .workbook import BOLD, DAY, MOMENT, MONEY, RATE, deterministic_xlsx, fixed_info, naive_utc, table_sheet
+from ..plans.mapping import RETURN_ACTUAL, RETURN_NONE, RETURN_PLANNED, StoredPlan, decided_plan, load_plan
+from .workbook import (BOLD, DAY, MOMENT, MONEY, RATE, clean_text, cleaned, deterministic_xlsx, fixed_info, naive_utc,
+                       table_sheet)
 
 PACKAGE_FORMAT = "reintegration-approval-package/1"
 LANGUAGES = ("da", "en")
 NARRATIVE = ("activity_kind", "activity_description", "activity_location", "expected_monthly_income",
              "activity_start_month", "realism", "social_support", "housing", "health", "schooling", "risk_health",
              "risk_traffickers", "risk_management")
+
+# The words for the rate check, in the reader's language: the rate-table figure a cap
+# comes from (as the rates page names it), a finding's rule and its severity.
+FIGURE_LABELS = {
+    "adult_total": _l("Support per adult, cash and in kind together"),
+    "cash_non_provider": _l("Cash, person who is not a provider"),
+    "cash_provider": _l("Cash, person who is a provider"),
+    "child_in_kind": _l("Per minor child, in kind to the project"),
+    "child_cash": _l("Per minor child, cash"),
+}
+RULE_LABELS = {
+    rules.RATES_NONE: _l("Rate table"),
+    rules.ACTIVITY_MISSING: _l("Income-generating activity"),
+    rules.LINE_AMOUNT: _l("Amount of a line"),
+    rules.LINE_MONTH: _l("Month of a line"),
+    rules.LINE_BELOW_DISBURSED: _l("Line below what was paid out"),
+    rules.LINE_REMOVED_DISBURSED: _l("Removed line with payments"),
+    rules.LINE_KIND_DISBURSED: _l("Type of a line with payments"),
+    rules.CASH_MAX: _l("Cash rate"),
+    rules.TOTAL_MAX: _l("Household cap"),
+    rules.CHILD_NOT_MINOR: _l("Minor children"),
+}
+SEVERITY_LABELS = {rules.ERROR: _l("Error"), rules.WARNING: _l("Warning")}
+
+# Which date the follow-up schedule counts from: the return date the decision's
+# reference date was (``Decision.reference_basis``, migration 0011).
+ACTUAL_RETURN, PLANNED_RETURN, NO_RETURN = RETURN_ACTUAL, RETURN_PLANNED, RETURN_NONE
+
+
+class Anonymised(LookupError):
+    """The case was anonymised when its retention ended: the plan as approved (with the
+    person's dates of birth) is gone, so no package can be made any more; the one made
+    at the decision is in Hjemrejsestyrelsen's archive."""
 
 
 class NotApproved(LookupError):
@@ -93,13 +128,15 @@ def gather(db: Session, version: PlanVersion, tables: RateTables) -> PackageData
     if decision is None:
         raise NotApproved(version.id)
     stored = load_plan(db, version)
+    if stored.case.anonymised_at is not None:
+        raise Anonymised(version.id)
     if decision.plan_document:
         # The plan as approved: a later change to the case (a child added, a date
         # corrected) changes neither the caps shown nor the plan file.
         plan = parse_plan(json.loads(decision.plan_document))
     else:  # decided before the decision kept its plan (migration 0009)
         plan = decided_plan(stored, decision.reference_date or decision.decided_at.date())
-    check = check_plan(plan, tables, plan.reference_date)
+    check = check_plan(plan, tables_at_decision(decision, tables), plan.reference_date)
     trail = []
     rows = db.exec(select(PlanVersion, Decision).join(Decision, Decision.plan_version_id == PlanVersion.id)
                    .where(PlanVersion.case_id == version.case_id, PlanVersion.number <= version.number)
@@ -116,6 +153,15 @@ def gather(db: Session, version: PlanVersion, tables: RateTables) -> PackageData
                        check, plan_to_json(plan), trail, amends.number if amends else None)
 
 
+def tables_at_decision(decision: Decision, tables: RateTables) -> RateTables:
+    """The rate table the decision was taken on, as its file read then (migration 0011):
+    a later correction of the file changes no archived package. A decision taken before
+    the decisions kept it is checked against ``tables``, the tables loaded now."""
+    if not decision.rate_table_document:
+        return tables
+    return RateTables((parse_rate_table(decision.rate_table_document, f"{decision.rate_table_id}.toml"),))
+
+
 def base_name(case: Case, version: PlanVersion) -> str:
     return f"{case.reference}-v{version.number}"
 
@@ -128,16 +174,17 @@ def build(db: Session, version: PlanVersion, tables: RateTables, lang: str = "da
     data = gather(db, version, tables)
     name = base_name(data.stored.case, version)
     moment = data.decision.decided_at
+    basis = data.decision.reference_basis
     with force_locale(lang):
         files = [
-            (f"{name}.xlsx", workbook_bytes(data, moment)),
+            (f"{name}.xlsx", workbook_bytes(data, moment, basis)),
             (f"{name}.json", (json.dumps(data.document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")),
             (f"{name}.html", render_template("exports/package.html", d=data, lang=lang,
                                              rows=[(k, shown(v)) for k, v in summary_rows(data)],
                                              trail=[(t.number, label(OUTCOME_LABELS, t.outcome), t.decided_by,
                                                      shown(t.decided_at), t.reason or "") for t in data.trail],
-                                             narrative=narrative_rows(data), lines=line_rows(data),
-                                             caps=cap_rows(data), findings=shown_findings(data.check))
+                                             narrative=narrative_rows(data), lines=page_line_rows(data),
+                                             caps=cap_rows(data), findings=finding_rows(data))
              .encode("utf-8")),
         ]
     manifest = {
@@ -221,15 +268,51 @@ def line_rows(d: PackageData) -> list[list]:
             for index, line in enumerate(d.stored.lines, start=1)]
 
 
+def page_line_rows(d: PackageData) -> list[list]:
+    """``line_rows`` for the printable page: the local amount and the exchange rate in
+    the page's language, as the approval page shows them."""
+    return [row[:7] + [shown_value("amount_local", row[7]) if row[7] is not None else "",
+                       shown_value("exchange_rate", row[8]) if row[8] is not None else ""]
+            for row in line_rows(d)]
+
+
 def cap_rows(d: PackageData) -> list[list]:
     entries = d.check.allocation.entries if d.check.allocation else ()
-    return [[entitlement_label(e.key, e.child), e.cap, e.used, e.left, e.figure, e.source] for e in entries]
+    return [[entitlement_label(e.key, e.child), e.cap, e.used, e.left, label(FIGURE_LABELS, e.figure), e.source]
+            for e in entries]
 
 
-def workbook_bytes(d: PackageData, moment: datetime) -> bytes:
+def finding_rows(d: PackageData) -> list[list[str]]:
+    """The rate check's findings: message, severity, rule and source, in words."""
+    return [[f.message, label(SEVERITY_LABELS, f.severity), label(RULE_LABELS, f.rule), f.source or ""]
+            for f in shown_findings(d.check)]
+
+
+def schedule_rows(d: PackageData, basis: str | None) -> tuple[list[list], str]:
+    """The follow-up schedule as decided, and the note that says what it counts from.
+    No dates without a return date: the reports then fall due from the actual return."""
+    table, day = d.check.rate_table, d.check.reference_date
+    due = schedule(day, table) if table else []
+    rows = [[r.month, r.due if basis != NO_RETURN else None, _("Yes") if r.final else _("No")] for r in due]
+    if basis == ACTUAL_RETURN:
+        note = _("Counted from the actual return date %(date)s, recorded when the plan was decided.",
+                 date=day.isoformat())
+    elif basis == PLANNED_RETURN:
+        note = _("Counted from the planned return date %(date)s, as it stood when the plan was decided. The "
+                 "reports fall due counted from the actual return date once it is recorded.", date=day.isoformat())
+    elif basis == NO_RETURN:
+        note = _("The case had no return date when the plan was decided, so no dates are given: each report "
+                 "falls due the given number of months after the actual return.")
+    else:  # decided before the decision kept what its reference date was (migration 0011)
+        note = _("Counted from the decision's reference date %(date)s: the return date known when the plan was "
+                 "decided, or the day of deciding if none was known.", date=day.isoformat())
+    return rows, note
+
+
+def workbook_bytes(d: PackageData, moment: datetime, basis: str | None) -> bytes:
     wb = Workbook()
     wb.properties.creator = "reintegration"
-    wb.properties.title = f"{d.stored.case.reference} v{d.stored.version.number}"
+    wb.properties.title = clean_text(f"{d.stored.case.reference} v{d.stored.version.number}")
     summary = table_sheet(wb, _("Summary"), [_("Field"), _("Value")], [list(r) for r in summary_rows(d)],
                           [34, 70], first=True)
     for (label_cell, value_cell) in summary.iter_rows(min_row=2):
@@ -249,22 +332,19 @@ def workbook_bytes(d: PackageData, moment: datetime) -> bytes:
                               [_("Entitlement"), _("Cap (DKK)"), _("Used (DKK)"), _("Left (DKK)"), _("Rule"),
                                _("Source")], cap_rows(d), [24, 14, 14, 14, 18, 90],
                               formats={1: MONEY, 2: MONEY, 3: MONEY}, wrap=(5,))
-    findings = shown_findings(d.check)
+    findings = finding_rows(d)
     if findings:
         check_sheet.append([])
         check_sheet.append([_("Finding"), _("Severity"), "", "", _("Rule"), _("Source")])
         for cell in check_sheet[check_sheet.max_row]:
             cell.font = BOLD
-        for f in findings:
-            check_sheet.append([f.message, f.severity, "", "", f.rule, f.source or ""])
-    table = d.check.rate_table
-    due = schedule(d.check.reference_date, table) if table else []
+        for message, severity, rule, source in findings:
+            check_sheet.append(cleaned([message, severity, "", "", rule, source]))
+    due, note = schedule_rows(d, basis)
     follow = table_sheet(wb, _("Follow-up schedule"), [_("Month after return"), _("Due"), _("Final report")],
-                         [[r.month, r.due, _("Yes") if r.final else _("No")] for r in due], [20, 14, 14],
-                         formats={1: DAY})
+                         due, [20, 14, 14], formats={1: DAY})
     follow.append([])
-    follow.append([_("Counted from the return date %(date)s (the planned date when decided).",
-                     date=d.check.reference_date.isoformat())])
+    follow.append(cleaned([note]))
     table_sheet(wb, _("Decision trail"),
                 [_("Version"), _("Submitted (UTC)"), _("Submitted by"), _("Decision"), _("Decided by"),
                  _("Decided (UTC)"), _("Reason"), _("Rate table"), _("SHA-256")],

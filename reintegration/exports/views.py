@@ -14,7 +14,7 @@ from .. import audit
 from ..access import allow
 from ..approvals.operations import visible_version_or_none
 from ..db import get_session
-from ..i18n import language
+from ..i18n import gettext as _, language
 from . import package as packages
 from .batch import write_batch
 from .forms import BatchForm
@@ -66,6 +66,11 @@ def package(version_id: int):
         result = packages.build(db, version, current_app.extensions["rate_tables"], lang)
     except packages.NotApproved:
         abort(404)
+    except packages.Anonymised:
+        return render_template("errors/error.html", title=_("The approval package is no longer available"),
+                               message=_("The case was anonymised when its retention period ended, so its "
+                                         "approval package can no longer be made. The package made at the "
+                                         "decision is kept in Hjemrejsestyrelsen's archive.")), 410
     audit.record(db, "export.package", user=current_user, obj=version, case_id=version.case_id,
                  detail={"language": lang, "sha256": hashlib.sha256(result.data).hexdigest()})
     db.commit()

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -26,6 +27,20 @@ MOMENT = "yyyy-mm-dd hh:mm:ss"
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
+
+
+def clean_text(value: str) -> str:
+    """``value`` without the control characters a worksheet cannot hold (openpyxl refuses
+    them with ``IllegalCharacterError``; tab and line breaks stay). Stored text may carry
+    them: a pasted description, a partner name from the registry or a plan file."""
+    if value.isprintable():  # the common case, checked in C
+        return value
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def cleaned(values: list) -> list:
+    """A row's values with every text cleaned (:func:`clean_text`)."""
+    return [clean_text(v) if isinstance(v, str) else v for v in values]
 
 
 def naive_utc(moment: datetime) -> datetime:
@@ -61,13 +76,13 @@ def format_sheet(ws: Worksheet, widths: list[int], header_rows: int = 1) -> None
 
 def table_sheet(wb: Workbook, title: str, headers: list[str], rows: list[list], widths: list[int],
                 formats: dict[int, str] | None = None, wrap: tuple[int, ...] = (), first: bool = False) -> Worksheet:
-    """A sheet with a bold header row and one row per item; ``formats`` maps a 0-based
-    column to its number format."""
+    """A sheet with a bold header row and one row per item (text cleaned, see
+    :func:`clean_text`); ``formats`` maps a 0-based column to its number format."""
     ws = wb.active if first else wb.create_sheet()
     ws.title = title[:31]
-    ws.append(headers)
+    ws.append(cleaned(headers))
     for values in rows:
-        ws.append(values)
+        ws.append(cleaned(values))
     for column, number_format in (formats or {}).items():
         for (cell,) in ws.iter_rows(min_row=2, min_col=column + 1, max_col=column + 1):
             cell.number_format = number_format
@@ -91,9 +106,13 @@ def text_not_formula(wb: Workbook) -> None:
 
 
 def text_cell(ws: Worksheet, value: str | None):
-    """``value`` for a write-only sheet's row: as is, or, when a spreadsheet would take
-    it for a formula, in a cell that keeps it as text (see :func:`text_not_formula`)."""
-    if value is None or not value.startswith("="):
+    """``value`` for a write-only sheet's row: cleaned (:func:`clean_text`), and, when a
+    spreadsheet would take it for a formula, in a cell that keeps it as text (see
+    :func:`text_not_formula`)."""
+    if value is None:
+        return value
+    value = clean_text(value)
+    if not value.startswith("="):
         return value
     cell = WriteOnlyCell(ws, value=value)
     cell.data_type = "s"

@@ -126,3 +126,9 @@ class Decision(SQLModel, table=True):
     # The plan document (PLAN_FORMAT.md, JSON) as approved: what ``content_sha256`` was
     # taken of and what the approval package shows, whatever changes on the case later.
     plan_document: str | None = None
+    # The rate table file as it read at the decision (``RateTable.document``): the
+    # package's caps and allocation come from it, whatever correction the file gets later.
+    rate_table_document: str | None = None
+    # What ``reference_date`` was: the actual or the planned return date, or none (the
+    # day of deciding); the package's follow-up schedule says so (``mapping.return_basis``).
+    reference_basis: str | None = Field(default=None, max_length=16)

@@ -51,6 +51,17 @@ def return_reference(actual_return: date | None, planned_return: date | None) ->
     return actual_return or planned_return
 
 
+# Which date ``return_reference`` gave (``Decision.reference_basis``): none means the
+# case had neither, and a check took the day of checking.
+RETURN_ACTUAL, RETURN_PLANNED, RETURN_NONE = "actual", "planned", "none"
+
+
+def return_basis(actual_return: date | None, planned_return: date | None) -> str:
+    if actual_return is not None:
+        return RETURN_ACTUAL
+    return RETURN_PLANNED if planned_return is not None else RETURN_NONE
+
+
 def domain_plan(stored: StoredPlan) -> Plan:
     case, version = stored.case, stored.version
     return build_plan(

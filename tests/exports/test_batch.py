@@ -48,7 +48,7 @@ def test_write_batch_has_one_row_per_line_of_versions_approved_in_the_range(app,
     assert [r[0] for r in values[1:]] == [case_of(db, jan_a).reference] * 2 + [case_of(db, jan_b).reference]
     first = values[1]
     assert first[5] == "Cash" and first[9] == 4000 and first[2] == datetime(2027, 1, 3, 9, 0)
-    assert values[2][10:] == ["NGN", 25000, pytest.approx(0.004)]
+    assert values[2][10:] == ["NGN", 25000, pytest.approx(0.004), None, "In force"]
 
 
 def test_rows_keep_their_order_and_formats_when_fetched_chunk_by_chunk(app, db, approvals, monkeypatch):
