@@ -86,8 +86,10 @@ def show(case_id: int):
         plan_links="plans.show" in views,
         can_start_plan=("plans.create" in views and user.role == "caseworker"
                         and case.status != "closed" and not open_version),
-        followup_link="followup.case" in views and (case.actual_return is not None
-                                                    or case.status in ("in_followup", "closed")),
+        # The follow-up page of the user's role (a partner's is their portal), if any.
+        followup_link=next((endpoint for endpoint in ("followup.case", "partner.case")
+                            if user.role in (declared_roles(endpoint) or ())), None)
+        if case.actual_return is not None or case.status in ("in_followup", "closed") else None,
         can_record_return=("followup.record_return" in views and user.role in ("approver", "caseworker")
                            and case.status in ("approved", "in_followup")),
         can_edit=_editable(case) and user.role == "caseworker",

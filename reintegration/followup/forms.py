@@ -162,7 +162,10 @@ class CloseAlertForm(FlaskForm):
 class DisbursementForm(FlaskForm):
     line_key = ChoiceField(_l("Budget line"))
     paid_on = DayField(_l("Date paid or bought"), validators=[required()])
-    amount_local = AmountField(_l("Amount in local currency"), validators=[Optional()], max_value=MAX_LOCAL)
+    amount_local = AmountField(_l("Amount in local currency"), validators=[Optional()], max_value=MAX_LOCAL,
+                               description=_l("For lines in a local currency the DKK amount is worked out from "
+                                              "it. For lines in DKK it may be given as well, and is kept beside "
+                                              "the DKK amount."))
     amount_dkk = AmountField(_l("Amount in DKK"), validators=[Optional()], max_value=MAX_DKK,
                              description=_l("Only for lines without a local currency: otherwise the DKK "
                                             "amount is computed at the rate approved for the line."))

@@ -26,7 +26,7 @@ from ..db import sqlite_write_lock
 from ..domain import workflow as wf
 from ..domain.followup import local_to_dkk, opens_on, period_end, schedule
 from ..forms import plain_number
-from ..i18n import format_amount, format_day, gettext as _, lazy_gettext as _l
+from ..i18n import format_amount, format_day, format_dkk, gettext as _, lazy_gettext as _l
 from ..models import Attachment, Case, Disbursement, FollowUpReport, Organisation, RiskAlert, User
 from ..models.organisations import INACTIVE
 from ..models._common import utcnow
@@ -192,6 +192,25 @@ def final_report_opens(case: Case, report: FollowUpReport) -> date | None:
     return opens if today() < opens else None
 
 
+def report_errors(case: Case, report: FollowUpReport, contact_date: date | None) -> tuple[dict, date | None]:
+    """The rules a report is held to beyond its form, as :class:`FieldErrors` keys them,
+    and the day the final report opens if it is not open yet. The report form's page
+    asks for them too when the form itself has errors, so that all are shown at once."""
+    errors: dict = {}
+    opens = final_report_opens(case, report)
+    if opens is not None:
+        errors[None] = _l("The final report (month %(month)s) can be sent from %(day)s, once that month after "
+                          "the return has begun: sending it closes the reintegration period. Nothing was sent.",
+                          month=report.due_month, day=format_day(opens))
+    if contact_date is not None:
+        if case.actual_return and contact_date < case.actual_return:
+            errors["contact_date"] = _l("The contact cannot be before the return (%(day)s).",
+                                        day=format_day(case.actual_return))
+        if contact_date > today():
+            errors["contact_date"] = _l("The date cannot be in the future.")
+    return errors, opens
+
+
 def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision: int | None,
                   data: ReportInput, *, user: User, questions: QuestionSet, files=()) -> RiskAlert | None:
     """Submit a follow-up report, once. Scores per dimension are computed from the
@@ -202,17 +221,7 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
     ensure_open(case)
     if report.status == SUBMITTED:
         raise Conflict(report.id)
-    errors = {}
-    opens = final_report_opens(case, report)
-    if opens is not None:
-        errors[None] = _l("The final report (month %(month)s) can be sent from %(day)s, once that month after "
-                          "the return has begun: sending it closes the reintegration period. Nothing was sent.",
-                          month=report.due_month, day=format_day(opens))
-    if case.actual_return and data.contact_date < case.actual_return:
-        errors["contact_date"] = _l("The contact cannot be before the return (%(day)s).",
-                                    day=format_day(case.actual_return))
-    if data.contact_date > today():
-        errors["contact_date"] = _l("The date cannot be in the future.")
+    errors, opens = report_errors(case, report, data.contact_date)
     if opens is not None:
         raise NotOpenYet(errors, opens)
     if errors:
@@ -352,9 +361,18 @@ def _recorded_with(db: Session, case: Case, token: str | None, line_key: str, pa
                                               Disbursement.case_id == case.id)).first()
     if done is None:
         return None
-    amount_same = done.amount_local == amount_local if done.amount_local is not None \
-        else done.amount_dkk == amount_dkk
+    if done.exchange_rate is not None:  # converted: the local amount was what was typed
+        amount_same = done.amount_local == amount_local
+    else:
+        amount_same = done.amount_dkk == amount_dkk and done.amount_local == amount_local
     return AlreadyRecorded(done, same=(done.line_key, done.paid_on) == (line_key, paid_on) and amount_same)
+
+
+def local_currency(db: Session, case: Case) -> str | None:
+    """The case's local currency: its partner organisation's, the currency the report
+    form asks the monthly income in (a report does not store it)."""
+    partner = db.get(Organisation, case.partner_id) if case.partner_id else None
+    return partner.currency if partner else None
 
 
 def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, paid_on: date,
@@ -364,7 +382,9 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
 
     The date lies in the reintegration period and not in the future. When the line has a
     local currency, the DKK amount is the local amount at the rate frozen on the approved
-    line, rounded half up to øre; otherwise the DKK amount is given. What has been paid on
+    line, rounded half up to øre (a DKK amount typed as well must be that amount);
+    otherwise the DKK amount is given, and a local amount typed as well is kept beside it
+    in the case's local currency, without a rate. What has been paid on
     the line may never exceed the approved amount: more needs an approved amendment.
 
     ``token`` is the form's one-time token: a form sent again (double click, browser
@@ -412,11 +432,29 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
             dkk = local_to_dkk(amount_local, line.exchange_rate)
             if dkk <= 0:
                 errors[field] = _l("The amount is too small to record (less than 0.01 DKK).")
+            elif amount_dkk is not None and amount_dkk != dkk:
+                # The DKK amount of such a line is worked out, never typed: a different
+                # one typed is not dropped in silence.
+                errors["amount_dkk"] = _l(
+                    "This line is paid in %(currency)s, so the amount in DKK is worked out at the approved rate: "
+                    "%(dkk)s for the amount in %(currency)s you entered. Leave this field empty, or correct the "
+                    "amount in %(currency)s.", currency=line.currency, dkk=format_dkk(dkk))
     else:
         field = "amount_dkk"
         dkk = amount_dkk
         if dkk is None:
             errors[field] = _l("Enter the amount in DKK.")
+        if amount_local is not None:
+            # A line approved in DKK has no rate: a local amount typed as well is kept as
+            # paid, in the case's local currency, beside the DKK amount that counts.
+            currency = line.currency or local_currency(db, case)
+            if currency:
+                local = amount_local
+            else:
+                errors["amount_local"] = _l(
+                    "This line is in DKK and the case's partner has no local currency, so an amount in local "
+                    "currency cannot be recorded. Clear this field (the note can say what was paid locally) "
+                    "and enter the amount in DKK.")
     if dkk is not None and field not in errors:
         paid = disbursed_on_line(db, case.id, line.line_key)
         if paid + dkk > line.amount_dkk:

@@ -7,6 +7,7 @@ validate the form, call an operation, redirect."""
 from __future__ import annotations
 
 import json
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -15,7 +16,7 @@ from sqlmodel import select
 from .. import uploads
 from ..access import allow, case_scope, visible_case_or_404
 from ..db import get_session
-from ..i18n import gettext as _, language
+from ..i18n import format_amount, gettext as _, language
 from ..models import Attachment, Case, FollowUpReport, RiskAlert
 from . import operations as ops
 from . import status
@@ -99,6 +100,7 @@ def report_context(db, case, report) -> dict:
         "risks": [RISK_LABELS[k] for k in (report.risk_indicators or "").split(",") if k in RISK_LABELS],
         "files": status.attachments_of(db, case.id).get(("report", report.id), []),
         "contact_kinds": dict(CONTACT_KINDS), "activity_statuses": dict(ACTIVITY_STATUSES),
+        "currency": ops.local_currency(db, case),
     }
 
 
@@ -196,6 +198,19 @@ def xlsx_response(content: bytes, filename: str) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+RATE_DECIMALS = 6  # as the plan form takes them (plans.forms: exchange_rate)
+
+
+@bp.app_template_filter("rate")
+def format_rate(value) -> str:
+    """An exchange rate in the reader's language (``0,0045`` / ``0.0045``): the digits
+    it has, up to six decimals, without the zeros a stored value may carry."""
+    if value is None:
+        return ""
+    value = Decimal(value).quantize(Decimal(1).scaleb(-RATE_DECIMALS), rounding=ROUND_HALF_UP).normalize()
+    return format_amount(value, decimals=max(0, -value.as_tuple().exponent))
 
 
 @bp.app_template_filter("score")

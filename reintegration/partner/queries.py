@@ -17,10 +17,12 @@ from sqlmodel import select
 
 from ..access import scope_for
 from ..domain import workflow as wf
-from ..models import Case, FollowUpReport
+from ..models import Case, FollowUpReport, PlanVersion
 
 # Open cases: those in follow-up first, then those approved and waiting for the return.
 OPEN_STATUSES = (wf.IN_FOLLOWUP, wf.CASE_APPROVED)
+# Cases in preparation: the plan is being drafted, then awaits Hjemrejsestyrelsen.
+PREPARING_STATUSES = (wf.PREPARING, wf.AWAITING_APPROVAL)
 
 
 def page_params(number: int, size: int) -> dict[str, int]:
@@ -62,9 +64,24 @@ def open_cases(organisation_id: int):
     ``status IN (...) ORDER BY status DESC, id DESC``, which PostgreSQL reads by walking
     the index backward from the partner's last status and dropping every case still in
     preparation on the way (1,495 of them for the bench partner at 250,000 cases)."""
+    return _newest_in(organisation_id, OPEN_STATUSES)
+
+
+@lru_cache(maxsize=1024)
+def preparing_cases(organisation_id: int):
+    """The partner's cases whose plan is being drafted or awaits approval (the partner
+    co-drafts it), being drafted before awaiting approval, newest first; read as
+    :func:`open_cases` is, one range of the index per status."""
+    return _newest_in(organisation_id, PREPARING_STATUSES)
+
+
+def _newest_in(organisation_id: int, statuses: tuple[str, ...]):
+    """The partner's cases in ``statuses`` (listed in descending order), by status
+    descending, newest first, one page (``offset``, ``limit``, ``upto``)."""
+    assert list(statuses) == sorted(statuses, reverse=True), "the outer order must match the statuses' order"
     upto = bindparam("upto")
     newest = []
-    for status in OPEN_STATUSES:
+    for status in statuses:
         part = (select(Case.id).where(Case.partner_id == organisation_id, Case.status == status)
                 .order_by(Case.id.desc()).limit(upto).subquery())
         newest.append(select(part.c.id))
@@ -80,3 +97,17 @@ def closed_cases(organisation_id: int):
     """The partner's closed cases, newest first (reference only)."""
     return (select(Case.id, Case.reference).where(scope_for("partner", organisation_id), Case.status == wf.CLOSED)
             .order_by(Case.id.desc()).offset(bindparam("offset")).limit(bindparam("limit")))
+
+
+def latest_versions(db, case_ids) -> dict:
+    """The newest plan version of each of ``case_ids`` (a page of the partner's own
+    cases, so already in their scope) as a row of ``id``, ``number`` and ``status``:
+    the one being drafted or decided, or the one in force. One statement for the page,
+    by ``uq_planversion_case_number``."""
+    found: dict = {}
+    if case_ids:
+        for version in db.exec(select(PlanVersion.case_id, PlanVersion.id, PlanVersion.number, PlanVersion.status)
+                               .where(PlanVersion.case_id.in_(list(case_ids)))
+                               .order_by(PlanVersion.case_id, PlanVersion.number)).all():
+            found[version.case_id] = version  # the highest number wins
+    return found

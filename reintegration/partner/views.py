@@ -11,7 +11,8 @@ from flask_login import current_user
 from sqlmodel import select
 
 from .. import uploads
-from ..access import allow, visible_case_or_404
+from ..access import allow, declared_roles, visible_case_or_404
+from ..cases.labels import CASE_STATUS, PLAN_STATUS
 from ..db import get_session
 from ..domain import workflow as wf
 from ..followup import operations as ops
@@ -20,7 +21,7 @@ from ..followup.forms import AttachmentForm, DisbursementForm, chosen_files, new
 from ..followup.questions import DIMENSIONS
 from ..followup.questions import current as current_questions
 from ..followup.views import apply_errors, report_context, scoped_or_404
-from ..i18n import format_amount, format_day, gettext as _
+from ..i18n import format_amount, format_day, format_dkk, gettext as _
 from ..models import Attachment, FollowUpReport
 from . import queries
 
@@ -68,6 +69,7 @@ def index():
     due_rows = [(status.report_rows([report], status.rate_table_for(case.actual_return), today)[0], case)
                 for report, case in queries.only_own(due.items, organisation_id)]
     active = _slice(db, queries.open_cases(organisation_id), "page")
+    preparing = _slice(db, queries.preparing_cases(organisation_id), "preparing")
     closed = _slice(db, queries.closed_cases(organisation_id), "closed")
     reports: dict[int, list[FollowUpReport]] = {case.id: [] for case in active.items}
     if reports:
@@ -75,9 +77,20 @@ def index():
             reports[report.case_id].append(report)
     active_rows = [(case, status.report_rows(reports[case.id], status.rate_table_for(case.actual_return), today))
                    for case in active.items]
-    args = {k: v for k, v in (("due", due.number), ("page", active.number), ("closed", closed.number)) if v > 1}
+    plans = queries.latest_versions(db, [case.id for case in preparing.items])
+    preparing_rows = [(case, plans.get(case.id)) for case in preparing.items]
+    args = {k: v for k, v in (("due", due.number), ("page", active.number), ("preparing", preparing.number),
+                              ("closed", closed.number)) if v > 1}
     return render_template("partner/index.html", due=due, due_rows=due_rows, active=active,
-                           active_rows=active_rows, closed=closed, args=args)
+                           active_rows=active_rows, preparing=preparing, preparing_rows=preparing_rows,
+                           closed=closed, args=args, case_status=CASE_STATUS, plan_status=PLAN_STATUS,
+                           plan_links=_plan_links())
+
+
+def _plan_links() -> bool:
+    """Whether partners may open plan pages (``plans.show``); they read and comment on
+    the plans they co-draft."""
+    return "partner" in (declared_roles("plans.show") or ())
 
 
 @bp.get("/cases/<int:case_id>")
@@ -86,8 +99,10 @@ def case(case_id: int):
     db = get_session()
     case = visible_case_or_404(db, case_id, current_user)
     year = status.case_year(db, case, ops.today())
+    plan = queries.latest_versions(db, [case.id]).get(case.id)
     ops.record_read(db, case, user=current_user, page="partner.case")
-    return render_template("partner/case.html", case=case, year=year,
+    return render_template("partner/case.html", case=case, year=year, plan=plan, plan_status=PLAN_STATUS,
+                           plan_links=_plan_links(),
                            disbursements=status.disbursements_of(db, case.id),
                            attachments=status.attachments_of(db, case.id))
 
@@ -133,9 +148,18 @@ def report(case_id: int, report_id: int):
                 flash(_("You marked signs of risk. CMM and DRC have been alerted."), "warning")
             return redirect(url_for("partner.case", case_id=case.id))
     elif form.is_submitted():
+        _add_report_rules(form, case, report)
         _choose_files_again(form)
     ops.record_read(get_session(), case, user=current_user, page="partner.report")
     return _report_page(case, report, form, questions)
+
+
+def _add_report_rules(form, case, report) -> None:
+    """A form refused for its own errors also shows the report's rules that it breaks
+    (the contact date, a final report sent too early), so that all are fixed at once; the
+    date is judged once the field itself holds a date."""
+    errors, _opens = ops.report_errors(case, report, None if form.contact_date.errors else form.contact_date.data)
+    apply_errors(form, ops.FieldErrors(errors))
 
 
 def _keep_files(db, case, report, files) -> None:
@@ -167,14 +191,8 @@ def _choose_files_again(form) -> None:
 def _report_page(case, report, form, questions):
     groups = [(dimension, form.question_fields(questions.in_dimension(dimension))) for dimension in DIMENSIONS]
     return render_template("partner/report.html", case=case, report=report, form=form, groups=groups,
-                           currency=_case_currency(case), opens=ops.final_report_opens(case, report))
-
-
-def _case_currency(case) -> str | None:
-    from ..models import Organisation
-
-    partner = get_session().get(Organisation, case.partner_id) if case.partner_id else None
-    return partner.currency if partner else None
+                           currency=ops.local_currency(get_session(), case),
+                           opens=ops.final_report_opens(case, report))
 
 
 def _report_input(form) -> ops.ReportInput:
@@ -193,8 +211,8 @@ def _line_choices(year) -> list[tuple[str, str]]:
         line = row.line
         kind = _("Cash") if line.kind == "cash" else _("In-kind")
         text = line.description or line.category or kind
-        choices.append((line.line_key, _("%(kind)s, month %(month)s: %(text)s (%(left)s kr. left)", kind=kind,
-                                         month=line.month, text=text[:60], left=format_amount(row.remaining))))
+        choices.append((line.line_key, _("%(kind)s, month %(month)s: %(text)s (%(left)s left)", kind=kind,
+                                         month=line.month, text=text[:60], left=format_dkk(row.remaining))))
     return choices
 
 
@@ -269,8 +287,8 @@ def _targets(db, case) -> list[tuple[str, str]]:
     targets = [(f"report:{row.report.id}", _("Report for month %(month)s", month=row.report.due_month))
                for row in year.reports]
     for item in status.disbursements_of(db, case.id):
-        targets.append((f"disbursement:{item.id}", _("Payment of %(amount)s kr. on %(day)s",
-                                                     amount=format_amount(item.amount_dkk),
+        targets.append((f"disbursement:{item.id}", _("Payment of %(amount)s on %(day)s",
+                                                     amount=format_dkk(item.amount_dkk),
                                                      day=format_day(item.paid_on))))
     return targets
 
