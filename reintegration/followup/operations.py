@@ -26,7 +26,7 @@ from ..db import sqlite_write_lock
 from ..domain import workflow as wf
 from ..domain.followup import local_to_dkk, opens_on, period_end, schedule
 from ..forms import plain_number
-from ..i18n import format_amount, format_day, format_dkk, gettext as _, lazy_gettext as _l
+from ..i18n import format_day, format_dkk, gettext as _, lazy_gettext as _l
 from ..models import Attachment, Case, Disbursement, FollowUpReport, Organisation, RiskAlert, User
 from ..models.organisations import INACTIVE
 from ..models._common import utcnow
@@ -347,9 +347,9 @@ def close_alert(db: Session, alert: RiskAlert, *, user: User, action: str) -> Ri
 # --- disbursements and attachments ------------------------------------------------
 
 def over_line_message(approved: Decimal, paid: Decimal):
-    return _l("This would exceed the approved amount for this line (%(approved)s kr. approved, %(paid)s kr. "
-              "already paid). An approved amendment is needed.",
-              approved=format_amount(approved), paid=format_amount(paid))
+    return _l("This would exceed the approved amount for this line (%(approved)s approved, %(paid)s already "
+              "paid). An approved amendment is needed.",
+              approved=format_dkk(approved), paid=format_dkk(paid))
 
 
 def _recorded_with(db: Session, case: Case, token: str | None, line_key: str, paid_on: date,

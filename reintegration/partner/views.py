@@ -21,7 +21,7 @@ from ..followup.forms import AttachmentForm, DisbursementForm, chosen_files, new
 from ..followup.questions import DIMENSIONS
 from ..followup.questions import current as current_questions
 from ..followup.views import apply_errors, report_context, scoped_or_404
-from ..i18n import format_amount, format_day, format_dkk, gettext as _
+from ..i18n import format_day, format_dkk, gettext as _
 from ..models import Attachment, FollowUpReport
 from . import queries
 
@@ -244,10 +244,10 @@ def disburse(case_id: int):
                 return redirect(url_for("partner.case", case_id=case.id))
             form.request_token.data = new_request_token()
             _choose_files_again(form)
-            form.form_errors.append(_("This form was already used to record a payment of %(amount)s kr. on "
+            form.form_errors.append(_("This form was already used to record a payment of %(amount)s on "
                                       "%(day)s, so nothing was recorded. Check the payments of the case; to "
                                       "record another payment, send the form again.",
-                                      amount=format_amount(done.disbursement.amount_dkk),
+                                      amount=format_dkk(done.disbursement.amount_dkk),
                                       day=format_day(done.disbursement.paid_on)))
         except ops.CaseClosed:
             return _closed(case.id)

@@ -74,7 +74,7 @@ def test_a_used_form_sent_with_another_payment_records_nothing_and_says_so(clien
     response = post(auth, partner_case, payment(partner_case, token, amount_dkk="1,500", note="Second tools"))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "This form was already used to record a payment of 6,000.00 kr." in page
+    assert "This form was already used to record a payment of DKK\xa06,000.00" in page
     assert "Second tools" in page and form_token(page) != token
     assert len(payments(db)) == 1
     assert post(auth, partner_case, payment(partner_case, form_token(page), amount_dkk="1,500")).status_code == 302

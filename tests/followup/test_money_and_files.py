@@ -64,8 +64,8 @@ def test_exceeding_the_approved_line_is_refused_plainly(auth, db, partner_case):
     response = disburse(auth, partner_case, amount_local="400,200")  # 1,806.90 more
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert ("This would exceed the approved amount for this line (4,515.00 kr. approved, 2,709.00 kr. already "
-            "paid). An approved amendment is needed.") in page
+    assert ("This would exceed the approved amount for this line (DKK\xa04,515.00 approved, DKK\xa02,709.00 "
+            "already paid). An approved amendment is needed.") in page
     assert 'href="#amount_local"' in page
     assert disburse(auth, partner_case, amount_local="400,000").status_code == 302  # exactly the line
     assert sum(d.amount_dkk for d in db.exec(select(Disbursement)).all()) == Decimal("4515.00")
