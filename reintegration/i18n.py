@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
@@ -149,6 +149,18 @@ def format_amount(value: Decimal | None, decimals: int = 2) -> str:
         return ""
     pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
     return format_decimal(value, format=pattern, locale=language(), decimal_quantization=False)
+
+
+RATE_DECIMALS = 6  # as the plan form takes an exchange rate (plans.forms)
+
+
+def format_rate(value: Decimal | str | None) -> str:
+    """An exchange rate in the reader's language (``0,0045`` / ``0.0045``): the digits it
+    has, up to six decimals, without the zeros a stored value may carry (``0.190000``)."""
+    if value is None or value == "":
+        return ""
+    value = Decimal(value).quantize(Decimal(1).scaleb(-RATE_DECIMALS), rounding=ROUND_HALF_UP).normalize()
+    return format_amount(value, decimals=max(0, -value.as_tuple().exponent))
 
 
 def format_day(value: date | None) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..domain.violation import Violation
-from ..i18n import format_amount, gettext as _, lazy_gettext as _l
+from ..i18n import format_amount, format_rate, gettext as _, lazy_gettext as _l
 from ..plans.forms import ACTIVITY_LABELS, CATEGORY_LABELS, LINE_KIND_LABELS  # the drafting form's words
 
 FIELD_LABELS = {
@@ -65,7 +65,9 @@ def shown_value(field: str, value) -> str:
         return label(CATEGORY_LABELS, value)
     if field == "activity_kind":
         return label(ACTIVITY_LABELS, value)
-    if field == "exchange_rate" or field == "amount_local":
+    if field == "exchange_rate":
+        return format_rate(value)
+    if field == "amount_local":
         return format_amount(value, decimals=max(2, -Decimal(value).as_tuple().exponent))
     if isinstance(value, Decimal):
         return format_amount(value)

@@ -7,7 +7,6 @@ validate the form, call an operation, redirect."""
 from __future__ import annotations
 
 import json
-from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -16,7 +15,7 @@ from sqlmodel import select
 from .. import uploads
 from ..access import allow, case_scope, visible_case_or_404
 from ..db import get_session
-from ..i18n import format_amount, gettext as _, language
+from ..i18n import format_rate, gettext as _, language
 from ..models import Attachment, Case, FollowUpReport, RiskAlert
 from . import operations as ops
 from . import status
@@ -200,17 +199,10 @@ def xlsx_response(content: bytes, filename: str) -> Response:
     return response
 
 
-RATE_DECIMALS = 6  # as the plan form takes them (plans.forms: exchange_rate)
-
-
 @bp.app_template_filter("rate")
-def format_rate(value) -> str:
-    """An exchange rate in the reader's language (``0,0045`` / ``0.0045``): the digits
-    it has, up to six decimals, without the zeros a stored value may carry."""
-    if value is None:
-        return ""
-    value = Decimal(value).quantize(Decimal(1).scaleb(-RATE_DECIMALS), rounding=ROUND_HALF_UP).normalize()
-    return format_amount(value, decimals=max(0, -value.as_tuple().exponent))
+def rate_filter(value) -> str:
+    """An exchange rate in the reader's language (``i18n.format_rate``)."""
+    return format_rate(value)
 
 
 @bp.app_template_filter("score")

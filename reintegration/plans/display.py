@@ -12,7 +12,7 @@ from ..domain import budget
 from ..domain.budget import BudgetCheck
 from ..domain.planfile import PlanFormatError
 from ..domain.violation import Violation
-from ..i18n import format_amount, format_dkk, gettext as _, lazy_gettext as _l
+from ..i18n import format_amount, format_dkk, format_rate, gettext as _, lazy_gettext as _l
 from ..models import Comment, Organisation, PlanVersion, User
 from .findings import ShownFinding, shown_findings
 from .forms import ACTIVITY_LABELS, CATEGORY_LABELS, LINE_KIND_LABELS
@@ -124,7 +124,7 @@ def line_rows(lines, checked: CheckView | None = None) -> list[dict]:
             "category": str(CATEGORY_LABELS.get(line.category, line.category or "")),
             "description": line.description or "", "month": line.month,
             "amount_dkk": format_dkk(line.amount_dkk), "local": local,
-            "exchange_rate": format_amount(line.exchange_rate, 6) if line.exchange_rate is not None else "",
+            "exchange_rate": format_rate(line.exchange_rate),
             "findings": checked.by_line.get(row_id, []) if checked else [],
         })
     return rows
