@@ -119,12 +119,16 @@ def as_choices(pairs) -> list[SelectChoice]:
     return [p if isinstance(p, SelectChoice) else SelectChoice(str(p[0]), p[1]) for p in pairs or ()]
 
 
+# A posted value no option has (a crafted post): WTForms' own words are English only.
+INVALID_CHOICE = _l("Choose one of the options.")
+
+
 class ChoiceField(SelectField):
     """A select whose values are strings (``""``: none chosen), given as ``(value,
     label)`` pairs; an unknown value is a field error in the reader's language."""
 
     def __init__(self, label=None, validators=None, choices=(), **kwargs):
-        kwargs.setdefault("invalid_choice_message", _l("Choose one of the options."))
+        kwargs.setdefault("invalid_choice_message", INVALID_CHOICE)
         super().__init__(label, validators, choices=as_choices(choices), **kwargs)
 
     @SelectField.choices.setter
@@ -166,23 +170,28 @@ def bounded_text(label, required: bool = False, max_length: int = MAX_TEXT, mult
 
 def form_error_items(form: FlaskForm) -> list[dict]:
     """Every field error as ``{"id", "message"}``, named by its field's label, for the
-    error summary. Nested forms (FieldList / FormField) are flattened."""
+    error summary. Nested forms (FieldList / FormField) are flattened; a row of a
+    FieldList whose form has ``row_label(number)`` is named by it too ("Line 2, Month:
+    ..."), so that the summary says which of many alike rows the error is on. The
+    number is the row's position in the list from 1, as the page numbers its rows."""
     items: list[dict] = []
 
-    def walk(f):
+    def walk(f, row: str | None = None):
         if hasattr(f, "entries"):  # FieldList
-            for entry in f.entries:
-                walk(entry)
+            for number, entry in enumerate(f.entries, start=1):
+                named = getattr(getattr(entry, "form", None), "row_label", None)
+                walk(entry, str(named(number)) if callable(named) else row)
             return
         if hasattr(f, "form") and hasattr(f.form, "_fields") and f.type == "FormField":
             for sub in f.form:
-                walk(sub)
+                walk(sub, row)
             return
         for message in f.errors if isinstance(f.errors, list) else []:
             if isinstance(f, HiddenField):  # the CSRF or a one-time token: no input on the page to link to
                 items.append({"id": None, "message": message})
             else:
-                items.append({"id": f.id, "message": f"{f.label.text}: {message}"})
+                label = f"{row}, {f.label.text}" if row else f.label.text
+                items.append({"id": f.id, "message": f"{label}: {message}"})
 
     for f in form:
         walk(f)

@@ -7,7 +7,7 @@ from wtforms import RadioField
 from wtforms.validators import InputRequired
 
 from ..domain import workflow as wf
-from ..forms import as_choices, bounded_text
+from ..forms import INVALID_CHOICE, as_choices, bounded_text
 from ..i18n import lazy_gettext as _l
 
 
@@ -18,7 +18,10 @@ class DecisionForm(FlaskForm):
                             (wf.SEND_BACK, _l("Send back for changes")),
                             (wf.REJECT, _l("Reject"))]),
         validators=[InputRequired(message=_l("Choose a decision."))],
+        invalid_choice_message=INVALID_CHOICE,  # a crafted value: refused in the reader's language
     )
+    # Required to send back or reject (``validate``), not to approve: the review page
+    # says so in the label instead of the form macro's "(optional)".
     reason = bounded_text(_l("Points to fix or reason for rejection"),
                           description=_l("Required when you send the plan back or reject it. "
                                          "The caseworker sees this text."))

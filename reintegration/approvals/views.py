@@ -88,7 +88,8 @@ def _review_context(db, version):
                                    "housing", "health", "schooling", "risk_health", "risk_traffickers",
                                    "risk_management")]
     allocation = [{"label": entitlement_label(e.key, e.child), "cap": e.cap, "used": e.used, "left": e.left,
-                   "source": e.source} for e in (check.allocation.entries if check.allocation else ())]
+                   "budgeted": e.budgeted, "over": e.over, "source": e.source}
+                  for e in (check.allocation.entries if check.allocation else ())]
     findings = shown_findings(check)  # a removed paid line among them (line.removed_disbursed)
     paid = ops.disbursed_by_key(db, version.case_id)
     lines = [{"kind": label(KIND_LABELS, line.kind), "category": label(CATEGORY_LABELS, line.category),

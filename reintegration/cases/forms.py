@@ -17,7 +17,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from ..domain.followup import reflection_period_violations
 from ..forms import ChoiceField, DayField, TextField, required
-from ..i18n import gettext as _, lazy_gettext as _l
+from ..i18n import format_day, gettext as _, lazy_gettext as _l
 from .countries import country_choices
 from .operations import CaseInput, ChildInput
 
@@ -104,6 +104,20 @@ class CaseForm(FlaskForm):
             self.reflection_hint = _l(
                 "%(days)d days is longer than the %(normal)d-day period: this is an extension (at most %(limit)d days).",
                 days=days, normal=table.reflection_days, limit=table.reflection_max_days)
+
+    def validate_planned_return(self, field):
+        """The return follows the reflection period (DOMAIN.md, the process, step 1):
+        the planned return cannot come before the period ends, nor, with only its start
+        known, before it starts. A period date that could not be read is its own error."""
+        start, end = self.reflection_start.data, self.reflection_end.data
+        if not field.data or self.reflection_start.errors or self.reflection_end.errors:
+            return
+        if end and field.data < end:
+            raise ValidationError(_l("The return follows the reflection period: the planned return cannot be "
+                                     "before the period ends (%(day)s).", day=format_day(end)))
+        if start and not end and field.data < start:
+            raise ValidationError(_l("The return follows the reflection period: the planned return cannot be "
+                                     "before the period starts (%(day)s).", day=format_day(start)))
 
     # --- results ----------------------------------------------------------------------
 

@@ -25,14 +25,16 @@ from ..followup import operations as ops
 from ..followup.questions import current as current_questions
 from ..followup.status import lines_of
 from ..models import Case, Decision, FollowUpReport, PlanVersion, User
+from .cases import RETURNED_DAYS_AGO, returned_on
 
-# (days ago the person returned, lines paid up to this month, the reports to submit:
-#  (month, risk indicators))
-RETURNS = [
-    (250, 12, [(1, ()), (3, ())]),  # money on plan; the month-6 report is left overdue
-    (100, 2, [(1, ("debt_to_trafficker", "threats"))]),  # under plan; the open risk alert
-]
-PREFERRED = ("Blessing Okoro", "Malee Srisuk", "Osaro Igbinovia")
+# Who returned: (lines paid up to this month, the reports to submit: (month, risk
+# indicators)). The day each returned is the cases step's (cases.returned_on): their
+# reflection period and planned return were set before it.
+RETURNS = {
+    "Blessing Okoro": (12, [(1, ()), (3, ())]),  # money on plan; the month-6 report is left overdue
+    "Malee Srisuk": (2, [(1, ("debt_to_trafficker", "threats"))]),  # under plan; the open risk alert
+}
+PREFERRED = tuple(RETURNS)  # only these: another case's dates are those of a return still ahead
 
 
 @dataclass
@@ -126,10 +128,12 @@ def load(db: Session, app: Flask) -> str:
     caseworker = db.exec(select(User).where(User.email == "caseworker@drc.demo")).one()
     today = date.today()
     payments = alerts = 0
-    for case, (days_ago, paid_up_to, submissions) in zip(cases, RETURNS):
+    tables = app.extensions["rate_tables"]
+    for case in cases:
+        paid_up_to, submissions = RETURNS[case.person_name]
         partner = db.exec(select(User).where(User.role == "partner", User.organisation_id == case.partner_id)).first()
-        returned = today - timedelta(days=days_ago)
-        table = app.extensions["rate_tables"].for_date(returned) or app.extensions["rate_tables"].latest()
+        returned = returned_on(case.person_name, today, tables)
+        table = tables.for_date(returned) or tables.latest()
         returned = max(returned, table.valid_from)
         if case.caseworker_id is None:
             case.caseworker_id = caseworker.id

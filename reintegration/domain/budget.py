@@ -180,6 +180,10 @@ class AllocationEntry:
 
     ``figure`` is the rate-table key the cap comes from; ``source`` its quoted source.
     ``child`` is the index into ``Plan.children`` for a child's entitlement.
+    ``used`` is what fits within the cap; ``over`` what the budget puts on the
+    entitlement beyond it. Only the adult's cash carries an ``over``: the cash that no
+    cash entitlement holds (what cash.max reports). What fits no pooled entitlement is
+    the household's, ``Allocation.over``, not any one entry's.
     """
 
     key: str
@@ -189,6 +193,12 @@ class AllocationEntry:
     left: Decimal
     figure: str
     source: str
+    over: Decimal = _ZERO
+
+    @property
+    def budgeted(self) -> Decimal:
+        """What the budget puts on this entitlement, within the cap or beyond it."""
+        return self.used + self.over
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,6 +462,8 @@ def allocate(table: RateTable, minors: Sequence[int], totals: Totals) -> Allocat
        fills the adult total first, then each minor child's in-kind entitlement in the
        order of the children, then any child cash entitlement still open.
     3. What fits nowhere is ``over``; the cash.max and total.max findings report it.
+       Cash beyond every cash entitlement is also the ``over`` of the adult's cash entry,
+       so that its row agrees with the cash total (it still counts in step 2's pool).
 
     A negative cash or in-kind total (already a line.amount error) counts as nothing.
     """
@@ -460,14 +472,14 @@ def allocate(table: RateTable, minors: Sequence[int], totals: Totals) -> Allocat
     in_kind = max(totals.in_kind, _ZERO)
     adult_cash = min(cash, table.amount(cash_figure))
     child_cash_caps = [table.child_cash] * len(minors) if table.child_cash else []
-    child_cash_from_cash, _ = _fill(cash - adult_cash, child_cash_caps)
+    child_cash_from_cash, cash_over = _fill(cash - adult_cash, child_cash_caps)
 
     pooled = cash + in_kind - sum(child_cash_from_cash, _ZERO)
     child_cash_open = [cap - used for cap, used in zip(child_cash_caps, child_cash_from_cash)]
     pool_used, over = _fill(pooled, [table.adult_total, *[table.child_in_kind] * len(minors), *child_cash_open])
 
     entries = [
-        _entry(table, ADULT_CASH, None, cash_figure, adult_cash),
+        _entry(table, ADULT_CASH, None, cash_figure, adult_cash, over=cash_over),
         _entry(table, ADULT_TOTAL, None, "adult_total", pool_used[0]),
     ]
     for position, child in enumerate(minors):
@@ -488,8 +500,10 @@ def _fill(amount: Decimal, caps: Sequence[Decimal]) -> tuple[list[Decimal], Deci
     return used, amount
 
 
-def _entry(table: RateTable, key: str, child: int | None, figure: str, used: Decimal) -> AllocationEntry:
+def _entry(table: RateTable, key: str, child: int | None, figure: str, used: Decimal,
+           over: Decimal = _ZERO) -> AllocationEntry:
     cap = table.amount(figure)
     return AllocationEntry(
-        key=key, child=child, cap=cap, used=used, left=cap - used, figure=figure, source=table.sources[figure]
+        key=key, child=child, cap=cap, used=used, left=cap - used, figure=figure, source=table.sources[figure],
+        over=over,
     )

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import DateField
 from wtforms.validators import InputRequired
 
-from ..forms import ChoiceField
+from ..forms import ChoiceField, DayField
 from ..i18n import lazy_gettext as _l
 
 MAX_RANGE_DAYS = 3 * 366  # a strategy period; longer ranges are a CLI job (flask export-batch)
@@ -20,11 +19,12 @@ class BatchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    date_from = DateField(_l("Approved from"), validators=[InputRequired(message=_l("Enter a date such as 2026-01-31."))],
-                          description=_l("For example 2026-01-01"))
-    date_to = DateField(_l("Approved up to and including"),
-                        validators=[InputRequired(message=_l("Enter a date such as 2026-01-31."))],
-                        description=_l("For example 2026-12-31"))
+    # DayField: a date it cannot read is refused in the reader's language, not WTForms' English.
+    date_from = DayField(_l("Approved from"), validators=[InputRequired(message=_l("Enter a date such as 2026-01-31."))],
+                         description=_l("For example 2026-01-01"))
+    date_to = DayField(_l("Approved up to and including"),
+                       validators=[InputRequired(message=_l("Enter a date such as 2026-01-31."))],
+                       description=_l("For example 2026-12-31"))
     lang = ChoiceField(_l("Language of the headings"), choices=[("da", _l("Danish")), ("en", _l("English"))],
                        default="da")
 

@@ -277,9 +277,12 @@ def page_line_rows(d: PackageData) -> list[list]:
 
 
 def cap_rows(d: PackageData) -> list[list]:
+    """Entitlement, cap, what the budget puts on it and what is left: negative by what the
+    budget puts beyond the cap (the cash above the cash rate), so each row agrees with
+    the totals."""
     entries = d.check.allocation.entries if d.check.allocation else ()
-    return [[entitlement_label(e.key, e.child), e.cap, e.used, e.left, label(FIGURE_LABELS, e.figure), e.source]
-            for e in entries]
+    return [[entitlement_label(e.key, e.child), e.cap, e.budgeted, e.cap - e.budgeted, label(FIGURE_LABELS, e.figure),
+             e.source] for e in entries]
 
 
 def finding_rows(d: PackageData) -> list[list[str]]:

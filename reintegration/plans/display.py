@@ -93,7 +93,8 @@ def check_view(check: BudgetCheck, line_ids: list[str] | None = None, unreadable
     if check.allocation is not None:
         for entry in check.allocation.entries:
             view.allocation.append({"label": _entitlement_label(entry), "cap": entry.cap, "used": entry.used,
-                                    "left": entry.left, "figure": entry.figure, "source": entry.source})
+                                    "budgeted": entry.budgeted, "over": entry.over, "left": entry.left,
+                                    "figure": entry.figure, "source": entry.source})
     return view
 
 

@@ -116,6 +116,12 @@ class LineForm(Form):
     amount_local = AmountField(_l("Local amount"), max_value=MAX_LOCAL)
     exchange_rate = AmountField(_l("Exchange rate (DKK per unit)"), max_value=MAX_RATE, decimals=6)
 
+    @staticmethod
+    def row_label(number: int) -> str:
+        """How the error summary names the line a field error is on: as the row's own
+        heading on the page ("Line 2"), numbered as the page numbers its rows."""
+        return str(_l("Line %(n)d", n=number))
+
     def is_blank(self) -> bool:
         """Nothing typed that makes a line: no description and no amount of any kind."""
         return not (self.description.data or typed(self.amount_dkk) or typed(self.amount_local)

@@ -17,9 +17,9 @@ from sqlmodel import select
 from ..access import allow, case_scope
 from ..audit import record
 from ..db import get_session
-from ..domain import workflow
+from ..domain import budget, workflow
 from ..domain.planfile import PlanFormatError, parse_plan
-from ..forms import plain_number
+from ..forms import form_error_items, plain_number
 from ..i18n import gettext as _, ngettext
 from ..models import Case, Organisation, PlanVersion, User
 from . import operations as ops
@@ -117,20 +117,46 @@ def _form_check(db, case: Case, form: PlanForm) -> CheckView:
     return check_view(check, line_ids=[entry.id for entry in entries], unreadable=unreadable, line_numbers=numbers)
 
 
+# Check rules that restate what a line's own field refuses (a month outside 1 to 12, an
+# amount not above zero): where the field already says so, the summary says it once.
+_AS_THE_FIELD_SAYS = (budget.LINE_MONTH, budget.LINE_AMOUNT)
+
+
+def _check_summary_items(form: PlanForm, checked: CheckView) -> list[dict]:
+    """The budget check's errors for the page's error summary, less those that repeat
+    an error already shown at the same field (the field's own words are kept)."""
+    at_fields = {item["id"] for item in form_error_items(form) if item["id"]}
+    return [item for finding, item in zip(checked.errors, checked.summary_items)
+            if not (finding.rule in _AS_THE_FIELD_SAYS and finding.field in at_fields)]
+
+
 def _render_edit(db, version: PlanVersion, case: Case, form: PlanForm, status: int = 200,
                  comment_form: CommentForm | None = None, **extra):
     checked = _form_check(db, case, form)
     comments = comment_rows(db, version.id)
     return render_template("plans/edit.html", case=case, version=version, form=form, checked=checked,
+                           check_summary=_check_summary_items(form, checked),
                            comments=comments, comment_form=comment_form or CommentForm(formdata=None),
                            submit_form=ActionForm(formdata=None, data={"revision": str(version.revision)}),
                            status_label=status_label(version.status), **extra), status
 
 
 def _frozen(db, version: PlanVersion, case: Case, attempted: str):
+    """409 to a change posted to a version that is no longer a draft. Only opening its
+    drafting page (a GET: nothing was tried) shows the version instead, see
+    :func:`_read_only`."""
     ops.refuse_frozen(db, version, current_user, attempted)
     return render_template("plans/frozen.html", case=case, version=version,
                            status_label=status_label(version.status)), 409
+
+
+def _read_only(case: Case, version: PlanVersion):
+    """Opening a page that changes a version no longer a draft (an old link, a bookmark):
+    nothing was tried, so no refusal; the version's own page, with a plain note why."""
+    flash(_("Version %(n)d was submitted, so it cannot be edited. This is the version as it stands.",
+            n=version.number) + " " +
+          _("To change the plan, start a new version from the case page once a decision has been made."), "info")
+    return redirect(url_for("plans.show", case_id=case.id, version_id=version.id))
 
 
 @bp.post("/cases/<int:case_id>/plans")
@@ -206,7 +232,9 @@ def edit(case_id: int, version_id: int):
     db = get_session()
     version, case = _version_or_404(db, case_id, version_id)
     if version.status != workflow.DRAFT:
-        return _frozen(db, version, case, "edit" if request.method == "GET" else "save")
+        if request.method == "GET":
+            return _read_only(case, version)
+        return _frozen(db, version, case, "save")
     currency = _partner_currency(db, case)
     if request.method == "GET":
         form = _stored_form(db, version)
@@ -414,6 +442,8 @@ def import_json(case_id: int, version_id: int):
     db = get_session()
     version, case = _version_or_404(db, case_id, version_id)
     if version.status != workflow.DRAFT:
+        if request.method == "GET":
+            return _read_only(case, version)
         return _frozen(db, version, case, "import_json")
     if request.method == "GET":
         form = ImportForm(formdata=None, data={"revision": str(version.revision)})

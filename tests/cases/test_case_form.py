@@ -122,7 +122,8 @@ def test_a_reflection_period_over_30_days_is_shown_as_an_extension(client, auth,
     assert "60 days is longer than the 30-day period: this is an extension" in page
     assert _error_at(page, "reflection_end") == ""
     # Exactly 120 days is allowed; the case page flags the extension.
-    response = auth.post("/cases/new", case_data(user, reflection_end="2026-05-05"))
+    response = auth.post("/cases/new", case_data(user, reflection_end="2026-05-05",
+                                                 planned_return="2026-05-20"))  # the return follows the period
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The reflection period is extended: 120 days" in page

@@ -1,0 +1,41 @@
+"""The approver's review shows what the budget puts over a cap, so the rows agree with
+the totals above them (cash of 12,000 kr. against the 10,000 kr. cash rate)."""
+
+from __future__ import annotations
+
+import re
+
+from approval_factories import Line, approver, drafter, make_plan  # noqa: F401  (fixtures)
+
+
+def _allocation_rows(page: str) -> dict[str, list[str]]:
+    table = re.search(r'<table class="table[^"]*"[^>]*>\s*<caption[^>]*>[^<]*</caption>\s*<thead><tr><th scope="col">'
+                      r'[^<]*</th><th scope="col" class="app-number">.*?</table>', page, re.S)
+    assert table, "no allocation table"
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S):
+        head = re.search(r'<th scope="row">\s*([^<]+)', row)
+        if head:
+            cells = [re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", c)).replace("\xa0", " ").strip()
+                     for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            rows[head.group(1).strip()] = cells
+    return rows
+
+
+def test_the_review_page_shows_cash_over_the_rate(auth, make_plan, approver):
+    version = make_plan(lines=[Line(kind="cash", amount="12000.00"), Line(amount="30000.00")])
+    auth.login(approver)
+    page = auth._client.get(f"/approvals/{version.id}").get_data(as_text=True)
+    rows = _allocation_rows(page)
+    assert rows["Cash, adult"][:3] == ["DKK 10,000.00", "DKK 12,000.00", "Over by DKK 2,000.00"], rows
+    assert rows["Support per adult"][:3] == ["DKK 40,000.00", "DKK 40,000.00", "DKK 0.00"], rows
+    # 42,000 in all against the household's 40,000: said below the table.
+    assert "Over every cap: DKK 2,000.00" in page.replace("\xa0", " ")
+
+
+def test_the_review_page_in_danish(auth, make_plan, make_user):
+    version = make_plan(lines=[Line(kind="cash", amount="12000.00")])
+    auth.login(make_user("approver", locale="da"))
+    page = auth._client.get(f"/approvals/{version.id}").get_data(as_text=True)
+    cash = next(cells for label, cells in _allocation_rows(page).items() if "kontant" in label.lower())
+    assert cash[1:3] == ["12.000,00 kr.", "Overskredet med 2.000,00 kr."], cash

@@ -1,0 +1,53 @@
+"""The budget check's table of entitlements agrees with the totals above it: cash over
+the cash rate shows what is over, on the drafting page and on the approver's review."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from plan_helpers import base_form, edit_url, plan_case, start_draft  # noqa: F401
+
+
+def _allocation_rows(page: str) -> dict[str, list[str]]:
+    table = re.search(r'<table class="table[^"]*"[^>]*>\s*<caption[^>]*>[^<]*(?:entitlement|bevilling|Caps, used|'
+                      r'Lofter)[^<]*</caption>.*?</table>', page, re.S)
+    assert table, "no allocation table"
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S):
+        head = re.search(r'<th scope="row">\s*([^<]+)', row)
+        if head:
+            cells = [re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", c)).replace("\xa0", " ").strip()
+                     for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            rows[head.group(1).strip()] = cells
+    return rows
+
+
+@pytest.mark.parametrize("locale, amount, label, used, over", [
+    ("da", "12.000,00", "Voksen, kontant", "12.000,00 kr.", "Overskredet med 2.000,00 kr."),
+    ("en", "12,000.00", "Adult, cash", "DKK 12,000.00", "Over by DKK 2,000.00"),
+])
+def test_the_drafting_check_shows_cash_over_the_rate(auth, plan_case, start_draft, locale, amount, label, used, over):
+    auth.login("caseworker", locale=locale)
+    version = start_draft(plan_case)
+    page = auth.post(edit_url(version), base_form(version, [{"kind": "cash", "amount_dkk": amount}]),
+                     follow_redirects=True).get_data(as_text=True)
+    rows = _allocation_rows(page)
+    assert rows[label][1:] == [used, over], rows
+
+
+def test_the_live_check_shows_it_too(auth, plan_case, start_draft):
+    auth.login("caseworker", locale="en")
+    version = start_draft(plan_case)
+    page = auth.post(f"/cases/{version.case_id}/plans/{version.id}/check",
+                     base_form(version, [{"kind": "cash", "amount_dkk": "12,000.00"}])).get_data(as_text=True)
+    assert _allocation_rows(page)["Adult, cash"][1:] == ["DKK 12,000.00", "Over by DKK 2,000.00"]
+
+
+def test_within_the_rate_the_row_shows_what_is_left(auth, plan_case, start_draft):
+    auth.login("caseworker", locale="en")
+    version = start_draft(plan_case)
+    page = auth.post(edit_url(version), base_form(version, [{"kind": "cash", "amount_dkk": "4,000.00"}]),
+                     follow_redirects=True).get_data(as_text=True)
+    assert _allocation_rows(page)["Adult, cash"] == ["DKK 10,000.00", "DKK 4,000.00", "DKK 6,000.00"]
