@@ -89,3 +89,21 @@ def approved_plan_and_amendment(db, case, *, approved, paid, amendment, recorded
                             amount_dkk=Decimal(amount), recorded_by=recorded_by))
     db.commit()
     return first, version(2, amendment, status, amends=first.id)
+
+
+def allocation_rows(page: str) -> dict[str, list[str]]:
+    """The budget check's table of entitlements on a page (drafting or review), as
+    {entitlement: [cap, used, left, ...]} in the page's words."""
+    import re
+
+    table = re.search(r'<table class="table[^"]*"[^>]*>\s*<caption[^>]*>[^<]*(?:entitlement|bevilling|Caps, used|'
+                      r'Lofter)[^<]*</caption>.*?</table>', page, re.S)
+    assert table, "no allocation table"
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S):
+        head = re.search(r'<th scope="row">\s*([^<]+)', row)
+        if head:
+            cells = [re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", c)).replace("\xa0", " ").strip()
+                     for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            rows[head.group(1).strip()] = cells
+    return rows

@@ -3,23 +3,8 @@ the totals above them (cash of 12,000 kr. against the 10,000 kr. cash rate)."""
 
 from __future__ import annotations
 
-import re
-
 from approval_factories import Line, approver, drafter, make_plan  # noqa: F401  (fixtures)
-
-
-def _allocation_rows(page: str) -> dict[str, list[str]]:
-    table = re.search(r'<table class="table[^"]*"[^>]*>\s*<caption[^>]*>[^<]*</caption>\s*<thead><tr><th scope="col">'
-                      r'[^<]*</th><th scope="col" class="app-number">.*?</table>', page, re.S)
-    assert table, "no allocation table"
-    rows = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S):
-        head = re.search(r'<th scope="row">\s*([^<]+)', row)
-        if head:
-            cells = [re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", c)).replace("\xa0", " ").strip()
-                     for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-            rows[head.group(1).strip()] = cells
-    return rows
+from support import allocation_rows as _allocation_rows
 
 
 def test_the_review_page_shows_cash_over_the_rate(auth, make_plan, approver):

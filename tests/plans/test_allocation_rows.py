@@ -3,25 +3,10 @@ the cash rate shows what is over, on the drafting page and on the approver's rev
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from plan_helpers import base_form, edit_url, plan_case, start_draft  # noqa: F401
-
-
-def _allocation_rows(page: str) -> dict[str, list[str]]:
-    table = re.search(r'<table class="table[^"]*"[^>]*>\s*<caption[^>]*>[^<]*(?:entitlement|bevilling|Caps, used|'
-                      r'Lofter)[^<]*</caption>.*?</table>', page, re.S)
-    assert table, "no allocation table"
-    rows = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S):
-        head = re.search(r'<th scope="row">\s*([^<]+)', row)
-        if head:
-            cells = [re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", c)).replace("\xa0", " ").strip()
-                     for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-            rows[head.group(1).strip()] = cells
-    return rows
+from support import allocation_rows as _allocation_rows
 
 
 @pytest.mark.parametrize("locale, amount, label, used, over", [
