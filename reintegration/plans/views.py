@@ -203,7 +203,7 @@ def _render_show(db, version: PlanVersion, case: Case, comment_form: CommentForm
     review_url = None
     if current_user.role == "approver" and "approvals.review" in current_app.view_functions:
         review_url = url_for("approvals.review", version_id=version.id)
-    links = _related_links(version)
+    links = _related_links(version, case)
     can_comment = current_user.role in COMMENT_ROLES and version.status in ops.COMMENTABLE
     return render_template("plans/show.html", case=case, version=version, checked=checked, links=links,
                            narrative=narrative_rows(version), lines=line_rows(stored.lines, checked),
@@ -213,12 +213,13 @@ def _render_show(db, version: PlanVersion, case: Case, comment_form: CommentForm
                            can_edit=current_user.role in EDIT_ROLES and version.status == workflow.DRAFT), status
 
 
-def _related_links(version: PlanVersion) -> list[tuple[str, str]]:
-    """Links to the other areas' pages about this version, for the roles those pages allow."""
+def _related_links(version: PlanVersion, case: Case) -> list[tuple[str, str]]:
+    """Links to the other areas' pages about this version, for the roles those pages allow
+    (no package for an anonymised case: it can no longer be made)."""
     links = []
     role, views = current_user.role, current_app.view_functions
     if version.status in (workflow.APPROVED, workflow.SUPERSEDED) and role in ("caseworker", "approver", "cmm") \
-            and "exports.package" in views:
+            and "exports.package" in views and case.anonymised_at is None:
         links.append((url_for("exports.package", version_id=version.id), _("Download the approval package")))
     if (version.amends_id or version.number > 1) and role in ("caseworker", "cmm", "approver", "partner") \
             and "approvals.changes" in views:

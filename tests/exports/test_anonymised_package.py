@@ -57,3 +57,15 @@ def test_the_command_says_so(runner, db, anonymised, tmp_path):
     result = runner.invoke(args=["export-package", case_of(db, version).reference, "-o", str(tmp_path / "p.zip")])
     assert result.exit_code != 0 and "anonymised" in result.output
     assert not (tmp_path / "p.zip").exists()
+
+
+def test_no_page_offers_the_package_any_more(auth, db, anonymised, make_user, approver):
+    version, _born = anonymised
+    auth.login(make_user("caseworker"))
+    plan_page = auth._client.get(f"/cases/{version.case_id}/plans/{version.id}").get_data(as_text=True)
+    assert f"/exports/package/{version.id}" not in plan_page
+    auth.logout()
+    auth.login(approver)
+    review = auth._client.get(f"/approvals/{version.id}").get_data(as_text=True)
+    assert "Approved" in review or "Godkendt" in review
+    assert f"/exports/package/{version.id}" not in review
