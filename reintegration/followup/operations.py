@@ -368,6 +368,24 @@ def _recorded_with(db: Session, case: Case, token: str | None, line_key: str, pa
     return AlreadyRecorded(done, same=(done.line_key, done.paid_on) == (line_key, paid_on) and amount_same)
 
 
+def payment_date_errors(case: Case, paid_on: date | None) -> dict:
+    """The rules a payment's date is held to, as :class:`FieldErrors` keys them: within
+    the reintegration period after the return, and not in the future. The payment form's
+    page asks for them too when the form itself has errors, so that all are shown at once."""
+    errors: dict = {}
+    if paid_on is None or case.actual_return is None:
+        return errors
+    table = rate_table_for(case.actual_return)
+    if paid_on < case.actual_return:
+        errors["paid_on"] = _l("The date is before the return (%(day)s).", day=format_day(case.actual_return))
+    elif table is not None and paid_on > period_end(case.actual_return, table):
+        errors["paid_on"] = _l("The date is after the end of the reintegration period (%(day)s).",
+                               day=format_day(period_end(case.actual_return, table)))
+    if paid_on > today():
+        errors["paid_on"] = _l("The date cannot be in the future.")
+    return errors
+
+
 def local_currency(db: Session, case: Case) -> str | None:
     """The case's local currency: its partner organisation's, the currency the report
     form asks the monthly income in (a report does not store it)."""
@@ -412,15 +430,7 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
     if line is None:
         db.rollback()
         raise FieldErrors({"line_key": _l("Choose one of the lines of the approved plan.")})
-    table = rate_table_for(case.actual_return)
-    errors: dict = {}
-    if paid_on < case.actual_return:
-        errors["paid_on"] = _l("The date is before the return (%(day)s).", day=format_day(case.actual_return))
-    elif table is not None and paid_on > period_end(case.actual_return, table):
-        errors["paid_on"] = _l("The date is after the end of the reintegration period (%(day)s).",
-                               day=format_day(period_end(case.actual_return, table)))
-    if paid_on > today():
-        errors["paid_on"] = _l("The date cannot be in the future.")
+    errors = payment_date_errors(case, paid_on)
     local, rate, currency = None, None, None
     if line.currency and line.exchange_rate:
         field = "amount_local"

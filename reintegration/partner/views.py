@@ -255,6 +255,9 @@ def disburse(case_id: int):
             flash(_("The payment is recorded."), "success")
             return redirect(url_for("partner.case", case_id=case.id))
     elif form.is_submitted():
+        # Refused for its own errors: the date's rules too, so that all are fixed at once.
+        apply_errors(form, ops.FieldErrors(ops.payment_date_errors(
+            case, None if form.paid_on.errors else form.paid_on.data)))
         _choose_files_again(form)
     ops.record_read(db, case, user=current_user, page="partner.disburse")
     return render_template("partner/disburse.html", case=case, form=form, year=year)

@@ -199,3 +199,16 @@ def test_sweep_removes_stray_files_older_than_an_hour(app, db, runner):
 ])
 def test_sniffing(head, expected):
     assert uploads.sniff(head) == expected
+
+
+def test_a_refused_payment_names_every_error_at_once(auth, db, partner_case):
+    """An amount that cannot be read and a date in the future: both are said on the first
+    send, not the date only after the amount is fixed (as the report form does)."""
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    page = disburse(auth, partner_case, paid_on=tomorrow, amount_local="abc").get_data(as_text=True)
+    assert 'id="amount_local-error"' in page and 'id="paid_on-error"' in page
+    assert "The date cannot be in the future." in page
+    assert db.exec(select(Disbursement)).all() == []
+    # A date that cannot be read is its own error, and judged no further.
+    page = disburse(auth, partner_case, paid_on="31-02-2026", amount_local="abc").get_data(as_text=True)
+    assert "The date cannot be in the future." not in page and 'id="paid_on-error"' in page
