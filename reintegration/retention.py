@@ -50,7 +50,8 @@ POLICY: dict[type[SQLModel], dict[str, tuple[str, ...]]] = {
     # anonymised case has no approval package any more (Hjemrejsestyrelsen archived it
     # at the decision).
     Decision: {"clear": ("reason", "plan_document"),
-               "keep": ("outcome", "rate_table_id", "content_sha256", "rate_table_document", "reference_basis")},
+               "keep": ("outcome", "rate_table_id", "content_sha256", "rate_table_document", "reference_basis",
+                        "return_country", "partner_name")},
     FollowUpReport: {"clear": ("housing", "health", "schooling", "wellbeing", "notes", "answers"),
                      "keep": ("status", "contact_kind", "activity_status", "risk_indicators", "income_local",
                               "score_economic", "score_social", "score_psychosocial")},

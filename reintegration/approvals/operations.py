@@ -314,6 +314,11 @@ def _refuse(db: Session, user, version: PlanVersion | None, action: str, violati
     return DecisionRefused(violations)
 
 
+def _partner_name(db: Session, case: Case) -> str | None:
+    partner = db.get(Organisation, case.partner_id) if case.partner_id else None
+    return partner.name if partner else None
+
+
 def decide(db: Session, version_id: int, user, action: str, reason: str | None, tables: RateTables,
            today: date, now: datetime | None = None) -> Decision:
     """Approve, send back or reject a submitted version, or refuse with the reasons.
@@ -364,7 +369,9 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
                                        if action == wf.APPROVE else None),
                         rate_table_document=((table.document or None) if table and action == wf.APPROVE
                                              else None),
-                        reference_basis=return_basis(stored.case.actual_return, stored.case.planned_return))
+                        reference_basis=return_basis(stored.case.actual_return, stored.case.planned_return),
+                        return_country=stored.case.return_country,
+                        partner_name=_partner_name(db, stored.case))
     try:
         db.add(decision)
         db.flush()

@@ -147,9 +147,13 @@ def gather(db: Session, version: PlanVersion, tables: RateTables) -> PackageData
         trail.append(TrailEntry(v.number, v.submitted_at, names.get(v.submitted_by), d.outcome,
                                 names.get(d.decided_by, ""), d.decided_at, d.reason,
                                 f"{d.rate_table_id} v{d.rate_table_version}", d.content_sha256))
-    partner = db.get(Organisation, stored.case.partner_id) if stored.case.partner_id else None
+    if decision.return_country is not None:  # as decided (migration 0012)
+        partner_name = decision.partner_name
+    else:
+        partner = db.get(Organisation, stored.case.partner_id) if stored.case.partner_id else None
+        partner_name = partner.name if partner else None
     amends = db.get(PlanVersion, version.amends_id) if version.amends_id else None
-    return PackageData(stored, decision, names.get(decision.decided_by, ""), partner.name if partner else None,
+    return PackageData(stored, decision, names.get(decision.decided_by, ""), partner_name,
                        check, plan_to_json(plan), trail, amends.number if amends else None)
 
 
@@ -236,7 +240,7 @@ def summary_rows(d: PackageData) -> list[tuple[str, object]]:
         # As approved (the plan the decision kept), like the caps: a corrected date after
         # the decision does not change an archived package.
         (_("Date of birth"), date.fromisoformat(d.document["person"]["date_of_birth"])),
-        (_("Country of return"), country_name(case.return_country)),
+        (_("Country of return"), country_name(d.decision.return_country or case.return_country)),
         (_("Partner"), d.partner or ""),
         (_("Version"), version.number),
         (_("Amends version"), d.amends_number or ""),

@@ -132,3 +132,8 @@ class Decision(SQLModel, table=True):
     # What ``reference_date`` was: the actual or the planned return date, or none (the
     # day of deciding); the package's follow-up schedule says so (``mapping.return_basis``).
     reference_basis: str | None = Field(default=None, max_length=16)
+    # The country of return and the partner organisation's name when decided: the package
+    # names them as they were (a case moved to another partner later changes no archive).
+    # None on decisions from before migration 0012, whose package reads the case.
+    return_country: str | None = Field(default=None, max_length=2)
+    partner_name: str | None = Field(default=None, max_length=200)

@@ -79,3 +79,28 @@ def test_a_send_back_keeps_no_table(db, make_plan, approve):
     approve(version, action="send_back", reason="Add a quote")
     decision = db.exec(select(Decision).where(Decision.plan_version_id == version.id)).one()
     assert decision.rate_table_document is None and decision.plan_document is None
+
+
+def test_the_package_names_country_and_partner_as_decided(app, db, approved, make_org):
+    """A case moved to another partner and country after its approval changes no archive;
+    a decision from before migration 0012 reads the case."""
+    from reintegration.models import Case
+
+    decision = db.exec(select(Decision).where(Decision.plan_version_id == approved.id)).one()
+    case = db.get(Case, approved.case_id)
+    decided_partner = decision.partner_name
+    assert decision.return_country == case.return_country and decided_partner
+    other = make_org("partner", country="GH", name="Accra Partner")
+    case.partner_id, case.return_country = other.id, "GH"
+    db.add(case)
+    db.commit()
+    tables = app.extensions["rate_tables"]
+    with app.test_request_context():
+        page = summary(packages.build(db, approved, tables, "en").data)
+    assert decided_partner in page and "Accra Partner" not in page and "Ghana" not in page
+    decision.return_country = decision.partner_name = None
+    db.add(decision)
+    db.commit()
+    with app.test_request_context():
+        page = summary(packages.build(db, approved, tables, "en").data)
+    assert "Accra Partner" in page and "Ghana" in page
