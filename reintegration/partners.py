@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlmodel import Session, select
 
+from .forms import CONTROL_CHARACTERS
 from .models import Organisation
 
 STATUSES = ("active", "prospective", "inactive")
@@ -57,9 +57,9 @@ def _require(path: Path, data: dict, key: str, pattern: str | None = None) -> st
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
         raise RegistryError(path, key, "missing")
-    # A control character within (a vertical tab pasted into a name) has no place in a
-    # name or a code, and a spreadsheet cannot even hold most of them.
-    if (pattern and not re.fullmatch(pattern, value)) or any(unicodedata.category(c) == "Cc" for c in value.strip()):
+    # A control character (a vertical tab pasted into a name) has no place in a name or a
+    # code, and a spreadsheet cannot even hold most of them: refused as the forms refuse it.
+    if (pattern and not re.fullmatch(pattern, value)) or CONTROL_CHARACTERS.search(value):
         raise RegistryError(path, key, "invalid", value=repr(value))
     return value.strip()
 
@@ -81,8 +81,11 @@ def read_registry(directory: Path) -> list[PartnerEntry]:
         if not isinstance(contact, dict):
             raise RegistryError(path, "contact", "not_table")
         for key in ("name", "email", "phone"):
-            if not isinstance(contact.get(key, ""), str):
+            value = contact.get(key, "")
+            if not isinstance(value, str):
                 raise RegistryError(path, f"contact.{key}", "not_text")
+            if CONTROL_CHARACTERS.search(value):
+                raise RegistryError(path, f"contact.{key}", "invalid", value=repr(value))
         entry = PartnerEntry(
             code=path.stem, name=_require(path, data, "name"),
             country=_require(path, data, "country", r"[A-Z]{2}"),

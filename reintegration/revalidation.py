@@ -121,7 +121,7 @@ def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan, LineSummary]]:
     # payments on their case: read those payments, and the lines of those versions.
     paid_amendment = is_open & PlanVersion.amends_id.is_not(None)
     paid: dict[int, dict[str, Decimal]] = {}
-    paid_kinds: dict[int, dict[str, str]] = {}  # the kind each was paid out as (``mapping.paid_line_kinds``)
+    paid_kinds: dict[int, dict[str, str]] = {}  # the kind each was paid out as (``mapping.paid_lines_as_paid``)
     paid_line = BudgetLine.__table__.alias("paid_line")
     for case_id, key, amount, kind in conn.execute(
             select(Disbursement.case_id, Disbursement.line_key, Disbursement.amount_dkk, paid_line.c.kind)

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from ..access import allow
+from ..approvals.labels import FIGURE_LABELS
 from ..cases.countries import country_choices, country_name
 from ..core.navigation import ROLE_LABELS
 from ..db import get_session
@@ -160,16 +161,9 @@ def organisations_reload():
 @allow("admin")
 def rates():
     return render_template("admin/rates.html", tables=list(current_app.extensions["rate_tables"]),
-                           figures=list(FIGURE_NAMES.items()), settings=_settings)
+                           figures=list(FIGURE_LABELS.items()), settings=_settings)
 
 
-FIGURE_NAMES = {
-    "adult_total": _l("Support per adult, cash and in kind together"),
-    "cash_non_provider": _l("Cash, person who is not a provider"),
-    "cash_provider": _l("Cash, person who is a provider"),
-    "child_in_kind": _l("Per minor child, in kind to the project"),
-    "child_cash": _l("Per minor child, cash"),
-}
 
 
 def _settings(table) -> list[tuple[str, str, str]]:

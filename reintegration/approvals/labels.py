@@ -39,6 +39,14 @@ STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"), "approved":
                  "returned": _l("Sent back"), "rejected": _l("Rejected"), "superseded": _l("Superseded")}
 OUTCOME_LABELS = {"approved": _l("Approved"), "sent_back": _l("Sent back for changes"), "rejected": _l("Rejected")}
 CHANGE_LABELS = {"added": _l("Added"), "removed": _l("Removed"), "changed": _l("Changed")}
+# The rate-table figures, by key, as the rates page, the check and the package name them.
+FIGURE_LABELS = {
+    "adult_total": _l("Support per adult, cash and in kind together"),
+    "cash_non_provider": _l("Cash, person who is not a provider"),
+    "cash_provider": _l("Cash, person who is a provider"),
+    "child_in_kind": _l("Per minor child, in kind to the project"),
+    "child_cash": _l("Per minor child, cash"),
+}
 ENTITLEMENT_LABELS = {"adult.cash": _l("Cash, adult"), "adult.total": _l("Support per adult"),
                       "child.in_kind": _l("In-kind, child %(n)d"), "child.cash": _l("Cash, child %(n)d")}
 

@@ -30,7 +30,7 @@ from ..domain.violation import Violation
 from ..models import (BudgetLine, Case, Comment, Decision, Disbursement, Organisation, PlanContributor, PlanVersion,
                       User)
 from ..paging import Counted, Page, count_cap
-from ..plans.mapping import (StoredPlan, check_stored, content_sha256, decided_document, load_plan, paid_line_kinds,
+from ..plans.mapping import (StoredPlan, check_stored, content_sha256, decided_document, load_plan, paid_lines_as_paid,
                              return_basis)
 from .diff import VersionDiff, diff_versions
 from ..faults import checkpoint
@@ -98,7 +98,7 @@ def check_version(db: Session, stored: StoredPlan, tables: RateTables, today: da
     """
     paid = disbursed_by_key(db, stored.case.id)
     described = {line.line_key: line.description for line in base_lines}
-    kinds = paid_line_kinds(db, stored.case.id) if paid else None
+    kinds = {key: kind for key, (kind, _) in paid_lines_as_paid(db, stored.case.id).items()} if paid else None
     check = check_stored(stored, tables, today, disbursed_by_key=paid, descriptions=described, kinds_by_key=kinds)
     removed = tuple(RemovedPaidLine(f.params["key"], f.params["description"], f.limit) for f in check.findings
                     if f.rule == REMOVED_DISBURSED)

@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from sqlmodel import Session, select
 
 from ..approvals.labels import (ACTIVITY_LABELS, CATEGORY_LABELS, FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS,
-                                entitlement_label, label, shown_value)
+                                FIGURE_LABELS, entitlement_label, label, shown_value)
 from ..cases.countries import country_name
 from ..domain import budget as rules
 from ..domain.budget import BudgetCheck, check_plan
@@ -47,15 +47,8 @@ NARRATIVE = ("activity_kind", "activity_description", "activity_location", "expe
              "activity_start_month", "realism", "social_support", "housing", "health", "schooling", "risk_health",
              "risk_traffickers", "risk_management")
 
-# The words for the rate check, in the reader's language: the rate-table figure a cap
-# comes from (as the rates page names it), a finding's rule and its severity.
-FIGURE_LABELS = {
-    "adult_total": _l("Support per adult, cash and in kind together"),
-    "cash_non_provider": _l("Cash, person who is not a provider"),
-    "cash_provider": _l("Cash, person who is a provider"),
-    "child_in_kind": _l("Per minor child, in kind to the project"),
-    "child_cash": _l("Per minor child, cash"),
-}
+# The words for the rate check, in the reader's language: a finding's rule and its
+# severity (the rate-table figure a cap comes from: ``labels.FIGURE_LABELS``).
 RULE_LABELS = {
     rules.RATES_NONE: _l("Rate table"),
     rules.ACTIVITY_MISSING: _l("Income-generating activity"),

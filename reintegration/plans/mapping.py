@@ -144,13 +144,15 @@ def check_stored(stored: StoredPlan, tables: RateTables, today: date,
     return check_plan(domain_plan(stored), tables, today, disbursed, removed, kinds)
 
 
-def paid_line_kinds(db: Session, case_id: int) -> dict[str, str]:
-    """The kind each of the case's paid lines was paid out as: its kind in the version
-    the payment was made under (the latest payment's, should they differ)."""
-    return dict(db.exec(select(Disbursement.line_key, BudgetLine.kind)
-                        .join(BudgetLine, (Disbursement.plan_version_id == BudgetLine.plan_version_id)
-                              & (Disbursement.line_key == BudgetLine.line_key))
-                        .where(Disbursement.case_id == case_id).order_by(Disbursement.id)).all())
+def paid_lines_as_paid(db: Session, case_id: int) -> dict[str, tuple[str, str | None]]:
+    """Each of the case's paid lines as it read in the version the payment was made under
+    (the latest payment's, should they differ): its kind, which the money was paid out
+    as and which stays, and its description, which names it once removed."""
+    return {key: (kind, description) for key, kind, description in db.exec(
+        select(Disbursement.line_key, BudgetLine.kind, BudgetLine.description)
+        .join(BudgetLine, (Disbursement.plan_version_id == BudgetLine.plan_version_id)
+              & (Disbursement.line_key == BudgetLine.line_key))
+        .where(Disbursement.case_id == case_id).order_by(Disbursement.id)).all()}
 
 
 def paid_lines(line_keys: Sequence[str], disbursed_by_key: Mapping[str, Decimal] | None,

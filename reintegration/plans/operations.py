@@ -28,7 +28,7 @@ from ..models._common import utcnow
 from ..faults import checkpoint
 from ..forms import MAX_TEXT
 from .forms import CATEGORY_LABELS, MAX_DKK, MAX_LINES, MAX_LOCAL, MAX_RATE, clean_text
-from .mapping import StoredPlan, check_stored, content_sha256, load_plan, paid_line_kinds, reference_date
+from .mapping import StoredPlan, check_stored, content_sha256, load_plan, paid_lines_as_paid, reference_date
 
 # The texts and activity copied into a new version and saved from the form.
 NARRATIVE_FIELDS = ("activity_kind", "activity_description", "activity_location", "expected_monthly_income",
@@ -241,18 +241,6 @@ def disbursed_by_key(db: Session, case_id: int) -> dict[str, Decimal]:
     return paid
 
 
-def paid_line_descriptions(db: Session, case_id: int, keys: Iterable[str]) -> dict[str, str | None]:
-    """How each of the case's lines with these keys read in the version it was paid
-    under (a removed paid line is named by it)."""
-    keys = list(keys)
-    if not keys:
-        return {}
-    return dict(db.exec(select(BudgetLine.line_key, BudgetLine.description).distinct()
-                        .join(Disbursement, (Disbursement.plan_version_id == BudgetLine.plan_version_id)
-                              & (Disbursement.line_key == BudgetLine.line_key))
-                        .where(Disbursement.case_id == case_id, BudgetLine.line_key.in_(keys))).all())
-
-
 def check_version(db: Session, stored: StoredPlan, tables: RateTables, today: date) -> BudgetCheck:
     """The drafting check (and submission's): the budget rules, counting what has been
     paid on the case, so an amendment may neither lower a paid line below what was paid,
@@ -260,9 +248,9 @@ def check_version(db: Session, stored: StoredPlan, tables: RateTables, today: da
     paid = disbursed_by_key(db, stored.case.id)
     if not paid:
         return check_stored(stored, tables, today)
-    present = {line.line_key for line in stored.lines}
-    descriptions = paid_line_descriptions(db, stored.case.id, (key for key in paid if key not in present))
-    return check_stored(stored, tables, today, paid, descriptions, paid_line_kinds(db, stored.case.id))
+    as_paid = paid_lines_as_paid(db, stored.case.id)
+    return check_stored(stored, tables, today, paid, {key: description for key, (_, description) in as_paid.items()},
+                        {key: kind for key, (kind, _) in as_paid.items()})
 
 
 def check_unsaved(db: Session, case: Case, narrative: dict, lines: list[LineValues], tables: RateTables,

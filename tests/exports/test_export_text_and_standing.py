@@ -233,3 +233,13 @@ def test_a_decision_from_before_migration_0011_says_what_its_date_may_be(app, db
     assert rows[0][:2] == [1, datetime(2027, 4, 1)]
     assert note == ("Counted from the decision's reference date 2027-03-01: the return date known when the plan "
                     "was decided, or the day of deciding if none was known.")
+
+
+def test_the_registry_refuses_control_characters_in_a_contact(tmp_path):
+    from reintegration.partners import RegistryError, read_registry
+
+    (tmp_path / "odd.toml").write_text('name = "Good Partner"\ncountry = "GH"\ncurrency = "GHS"\nstatus = "active"\n'
+                                       '[contact]\nphone = "+233\\u000b1"\n')
+    with pytest.raises(RegistryError) as refused:
+        read_registry(tmp_path)
+    assert (refused.value.key, refused.value.code) == ("contact.phone", "invalid")
