@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ..domain.violation import Violation
 from ..i18n import format_amount, format_rate, gettext as _, lazy_gettext as _l
+from ..plans.display import FIGURE_LABELS, entitlement_label  # noqa: F401 (the drafting page's words, shared)
 from ..plans.forms import ACTIVITY_LABELS, CATEGORY_LABELS, LINE_KIND_LABELS  # the drafting form's words
 
 FIELD_LABELS = {
@@ -39,28 +40,11 @@ STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"), "approved":
                  "returned": _l("Sent back"), "rejected": _l("Rejected"), "superseded": _l("Superseded")}
 OUTCOME_LABELS = {"approved": _l("Approved"), "sent_back": _l("Sent back for changes"), "rejected": _l("Rejected")}
 CHANGE_LABELS = {"added": _l("Added"), "removed": _l("Removed"), "changed": _l("Changed")}
-# The rate-table figures, by key, as the rates page, the check and the package name them.
-FIGURE_LABELS = {
-    "adult_total": _l("Support per adult, cash and in kind together"),
-    "cash_non_provider": _l("Cash, person who is not a provider"),
-    "cash_provider": _l("Cash, person who is a provider"),
-    "child_in_kind": _l("Per minor child, in kind to the project"),
-    "child_cash": _l("Per minor child, cash"),
-}
-ENTITLEMENT_LABELS = {"adult.cash": _l("Cash, adult"), "adult.total": _l("Support per adult"),
-                      "child.in_kind": _l("In-kind, child %(n)d"), "child.cash": _l("Cash, child %(n)d")}
 
 
 def label(mapping: dict, key) -> str:
     value = mapping.get(key)
     return str(value) if value is not None else (key or "")
-
-
-def entitlement_label(key: str, child: int | None) -> str:
-    text = ENTITLEMENT_LABELS.get(key)
-    if text is None:
-        return key
-    return str(text) % {"n": child + 1} if child is not None else str(text)
 
 
 def shown_value(field: str, value) -> str:

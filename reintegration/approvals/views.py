@@ -15,7 +15,7 @@ from ..cases.operations import record_list_read
 from ..db import get_session
 from ..domain import workflow as wf
 from ..domain.violation import Violation
-from ..i18n import gettext as _
+from ..i18n import gettext as _, language
 from ..plans.findings import shown_findings
 from . import operations as ops
 from .forms import DecisionForm
@@ -88,7 +88,7 @@ def _review_context(db, version):
                                    "housing", "health", "schooling", "risk_health", "risk_traffickers",
                                    "risk_management")]
     allocation = [{"label": entitlement_label(e.key, e.child), "cap": e.cap, "used": e.used, "left": e.left,
-                   "budgeted": e.budgeted, "over": e.over, "source": e.source}
+                   "budgeted": e.budgeted, "over": e.over, "source": check.rate_table.source(e.figure, language())}
                   for e in (check.allocation.entries if check.allocation else ())]
     findings = shown_findings(check)  # a removed paid line among them (line.removed_disbursed)
     paid = ops.disbursed_by_key(db, version.case_id)

@@ -178,7 +178,7 @@ class Totals:
 class AllocationEntry:
     """How much of one entitlement the budget uses.
 
-    ``figure`` is the rate-table key the cap comes from; ``source`` its quoted source.
+    ``figure`` is the rate-table key the cap comes from (its source: ``RateTable.source``).
     ``child`` is the index into ``Plan.children`` for a child's entitlement.
     ``used`` is what fits within the cap; ``over`` what the budget puts on the
     entitlement beyond it. Only the adult's cash carries an ``over``: the cash that no
@@ -192,7 +192,6 @@ class AllocationEntry:
     used: Decimal
     left: Decimal
     figure: str
-    source: str
     over: Decimal = _ZERO
 
     @property
@@ -503,7 +502,4 @@ def _fill(amount: Decimal, caps: Sequence[Decimal]) -> tuple[list[Decimal], Deci
 def _entry(table: RateTable, key: str, child: int | None, figure: str, used: Decimal,
            over: Decimal = _ZERO) -> AllocationEntry:
     cap = table.amount(figure)
-    return AllocationEntry(
-        key=key, child=child, cap=cap, used=used, left=cap - used, figure=figure, source=table.sources[figure],
-        over=over,
-    )
+    return AllocationEntry(key=key, child=child, cap=cap, used=used, left=cap - used, figure=figure, over=over)

@@ -30,6 +30,10 @@ _TOP_LEVEL_KEYS = frozenset(("id", "version", "title", "valid_from", "valid_to",
 _FIGURE_KEYS = frozenset(("amount", "source", "interpretation"))
 _SETTING_KEYS = frozenset(("value", "source", "interpretation"))
 _SETTING_MINIMUM = {"overdue_after_days": 0}  # the others must be at least 1
+# The languages a source or an interpretation may be written in, as a table of both
+# (``{ da = "...", en = "..." }``); a plain string reads the same in every language.
+TEXT_LANGUAGES = ("da", "en")
+_EVERY_LANGUAGE = ""
 
 
 class RateTableError(Exception):
@@ -56,8 +60,10 @@ class RateTable:
     cash_provider: Decimal
     child_in_kind: Decimal
     child_cash: Decimal
-    sources: Mapping[str, str] = field(hash=False)
-    interpretations: Mapping[str, str] = field(hash=False)
+    # Per key: its text by language (``TEXT_LANGUAGES``; "" for a plain string). Read
+    # them with ``source()`` and ``interpretation()``.
+    sources: Mapping[str, Mapping[str, str]] = field(hash=False)
+    interpretations: Mapping[str, Mapping[str, str]] = field(hash=False)
     period_months: int
     followup_months: tuple[int, ...]
     overdue_after_days: int
@@ -77,10 +83,26 @@ class RateTable:
             raise KeyError(figure)
         return getattr(self, figure)
 
+    def source(self, key: str, language: str) -> str:
+        """The passage a figure or setting rests on, in ``language`` where the file gives it."""
+        return _in_language(self.sources[key], language)
+
+    def interpretation(self, key: str, language: str) -> str | None:
+        """How an ambiguous source is read, in ``language`` where the file gives it; None if
+        the file says nothing."""
+        texts = self.interpretations.get(key)
+        return _in_language(texts, language) if texts else None
+
     @staticmethod
     def cash_figure(provider: bool) -> str:
         """The key of the cash rate that applies: providers get the higher one."""
         return "cash_provider" if provider else "cash_non_provider"
+
+
+def _in_language(texts: Mapping[str, str], language: str) -> str:
+    if language in texts:
+        return texts[language]
+    return texts.get(_EVERY_LANGUAGE) or texts[TEXT_LANGUAGES[0]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +198,8 @@ class _TableReader:
         if valid_to < valid_from:
             self.fail("valid_to", f"{valid_to} is before valid_from {valid_from}")
 
-        sources: dict[str, str] = {}
-        interpretations: dict[str, str] = {}
+        sources: dict[str, Mapping[str, str]] = {}
+        interpretations: dict[str, Mapping[str, str]] = {}
         figures = self.section(data, "figures", FIGURES)
         amounts = {}
         for key in FIGURES:
@@ -222,9 +244,21 @@ class _TableReader:
             self.fail("programme.reflection_max_days.value", f"less than reflection_days ({minimum})")
 
     def read_source(self, entry: dict, key: str, where: str, sources: dict, interpretations: dict) -> None:
-        sources[key] = self.text(entry, "source", f"{where}.source")
+        sources[key] = self.local_text(entry, "source", f"{where}.source")
         if "interpretation" in entry:
-            interpretations[key] = self.text(entry, "interpretation", f"{where}.interpretation")
+            interpretations[key] = self.local_text(entry, "interpretation", f"{where}.interpretation")
+
+    def local_text(self, entry: dict, key: str, where: str) -> Mapping[str, str]:
+        """A plain string (every language) or a table with the text in each of
+        ``TEXT_LANGUAGES``."""
+        value = self.take(entry, key, where)
+        if isinstance(value, dict):
+            self.no_unknown_keys(value, TEXT_LANGUAGES, where)
+            return MappingProxyType({language: self.text(value, language, f"{where}.{language}")
+                                     for language in TEXT_LANGUAGES})
+        if not isinstance(value, str):
+            self.fail(where, f"must be a non-empty string or a table of {' and '.join(TEXT_LANGUAGES)}")
+        return MappingProxyType({_EVERY_LANGUAGE: self.text(entry, key, where)})
 
     def fail(self, key: str, message: str) -> NoReturn:
         raise RateTableError(str(self.path), key, message)

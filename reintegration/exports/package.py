@@ -34,7 +34,7 @@ from ..domain.budget import BudgetCheck, check_plan
 from ..domain.followup import schedule
 from ..domain.planfile import parse_plan, plan_to_json
 from ..domain.rates import RateTables, parse_rate_table
-from ..i18n import format_amount, gettext as _, lazy_gettext as _l
+from ..i18n import format_amount, gettext as _, language, lazy_gettext as _l
 from ..models import Case, Decision, Organisation, PlanVersion, User
 from ..plans.findings import shown_findings
 from ..plans.mapping import RETURN_ACTUAL, RETURN_NONE, RETURN_PLANNED, StoredPlan, decided_plan, load_plan
@@ -279,7 +279,7 @@ def cap_rows(d: PackageData) -> list[list]:
     the totals."""
     entries = d.check.allocation.entries if d.check.allocation else ()
     return [[entitlement_label(e.key, e.child), e.cap, e.budgeted, e.cap - e.budgeted, label(FIGURE_LABELS, e.figure),
-             e.source] for e in entries]
+             d.check.rate_table.source(e.figure, language())] for e in entries]
 
 
 def finding_rows(d: PackageData) -> list[list[str]]:

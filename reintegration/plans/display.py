@@ -12,7 +12,7 @@ from ..domain import budget
 from ..domain.budget import BudgetCheck
 from ..domain.planfile import PlanFormatError
 from ..domain.violation import Violation
-from ..i18n import format_amount, format_dkk, format_rate, gettext as _, lazy_gettext as _l
+from ..i18n import format_amount, format_dkk, format_rate, gettext as _, language, lazy_gettext as _l
 from ..models import Comment, Organisation, PlanVersion, User
 from .findings import ShownFinding, shown_findings
 from .forms import ACTIVITY_LABELS, CATEGORY_LABELS, LINE_KIND_LABELS
@@ -24,6 +24,22 @@ STATUS_LABELS = {
     "returned": _l("Sent back for changes"),
     "rejected": _l("Rejected"),
     "superseded": _l("Superseded by an amendment"),
+}
+# The rate-table figures, by key, as the rates page, the check and the package name them.
+FIGURE_LABELS = {
+    "adult_total": _l("Support per adult, cash and in kind together"),
+    "cash_non_provider": _l("Cash, person who is not a provider"),
+    "cash_provider": _l("Cash, person who is a provider"),
+    "child_in_kind": _l("Per minor child, in kind to the project"),
+    "child_cash": _l("Per minor child, cash"),
+}
+# The entitlements of the budget check, by ``budget`` key: the drafting page, the review
+# page and the package name them alike.
+ENTITLEMENT_LABELS = {
+    budget.ADULT_CASH: _l("Adult, cash"),
+    budget.ADULT_TOTAL: _l("Adult, cash and in-kind"),
+    budget.CHILD_IN_KIND: _l("Child %(n)d, in-kind"),
+    budget.CHILD_CASH: _l("Child %(n)d, cash"),
 }
 STATUS_TAGS = {"draft": "info", "submitted": "warning", "approved": "success", "rejected": "error"}
 
@@ -92,23 +108,22 @@ def check_view(check: BudgetCheck, line_ids: list[str] | None = None, unreadable
             view.by_line.setdefault(row, []).append(finding)
     if check.allocation is not None:
         for entry in check.allocation.entries:
-            view.allocation.append({"label": _entitlement_label(entry), "cap": entry.cap, "used": entry.used,
-                                    "budgeted": entry.budgeted, "over": entry.over, "left": entry.left,
-                                    "figure": entry.figure, "source": entry.source})
+            view.allocation.append({"label": entitlement_label(entry.key, entry.child), "cap": entry.cap,
+                                    "used": entry.used, "budgeted": entry.budgeted, "over": entry.over,
+                                    "left": entry.left, "figure": figure_label(entry.figure),
+                                    "source": check.rate_table.source(entry.figure, language())})
     return view
 
 
-def _entitlement_label(entry: budget.AllocationEntry) -> str:
-    n = (entry.child or 0) + 1
-    if entry.key == budget.ADULT_CASH:
-        return _("Adult, cash")
-    if entry.key == budget.ADULT_TOTAL:
-        return _("Adult, cash and in-kind")
-    if entry.key == budget.CHILD_IN_KIND:
-        return _("Child %(n)d, in-kind", n=n)
-    if entry.key == budget.CHILD_CASH:
-        return _("Child %(n)d, cash", n=n)
-    return entry.key
+def entitlement_label(key: str, child: int | None) -> str:
+    text = ENTITLEMENT_LABELS.get(key)
+    if text is None:
+        return key
+    return str(text) % {"n": child + 1} if child is not None else str(text)
+
+
+def figure_label(figure: str) -> str:
+    return str(FIGURE_LABELS.get(figure, figure))
 
 
 def line_rows(lines, checked: CheckView | None = None) -> list[dict]:

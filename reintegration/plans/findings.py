@@ -9,7 +9,7 @@ from typing import Sequence
 from ..domain.budget import (ACTIVITY_MISSING, CASH, CASH_MAX, CHILD_NOT_MINOR, LINE_AMOUNT, LINE_BELOW_DISBURSED,
                              LINE_KIND_DISBURSED, LINE_MONTH, LINE_REMOVED_DISBURSED, RATES_NONE, TOTAL_MAX,
                              BudgetCheck, Finding)
-from ..i18n import format_day, format_dkk, gettext as _
+from ..i18n import format_day, format_dkk, gettext as _, language
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def shown_findings(check: BudgetCheck, field_for_line=None,
     shown = []
     for finding in check.findings:
         figures = _figures(finding, check)
-        source = " ".join(check.rate_table.sources.get(f, "") for f in figures).strip() if figures else None
+        source = " ".join(check.rate_table.source(f, language()) for f in figures).strip() if figures else None
         field = None
         if finding.line is not None and field_for_line:
             field = field_for_line(finding.line, finding.rule)

@@ -210,6 +210,16 @@ def test_partner_registry_reload_and_rates_page(client, auth, db):
     assert db.exec(select(Organisation).where(Organisation.code == "ng-edo-reintegration")).first() is not None
     page = client.get("/admin/rates").get_data(as_text=True)
     assert "2026-2029" in page and "seed line 833" in page and "part of the 40,000" in page
+    assert "linje 833" not in page and "Kontantsatsen" not in page
+
+
+def test_the_rates_page_gives_sources_and_interpretations_in_danish(client, auth):
+    """The rate file gives each text in both languages; a Danish page shows the Danish one."""
+    auth.login("admin", locale="da")
+    page = client.get("/admin/rates").get_data(as_text=True)
+    assert "linje 833 i kildeteksten" in page and "Kontantsatsen er en del af de 40.000 kr." in page
+    assert "Står ikke i kildeteksten: programmets indstilling." in page
+    assert "seed line" not in page and "The cash rate" not in page
 
 
 def test_an_inactive_organisations_users_are_signed_out_and_cannot_sign_in(app, client, auth, db, make_user,

@@ -12,8 +12,8 @@ def test_the_review_page_shows_cash_over_the_rate(auth, make_plan, approver):
     auth.login(approver)
     page = auth._client.get(f"/approvals/{version.id}").get_data(as_text=True)
     rows = _allocation_rows(page)
-    assert rows["Cash, adult"][:3] == ["DKK 10,000.00", "DKK 12,000.00", "Over by DKK 2,000.00"], rows
-    assert rows["Support per adult"][:3] == ["DKK 40,000.00", "DKK 40,000.00", "DKK 0.00"], rows
+    assert rows["Adult, cash"][:3] == ["DKK 10,000.00", "DKK 12,000.00", "Over by DKK 2,000.00"], rows
+    assert rows["Adult, cash and in-kind"][:3] == ["DKK 40,000.00", "DKK 40,000.00", "DKK 0.00"], rows
     # 42,000 in all against the household's 40,000: said below the table.
     assert "Over every cap: DKK 2,000.00" in page.replace("\xa0", " ")
 

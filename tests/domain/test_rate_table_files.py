@@ -6,9 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from reintegration.domain.rates import FIGURES, PROGRAMME_SETTINGS, RateTableError, default_rates_dir, load_rate_tables
+from reintegration.domain.rates import (
+    FIGURES,
+    PROGRAMME_SETTINGS,
+    RateTableError,
+    default_rates_dir,
+    load_rate_tables,
+    parse_rate_table,
+)
 
 SHIPPED = default_rates_dir() / "2026-2029.toml"
+# The overdue setting's source as the shipped file writes it, in both languages.
+OVERDUE_SOURCE = ('source.da = """\nStår ikke i kildeteksten: programmets indstilling.\\\n"""\n'
+                  'source.en = """\nNot stated in the seed: programme setting.\\\n"""')
 
 
 def write(directory: Path, name: str, text: str) -> Path:
@@ -44,8 +54,25 @@ def test_shipped_table_has_every_figure_with_its_source():
     assert (table.period_months, table.followup_months) == (12, (1, 3, 6, 12))
     assert (table.overdue_after_days, table.reflection_days, table.reflection_max_days) == (14, 30, 120)
     assert set(table.sources) == set(FIGURES) | set(PROGRAMME_SETTINGS)
-    assert "40.000 kr." in table.sources["adult_total"] and "seed lines" in table.sources["adult_total"]
     assert {"cash_non_provider", "cash_provider", "child_cash", "followup_months"} <= set(table.interpretations)
+    # Every source and interpretation in Danish and English; the quoted passage is the same.
+    for key in table.sources:
+        assert set(table.sources[key]) == {"da", "en"}, key
+    for key in table.interpretations:
+        assert set(table.interpretations[key]) == {"da", "en"}, key
+    quote = '"Støtten per voksen udgør samlet op 40.000 kr."'
+    assert quote in table.source("adult_total", "da") and "linje 825-830 i kildeteksten" in table.source("adult_total", "da")
+    assert quote in table.source("adult_total", "en") and "seed lines 825-830" in table.source("adult_total", "en")
+    assert table.interpretation("cash_provider", "da").startswith("Kontantsatsen er en del af de 40.000 kr.")
+    assert table.interpretation("cash_provider", "en").startswith("The cash rate is part of the 40,000 kr.")
+    assert table.interpretation("reflection_days", "da") is None
+
+
+def test_a_plain_string_reads_the_same_in_every_language(tmp_path):
+    """A table as earlier files (and the documents decisions keep) wrote it: one text."""
+    text = shipped_with((OVERDUE_SOURCE, 'source = "Programme setting."'))
+    table = parse_rate_table(text, "2026-2029.toml")
+    assert table.source("overdue_after_days", "da") == table.source("overdue_after_days", "en") == "Programme setting."
 
 
 def test_for_date_covers_the_validity_period_inclusively():
@@ -83,6 +110,14 @@ def test_a_bad_amount_names_file_key_and_value(tmp_path):
         (('[figures.child_cash]', '[figures.child_cash_per_month]'), "figures.child_cash_per_month: unknown key"),
         (('"Takster for reintegrationsstøtte til ofre for menneskehandel 2026-2029"', '"  "'),
          "title: must be a non-empty string"),
+        (("interpretation.da = \"\"\"\nEt maksimum", "interpretation.de = \"\"\"\nEt maksimum"),
+         "figures.adult_total.interpretation.de: unknown key"),
+        (('source.en = """\nNot stated in the seed: programme setting.\\\n"""', ""),
+         "programme.overdue_after_days.source.en: missing"),
+        (('source.da = """\nStår ikke i kildeteksten: programmets indstilling.\\\n"""', 'source.da = "  "'),
+         "programme.overdue_after_days.source.da: must be a non-empty string"),
+        ((OVERDUE_SOURCE, "source = 14"),
+         "programme.overdue_after_days.source: must be a non-empty string or a table of da and en"),
     ],
 )
 def test_every_mistake_is_named(tmp_path, replacement, expected):

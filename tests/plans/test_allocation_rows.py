@@ -36,3 +36,23 @@ def test_within_the_rate_the_row_shows_what_is_left(auth, plan_case, start_draft
     page = auth.post(edit_url(version), base_form(version, [{"kind": "cash", "amount_dkk": "4,000.00"}]),
                      follow_redirects=True).get_data(as_text=True)
     assert _allocation_rows(page)["Adult, cash"] == ["DKK 10,000.00", "DKK 4,000.00", "DKK 6,000.00"]
+
+
+@pytest.mark.parametrize("locale, amount, figure, source", [
+    ("da", "4.000,00", "Kontant, person der ikke er forsørger", "linje 833 i kildeteksten"),
+    ("en", "4,000.00", "Cash, person who is not a provider", "seed line 833"),
+])
+def test_each_row_names_its_rate_figure_and_source_in_the_page_language(auth, plan_case, start_draft, locale,
+                                                                        amount, figure, source):
+    """The source of a cap names the figure in words (not the rate file's key) and quotes
+    the passage with the rate file's wording for the page's language."""
+    import re
+
+    auth.login("caseworker", locale=locale)
+    version = start_draft(plan_case)
+    page = auth.post(edit_url(version), base_form(version, [{"kind": "cash", "amount_dkk": amount}]),
+                     follow_redirects=True).get_data(as_text=True)
+    table = re.search(r'<table class="table table--compact app-allocation">.*?</table>', page, re.S).group(0)
+    first = re.search(r'<div class="details-text"><p>(.*?)</p>', table, re.S).group(1)
+    assert first.startswith(f"{figure}: Strategi- og handlingsplan"), first
+    assert source in first and "cash_non_provider" not in table
