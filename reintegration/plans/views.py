@@ -124,10 +124,16 @@ _AS_THE_FIELD_SAYS = (budget.LINE_MONTH, budget.LINE_AMOUNT)
 
 def _check_summary_items(form: PlanForm, checked: CheckView) -> list[dict]:
     """The budget check's errors for the page's error summary, less those that repeat
-    an error already shown at the same field (the field's own words are kept)."""
+    an error already shown at the same field (the field's own words are kept). The
+    line's own slot beside the fields leaves them out too."""
     at_fields = {item["id"] for item in form_error_items(form) if item["id"]}
-    return [item for finding, item in zip(checked.errors, checked.summary_items)
-            if not (finding.rule in _AS_THE_FIELD_SAYS and finding.field in at_fields)]
+
+    def repeats(finding) -> bool:
+        return finding.rule in _AS_THE_FIELD_SAYS and finding.field in at_fields
+
+    for row, findings in checked.by_line.items():
+        checked.by_line[row] = [finding for finding in findings if not repeats(finding)]
+    return [item for finding, item in zip(checked.errors, checked.summary_items) if not repeats(finding)]
 
 
 def _render_edit(db, version: PlanVersion, case: Case, form: PlanForm, status: int = 200,

@@ -72,6 +72,22 @@ def test_month_13_is_one_entry_in_the_summary(auth, plan_case, start_draft, loca
     assert summary.count(field_says) == 1, summary
     assert not any(item.startswith(check_says) for item in summary), summary
     assert len([item for item in summary if "2" in item.split(":")[0]]) == 1, summary
+    # The line's own slot beside its fields does not repeat what the month field says.
+    import re
+    slot = re.search(r'data-line-slot="lines-1">(.*?)</ul>', page, re.S).group(1)
+    assert "line.month" not in slot and field_says.split(": ", 1)[1] in page, slot
+
+
+def test_a_line_finding_without_a_field_error_stays_in_its_slot(auth, plan_case, start_draft):
+    """Only what the field already says is left out of the slot: a check finding of its own stays."""
+    import re
+    auth.login("caseworker", locale="en")
+    version = start_draft(plan_case)
+    page = auth.post(edit_url(version), base_form(version, [{"kind": "cash", "amount_dkk": "100", "month": "12"},
+                                                            {"kind": "cash", "amount_dkk": "0", "month": "2"}]),
+                     follow_redirects=True).get_data(as_text=True)
+    slots = dict(re.findall(r'data-line-slot="(lines-\d+)">(.*?)</ul>', page, re.S))
+    assert "<li" not in slots["lines-0"], slots
 
 
 def test_a_check_error_with_no_field_error_stays_in_the_summary(auth, plan_case, start_draft):

@@ -23,8 +23,11 @@ def test_a_finding_below_an_unchecked_row_names_its_own_row(auth, plan_case, sta
     version = start_draft(plan_case)
     page = auth.post(edit_url(version), base_form(version, [
         first, {"amount_dkk": "500", "month": "13", "description": "Dryer"}])).get_data(as_text=True)
-    assert "Line 2: the month must be from 1 to 12" in _slot_text(page, "lines-1")
+    panel = re.search(r'<li class="app-finding app-finding--error" data-line="lines-1">(.*?)</li>', page, re.S)
+    assert panel and "Line 2: the month must be from 1 to 12" in panel.group(1)
     assert "Line 1: the month" not in page
+    # Beside the row, the month field says it; the row's slot does not repeat it.
+    assert "the month must be" not in _slot_text(page, "lines-1")
 
 
 def test_the_live_check_numbers_rows_as_the_page_does_in_danish(auth, plan_case, start_draft):
