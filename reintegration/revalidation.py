@@ -37,10 +37,10 @@ from sqlmodel import Session, select
 from . import audit
 from .domain.budget import Child as DomainChild, LineSummary, Plan, RemovedLine, Verdict, check_plan, verdict
 from .domain.rates import RateTables
+from .domain.workflow import OPEN_PLAN_STATUSES
 from .models import BudgetLine, Case, Child, Disbursement, PlanVersion
 from .plans.mapping import build_plan, domain_line, paid_lines, return_reference
 
-OPEN_STATUSES = ("draft", "submitted")
 
 # Versions per fetch and per write: large enough that a batch costs one round trip for
 # thousands of versions, small enough that the first write starts early in the run.
@@ -110,7 +110,7 @@ def open_plans(db: Session) -> Iterator[tuple[OpenVersion, Plan, LineSummary]]:
         # sort (48,000 at 250,000 cases) spilled to disk in the server's default 4 MB.
         db.execute(text("SELECT set_config('jit', 'off', true), set_config('work_mem', '32MB', true)"))
     conn = db.connection()  # plain Core rows: no ORM loading
-    is_open = PlanVersion.status.in_(OPEN_STATUSES)
+    is_open = PlanVersion.status.in_(OPEN_PLAN_STATUSES)
     children: dict[int, list[DomainChild]] = {}
     for case_id, born, lives_in in conn.execute(
             select(Child.case_id, Child.date_of_birth, Child.lives_in)

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..access import allow, declared_roles, visible_case_or_404
 from ..db import get_session
+from ..domain.workflow import OPEN_PLAN_STATUSES
 from ..forms import plain_number
 from ..i18n import format_day, gettext as _
 from ..plans.mapping import reference_date
@@ -78,7 +79,7 @@ def show(case_id: int):
     record_read(db, case, user=user)
     on = reference_date(case) or date.today()
     views = current_app.view_functions
-    open_version = any(row.status in ("draft", "returned", "submitted") for row in plans)
+    open_version = any(row.status in OPEN_PLAN_STATUSES for row in plans)
     return render_template(
         "cases/show.html", case=case, summary=_summary_rows(case, facts), reference_day=on,
         children=queries.child_rows(facts.children, on), warnings=_warnings(case, facts),

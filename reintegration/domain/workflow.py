@@ -2,8 +2,8 @@
 
 A plan version is drafted (DRC with the partner), submitted, and decided by
 Hjemrejsestyrelsen, which gives the final approval (seed lines 1354-1366): approved, sent
-back for changes, or rejected. A version sent back is reopened as a draft and submitted
-again. A change after approval is an amendment: a new version, and approving it
+back for changes, or rejected. A version sent back stays as it was decided; the next
+version starts as a copy of it and is submitted in its turn. A change after approval is an amendment: a new version, and approving it
 supersedes the version before, whose payments stay paid.
 """
 
@@ -22,6 +22,9 @@ RETURNED = "returned"  # sent back for changes
 REJECTED = "rejected"
 SUPERSEDED = "superseded"  # replaced by an approved amendment
 PLAN_STATUSES = (DRAFT, SUBMITTED, APPROVED, RETURNED, REJECTED, SUPERSEDED)
+# A case has at most one open version; while it has one, no new version is started.
+# A version sent back is not open: the next draft starts as a copy of it.
+OPEN_PLAN_STATUSES = (DRAFT, SUBMITTED)
 
 # Actions on a plan version.
 SUBMIT = "submit"
@@ -29,7 +32,6 @@ APPROVE = "approve"
 SEND_BACK = "send_back"
 REJECT = "reject"
 SUPERSEDE = "supersede"
-REOPEN_DRAFT = "reopen_draft"
 DECISIONS = (APPROVE, SEND_BACK, REJECT)
 
 TRANSITIONS: Mapping[tuple[str, str], str] = MappingProxyType(
@@ -38,7 +40,6 @@ TRANSITIONS: Mapping[tuple[str, str], str] = MappingProxyType(
         (SUBMITTED, APPROVE): APPROVED,
         (SUBMITTED, SEND_BACK): RETURNED,
         (SUBMITTED, REJECT): REJECTED,
-        (RETURNED, REOPEN_DRAFT): DRAFT,
         (APPROVED, SUPERSEDE): SUPERSEDED,
     }
 )

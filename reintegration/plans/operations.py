@@ -300,7 +300,7 @@ def recheck_open_versions(db: Session, case_id: int, tables: RateTables, today: 
     date, unaccompanied minor) moves the caps. Only the check's record changes, not the
     content, revision or digest of a version (as in the re-validation)."""
     versions = db.exec(select(PlanVersion).where(PlanVersion.case_id == case_id,
-                                                 PlanVersion.status.in_((workflow.DRAFT, workflow.SUBMITTED)))
+                                                 PlanVersion.status.in_(workflow.OPEN_PLAN_STATUSES))
                        .order_by(PlanVersion.number)).all()
     for version in versions:
         _store_check(version, check_version(db, load_plan(db, version), tables, today))
@@ -326,7 +326,7 @@ def create_draft(db: Session, case: Case, user, tables: RateTables, today: date)
     an approved version is an amendment of it (``amends_id``). Refused with
     :class:`OpenVersionExists` while a draft or submitted version is open."""
     versions = versions_for_case(db, case.id)
-    open_version = next((v for v in versions if v.status in (workflow.DRAFT, workflow.SUBMITTED)), None)
+    open_version = next((v for v in versions if v.status in workflow.OPEN_PLAN_STATUSES), None)
     if open_version is not None:
         raise OpenVersionExists(open_version)
     latest = versions[0] if versions else None

@@ -223,3 +223,37 @@ def test_the_queue_logs_which_cases_it_named(auth, db, make_plan, approver):
                     .order_by(AuditEvent.id.desc())).first()
     assert event.user_id == approver.id
     assert json.loads(event.detail) == {"page": "approvals.queue", "cases": [waiting.case_id], "searched": False}
+
+
+@pytest.mark.parametrize("locale, says", [("en", "1 line is unchanged."), ("da", "1 linje er uændret.")])
+def test_the_changes_page_counts_unchanged_lines_in_the_singular(auth, db, make_plan, approve, drafter, locale, says):
+    first = make_plan(lines=[Line(key="a", amount="5000.00", description="Salon chairs"),
+                             Line(key="b", amount="2000.00", description="Rent deposit")])
+    approve(first)
+    amendment = make_plan(case=case_of(db, first), amends=first,
+                          lines=[Line(key="a", amount="5000.00", description="Salon chairs"),
+                                 Line(key="b", amount="2500.00", description="Rent deposit")])
+    drafter.locale = locale
+    db.add(drafter)
+    db.commit()
+    auth.login(drafter)
+    page = auth._client.get(f"/approvals/{amendment.id}/changes").get_data(as_text=True)
+    assert says in page and "1 lines" not in page and "1 linjer" not in page
+
+
+def test_only_a_submitted_amendment_says_the_approved_version_stays_in_force(auth, db, make_plan, approve, approver):
+    """A decided version's review (sent back, or superseded by the approved amendment) is
+    no longer waiting: it does not say another version stays in force until it is approved."""
+    first = make_plan(lines=[Line(key="a", amount="5000.00")])
+    approve(first)
+    returned = make_plan(case=case_of(db, first), amends=first, lines=[Line(key="a", amount="6000.00")])
+    approve(returned, action="send_back", reason="Explain the higher amount.")
+    amendment = make_plan(case=case_of(db, first), amends=first, lines=[Line(key="a", amount="5500.00")])
+    auth.login(approver)
+    for version in (returned, first):
+        assert "stays in force" not in auth._client.get(f"/approvals/{version.id}").get_data(as_text=True)
+    assert "Version 1 is approved and stays in force" in auth._client.get(
+        f"/approvals/{amendment.id}").get_data(as_text=True)
+    approve(amendment)
+    for version in (returned, first, amendment):
+        assert "stays in force" not in auth._client.get(f"/approvals/{version.id}").get_data(as_text=True)

@@ -5,13 +5,12 @@ import pytest
 from reintegration.domain import workflow as wf
 from reintegration.domain.violation import Violation
 
-ACTIONS = (wf.SUBMIT, wf.APPROVE, wf.SEND_BACK, wf.REJECT, wf.SUPERSEDE, wf.REOPEN_DRAFT)
+ACTIONS = (wf.SUBMIT, wf.APPROVE, wf.SEND_BACK, wf.REJECT, wf.SUPERSEDE)
 ALLOWED = {
     (wf.DRAFT, wf.SUBMIT): wf.SUBMITTED,
     (wf.SUBMITTED, wf.APPROVE): wf.APPROVED,
     (wf.SUBMITTED, wf.SEND_BACK): wf.RETURNED,
     (wf.SUBMITTED, wf.REJECT): wf.REJECTED,
-    (wf.RETURNED, wf.REOPEN_DRAFT): wf.DRAFT,
     (wf.APPROVED, wf.SUPERSEDE): wf.SUPERSEDED,
 }
 
