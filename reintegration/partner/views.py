@@ -17,12 +17,13 @@ from ..db import get_session
 from ..domain import workflow as wf
 from ..followup import operations as ops
 from ..followup import status
-from ..followup.forms import AttachmentForm, DisbursementForm, chosen_files, new_request_token, report_form
+from ..followup.forms import (RISK_LABELS, AttachmentForm, DisbursementForm, chosen_files, new_request_token,
+                              report_form)
 from ..followup.questions import DIMENSIONS
 from ..followup.questions import current as current_questions
 from ..followup.views import apply_errors, report_context, scoped_or_404
 from ..i18n import format_day, format_dkk, gettext as _
-from ..models import Attachment, FollowUpReport
+from ..models import Attachment, FollowUpReport, User
 from . import queries
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
@@ -114,14 +115,16 @@ def report(case_id: int, report_id: int):
     report, case = scoped_or_404(FollowUpReport, report_id)
     if case.id != case_id:
         abort(404)
-    if report.status == "submitted":
+    questions = current_questions()
+    form = report_form(questions, data={"revision": report.revision})
+    if report.status == ops.SUBMITTED:
+        if form.is_submitted():  # sent after it was submitted: shown as the conflict it is
+            return _conflict(db, case, report, form, questions)
         ops.record_read(db, case, user=current_user, page="partner.report")
         return render_template("partner/report_view.html", case=case, report=report,
                                **report_context(db, case, report))
     if case.status == wf.CLOSED:
         return _closed(case.id)
-    questions = current_questions()
-    form = report_form(questions, data={"revision": report.revision})
     if form.validate_on_submit():
         try:
             alert = ops.submit_report(db, case, report, form.revision.data, _report_input(form), user=current_user,
@@ -135,11 +138,7 @@ def report(case_id: int, report_id: int):
             apply_errors(form, error)
             _choose_files_again(form)
         except ops.Conflict:
-            db.rollback()
-            form.form_errors.append(_("Someone else submitted or changed this report while you were writing. "
-                                      "Your answers are kept below; check the report before sending again."))
-            _choose_files_again(form)
-            return _report_page(case, report, form, questions), 409
+            return _conflict(db, case, report, form, questions)
         except ops.CaseClosed:
             return _closed(case.id)
         else:
@@ -152,6 +151,59 @@ def report(case_id: int, report_id: int):
         _choose_files_again(form)
     ops.record_read(get_session(), case, user=current_user, page="partner.report")
     return _report_page(case, report, form, questions)
+
+
+def _conflict(db, case, report, form, questions):
+    """A report sent after it was changed or submitted by someone else (found submitted
+    before trying, or refused by the submit's optimistic lock): 409, and nothing that was
+    sent is lost from view. The report is read afresh.
+
+    Still due (a caseworker changed it, e.g. its due date with the return date): the form
+    again with the answers kept and the revision as it is now, so that one more send,
+    having seen what changed, goes through. Submitted: who submitted it, when and what,
+    beside the answers sent, which can no longer be sent. Nothing in the portal adds to a
+    submitted report but files, so the risk signs it lacks are named, for the caseworker
+    to be told. Files are not attached here (the same form sent twice would attach them
+    twice): the page says to choose them again on the attachments page."""
+    db.rollback()
+    form.revision.data = report.revision
+    ops.record_read(db, case, user=current_user, page="partner.report")
+    if report.status != ops.SUBMITTED:
+        form.form_errors.append(_("This report was changed while you were writing (for example its due date, when "
+                                  "the return date was changed), so nothing was sent. Your answers are kept below: "
+                                  "check the report, then send it again."))
+        _choose_files_again(form)
+        return _report_page(case, report, form, questions), 409
+    form.form_errors.append(_submitted_by(db, report))
+    names = _chosen_names(form)
+    if names and case.status == wf.CLOSED:
+        form.form_errors.append(_("The files you chose were not saved (%(names)s). The case is closed, so send "
+                                  "them to the DRC caseworker of the case.", names=names))
+    elif names:
+        form.form_errors.append(_("The files you chose were not saved (%(names)s). To add them to the submitted "
+                                  "report, choose them again on the page for receipts and photos.", names=names))
+    submitted_risks = set((report.risk_indicators or "").split(","))
+    unsent_risks = [RISK_LABELS[key] for key in form.risk_indicators() if key not in submitted_risks]
+    return _report_page(case, report, form, questions, unsent_risks=unsent_risks,
+                        **report_context(db, case, report)), 409
+
+
+def _submitted_by(db, report) -> str:
+    """Who submitted the report and when, as the conflict page says it: by name for a
+    colleague of the same organisation, "you" for the reader."""
+    by = db.get(User, report.submitted_by) if report.submitted_by else None
+    if by is not None and by.id == current_user.id:
+        who = _("You")
+    elif by is not None and by.organisation_id == current_user.organisation_id:
+        who = by.name
+    else:
+        who = _("Someone else")
+    if report.submitted_at is None:
+        return _("%(who)s submitted this report, so what you sent was not saved. The submitted report is shown "
+                 "below, and your answers are kept under it.", who=who)
+    return _("%(who)s submitted this report on %(day)s at %(time)s (UTC), so what you sent was not saved. The "
+             "submitted report is shown below, and your answers are kept under it.", who=who,
+             day=format_day(report.submitted_at.date()), time=report.submitted_at.strftime("%H:%M"))
 
 
 def _add_report_rules(form, case, report) -> None:
@@ -182,17 +234,25 @@ def _choose_files_again(form) -> None:
     """A refused form comes back without the files that were chosen (a browser cannot put
     them back, and nothing of a refused form is stored): say which to choose again, at
     the file field, unless that field has its own error already."""
-    names = [uploads.base_name(f.filename)[:80] for f in chosen_files(form.files)]
+    names = _chosen_names(form)
     if names and not form.files.errors:
         form.files.errors = [_("Nothing was saved, so the files you chose were not kept: choose them again "
-                               "before you send (%(names)s).", names=", ".join(names))]
+                               "before you send (%(names)s).", names=names)]
 
 
-def _report_page(case, report, form, questions):
+def _chosen_names(form) -> str:
+    """The names of the files chosen in the form, for a message that asks for them again."""
+    return ", ".join(uploads.base_name(f.filename)[:80] for f in chosen_files(form.files))
+
+
+def _report_page(case, report, form, questions, **conflict):
+    """The report form; with ``conflict`` (the submitted report's ``report_context`` and the
+    risk signs it lacks) the page of a report submitted meanwhile: what was submitted, and
+    the answers sent, shown but not sendable."""
     groups = [(dimension, form.question_fields(questions.in_dimension(dimension))) for dimension in DIMENSIONS]
+    context = {"currency": ops.local_currency(get_session(), case), **conflict}
     return render_template("partner/report.html", case=case, report=report, form=form, groups=groups,
-                           currency=ops.local_currency(get_session(), case),
-                           opens=ops.final_report_opens(case, report))
+                           opens=ops.final_report_opens(case, report), **context)
 
 
 def _report_input(form) -> ops.ReportInput:
