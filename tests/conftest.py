@@ -209,7 +209,8 @@ def returned_case(app, db, make_approved_case, make_user):
         case = make_approved_case(partner=partner, lines=lines, **values)
         approver = make_user("approver")
         with app.test_request_context():
-            ops.record_return(db, case, date.today() - timedelta(days=days_ago), user=approver)
+            ops.record_return(db, case, date.today() - timedelta(days=days_ago), seen_revision=case.revision,
+                              user=approver)
         db.refresh(case)
         return case
 

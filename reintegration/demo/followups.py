@@ -137,7 +137,7 @@ def load(db: Session, app: Flask) -> str:
         returned = max(returned, table.valid_from)
         if case.caseworker_id is None:
             case.caseworker_id = caseworker.id
-        ops.record_return(db, case, returned, user=approver)
+        ops.record_return(db, case, returned, seen_revision=case.revision, user=approver)
         db.refresh(case)
         if partner is None:
             continue

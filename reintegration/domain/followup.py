@@ -8,7 +8,7 @@ table, so that an administrator can change them without code.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -53,6 +53,67 @@ def is_overdue(due: date, today: date, table: RateTable) -> bool:
 def period_end(return_date: date, table: RateTable) -> date:
     """The last day of the reintegration period."""
     return add_months(return_date, table.period_months)
+
+
+BEFORE_RETURN = "before_return"
+AFTER_END = "after_end"
+
+
+def outside_period(day: date, return_date: date, end: date | None) -> str | None:
+    """Where ``day`` lies outside the reintegration period: ``BEFORE_RETURN``,
+    ``AFTER_END``, or ``None`` within it. The period runs from the return day itself
+    to ``end`` (:func:`period_end`), both included; an unknown end (``None``) leaves
+    only the start to check."""
+    if day < return_date:
+        return BEFORE_RETURN
+    if end is not None and day > end:
+        return AFTER_END
+    return None
+
+
+PAYMENT = "payment"
+CONTACT = "contact"
+
+
+@dataclass(frozen=True, slots=True)
+class DatedRecord:
+    """Something already recorded that a return date must leave in place: a payment
+    (``PAYMENT``, on the day it was paid) or a submitted report (``CONTACT``, on the day
+    of its contact). ``ref`` is the caller's handle for naming it (an id, a month)."""
+
+    kind: str
+    day: date
+    ref: object = None
+
+
+def return_date_violations(return_date: date, table: RateTable, recorded: Iterable[DatedRecord]) -> list[Violation]:
+    """What a (new) return date would put outside the period, earliest record first.
+
+    Every payment falls within the period the date starts (as a payment's own date is
+    held to it): ``return.payment_before`` and ``return.payment_after_end`` (with the
+    ``end`` the date would give). A submitted report cannot speak of a contact before
+    the return: ``return.contact_before``. A contact after the end is no fault: the
+    final report is written once the period is over. ``day`` and ``ref`` name the record."""
+    end = period_end(return_date, table)
+    found = []
+    for record in sorted(recorded, key=lambda r: r.day):
+        where = outside_period(record.day, return_date, end if record.kind == PAYMENT else None)
+        if where == BEFORE_RETURN:
+            found.append(Violation(f"return.{record.kind}_before", {"day": record.day, "ref": record.ref}))
+        elif where == AFTER_END:
+            found.append(Violation("return.payment_after_end", {"day": record.day, "ref": record.ref, "end": end}))
+    return found
+
+
+def return_date_warnings(return_date: date, first_approved_on: date | None) -> list[Violation]:
+    """What to point out about a return date that is allowed: a return before the plan
+    was first approved (``return.before_approval``). The process has the approval first,
+    but nothing in it rules out a person leaving earlier (one who *must* leave Denmark),
+    so the date is kept; the user is asked to check it, since the report schedule
+    counts from it and a wrong early date makes reports overdue at once."""
+    if first_approved_on is not None and return_date < first_approved_on:
+        return [Violation("return.before_approval", {"approved": first_approved_on})]
+    return []
 
 
 def month_of(return_date: date, day: date) -> int:

@@ -31,6 +31,7 @@ RISK_LABELS = {
 }
 EARLY_CLOSURE_REASONS = (("completed", _l("Reintegration completed")), ("withdrew", _l("The person withdrew")),
                          ("contact_lost", _l("Contact lost")))
+CLOSURE_REASONS = {**dict(EARLY_CLOSURE_REASONS), "period_ended": _l("Period ended")}
 MAX_LOCAL = Decimal("1000000000000")
 MAX_DKK = Decimal("10000000")
 MAX_FILES = 5

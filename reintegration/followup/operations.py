@@ -24,16 +24,18 @@ from ..access import scope_for
 from ..audit import record
 from ..db import sqlite_write_lock
 from ..domain import workflow as wf
-from ..domain.followup import local_to_dkk, opens_on, period_end, schedule
+from ..domain.followup import (AFTER_END, BEFORE_RETURN, CONTACT, PAYMENT, DatedRecord, local_to_dkk, opens_on,
+                               outside_period, period_end, return_date_violations, return_date_warnings, schedule)
+from ..domain.violation import Violation
 from ..forms import plain_number
 from ..i18n import format_day, format_dkk, gettext as _, lazy_gettext as _l
-from ..models import Attachment, Case, Disbursement, FollowUpReport, Organisation, RiskAlert, User
+from ..models import Attachment, AuditEvent, Case, Disbursement, FollowUpReport, Organisation, RiskAlert, User
 from ..models.organisations import INACTIVE
 from ..models._common import utcnow
 from ..plans.operations import recheck_open_versions
 from .questions import QuestionSet
 from .scoring import dimension_scores
-from .status import disbursed_on_line, rate_table_for, version_in_force
+from .status import disbursed_on_line, first_approved_on, line_label, rate_table_for, version_in_force
 
 SUBMITTED = "submitted"
 DUE = "due"
@@ -102,11 +104,29 @@ def _touch(case: Case) -> None:
 
 # --- return -----------------------------------------------------------------------
 
-def record_return(db: Session, case: Case, return_date: date, *, user: User) -> list[FollowUpReport]:
+@dataclass(frozen=True)
+class ReturnRecorded:
+    """The reports of the case after the return was recorded, and what the user should
+    check about the date (``return_date_warnings``; the date is saved all the same,
+    :func:`return_warning` words them)."""
+
+    reports: list[FollowUpReport]
+    warnings: list[Violation]
+
+
+def record_return(db: Session, case: Case, return_date: date, *, seen_revision: int | None,
+                  user: User) -> ReturnRecorded:
     """Record the actual departure date. The case moves to ``in_followup`` and gets the
     report schedule of the rate table valid on that date; a changed date moves the due
-    dates of the reports not yet submitted (submitted ones keep theirs). Only a case with
-    an approved plan version can return."""
+    dates of the reports not yet submitted (submitted ones keep theirs), and only a
+    report whose due date moves gets a new revision. Only a case with an approved plan
+    version can return.
+
+    Optimistic locking: ``seen_revision`` is the case's revision when the form was
+    opened; if the case changed since, :class:`Conflict` and nothing is written. Saving
+    the date the case already has changes nothing (no revision moves, so no one else's
+    form goes stale), whatever the revision. The date may not leave a recorded payment
+    or a submitted report's contact outside the period (``return_date_violations``)."""
     ensure_open(case)
     if version_in_force(db, case.id) is None:
         raise FieldErrors({None: _l("The case has no approved plan yet. The return can be recorded once "
@@ -118,6 +138,23 @@ def record_return(db: Session, case: Case, return_date: date, *, user: User) -> 
         raise FieldErrors({"return_date": _l("No rate table covers %(day)s, so the follow-up schedule is "
                                              "unknown. Ask an administrator to add one.", day=format_day(return_date))})
     case = _lock_case(db, case)
+    try:
+        ensure_open(case)  # closed while the form was open, or while this waited for the lock
+    except CaseClosed:
+        db.rollback()
+        raise
+    warnings = return_date_warnings(return_date, first_approved_on(db, case.id))
+    if case.actual_return == return_date and case.status == wf.IN_FOLLOWUP:
+        db.rollback()
+        return ReturnRecorded(_reports(db, case), warnings)
+    if seen_revision != case.revision:
+        db.rollback()
+        raise Conflict(case.id)
+    refused = return_date_violations(return_date, table, _recorded_in_period(db, case))
+    if refused:
+        message = return_refusal(db, case, refused[0])
+        db.rollback()
+        raise FieldErrors({"return_date": message})
     previous = case.actual_return
     existing = {r.due_month: r for r in db.exec(select(FollowUpReport).where(FollowUpReport.case_id == case.id)).all()}
     planned = schedule(return_date, table)
@@ -126,7 +163,8 @@ def record_return(db: Session, case: Case, return_date: date, *, user: User) -> 
         report = existing.get(due.month)
         if report is None:
             db.add(FollowUpReport(case_id=case.id, due_month=due.month, due_date=due.due, final=due.final))
-        elif report.status != SUBMITTED:
+        elif report.status != SUBMITTED and (report.due_date, report.final) != (due.due, due.final):
+            # Only a moved report is a changed one: a partner writing it must look again.
             report.due_date, report.final = due.due, due.final
             report.revision += 1
             db.add(report)
@@ -148,8 +186,52 @@ def record_return(db: Session, case: Case, return_date: date, *, user: User) -> 
            detail={"from": previous, "to": return_date, "rate_table": table.id,
                    "rate_table_version": table.version})
     db.commit()
+    return ReturnRecorded(_reports(db, case), warnings)
+
+
+def _reports(db: Session, case: Case) -> list[FollowUpReport]:
     return list(db.exec(select(FollowUpReport).where(FollowUpReport.case_id == case.id)
                         .order_by(FollowUpReport.due_month)).all())
+
+
+def _recorded_in_period(db: Session, case: Case) -> list[DatedRecord]:
+    """The case's payments and submitted reports' contacts, which a return date must
+    leave inside the period."""
+    payments = db.exec(select(Disbursement.id, Disbursement.paid_on).where(Disbursement.case_id == case.id)).all()
+    contacts = db.exec(select(FollowUpReport.due_month, FollowUpReport.contact_date)
+                       .where(FollowUpReport.case_id == case.id, FollowUpReport.status == SUBMITTED,
+                              FollowUpReport.contact_date.is_not(None))).all()
+    return ([DatedRecord(PAYMENT, day, ref) for ref, day in payments]
+            + [DatedRecord(CONTACT, day, month) for month, day in contacts])
+
+
+def return_refusal(db: Session, case: Case, violation: Violation):
+    """The message for a return date refused by ``return_date_violations``: it names the
+    record that would fall outside the period (a payment by its amount and line as the
+    pages number them, a report by its month) and its date."""
+    day = format_day(violation.params["day"])
+    if violation.code == "return.contact_before":
+        return _l("The report for month %(month)s is submitted with a contact on %(day)s, before this date. A "
+                  "report cannot speak of a contact before the return: the return date can be %(day)s at the "
+                  "latest.", month=violation.params["ref"], day=day)
+    payment = db.get(Disbursement, violation.params["ref"])
+    number, name = line_label(db, case, payment.line_key)
+    if violation.code == "return.payment_before":
+        return _l("%(amount)s was paid on %(day)s (line %(line)s, %(name)s), before this date. Every payment "
+                  "falls within the reintegration period, which starts on the return date: the return date can "
+                  "be %(day)s at the latest.", amount=format_dkk(payment.amount_dkk), day=day, line=number,
+                  name=name)
+    return _l("%(amount)s was paid on %(day)s (line %(line)s, %(name)s), after the end of the reintegration "
+              "period this date would give (%(end)s). Every payment falls within the period.",
+              amount=format_dkk(payment.amount_dkk), day=day, line=number, name=name,
+              end=format_day(violation.params["end"]))
+
+
+def return_warning(violation: Violation):
+    """The message for what ``return_date_warnings`` points out."""
+    return _l("The return date is before Hjemrejsestyrelsen approved the plan (%(day)s). Check that it is the "
+              "day the person left Denmark: the follow-up reports are scheduled from it, and a date too early "
+              "makes them due or overdue at once.", day=format_day(violation.params["approved"]))
 
 
 # --- follow-up report -------------------------------------------------------------
@@ -376,11 +458,13 @@ def payment_date_errors(case: Case, paid_on: date | None) -> dict:
     if paid_on is None or case.actual_return is None:
         return errors
     table = rate_table_for(case.actual_return)
-    if paid_on < case.actual_return:
+    end = period_end(case.actual_return, table) if table is not None else None
+    where = outside_period(paid_on, case.actual_return, end)
+    if where == BEFORE_RETURN:
         errors["paid_on"] = _l("The date is before the return (%(day)s).", day=format_day(case.actual_return))
-    elif table is not None and paid_on > period_end(case.actual_return, table):
+    elif where == AFTER_END:
         errors["paid_on"] = _l("The date is after the end of the reintegration period (%(day)s).",
-                               day=format_day(period_end(case.actual_return, table)))
+                               day=format_day(end))
     if paid_on > today():
         errors["paid_on"] = _l("The date cannot be in the future.")
     return errors
@@ -562,6 +646,17 @@ def record_read(db: Session, case: Case, *, user: User, page: str) -> None:
     """Reads of a case are audited like changes."""
     record(db, "case.read", user=user, obj=case, case_id=case.id, detail={"page": page})
     db.commit()
+
+
+def return_saved_by(db: Session, case: Case) -> tuple[User | None, object]:
+    """Who saved the case's return date last and when, from the audit trail (for the
+    conflict page); ``(None, None)`` if it was never saved."""
+    event = db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id,
+                                             AuditEvent.action == "followup.return_recorded")
+                    .order_by(AuditEvent.id.desc()).limit(1)).first()
+    if event is None:
+        return None, None
+    return (db.get(User, event.user_id) if event.user_id else None), event.at
 
 
 def record_file_read(db: Session, attachment: Attachment, *, user: User) -> None:

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ..access import case_scope
+from ..approvals.operations import APPROVED_OUTCOME
 from ..domain import workflow as wf
 from ..domain.followup import is_overdue, month_of, period_end, spending_position
 from ..domain.rates import RateTable
-from ..models import Attachment, BudgetLine, Case, Disbursement, FollowUpReport, PlanVersion, RiskAlert
+from ..models import Attachment, BudgetLine, Case, Decision, Disbursement, FollowUpReport, PlanVersion, RiskAlert
 
 ZERO = Decimal("0.00")
 
@@ -169,9 +171,46 @@ def years(db: Session, cases, today: date) -> dict[int, CaseYear]:
     return result
 
 
+def line_name(line: BudgetLine) -> str:
+    """A line's short name: its description, else its category or kind."""
+    return line.description or line.category or line.kind
+
+
+def line_number(line: BudgetLine) -> int:
+    """A line's number as the budget lists it, from 1."""
+    return line.position + 1
+
+
 def line_names(year: CaseYear) -> dict[str, str]:
     """A short name per line key of the version in force (for payment lists)."""
-    return {row.line.line_key: row.line.description or row.line.category or row.line.kind for row in year.lines}
+    return {row.line.line_key: line_name(row.line) for row in year.lines}
+
+
+def line_numbers(year: CaseYear) -> dict[str, int]:
+    """The number per line key of the version in force (:func:`line_number`)."""
+    return {row.line.line_key: line_number(row.line) for row in year.lines}
+
+
+def line_label(db: Session, case: Case, line_key: str) -> tuple[int | None, str]:
+    """The number and short name of a line of the version in force (a paid line is
+    never removed, so a payment's line is there)."""
+    version = version_in_force(db, case.id)
+    for line in lines_of(db, [version.id]).get(version.id, []) if version else []:
+        if line.line_key == line_key:
+            return line_number(line), line_name(line)
+    return None, ""
+
+
+def first_approved_on(db: Session, case_id: int) -> date | None:
+    """The day (in Danish time) a plan of the case was first approved, if one was."""
+    decided = db.exec(select(func.min(Decision.decided_at))
+                      .join(PlanVersion, PlanVersion.id == Decision.plan_version_id)
+                      .where(PlanVersion.case_id == case_id, Decision.outcome == APPROVED_OUTCOME)).one()
+    if decided is None:
+        return None
+    if decided.tzinfo is None:  # SQLite hands the UTC time back naive
+        decided = decided.replace(tzinfo=timezone.utc)
+    return decided.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def case_year(db: Session, case: Case, today: date) -> CaseYear:

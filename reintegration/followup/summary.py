@@ -10,10 +10,11 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from ..cases.labels import CASE_STATUS, label
 from ..domain.followup import RISK_INDICATORS
 from ..i18n import gettext as _
-from .forms import ACTIVITY_STATUSES, RISK_LABELS
-from .status import CaseYear
+from .forms import ACTIVITY_STATUSES, CLOSURE_REASONS, RISK_LABELS
+from .status import CaseYear, line_numbers
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -48,23 +49,27 @@ def workbook_bytes(year: CaseYear, alerts, disbursements) -> bytes:
     book.remove(book.active)
     _sheet(book, _("Case"), [_("Field"), _("Value")], [
         (_("Case"), case.reference),
-        (_("Status"), case.status),
+        (_("Status"), label(CASE_STATUS, case.status)),
         (_("Return date"), case.actual_return),
         (_("End of period"), year.period_end),
         (_("Closed"), case.closed_at.date() if case.closed_at else None),
-        (_("Reason for closure"), case.closure_reason),
+        (_("Reason for closure"), label(CLOSURE_REASONS, case.closure_reason) or None),
         (_("Approved plan version"), year.version.number if year.version else None),
         (_("Approved in total (DKK)"), year.budget_total),
         (_("Paid out in total (DKK)"), year.disbursed_total),
     ])
+    numbers = line_numbers(year)
     _sheet(book, _("Budget"), [_("Line"), _("Kind"), _("Description"), _("Month"), _("Approved (DKK)"),
                                _("Paid out (DKK)"), _("Remaining (DKK)")],
-           [(row.line.position + 1, _("Cash") if row.line.kind == "cash" else _("In-kind"), row.line.description, row.line.month, row.line.amount_dkk,
-             row.disbursed, row.remaining) for row in year.lines])
-    _sheet(book, _("Payments"), [_("Date"), _("Line"), _("Local amount"), _("Currency"), _("Exchange rate"),
-                                 _("DKK")],
-           [(d.paid_on, d.line_key, d.amount_local, d.currency, d.exchange_rate, d.amount_dkk)
-            for d in disbursements])
+           [(numbers[row.line.line_key], _("Cash") if row.line.kind == "cash" else _("In-kind"),
+             row.line.description, row.line.month, row.line.amount_dkk, row.disbursed, row.remaining)
+            for row in year.lines])
+    # A payment's line as the Budget sheet names it: its number and description.
+    descriptions = {row.line.line_key: row.line.description for row in year.lines}
+    _sheet(book, _("Payments"), [_("Date"), _("Line"), _("Description"), _("Local amount"), _("Currency"),
+                                 _("Exchange rate"), _("DKK")],
+           [(d.paid_on, numbers.get(d.line_key), descriptions.get(d.line_key), d.amount_local, d.currency,
+             d.exchange_rate, d.amount_dkk) for d in disbursements])
     _sheet(book, _("Outcomes"), [_("Month"), _("Due"), _("Submitted"), _("Contact date"), _("Income activity"),
                                  _("Economic score"), _("Social score"), _("Psychosocial score"),
                                  _("Risk indicators")],

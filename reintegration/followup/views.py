@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_login import current_user
 from sqlmodel import select
 
@@ -19,8 +20,8 @@ from ..i18n import format_rate, gettext as _, language
 from ..models import Attachment, Case, FollowUpReport, RiskAlert
 from . import operations as ops
 from . import status
-from .forms import (ACTIVITY_STATUSES, CONTACT_KINDS, EARLY_CLOSURE_REASONS, RISK_LABELS, CloseAlertForm,
-                    CloseCaseForm, ReturnForm)
+from .forms import (ACTIVITY_STATUSES, CLOSURE_REASONS, CONTACT_KINDS, RISK_LABELS, CloseAlertForm, CloseCaseForm,
+                    ReturnForm)
 from .questions import current as current_questions
 from .summary import workbook_bytes
 
@@ -71,7 +72,7 @@ def case(case_id: int):
     return render_template("followup/case.html", case=case, year=year, alerts=status.alerts_of(db, case.id),
                            disbursements=status.disbursements_of(db, case.id),
                            attachments=status.attachments_of(db, case.id), risk_labels=RISK_LABELS,
-                           reasons=dict(EARLY_CLOSURE_REASONS), line_names=status.line_names(year))
+                           reasons=CLOSURE_REASONS, line_names=status.line_names(year))
 
 
 @bp.get("/cases/<int:case_id>/reports/<int:report_id>")
@@ -110,19 +111,43 @@ def record_return(case_id: int):
     case = visible_case_or_404(db, case_id, current_user)
     if case.status == "closed":
         return closed_refusal(case.id)
-    form = ReturnForm(data={"return_date": case.actual_return or case.planned_return})
+    data = {"return_date": case.actual_return or case.planned_return, "revision": case.revision}
+    if request.method == "POST":
+        del data["revision"]  # the revision the user started from comes only from the form
+    form = ReturnForm(data=data)
     if form.validate_on_submit():
         try:
-            ops.record_return(db, case, form.return_date.data, user=current_user)
+            done = ops.record_return(db, case, form.return_date.data, seen_revision=form.revision.data,
+                                     user=current_user)
         except ops.FieldErrors as error:
             db.rollback()
             apply_errors(form, error)
+        except ops.Conflict:
+            return return_conflict(db, case_id, form)
+        except ops.CaseClosed:
+            return closed_refusal(case.id)
         else:
             flash(_("The return date is recorded and the follow-up reports are scheduled."), "success")
+            for warning in done.warnings:
+                flash(str(ops.return_warning(warning)), "warning")
             return redirect(url_for("followup.case", case_id=case.id))
     ops.record_read(db, case, user=current_user, page="followup.record_return")
     return render_template("followup/record_return.html", case=case, form=form,
                            has_plan=status.version_in_force(db, case.id) is not None)
+
+
+def return_conflict(db, case_id: int, form: ReturnForm):
+    """409: the case changed after the form was opened. What is saved now is shown
+    beside the user's input, which stays in the form; it now carries the current
+    revision, so saving again is a deliberate choice."""
+    db.rollback()
+    current = visible_case_or_404(db, case_id, current_user)
+    saved_by, saved_at = ops.return_saved_by(db, current)
+    ops.record_read(db, current, user=current_user, page="followup.record_return")
+    form.revision.data = current.revision
+    return render_template("followup/record_return.html", case=current, form=form, has_plan=True,
+                           conflict={"return_date": current.actual_return, "by": saved_by,
+                                     "at": format_datetime(saved_at, "short") if saved_at else None}), 409
 
 
 @bp.route("/cases/<int:case_id>/close", methods=["GET", "POST"])

@@ -202,7 +202,8 @@ def test_an_actual_return_is_named_as_actual(app, db, auth, make_plan, approve):
     case = case_of(db, first)
     returned = date.today() - timedelta(days=10)
     auth.login("approver")
-    assert auth.post(f"/followup/cases/{case.id}/return", {"return_date": returned.isoformat()}).status_code == 302
+    assert auth.post(f"/followup/cases/{case.id}/return",
+                     {"return_date": returned.isoformat(), "revision": str(case.revision)}).status_code == 302
     amendment = make_plan(case=case_of(db, first), amends=first)
     approve(amendment)
     rows, note = schedule_sheet(app, db, amendment)

@@ -19,7 +19,8 @@ def reports(db, case_id):
 def test_recording_the_return_schedules_the_reports(client, auth, db, make_approved_case):
     case = make_approved_case()
     auth.login("approver")
-    response = auth.post(f"/followup/cases/{case.id}/return", {"return_date": "2026-03-15"})
+    response = auth.post(f"/followup/cases/{case.id}/return",
+                         {"return_date": "2026-03-15", "revision": str(case.revision)})
     assert response.status_code == 302
     rows = reports(db, case.id)
     assert [(r.due_month, r.due_date, r.final) for r in rows] == [
@@ -33,12 +34,14 @@ def test_recording_the_return_schedules_the_reports(client, auth, db, make_appro
 def test_a_changed_date_moves_only_reports_not_yet_submitted(client, auth, db, make_approved_case):
     case = make_approved_case()
     auth.login("caseworker")
-    auth.post(f"/followup/cases/{case.id}/return", {"return_date": "2026-01-31"})
+    auth.post(f"/followup/cases/{case.id}/return", {"return_date": "2026-01-31", "revision": str(case.revision)})
     first = reports(db, case.id)[0]
     first.status = "submitted"
     db.add(first)
     db.commit()
-    assert auth.post(f"/followup/cases/{case.id}/return", {"return_date": "2026-02-10"}).status_code == 302
+    db.refresh(case)
+    assert auth.post(f"/followup/cases/{case.id}/return",
+                     {"return_date": "2026-02-10", "revision": str(case.revision)}).status_code == 302
     rows = reports(db, case.id)
     assert rows[0].due_date == date(2026, 2, 28)  # submitted: kept (31 January + 1 month)
     assert [r.due_date for r in rows[1:]] == [add_months(date(2026, 2, 10), m) for m in (3, 6, 12)]
