@@ -22,7 +22,7 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
-from sqlalchemy import BigInteger, String, func, type_coerce
+from sqlalchemy import BigInteger, String, case, func, type_coerce
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -91,12 +91,24 @@ def category_labels() -> dict[str, str]:
     return {key: label(CATEGORY_LABELS, key) for key in CATEGORY_LABELS}
 
 
+def as_decided():
+    """The partner's name and the country of return as the decision kept them, in SQL, by
+    the approval package's rule (``package.gather``): a decision from before migration
+    0012 kept neither (its country is NULL) and reads the case as it is now; a later one
+    kept both, and a NULL partner name there means the case had no partner then. Needs
+    ``Decision``, ``Case`` and the case's partner ``Organisation`` (outer) in the query."""
+    kept = Decision.return_country.is_not(None)
+    return (case((kept, Decision.partner_name), else_=Organisation.name),
+            func.coalesce(Decision.return_country, Case.return_country))
+
+
 def lines_query(date_from: date, date_to: date):
     """The workbook's rows, in order: one per budget line of the versions approved in the
     range. Plain Core columns (no ORM loading), money as raw øre and exact decimals as raw
-    text, made Decimals by the writer: the rows are the export's only reading. The last
-    two: the number of the version this one amends, and of the next approved version of
-    the case (``None`` while this one is in force), found in the query, once per case."""
+    text, made Decimals by the writer: the rows are the export's only reading. Partner and
+    country as decided (``as_decided``). The last two: the number of the version this one
+    amends, and of the next approved version of the case (``None`` while this one is in
+    force), found in the query, once per case."""
     amended = aliased(PlanVersion)
     in_range = (select(PlanVersion.case_id).join(Decision, Decision.plan_version_id == PlanVersion.id)
                 .where(*_approved_in(date_from, date_to)))
@@ -108,7 +120,8 @@ def lines_query(date_from: date, date_to: date):
                 .join(Decision, Decision.plan_version_id == PlanVersion.id)
                 .where(Decision.outcome == "approved", PlanVersion.case_id.in_(in_range))
                 .subquery("approved"))
-    return (select(Case.reference, PlanVersion.number, Decision.decided_at, Organisation.name, Case.return_country,
+    partner, country = as_decided()
+    return (select(Case.reference, PlanVersion.number, Decision.decided_at, partner, country,
                    BudgetLine.kind, BudgetLine.category, BudgetLine.description, BudgetLine.month,
                    type_coerce(BudgetLine.amount_dkk, BigInteger), BudgetLine.currency,
                    type_coerce(BudgetLine.amount_local, String), type_coerce(BudgetLine.exchange_rate, String),
