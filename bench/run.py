@@ -444,7 +444,8 @@ def raw_openpyxl(app, plans: int) -> dict:
                  None if rate is None else Decimal(rate), amends,
                  "In force" if superseded_by is None else f"Superseded by version {superseded_by}"]
                 for (ref, number, decided, partner, country, kind, category, description, month, ore, currency,
-                     local, rate, amends, superseded_by) in db.connection().execute(lines_query(date_from, date_to))]
+                     local, rate, amends, superseded_by, _case_id) in db.connection().execute(
+                    lines_query(date_from, date_to))]
     cells = sum(1 for row in rows for value in row if value is not None)
     gc.collect()
     gc.freeze()  # the rows held for the ceiling cost its collector nothing while it writes

@@ -99,26 +99,69 @@ _SQLITE_LOCK = text("UPDATE auditevent SET id = id WHERE 0 = 1")
 def record(db: Session, action: str, *, user=None, obj: Any = None, case_id: int | None = None,
            detail: dict | None = None, object_type: str | None = None, object_id: Any = None) -> Recorded:
     """Add an audit event for ``action`` to the session's transaction (the caller commits)."""
+    if obj is not None:
+        object_type = object_type or type(obj).__name__.lower()
+        object_id = object_id if object_id is not None else getattr(obj, "id", None)
+    return _append(db, _content(action, user, case_id, detail, object_type, object_id))
+
+
+def record_per_case(db: Session, action: str, case_ids: Iterable[int], *, user=None,
+                    detail: dict | None = None) -> Recorded:
+    """Record ``action`` once for the whole (``detail`` and how many cases), then once per
+    case of ``case_ids``, with its ``case_id``: the trail's case filter finds the action
+    under each case, and each of those records names the first (``part_of``). For an
+    action on many cases at once (the batch export: 10,000 plans), so the per-case
+    records are chained here and inserted as one executemany, not one call each; returns
+    the first record."""
+    ids = sorted(set(case_ids))
+    detail = detail or {}
+    content = _content(action, user, None, detail | {"cases": len(ids)}, None, None)
+    whole = _append(db, content)
+    if not ids:
+        return whole
+    # ``_append`` took the chain's lock for the rest of the transaction (the advisory lock
+    # of audit_append, or SQLite's write lock): nothing comes between ``whole`` and these.
+    shared = content | {"detail": _detail_text(detail | {"part_of": whole.id})}
+    rows, prev_hash = [], whole.hash
+    for case_id in ids:
+        one = shared | {"case_id": case_id}
+        chained = _chained(prev_hash, one)
+        rows.append(one | {"prev_hash": prev_hash, "hash": chained})
+        prev_hash = chained
+    # An executemany of single-row INSERTs, run in order on both drivers (psycopg in one
+    # pipeline): the ids follow the chain's order, which ``verify`` reads by id.
+    db.connection().execute(AuditEvent.__table__.insert(), rows)
+    return whole
+
+
+def _content(action: str, user, case_id: int | None, detail: dict | None, object_type: str | None,
+             object_id: Any) -> dict[str, Any]:
+    """An event's content (``_CONTENT``), as it is stored and hashed."""
     if isinstance(user, LocalProxy):  # ``current_user``: looked up once, not per attribute
         user = user._get_current_object()
     if user is not None and not getattr(user, "is_authenticated", True):
         user = None
-    if obj is not None:
-        object_type = object_type or type(obj).__name__.lower()
-        object_id = object_id if object_id is not None else getattr(obj, "id", None)
-    content = {
+    return {
         "at": utcnow(), "user_id": getattr(user, "id", None),
         "organisation_id": getattr(user, "organisation_id", None), "action": action,
         "object_type": object_type, "object_id": None if object_id is None else str(object_id),
-        "case_id": case_id, "detail": json.dumps(detail, sort_keys=True, default=str) if detail else None,
+        "case_id": case_id, "detail": _detail_text(detail) if detail else None,
         "ip": request.remote_addr if has_request_context() else None,
     }
+
+
+def _detail_text(detail: dict) -> str:
+    return json.dumps(detail, sort_keys=True, default=str)
+
+
+def _append(db: Session, content: dict[str, Any]) -> Recorded:
+    """Chain ``content`` to the last event and insert it, under the chain's lock."""
     db.flush()
     if db.get_bind().dialect.name == "postgresql":
         # Lock, last hash and insert in one round trip (migration 0004); no ORM object
         # is made for the row (a case page records a read on every view).
         return Recorded(*db.execute(_APPEND, content | {
-            "content": _canonical(content), "read": action.endswith(".read")}).one())
+            "content": _canonical(content), "read": content["action"].endswith(".read")}).one())
     db.execute(_SQLITE_LOCK)
     last = db.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     prev_hash = last or GENESIS

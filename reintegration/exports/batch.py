@@ -68,16 +68,18 @@ def headers() -> list[str]:
 
 
 def write_batch(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
-                progress: Callable[[int], None] | None = None, lang: str | None = None) -> int:
+                progress: Callable[[int], None] | None = None, lang: str | None = None,
+                cases: set[int] | None = None) -> int:
     """Write the batch workbook of versions approved from ``date_from`` to ``date_to``
     (inclusive, UTC days) to ``out`` (a path or a binary file); returns the number of
     budget-line rows. ``progress(n)`` is called with the rows written since its last call.
-    Headings are in ``lang`` (``da``/``en``), else the current locale; outside a request
-    Danish. Needs an app context."""
+    The id of every case written is added to ``cases`` (for the audit trail). Headings are
+    in ``lang`` (``da``/``en``), else the current locale; outside a request Danish. Needs
+    an app context."""
     if lang is None and not has_request_context():
         lang = "da"
     with force_locale(lang) if lang else nullcontext():
-        return _write(db, date_from, date_to, out, progress)
+        return _write(db, date_from, date_to, out, progress, set() if cases is None else cases)
 
 
 def kind_labels() -> dict[str, str]:
@@ -106,9 +108,10 @@ def lines_query(date_from: date, date_to: date):
     """The workbook's rows, in order: one per budget line of the versions approved in the
     range. Plain Core columns (no ORM loading), money as raw øre and exact decimals as raw
     text, made Decimals by the writer: the rows are the export's only reading. Partner and
-    country as decided (``as_decided``). The last two: the number of the version this one
-    amends, and of the next approved version of the case (``None`` while this one is in
-    force), found in the query, once per case."""
+    country as decided (``as_decided``). Then the number of the version this one amends,
+    and of the next approved version of the case (``None`` while this one is in force),
+    found in the query, once per case; last, the case's id, which is no cell: the audit
+    trail names the cases written."""
     amended = aliased(PlanVersion)
     in_range = (select(PlanVersion.case_id).join(Decision, Decision.plan_version_id == PlanVersion.id)
                 .where(*_approved_in(date_from, date_to)))
@@ -125,7 +128,7 @@ def lines_query(date_from: date, date_to: date):
                    BudgetLine.kind, BudgetLine.category, BudgetLine.description, BudgetLine.month,
                    type_coerce(BudgetLine.amount_dkk, BigInteger), BudgetLine.currency,
                    type_coerce(BudgetLine.amount_local, String), type_coerce(BudgetLine.exchange_rate, String),
-                   amended.number, approved.c.superseded_by)
+                   amended.number, approved.c.superseded_by, PlanVersion.case_id)
             .join(PlanVersion, PlanVersion.id == Decision.plan_version_id)
             .join(approved, approved.c.version_id == PlanVersion.id)
             .outerjoin(amended, amended.id == PlanVersion.amends_id)
@@ -137,7 +140,7 @@ def lines_query(date_from: date, date_to: date):
 
 
 def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
-           progress: Callable[[int], None] | None) -> int:
+           progress: Callable[[int], None] | None, cases: set[int]) -> int:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Approved budget lines"))
     for index, width in enumerate(WIDTHS, start=1):
@@ -168,8 +171,10 @@ def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
     dkk_cell, local_cell, rate_cell = (_styled(ws, f) for f in (MONEY, MONEY, RATE))
     written = pending = 0
     last_decided = moment = None
+    case_written = cases.add
+    rows = chain.from_iterable(db.connection().execute(query).partitions(CHUNK))
     for (ref, number, decided_at, partner, country, kind, category, description, month, ore, currency, local,
-         rate, amends, superseded_by) in chain.from_iterable(db.connection().execute(query).partitions(CHUNK)):
+         rate, amends, superseded_by, case_id) in rows:
         if decided_at != last_decided:  # the lines of one decision share its moment
             last_decided, moment = decided_at, naive_utc(decided_at)
         dkk_cell.value = from_ore(ore)
@@ -188,6 +193,7 @@ def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
                    text_cell(ws, description or ""), month, dkk_cell, text_cell(ws, currency or ""),
                    local_cell if local is not None else None, rate_cell if rate is not None else None,
                    amends, status])
+        case_written(case_id)
         written += 1
         pending += 1
         if progress and pending == CHUNK:
