@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from ..domain.violation import Violation
 from ..i18n import format_amount, format_rate, gettext as _, lazy_gettext as _l
-from ..plans.display import FIGURE_LABELS, entitlement_label  # noqa: F401 (the drafting page's words, shared)
+from ..plans.display import (FIGURE_LABELS, OUTCOME_LABELS,  # noqa: F401 (the plan pages' words, shared)
+                             entitlement_label)
 from ..plans.forms import ACTIVITY_LABELS, CATEGORY_LABELS, LINE_KIND_LABELS  # the drafting form's words
 
 FIELD_LABELS = {
@@ -38,7 +39,6 @@ FIELD_LABELS = {
 KIND_LABELS = LINE_KIND_LABELS
 STATUS_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"), "approved": _l("Approved"),
                  "returned": _l("Sent back"), "rejected": _l("Rejected"), "superseded": _l("Superseded")}
-OUTCOME_LABELS = {"approved": _l("Approved"), "sent_back": _l("Sent back for changes"), "rejected": _l("Rejected")}
 CHANGE_LABELS = {"added": _l("Added"), "removed": _l("Removed"), "changed": _l("Changed")}
 
 

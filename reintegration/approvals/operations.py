@@ -30,6 +30,7 @@ from ..domain.violation import Violation
 from ..models import (BudgetLine, Case, Comment, Decision, Disbursement, Organisation, PlanContributor, PlanVersion,
                       User)
 from ..paging import Counted, Page, count_cap
+from ..plans.decided import APPROVED, REJECTED, SENT_BACK, AsApproved, as_approved, decision_on, partner_name
 from ..plans.mapping import (StoredPlan, check_stored, content_sha256, decided_document, load_plan, paid_lines_as_paid,
                              return_basis)
 from .diff import VersionDiff, diff_versions
@@ -39,7 +40,7 @@ ZERO = Decimal("0.00")
 # The budget lines of a version with an approval decision (approved, or superseded since)
 # may never change again: what was approved stays provable. The decision record is what
 # freezes, so the guard asks for it rather than for the status.
-APPROVED_OUTCOME = "approved"
+APPROVED_OUTCOME = APPROVED
 REMOVED_DISBURSED = LINE_REMOVED_DISBURSED
 
 
@@ -248,19 +249,33 @@ class Review:
     digest_matches: bool
     in_force: PlanVersion | None  # the approved version of the case, if another one
     drafter_ids: frozenset[int]  # who may not decide it (``drafter_ids``)
+    # An approved (or since superseded) version as approved: ``check`` is its check, and
+    # ``country`` and ``partner`` are as decided; None for any other version, whose check,
+    # country and partner are the case's now.
+    as_approved: AsApproved | None
+    country: str
+    partner: str | None
 
 
 def review(db: Session, version: PlanVersion, tables: RateTables, today: date) -> Review:
-    """Everything the approver reads before deciding."""
+    """Everything the approver reads before deciding, or reads again after.
+
+    A version not approved is checked as it stands today, counting what has been paid;
+    an approved one shows the check it was approved with (``plans.decided``), whatever
+    changed on the case since."""
     stored = load_plan(db, version)
     comparison = compare(db, version, stored.lines)
-    base_lines = version_lines(db, comparison.base.id) if comparison.base else ()
-    check = check_version(db, stored, tables, today, base_lines)
+    taken = decision_on(db, version)
+    decision = taken.decision if taken else None
+    approved = as_approved(db, decision, stored, tables)
+    if approved is not None:
+        check = ApprovalCheck(approved.check, ())  # approving refused any paid line removed
+    else:
+        base_lines = version_lines(db, comparison.base.id) if comparison.base else ()
+        check = check_version(db, stored, tables, today, base_lines)
     comments = [CommentView(name, body, at) for body, at, name in db.exec(
         select(Comment.body, Comment.created_at, User.name).join(User, User.id == Comment.author_id)
         .where(Comment.plan_version_id == version.id).order_by(Comment.created_at, Comment.id)).all()]
-    decision = db.exec(select(Decision).where(Decision.plan_version_id == version.id)).first()
-    decider = db.get(User, decision.decided_by).name if decision else None
     # The people the four-eyes rule bars from deciding: this version's and the earlier ones'.
     barred = drafter_ids(db, version)
     contributors = list(db.exec(select(User.name).where(User.id.in_(barred)).order_by(User.name)).all())
@@ -268,13 +283,15 @@ def review(db: Session, version: PlanVersion, tables: RateTables, today: date) -
                                                  PlanVersion.status == wf.APPROVED,
                                                  PlanVersion.id != version.id)).first()
     digest_ok = version.content_sha256 is not None and version.content_sha256 == content_sha256(stored)
-    return Review(stored, check, comparison, comments, decision, decider, contributors, digest_ok, in_force,
-                  frozenset(barred))
+    country, partner = ((approved.return_country, approved.partner_name) if approved
+                        else (stored.case.return_country, partner_name(db, stored.case)))
+    return Review(stored, check, comparison, comments, decision, taken.decided_by if taken else None, contributors,
+                  digest_ok, in_force, frozenset(barred), approved, country, partner)
 
 
 # --- the decision -------------------------------------------------------------------
 
-OUTCOMES = {wf.APPROVE: APPROVED_OUTCOME, wf.SEND_BACK: "sent_back", wf.REJECT: "rejected"}
+OUTCOMES = {wf.APPROVE: APPROVED_OUTCOME, wf.SEND_BACK: SENT_BACK, wf.REJECT: REJECTED}
 
 
 class DecisionRefused(Exception):
@@ -312,11 +329,6 @@ def _refuse(db: Session, user, version: PlanVersion | None, action: str, violati
                  detail={"action": action, "violations": [v.code for v in violations]})
     db.commit()
     return DecisionRefused(violations)
-
-
-def _partner_name(db: Session, case: Case) -> str | None:
-    partner = db.get(Organisation, case.partner_id) if case.partner_id else None
-    return partner.name if partner else None
 
 
 def decide(db: Session, version_id: int, user, action: str, reason: str | None, tables: RateTables,
@@ -371,7 +383,7 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
                                              else None),
                         reference_basis=return_basis(stored.case.actual_return, stored.case.planned_return),
                         return_country=stored.case.return_country,
-                        partner_name=_partner_name(db, stored.case))
+                        partner_name=partner_name(db, stored.case))
     try:
         db.add(decision)
         db.flush()

@@ -16,6 +16,7 @@ from ..db import get_session
 from ..domain import workflow as wf
 from ..domain.violation import Violation
 from ..i18n import gettext as _, language
+from ..plans.display import case_change_texts
 from ..plans.findings import shown_findings
 from . import operations as ops
 from .forms import DecisionForm
@@ -101,7 +102,8 @@ def _review_context(db, version):
     deciding = version.status == wf.SUBMITTED and current_user.role == "approver"
     barred = deciding and current_user.id in data.drafter_ids
     return {
-        "version": version, "case": data.stored.case, "country": country_name(data.stored.case.return_country),
+        "version": version, "case": data.stored.case, "country": country_name(data.country),
+        "case_changes": case_change_texts(data.as_approved),
         "data": data, "check": check, "lines": lines,
         "version_fields": version_fields, "allocation": allocation, "findings": findings,
         "diff": _diff_rows(data.comparison),

@@ -14,6 +14,8 @@ from ..db import get_session
 from ..domain.workflow import OPEN_PLAN_STATUSES
 from ..forms import plain_number
 from ..i18n import format_day, gettext as _
+from ..plans.decided import latest_decision
+from ..plans.display import decision_summary
 from ..plans.mapping import reference_date
 from . import queries
 from .countries import country_name
@@ -84,6 +86,7 @@ def show(case_id: int):
         "cases/show.html", case=case, summary=_summary_rows(case, facts), reference_day=on,
         children=queries.child_rows(facts.children, on), warnings=_warnings(case, facts),
         plans=plans, plan_status=lambda s: label(PLAN_STATUS, s), lives_in=lambda s: label(LIVES_IN, s),
+        decision=decision_summary(latest_decision(db, case.id)) if plans else None,
         plan_links="plans.show" in views,
         can_start_plan=("plans.create" in views and user.role == "caseworker"
                         and case.status != "closed" and not open_version),

@@ -30,14 +30,15 @@ from ..approvals.labels import (ACTIVITY_LABELS, CATEGORY_LABELS, FIELD_LABELS, 
                                 FIGURE_LABELS, entitlement_label, label, shown_value)
 from ..cases.countries import country_name
 from ..domain import budget as rules
-from ..domain.budget import BudgetCheck, check_plan
+from ..domain.budget import BudgetCheck
 from ..domain.followup import schedule
-from ..domain.planfile import parse_plan, plan_to_json
-from ..domain.rates import RateTables, parse_rate_table
+from ..domain.planfile import plan_to_json
+from ..domain.rates import RateTables
 from ..i18n import format_amount, gettext as _, language, lazy_gettext as _l
-from ..models import Case, Decision, Organisation, PlanVersion, User
+from ..models import Case, Decision, PlanVersion, User
+from ..plans.decided import approved_decision, as_approved, tables_at_decision  # noqa: F401 (the package's names)
 from ..plans.findings import shown_findings
-from ..plans.mapping import RETURN_ACTUAL, RETURN_NONE, RETURN_PLANNED, StoredPlan, decided_plan, load_plan
+from ..plans.mapping import RETURN_ACTUAL, RETURN_NONE, RETURN_PLANNED, StoredPlan, load_plan
 from .workbook import (BOLD, DAY, MOMENT, MONEY, RATE, clean_text, cleaned, deterministic_xlsx, fixed_info, naive_utc,
                        table_sheet)
 
@@ -110,11 +111,6 @@ class PackageData:
     amends_number: int | None
 
 
-def approved_decision(db: Session, version_id: int) -> Decision | None:
-    return db.exec(select(Decision).where(Decision.plan_version_id == version_id,
-                                          Decision.outcome == "approved")).first()
-
-
 def gather(db: Session, version: PlanVersion, tables: RateTables) -> PackageData:
     """Everything the package shows, as it stood at the decision."""
     decision = approved_decision(db, version.id)
@@ -123,13 +119,9 @@ def gather(db: Session, version: PlanVersion, tables: RateTables) -> PackageData
     stored = load_plan(db, version)
     if stored.case.anonymised_at is not None:
         raise Anonymised(version.id)
-    if decision.plan_document:
-        # The plan as approved: a later change to the case (a child added, a date
-        # corrected) changes neither the caps shown nor the plan file.
-        plan = parse_plan(json.loads(decision.plan_document))
-    else:  # decided before the decision kept its plan (migration 0009)
-        plan = decided_plan(stored, decision.reference_date or decision.decided_at.date())
-    check = check_plan(plan, tables_at_decision(decision, tables), plan.reference_date)
+    # The plan and the rate table as approved, and the country and partner as decided: a
+    # later change to the case changes neither the caps shown nor the plan file.
+    approved = as_approved(db, decision, stored, tables)
     trail = []
     rows = db.exec(select(PlanVersion, Decision).join(Decision, Decision.plan_version_id == PlanVersion.id)
                    .where(PlanVersion.case_id == version.case_id, PlanVersion.number <= version.number)
@@ -140,23 +132,9 @@ def gather(db: Session, version: PlanVersion, tables: RateTables) -> PackageData
         trail.append(TrailEntry(v.number, v.submitted_at, names.get(v.submitted_by), d.outcome,
                                 names.get(d.decided_by, ""), d.decided_at, d.reason,
                                 f"{d.rate_table_id} v{d.rate_table_version}", d.content_sha256))
-    if decision.return_country is not None:  # as decided (migration 0012)
-        partner_name = decision.partner_name
-    else:
-        partner = db.get(Organisation, stored.case.partner_id) if stored.case.partner_id else None
-        partner_name = partner.name if partner else None
     amends = db.get(PlanVersion, version.amends_id) if version.amends_id else None
-    return PackageData(stored, decision, names.get(decision.decided_by, ""), partner_name,
-                       check, plan_to_json(plan), trail, amends.number if amends else None)
-
-
-def tables_at_decision(decision: Decision, tables: RateTables) -> RateTables:
-    """The rate table the decision was taken on, as its file read then (migration 0011):
-    a later correction of the file changes no archived package. A decision taken before
-    the decisions kept it is checked against ``tables``, the tables loaded now."""
-    if not decision.rate_table_document:
-        return tables
-    return RateTables((parse_rate_table(decision.rate_table_document, f"{decision.rate_table_id}.toml"),))
+    return PackageData(stored, decision, names.get(decision.decided_by, ""), approved.partner_name,
+                       approved.check, plan_to_json(approved.plan), trail, amends.number if amends else None)
 
 
 def base_name(case: Case, version: PlanVersion) -> str:

@@ -12,8 +12,11 @@ from ..domain import budget
 from ..domain.budget import BudgetCheck
 from ..domain.planfile import PlanFormatError
 from ..domain.violation import Violation
-from ..i18n import format_amount, format_dkk, format_rate, gettext as _, language, lazy_gettext as _l
+from ..cases.countries import country_name
+from ..cases.labels import LIVES_IN, label as case_label
+from ..i18n import format_amount, format_day, format_dkk, format_rate, gettext as _, language, lazy_gettext as _l
 from ..models import Comment, Organisation, PlanVersion, User
+from . import decided
 from .findings import ShownFinding, shown_findings
 from .forms import ACTIVITY_LABELS, CATEGORY_LABELS, LINE_KIND_LABELS
 
@@ -42,6 +45,20 @@ ENTITLEMENT_LABELS = {
     budget.CHILD_CASH: _l("Child %(n)d, cash"),
 }
 STATUS_TAGS = {"draft": "info", "submitted": "warning", "approved": "success", "rejected": "error"}
+# A decision's outcome (``Decision.outcome``), and what its reason is to the reader.
+OUTCOME_LABELS = {decided.APPROVED: _l("Approved"), decided.SENT_BACK: _l("Sent back for changes"),
+                  decided.REJECTED: _l("Rejected")}
+REASON_LABELS = {decided.APPROVED: _l("Reason"), decided.SENT_BACK: _l("Points to fix"),
+                 decided.REJECTED: _l("Reason for the rejection")}
+# The facts of a case that an approved check rests on (``decided.CaseChange.what``).
+CASE_FACT_LABELS = {
+    "date_of_birth": _l("Date of birth"),
+    "unaccompanied_minor": _l("Unaccompanied minor"),
+    "children": _l("Children"),
+    "reference_date": _l("Reference date"),
+    "return_country": _l("Country of return"),
+    "partner": _l("Partner"),
+}
 
 
 def status_label(status: str) -> str:
@@ -171,6 +188,41 @@ def narrative_rows(version: PlanVersion) -> dict[str, list[tuple[str, str]]]:
             (_("How the risks are managed"), version.risk_management),
         ],
     }
+
+
+def decision_summary(taken: decided.DecisionTaken | None) -> dict | None:
+    """A decision as the plan and case pages show it: a title and (label, value) rows."""
+    if taken is None:
+        return None
+    decision = taken.decision
+    return {"title": _("Decision on version %(n)d", n=taken.version_number),
+            "rows": [(_("Decision"), str(OUTCOME_LABELS.get(decision.outcome, decision.outcome))),
+                     (_("Decided by"), taken.decided_by), (_("Decided"), format_day(decision.decided_at)),
+                     (str(REASON_LABELS.get(decision.outcome, _("Reason"))), decision.reason)]}
+
+
+def case_change_texts(approved: decided.AsApproved | None) -> list[str]:
+    """What changed on the case since the version was approved, one sentence a fact."""
+    if approved is None:
+        return []
+    return [_("%(what)s: %(approved)s when approved, %(now)s now", what=str(CASE_FACT_LABELS[change.what]),
+              approved=_case_fact(change.what, change.approved), now=_case_fact(change.what, change.now))
+            for change in approved.changes]
+
+
+def _case_fact(what: str, value) -> str:
+    if what == "children":
+        return ", ".join(f"{format_day(born)} ({case_label(LIVES_IN, lives_in)})" for born, lives_in in value) \
+            or _("no children")
+    if what == "return_country":
+        return country_name(value) or "–"
+    if what == "partner":
+        return value or _("no partner")
+    if what == "unaccompanied_minor":
+        return _("Yes") if value else _("No")
+    if value is None:  # a reference date
+        return _("no return date")
+    return format_day(value)
 
 
 def comment_rows(db, version_id: int) -> list[dict]:

@@ -201,26 +201,24 @@ def importable_plan(plan: Plan) -> Plan:
     return plan
 
 
-def case_differences(case: Case, children: Iterable[Child], plan: Plan) -> list[tuple[str, str, str]]:
-    """Where the file's person, children and reference date differ from the case, as
-    ``(what, in the file, on the case)``; ``what`` is ``date_of_birth``,
-    ``unaccompanied_minor``, ``children`` or ``reference_date``."""
-    differences = []
+def case_differences(case: Case, children: Iterable[Child], plan: Plan) -> list[tuple[str, object, object]]:
+    """Where the plan's person, children and reference date differ from the case, as
+    ``(what, in the plan, on the case)``: ``date_of_birth`` and ``reference_date`` (dates;
+    the case's is None without a return date), ``unaccompanied_minor`` (true or false),
+    ``children`` (``(date of birth, lives_in)`` pairs, in order). An imported plan file is
+    compared with the case, and so is the plan a decision kept (``decided``)."""
+    differences: list[tuple[str, object, object]] = []
     if plan.person.date_of_birth != case.person_date_of_birth:
-        differences.append(("date_of_birth", plan.person.date_of_birth.isoformat(),
-                            case.person_date_of_birth.isoformat()))
+        differences.append(("date_of_birth", plan.person.date_of_birth, case.person_date_of_birth))
     if plan.person.unaccompanied_minor != bool(case.unaccompanied_minor):
-        differences.append(("unaccompanied_minor", str(plan.person.unaccompanied_minor).lower(),
-                            str(bool(case.unaccompanied_minor)).lower()))
-    in_file = sorted((c.date_of_birth.isoformat(), c.lives_in) for c in plan.children)
-    on_case = sorted((c.date_of_birth.isoformat(), c.lives_in) for c in children)
-    if in_file != on_case:
-        differences.append(("children", ", ".join(f"{d} ({w})" for d, w in in_file) or "-",
-                            ", ".join(f"{d} ({w})" for d, w in on_case) or "-"))
+        differences.append(("unaccompanied_minor", plan.person.unaccompanied_minor, bool(case.unaccompanied_minor)))
+    in_plan = tuple(sorted((c.date_of_birth, c.lives_in) for c in plan.children))
+    on_case = tuple(sorted((c.date_of_birth, c.lives_in) for c in children))
+    if in_plan != on_case:
+        differences.append(("children", in_plan, on_case))
     case_date = reference_date(case)
     if plan.reference_date is not None and plan.reference_date != case_date:
-        differences.append(("reference_date", plan.reference_date.isoformat(),
-                            case_date.isoformat() if case_date else "-"))
+        differences.append(("reference_date", plan.reference_date, case_date))
     return differences
 
 

@@ -22,9 +22,9 @@ from ..domain.planfile import PlanFormatError, parse_plan
 from ..forms import form_error_items, plain_number
 from ..i18n import gettext as _, ngettext
 from ..models import Case, Organisation, PlanVersion, User
-from . import operations as ops
-from .display import (CheckView, check_view, comment_rows, line_rows, narrative_rows, plan_format_message,
-                      status_label, violation_message)
+from . import decided, operations as ops
+from .display import (CheckView, case_change_texts, check_view, comment_rows, decision_summary, line_rows,
+                      narrative_rows, plan_format_message, status_label, violation_message)
 from .forms import MAX_LINES, ActionForm, CommentForm, ImportForm, PlanForm, typed
 from .mapping import load_plan, plan_document
 
@@ -141,7 +141,8 @@ def _render_edit(db, version: PlanVersion, case: Case, form: PlanForm, status: i
     checked = _form_check(db, case, form)
     comments = comment_rows(db, version.id)
     return render_template("plans/edit.html", case=case, version=version, form=form, checked=checked,
-                           check_summary=_check_summary_items(form, checked),
+                           check_summary=_check_summary_items(form, checked), drafting=True,
+                           decision=decision_summary(decided.decision_followed(db, version)),
                            comments=comments, comment_form=comment_form or CommentForm(formdata=None),
                            submit_form=ActionForm(formdata=None, data={"revision": str(version.revision)}),
                            status_label=status_label(version.status), **extra), status
@@ -203,8 +204,12 @@ def show(case_id: int, version_id: int):
 
 def _render_show(db, version: PlanVersion, case: Case, comment_form: CommentForm, status: int = 200):
     stored = load_plan(db, version)
-    checked = check_view(ops.check_version(db, stored, _tables(), _today()),
-                         line_ids=[f"line-{i}" for i in range(len(stored.lines))])
+    taken = decided.decision_on(db, version)
+    # An approved version reads as it was approved, whatever changed on the case since;
+    # any other version is checked against the case as it is now.
+    approved = decided.as_approved(db, taken.decision if taken else None, stored, _tables())
+    check = approved.check if approved else ops.check_version(db, stored, _tables(), _today())
+    checked = check_view(check, line_ids=[f"line-{i}" for i in range(len(stored.lines))])
     submitter = db.get(User, version.submitted_by) if version.submitted_by else None
     review_url = None
     if current_user.role == "approver" and "approvals.review" in current_app.view_functions:
@@ -216,6 +221,9 @@ def _render_show(db, version: PlanVersion, case: Case, comment_form: CommentForm
                            comments=comment_rows(db, version.id), submitter=submitter, review_url=review_url,
                            comment_form=comment_form if can_comment else None,
                            status_label=status_label(version.status),
+                           decision=decision_summary(taken or decided.decision_followed(db, version)),
+                           as_approved=approved is not None, case_changes=case_change_texts(approved),
+                           drafting=version.status == workflow.DRAFT,
                            can_edit=current_user.role in EDIT_ROLES and version.status == workflow.DRAFT), status
 
 
@@ -331,7 +339,7 @@ def check(case_id: int, version_id: int):
     _version, case = _version_or_404(db, case_id, version_id)
     form = PlanForm()
     form.validate_for("save")  # parses every field; errors only make lines unreadable
-    return render_template("plans/_check.html", checked=_form_check(db, case, form), live=True)
+    return render_template("plans/_check.html", checked=_form_check(db, case, form), live=True, drafting=True)
 
 
 @bp.post("/cases/<int:case_id>/plans/<int:version_id>/comments")
@@ -436,10 +444,22 @@ def _submitted_plan(form: ImportForm):
     return field, None, plan
 
 
-def _difference_text(what: str, in_file: str, on_case: str) -> str:
+def _difference_text(what: str, in_file, on_case) -> str:
     label = {"date_of_birth": _("date of birth"), "unaccompanied_minor": _("unaccompanied minor"),
              "children": _("children"), "reference_date": _("reference date")}[what]
-    return _("%(what)s: %(file)s in the file, %(case)s on the case", what=label, file=in_file, case=on_case)
+    return _("%(what)s: %(file)s in the file, %(case)s on the case", what=label, file=_as_in_a_file(in_file),
+             case=_as_in_a_file(on_case))
+
+
+def _as_in_a_file(value) -> str:
+    """A value of ``case_differences`` as a plan file writes it (PLAN_FORMAT.md)."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):  # the children
+        return ", ".join(f"{born.isoformat()} ({lives_in})" for born, lives_in in value) or "-"
+    return value.isoformat()
 
 
 @bp.route("/cases/<int:case_id>/plans/<int:version_id>/import", methods=["GET", "POST"])
