@@ -16,9 +16,14 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # Inactivity timeout: the session cookie is refreshed on every request and
-    # expires after this long without one.
+    # expires after this long without one. Thirty minutes, as NIST SP 800-63B (AAL2) and
+    # OWASP ASVS level 2 set for re-authentication after inactivity: the cases are people
+    # at risk, often opened on shared or mobile devices.
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
     SESSION_REFRESH_EACH_REQUEST = True
+    # The timeout warning (static/js/session.js, WCAG 2.1 SC 2.2.1) appears this long before
+    # the session ends, with "Stay signed in" (a timedelta, or seconds).
+    SESSION_WARNING_BEFORE = timedelta(minutes=5)
 
     WTF_CSRF_TIME_LIMIT = None  # CSRF tokens live as long as the session
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # each file

@@ -1,15 +1,15 @@
 """Languages, and money and dates in the user's locale.
 
-Danish is the default; English is complete and chosen per user (or, before sign-in,
-per browser session). Amounts are typed as ``12.500,50`` in Danish and ``12,500.50``
-in English and shown as ``12.500,50 kr.`` / ``DKK 12,500.50``. Each area keeps its own
-message catalog in ``<area>/translations``; Flask-Babel merges them.
+Danish is the default; English is complete and chosen per user (or, before sign-in and
+after the session, per browser: see ``select_locale``). Amounts are typed as ``12.500,50``
+in Danish and ``12,500.50`` in English and shown as ``12.500,50 kr.`` / ``DKK 12,500.50``.
+Each area keeps its own message catalog in ``<area>/translations``; Flask-Babel merges them.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +17,7 @@ from pathlib import Path
 from babel.dates import format_date as babel_format_date
 from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
 from babel.support import NullTranslations
-from flask import Flask, g, has_app_context, session
+from flask import Flask, after_this_request, current_app, g, has_app_context, request, session
 from flask_babel import format_date, get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -34,11 +34,43 @@ def translation_directories() -> list[str]:
     return [str(d) for d in dirs if d.is_dir()]
 
 
+# The language chosen (or the user's, at sign-in), in a cookie of its own that outlives
+# the session: the page that says a session has ended, the sign-in page after it, and a
+# form refused because the session ended are in the language the user was reading.
+# It holds "da" or "en" and nothing else.
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_MAX_AGE = timedelta(days=365)
+
+
 def select_locale() -> str:
-    if current_user and current_user.is_authenticated and current_user.locale in ("da", "en"):
+    """The signed-in user's language; else the one chosen in this session; else the one
+    kept in the language cookie; else the browser's preference (Accept-Language) among
+    ours; else Danish."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
-    lang = session.get("lang")
-    return lang if lang in ("da", "en") else "da"
+    for lang in (session.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if lang in languages:
+            return lang
+    # By the browser's order of preference and the language alone ("da-DK" is Danish):
+    # Werkzeug's best_match would take a lesser exact "en" over a first "da-DK".
+    for tag, _quality in request.accept_languages:
+        lang = tag.replace("_", "-").split("-")[0].lower()
+        if lang in languages:
+            return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def remember_language(lang: str) -> None:
+    """Use ``lang`` for the rest of this session, and keep it in the language cookie for
+    after it (set on this request's response)."""
+    session["lang"] = lang
+
+    @after_this_request
+    def _keep(response):
+        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=LANGUAGE_COOKIE_MAX_AGE,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax")
+        return response
 
 
 def init_app(app: Flask) -> None:

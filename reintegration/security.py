@@ -7,9 +7,11 @@ the user's ``session_token``, so changing it ends every session of that user.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import bindparam
 from sqlmodel import select
 from werkzeug.exceptions import BadRequest
@@ -31,6 +33,22 @@ CSP = (
 CACHEABLE_ENDPOINTS = frozenset(("static", "core.vendor"))
 
 
+def serves_own_file() -> bool:
+    """Whether this request asks for one of the design system's or the app's own files."""
+    endpoint = request.endpoint or ""
+    return endpoint in CACHEABLE_ENDPOINTS or endpoint.endswith(".static")
+
+
+class PageSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but the files a page loads after it (styles, scripts,
+    fonts) do not renew the session: its inactivity time counts from the page's own request,
+    as the timeout warning on the page (static/js/session.js) counts it, and a font that
+    arrives seconds later on a slow line does not move the end unseen."""
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        return not serves_own_file() and super().should_set_cookie(app, session)
+
+
 class UnusableInput(BadRequest):
     """A value the request carries cannot be stored (a NUL byte, a number out of range)
     and no form check caught it first: the database refused it (``web._unstorable``)."""
@@ -44,6 +62,17 @@ class UnusableInput(BadRequest):
 # users' sessions at their next request.
 _SIGNED_IN = (select(User).join(Organisation, Organisation.id == User.organisation_id)
               .where(User.id == bindparam("uid"), Organisation.status != INACTIVE))
+
+
+def session_timing() -> dict[str, int]:
+    """In seconds: how long a session lasts without a request (``lifetime``) and how long
+    before its end the timeout warning appears (``warning``, at most the lifetime), for
+    ``templates/core/_session_timeout.html`` and the keep-alive."""
+    lifetime = int(current_app.permanent_session_lifetime.total_seconds())
+    warning = current_app.config["SESSION_WARNING_BEFORE"]
+    if isinstance(warning, timedelta):
+        warning = warning.total_seconds()
+    return {"lifetime": lifetime, "warning": min(int(warning), lifetime)}
 
 
 def local_path(target: str | None) -> str | None:
@@ -77,6 +106,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Sign in to continue.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    app.session_interface = PageSessionInterface()
 
     @app.before_request
     def _keep_session_alive():
@@ -94,8 +124,7 @@ def init_app(app: Flask) -> None:
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        endpoint = request.endpoint or ""
-        if endpoint not in CACHEABLE_ENDPOINTS and not endpoint.endswith(".static"):
+        if not serves_own_file():
             # Case data must not linger in shared, proxy or back-button caches: pages,
             # downloads (plan files, packages, workbooks, receipts) and errors alike.
             h["Cache-Control"] = "private, no-store"

@@ -21,9 +21,9 @@ from sqlmodel import select
 from ..access import ALL_ROLES, PUBLIC, allow
 from ..audit import record
 from ..db import get_session
-from ..i18n import gettext as _
+from ..i18n import gettext as _, remember_language
 from ..models import User
-from ..security import local_path
+from ..security import local_path, session_timing
 from . import mfa
 from .forms import CodeForm, ConfirmCodeForm, LoginForm
 from .operations import authenticate, may_sign_in, new_session_token, record_attempt, throttled
@@ -57,7 +57,7 @@ def _pending_user(db) -> User | None:
 
 def _finish_login(db, user: User, next_url: str | None, method: str | None):
     session.clear()
-    session["lang"] = user.locale
+    remember_language(user.locale)
     login_user(user)
     record(db, "auth.login", user=user, detail={"second_factor": method} if method else None)
     db.commit()
@@ -160,7 +160,7 @@ def mfa_enrol():
             if not signed_in:
                 next_url = session["mfa_pending"].get("next")
                 session.clear()
-                session["lang"] = user.locale
+                remember_language(user.locale)
                 login_user(user)
                 record(db, "auth.login", user=user, detail={"second_factor": "enrolment"})
                 db.commit()
@@ -229,6 +229,19 @@ def mfa_regenerate():
     return render_template("auth/security.html", user=current_user, required=mfa.required_for(current_user),
                            remaining=mfa.remaining_recovery_codes(current_user),
                            disable_form=ConfirmCodeForm(prefix="disable"), codes_form=form, form=form), 400
+
+
+@bp.post("/session/keep-alive")
+@allow(*ALL_ROLES)
+def keep_alive():
+    """The timeout warning's "Stay signed in" (static/js/session.js): a request like any
+    page's, so the inactivity timeout starts again; answers how long the session now lasts.
+    Not audited, as the language switch is not: it shows no case and changes nothing (the
+    trail has the sign-in and every read of a case). Refused as any signed-in route is once
+    the session has ended, and without the session's CSRF token."""
+    session.permanent = True
+    session.modified = True  # a fresh cookie, whatever SESSION_REFRESH_EACH_REQUEST says
+    return {"expires_in": session_timing()["lifetime"]}
 
 
 @bp.post("/logout")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from ..access import PUBLIC, allow
 from ..db import get_session
+from ..i18n import remember_language
 from ..security import local_path
 from .navigation import home_endpoint
 
@@ -38,7 +39,7 @@ def health():
 def language():
     lang = request.form.get("lang")
     if lang in current_app.config["LANGUAGES"]:
-        session["lang"] = lang
+        remember_language(lang)
         if current_user.is_authenticated:
             current_user.locale = lang
             db = get_session()

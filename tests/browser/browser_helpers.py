@@ -26,6 +26,10 @@ AXE_FILE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # reaching the app), so the app's CSP (script-src 'self') stays fully in force.
 AXE_PATH = "/__browser-tests__/axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# The short-session server (conftest.short_session_server): sessions end after this many
+# seconds without a request, and the timeout warning shows this many seconds before.
+SHORT_SESSION_SECONDS = 30
+SHORT_WARNING_SECONDS = 10
 
 _AXE_RUN = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
@@ -87,11 +91,12 @@ class Actor:
     """One user in one browser context (one tab)."""
 
     def __init__(self, page: Page, base_url: str, name: str, lang: str, findings: Findings,
-                 axe: bool = True) -> None:
+                 axe: bool = True, browser_lang: str | None = None) -> None:
         self.page = page
         self.base_url = base_url
         self.name = name
         self.lang = lang
+        self.browser_lang = browser_lang or lang  # the language the browser asks for (Accept-Language)
         self.findings = findings
         self.axe = axe
         self._unchecked: list[str] = []

@@ -20,11 +20,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from browser_helpers import ARTIFACTS, AXE_FILE, AXE_PATH, ROOT, Actor, Findings
+from browser_helpers import (ARTIFACTS, AXE_FILE, AXE_PATH, ROOT, SHORT_SESSION_SECONDS, SHORT_WARNING_SECONDS,
+                             Actor, Findings)
 
 CHROMIUM = os.environ.get("REINTEGRATION_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
@@ -127,20 +129,27 @@ def _wait_until_healthy(proc: subprocess.Popen, base_url: str, log: Path) -> Non
 
 
 @pytest.fixture(scope="session")
-def live_server(server_database_url, tmp_path_factory):
-    """The app served by a real server process; yields its base URL."""
-    work = tmp_path_factory.mktemp("browser-server")
-    uploads = work / "uploads"
-    uploads.mkdir()
+def server_files(server_database_url, tmp_path_factory):
+    """The servers' database, migrated and loaded once, and their upload folder."""
+    uploads = tmp_path_factory.mktemp("browser-uploads")
     _prepare_database(server_database_url, str(uploads))
+    return server_database_url, uploads
+
+
+@contextmanager
+def _served(server_files, work: Path, log_name: str, **settings):
+    """The app served by a real server process, with ``REINTEGRATION_<name>`` settings
+    added; yields its base URL. Its log is kept as test-artifacts/``log_name``."""
+    database_url, uploads = server_files
     port = _free_port()
     env = dict(os.environ,
-               REINTEGRATION_DATABASE_URL=server_database_url,
+               REINTEGRATION_DATABASE_URL=database_url,
                REINTEGRATION_SECRET_KEY=SECRET_KEY,
                REINTEGRATION_UPLOAD_DIR=str(uploads),
                REINTEGRATION_MAIL_BACKEND="console",
                FLASK_DEBUG="0",
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1",
+               **{f"REINTEGRATION_{name}": str(value) for name, value in settings.items()})
     log = work / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -159,7 +168,25 @@ def live_server(server_database_url, tmp_path_factory):
             proc.kill()
             proc.wait()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(log, ARTIFACTS / "server.log")
+        shutil.copyfile(log, ARTIFACTS / log_name)
+
+
+@pytest.fixture(scope="session")
+def live_server(server_files, tmp_path_factory):
+    """The app served by a real server process; yields its base URL."""
+    with _served(server_files, tmp_path_factory.mktemp("browser-server"), "server.log") as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def short_session_server(server_files, tmp_path_factory):
+    """A second server of the same database whose sessions end after SHORT_SESSION_SECONDS
+    without a request, the timeout warning SHORT_WARNING_SECONDS before: what takes half an
+    hour happens within seconds."""
+    with _served(server_files, tmp_path_factory.mktemp("short-session-server"), "server-short-session.log",
+                 PERMANENT_SESSION_LIFETIME=SHORT_SESSION_SECONDS,
+                 SESSION_WARNING_BEFORE=SHORT_WARNING_SECONDS) as base_url:
+        yield base_url
 
 
 # --- the browser ----------------------------------------------------------------------------
@@ -219,7 +246,8 @@ def demo_totp_secret(email: str) -> str | None:
 class PageAs:
     """``page_as("caseworker")`` -> an :class:`Actor` signed in through the real form.
 
-    Options: ``js=False`` (JavaScript disabled), ``viewport=(360, 740)``, ``axe=False``.
+    Options: ``js=False`` (JavaScript disabled), ``viewport=(360, 740)``, ``axe=False``,
+    ``locale="th-TH"`` (the browser's language, when it is not the user's).
     Every context is closed after the test; :meth:`finish` asserts that every page
     every actor loaded was checked and that no check found anything."""
 
@@ -230,9 +258,11 @@ class PageAs:
         self.actors: list[Actor] = []
         self.contexts = []
 
-    def new_actor(self, name: str, lang: str = "da", js: bool = True, viewport=None, axe: bool = True) -> Actor:
+    def new_actor(self, name: str, lang: str = "da", js: bool = True, viewport=None, axe: bool = True,
+                  locale: str | None = None) -> Actor:
+        locale = locale or ("da-DK" if lang == "da" else "en-GB")
         options = {"base_url": self.base_url, "java_script_enabled": js, "accept_downloads": True,
-                   "locale": "da-DK" if lang == "da" else "en-GB"}
+                   "locale": locale}
         if viewport:
             options.update(viewport={"width": viewport[0], "height": viewport[1]}, is_mobile=True,
                            has_touch=True, device_scale_factor=2)
@@ -241,7 +271,8 @@ class PageAs:
         context.route(self.base_url + AXE_PATH,
                       lambda route: route.fulfill(path=str(AXE_FILE), content_type="application/javascript"))
         self.contexts.append(context)
-        actor = Actor(context.new_page(), self.base_url, name, lang, self.findings, axe=axe and js)
+        actor = Actor(context.new_page(), self.base_url, name, lang, self.findings, axe=axe and js,
+                      browser_lang=locale.split("-")[0])
         self.actors.append(actor)
         return actor
 
@@ -275,14 +306,16 @@ def sign_in(actor: Actor, email: str, password: str | None = None) -> None:
     from reintegration.demo.accounts import DEMO_PASSWORD
 
     page = actor.page
-    actor.goto("/login", label="sign-in", lang="da")
+    # Until the second factor is passed the session is anonymous: the language kept from an
+    # earlier sign-in (none in a new browser), else the browser's, else Danish.
+    before = actor.browser_lang if actor.browser_lang in ("da", "en") else "da"
+    actor.goto("/login", label="sign-in", lang=before)
     page.locator("#email").fill(email)
     page.locator("#password").fill(password or DEMO_PASSWORD)
-    # Until the second factor is passed the session is anonymous: default language (Danish).
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
     if "/two-factor/enrol" in page.url:
-        actor.settle("two-factor enrolment", lang="da")
+        actor.settle("two-factor enrolment", lang=before)
         secret = page.locator("main code.app-secret").first.inner_text().strip()
         _enrolled_secrets[email] = secret
         page.locator("#code").fill(totp_code(email, secret))
@@ -290,7 +323,7 @@ def sign_in(actor: Actor, email: str, password: str | None = None) -> None:
         _recovery_codes[email] = [c.strip() for c in page.locator("main li code").all_inner_texts()]
         actor.submit(page.locator("main a.button-primary"), label="after enrolment")
     elif "/login/code" in page.url:
-        actor.settle("second factor", lang="da")
+        actor.settle("second factor", lang=before)
         secret = _enrolled_secrets.get(email) or demo_totp_secret(email)
         assert secret, f"{email} is asked for a code, but no TOTP secret is known (demo/accounts.py)"
         page.locator("#code").fill(totp_code(email, secret))
@@ -314,9 +347,8 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture
-def page_as(request, browser, live_server, findings):
-    crew = PageAs(browser, live_server, findings)
+def _crew(request, browser, base_url: str, findings):
+    crew = PageAs(browser, base_url, findings)
     folder = ARTIFACTS / "failures" / request.node.name
     shutil.rmtree(folder, ignore_errors=True)  # no stale evidence from an earlier run
     yield crew
@@ -333,3 +365,14 @@ def page_as(request, browser, live_server, findings):
         if findings.violations or findings.problems:
             print("\nAlso found on the way:\n" + findings.report())
     crew.close()
+
+
+@pytest.fixture
+def page_as(request, browser, live_server, findings):
+    yield from _crew(request, browser, live_server, findings)
+
+
+@pytest.fixture
+def short_session_page_as(request, browser, short_session_server, findings):
+    """``page_as`` on the server whose sessions last seconds (``short_session_server``)."""
+    yield from _crew(request, browser, short_session_server, findings)

@@ -37,13 +37,16 @@
 
     function refresh() {
       var mine = ++sequence;
+      var requested = Date.now();
       var data = new FormData(form);
       data.delete("action");
       panel.classList.add("app-check-stale");
       fetch(url, { method: "POST", body: data, credentials: "same-origin",
                    headers: { "X-Requested-With": "fetch" } })
         .then(function (response) {
-          if (!response.ok) { throw new Error("check failed: " + response.status); }
+          if (!response.ok || response.redirected) { throw new Error("check failed: " + response.status); }
+          // A request renews the session: the timeout warning (session.js) counts from it.
+          document.dispatchEvent(new CustomEvent("session:renewed", { detail: { requested: requested } }));
           return response.text();
         })
         .then(function (html) {
