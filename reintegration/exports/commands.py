@@ -1,8 +1,12 @@
-"""``flask export-package`` and ``flask export-batch``."""
+"""``flask export-package`` and ``flask export-batch``.
+
+Both are recorded in the audit trail as the downloads are (``export.package``,
+``export.batch`` under every case written), with no user and ``"via": "command"``: a
+person's data leaving the application by the command line is an access like any other."""
 
 from __future__ import annotations
 
-
+import hashlib
 
 import click
 from flask import Flask, current_app
@@ -10,6 +14,7 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 from sqlmodel import Session, select
 
+from .. import audit
 from ..models import Case, Decision, PlanVersion
 
 PROGRESS_FROM = 5000  # rows; smaller exports finish before a bar would help
@@ -47,6 +52,9 @@ def export_package(case_reference, number, output, lang):
         except packages.Anonymised:
             raise click.ClickException(f"{case_reference}: the case is anonymised; its package can no longer "
                                        "be made.") from None
+        audit.record(db, "export.package", obj=version, case_id=version.case_id,
+                     detail={"language": lang, "sha256": hashlib.sha256(result.data).hexdigest(), "via": "command"})
+        db.commit()
     with open(output, "wb") as f:
         f.write(result.data)
     click.echo(f"{output}: {result.filename[:-4]}, {len(result.data)} bytes.")
@@ -69,19 +77,20 @@ def export_batch(date_from, date_to, output, lang):
     first, last = date_from.date(), date_to.date()
     if last < first:
         raise click.BadParameter("must be on or after --from", param_hint="--to")
+    cases: set[int] = set()
     with _session() as db, force_locale(lang):
         total = count_lines(db, first, last)
         if total >= PROGRESS_FROM:
             with click.progressbar(length=total, label="Budget lines", file=click.get_text_stream("stderr")) as bar:
-                rows = write_batch(db, first, last, output, progress=bar.update)
+                rows = write_batch(db, first, last, output, progress=bar.update, cases=cases)
         else:
-            rows = write_batch(db, first, last, output)
+            rows = write_batch(db, first, last, output, cases=cases)
+        audit.record_per_case(db, "export.batch", cases,
+                              detail={"from": first.isoformat(), "to": last.isoformat(), "via": "command"})
+        db.commit()
     click.echo(f"{output}: {rows} budget lines approved {first.isoformat()} to {last.isoformat()}.")
 
 
 def register_cli(app: Flask) -> None:
     for command in (export_package, export_batch):
         app.cli.add_command(command)
-
-
-

@@ -394,12 +394,17 @@ def submit(case_id: int, version_id: int):
 @bp.get("/cases/<int:case_id>/plans/<int:version_id>/plan.json")
 @allow(*READ_ROLES)
 def export_json(case_id: int, version_id: int):
-    """The version as a plan file (PLAN_FORMAT.md), as a download."""
+    """The version as a plan file (PLAN_FORMAT.md), as a download. An approved version
+    (or one superseded since) is the plan file as approved, which the decision keeps: the
+    case may have changed since (a child removed, a date corrected), and the file must
+    still be the plan that was approved and pass the validation the page says it passed."""
     db = get_session()
     version, case = _version_or_404(db, case_id, version_id)
-    document = plan_document(load_plan(db, version))
+    decision = decided.approved_decision(db, version.id)
+    as_approved = decision is not None and bool(decision.plan_document)
+    document = json.loads(decision.plan_document) if as_approved else plan_document(load_plan(db, version))
     record(db, "plan.export_json", user=current_user, obj=version, case_id=case.id,
-           detail={"number": version.number, "lines": len(document["lines"])})
+           detail={"number": version.number, "lines": len(document["lines"]), "as_approved": as_approved})
     db.commit()
     body = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     response = Response(body.encode("utf-8"), content_type="application/json; charset=utf-8")

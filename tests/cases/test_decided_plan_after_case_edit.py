@@ -152,3 +152,32 @@ def test_a_superseded_version_keeps_its_check_as_approved(auth, db, approved, ca
     page = read(auth, drafter, f"/cases/{case.id}/plans/{first.id}")
     assert "Superseded by an amendment" in page and "Budget check as approved" in page
     assert "cannot be submitted yet" not in page and "DKK 49,000.00" in page and CHANGED["en"][0] in page
+
+
+def test_the_plan_file_of_an_approved_version_is_the_plan_as_approved(auth, db, approved, case_data, drafter):
+    """After the child is removed from the case, the approved version's plan file still
+    holds the child (and so validates as the page says it did); a new draft's file is the
+    case as it is now."""
+    import json
+
+    from reintegration.domain.budget import check_plan
+    from reintegration.domain.planfile import parse_plan
+    from reintegration.domain.rates import default_rates_dir, load_rate_tables
+    from reintegration.models import PlanVersion
+    from sqlmodel import select
+
+    case, version = approved
+    edit_case(auth, db, case_data, drafter, case, **NO_CHILD)
+    auth.login(drafter)
+    response = auth._client.get(f"/cases/{case.id}/plans/{version.id}/plan.json")
+    assert response.status_code == 200
+    document = json.loads(response.get_data(as_text=True))
+    assert [child["date_of_birth"] for child in document["children"]] == ["2015-06-01"]
+    assert check_plan(parse_plan(document), load_rate_tables(default_rates_dir()), date.today()).ok
+
+    assert auth.post(f"/cases/{case.id}/plans", {}).status_code == 302
+    draft = db.exec(select(PlanVersion).where(PlanVersion.case_id == case.id)
+                    .order_by(PlanVersion.number.desc())).first()
+    assert draft.status == "draft"
+    document = json.loads(auth._client.get(f"/cases/{case.id}/plans/{draft.id}/plan.json").get_data(as_text=True))
+    assert document["children"] == []
