@@ -212,7 +212,9 @@ def test_a_report_changed_by_the_return_date_is_sent_with_one_more_submit(app, a
 
     caseworker = browser(app, auth, make_user("caseworker"))
     moved = (case.actual_return - timedelta(days=1)).isoformat()
-    assert caseworker.post(f"/followup/cases/{case.id}/return", {"return_date": moved}).status_code == 302
+    db.refresh(case)
+    assert caseworker.post(f"/followup/cases/{case.id}/return",
+                           {"return_date": moved, "revision": str(case.revision)}).status_code == 302
     db.expire_all()
     now = db.get(FollowUpReport, report.id).revision
     assert str(now) != seen
