@@ -76,6 +76,10 @@ def show(case_id: int):
     user = current_user._get_current_object()  # the proxy looks the user up on every use
     case, facts = _case_or_404(db, case_id, user)
     plans = queries.plan_rows(db, case.id)
+    # Read in the same transaction, before the read's record commits it (a read after the
+    # commit would open a second transaction); only where some version has been decided.
+    decision = (decision_summary(latest_decision(db, case.id))
+                if any(row.status not in OPEN_PLAN_STATUSES for row in plans) else None)
     # Logged in the same transaction as the reads, before anything is shown; if the
     # record cannot be committed, the page is not served.
     record_read(db, case, user=user)
@@ -86,7 +90,7 @@ def show(case_id: int):
         "cases/show.html", case=case, summary=_summary_rows(case, facts), reference_day=on,
         children=queries.child_rows(facts.children, on), warnings=_warnings(case, facts),
         plans=plans, plan_status=lambda s: label(PLAN_STATUS, s), lives_in=lambda s: label(LIVES_IN, s),
-        decision=decision_summary(latest_decision(db, case.id)) if plans else None,
+        decision=decision,
         plan_links="plans.show" in views,
         can_start_plan=("plans.create" in views and user.role == "caseworker"
                         and case.status != "closed" and not open_version),
