@@ -36,7 +36,7 @@ from ..domain.planfile import plan_to_json
 from ..domain.rates import RateTables
 from ..i18n import format_amount, gettext as _, language, lazy_gettext as _l
 from ..models import Case, Decision, PlanVersion, User
-from ..plans.decided import approved_decision, as_approved, tables_at_decision  # noqa: F401 (the package's names)
+from ..plans.decided import approved_decision, as_approved
 from ..plans.findings import shown_findings
 from ..plans.mapping import RETURN_ACTUAL, RETURN_NONE, RETURN_PLANNED, StoredPlan, load_plan
 from .workbook import (BOLD, DAY, MOMENT, MONEY, RATE, clean_text, cleaned, deterministic_xlsx, fixed_info, naive_utc,
