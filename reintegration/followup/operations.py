@@ -24,8 +24,9 @@ from ..access import scope_for
 from ..audit import record
 from ..db import sqlite_write_lock
 from ..domain import workflow as wf
-from ..domain.followup import (AFTER_END, BEFORE_RETURN, CONTACT, PAYMENT, DatedRecord, local_to_dkk, opens_on,
-                               outside_period, period_end, return_date_violations, return_date_warnings, schedule)
+from ..domain.followup import (AFTER_END, BEFORE_RETURN, CONTACT, PAYMENT, RISK_INDICATORS, DatedRecord, local_to_dkk,
+                               opens_on, outside_period, period_end, return_date_violations, return_date_warnings,
+                               schedule)
 from ..domain.violation import Violation
 from ..forms import plain_number
 from ..i18n import format_day, format_dkk, gettext as _, lazy_gettext as _l
@@ -359,6 +360,70 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
 
 # --- alerts -----------------------------------------------------------------------
 
+REFUSED_SUBMITTED = "submitted"
+REFUSED_CASE_CLOSED = "case_closed"
+
+
+@dataclass(frozen=True)
+class RefusedRisks:
+    """What became of the risk signs of a report send that was refused. ``unsent``: the
+    signs sent that the stored report lacks, each now in an open alert of the report;
+    ``alert``: the alert opened for those no open alert had yet (``None`` if none)."""
+
+    unsent: tuple[str, ...]
+    alert: RiskAlert | None
+
+
+def alert_refused_report(db: Session, case: Case, report: FollowUpReport, indicators, *, user: User,
+                         refused: str) -> RefusedRisks:
+    """Alert CMM and DRC to the risk signs of a report send that was refused for a reason
+    the sender cannot mend by sending again: the report was submitted meanwhile
+    (``REFUSED_SUBMITTED``; a submitted report takes no more signs), or the case was
+    closed meanwhile (``REFUSED_CASE_CLOSED``). Nothing of the report is saved, so the
+    signs it would have carried must not be lost with it.
+
+    Only valid keys count (``RISK_INDICATORS``), and only the signs the stored report
+    lacks (the submitted report's own alert covers its signs). A sign that an open alert
+    of the report already names is not raised again: a double tap, or the same refused
+    form sent again, opens no second alert while the first is open. The rest opens one
+    alert on the report, told and audited as :func:`submit_report` does, the audit saying
+    where it came from. The caller's session must have nothing pending: this commits.
+
+    Concurrency: the case row is locked first (``_lock_case``, as every follow-up write on
+    a case), then the report and its open alerts are read, so two such sends at once are
+    serialised and the second sees the first one's alert."""
+    sent = {key for key in indicators if key in RISK_INDICATORS}
+    if not sent:
+        return RefusedRisks((), None)
+    try:
+        case = _lock_case(db, case)
+        report = db.exec(select(FollowUpReport).where(FollowUpReport.id == report.id)
+                         .execution_options(populate_existing=True)).one()
+        stored = set((report.risk_indicators or "").split(","))
+        unsent = tuple(key for key in RISK_INDICATORS if key in sent and key not in stored)
+        alerted: set[str] = set()
+        for named in db.exec(select(RiskAlert.indicators).where(RiskAlert.followup_id == report.id,
+                                                                RiskAlert.closed_at.is_(None))).all():
+            alerted.update(named.split(","))
+        new = [key for key in unsent if key not in alerted]
+        if not new:
+            db.rollback()  # ends the lock
+            return RefusedRisks(unsent, None)
+        alert = RiskAlert(case_id=case.id, followup_id=report.id, indicators=",".join(new))
+        db.add(alert)
+        db.flush()
+        recipients = alert_recipients(db, case)
+        record(db, "followup.alert_opened", user=user, obj=alert, case_id=case.id,
+               detail={"indicators": new, "notified": [u.id for u in recipients], "from": "refused_report",
+                       "refused": refused})
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    notify_alert(case, recipients)
+    return RefusedRisks(unsent, alert)
+
+
 def alert_recipients(db: Session, case: Case) -> list[User]:
     """Who is told of a risk alert (called once the alert is flushed): every active CMM
     user whose case scope (``access.scope_for``) lets them open the case, that is the
@@ -648,15 +713,27 @@ def record_read(db: Session, case: Case, *, user: User, page: str) -> None:
     db.commit()
 
 
-def return_saved_by(db: Session, case: Case) -> tuple[User | None, object]:
-    """Who saved the case's return date last and when, from the audit trail (for the
-    conflict page); ``(None, None)`` if it was never saved."""
-    event = db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id,
-                                             AuditEvent.action == "followup.return_recorded")
+def _last_done_by(db: Session, case: Case, *actions: str) -> tuple[User | None, object]:
+    """Who did the last of ``actions`` on the case and when, from the audit trail;
+    ``(None, None)`` if none was done."""
+    event = db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action.in_(actions))
                     .order_by(AuditEvent.id.desc()).limit(1)).first()
     if event is None:
         return None, None
     return (db.get(User, event.user_id) if event.user_id else None), event.at
+
+
+def return_saved_by(db: Session, case: Case) -> tuple[User | None, object]:
+    """Who saved the case's return date last and when, from the audit trail (for the
+    conflict page); ``(None, None)`` if it was never saved."""
+    return _last_done_by(db, case, "followup.return_recorded")
+
+
+def closed_by(db: Session, case: Case) -> User | None:
+    """Who closed the case (a caseworker, or the sender of the final report), from the
+    audit trail (for the page of a report sent to the closed case); ``None`` if unknown.
+    When is the case's own ``closed_at``."""
+    return _last_done_by(db, case, "followup.case_closed", "followup.period_closed")[0]
 
 
 def record_file_read(db: Session, attachment: Attachment, *, user: User) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from .. import uploads
@@ -124,6 +125,8 @@ def report(case_id: int, report_id: int):
         return render_template("partner/report_view.html", case=case, report=report,
                                **report_context(db, case, report))
     if case.status == wf.CLOSED:
+        if form.is_submitted():  # closed while it was being written: the answers stay in view
+            return _closed_refusal(db, case, report, form, questions)
         return _closed(case.id)
     if form.validate_on_submit():
         try:
@@ -140,7 +143,7 @@ def report(case_id: int, report_id: int):
         except ops.Conflict:
             return _conflict(db, case, report, form, questions)
         except ops.CaseClosed:
-            return _closed(case.id)
+            return _closed_refusal(db, case, report, form, questions)
         else:
             flash(_("The report is submitted. Thank you."), "success")
             if alert is not None:
@@ -162,19 +165,58 @@ def _conflict(db, case, report, form, questions):
     again with the answers kept and the revision as it is now, so that one more send,
     having seen what changed, goes through. Submitted: who submitted it, when and what,
     beside the answers sent, which can no longer be sent. Nothing in the portal adds to a
-    submitted report but files, so the risk signs it lacks are named, for the caseworker
-    to be told. Files are not attached here (the same form sent twice would attach them
-    twice): the page says to choose them again on the attachments page."""
+    submitted report but files, so CMM and DRC are alerted to the risk signs it lacks
+    (``_alert_unsent_risks``). Files are not attached here (the same form sent twice would
+    attach them twice): the page says to choose them again on the attachments page."""
     db.rollback()
     form.revision.data = report.revision
-    ops.record_read(db, case, user=current_user, page="partner.report")
     if report.status != ops.SUBMITTED:
+        ops.record_read(db, case, user=current_user, page="partner.report")
         form.form_errors.append(_("This report was changed while you were writing (for example its due date, when "
                                   "the return date was changed), so nothing was sent. Your answers are kept below: "
                                   "check the report, then send it again."))
         _choose_files_again(form)
         return _report_page(case, report, form, questions), 409
+    risks = _alert_unsent_risks(db, case, report, form, ops.REFUSED_SUBMITTED)
+    ops.record_read(db, case, user=current_user, page="partner.report")
     form.form_errors.append(_submitted_by(db, report))
+    _files_not_saved(form, case)
+    return _report_page(case, report, form, questions, **risks, **report_context(db, case, report)), 409
+
+
+def _closed_refusal(db, case, report, form, questions):
+    """A report sent after its case was closed (by a caseworker, or by a colleague's final
+    report): 409, and as on the page of a report submitted meanwhile, nothing that was sent
+    is lost from view: who closed the case and when, the answers sent, shown but not
+    sendable, the files named as not saved, and CMM and DRC alerted to the risk signs. The
+    form's own field errors do not matter here: nothing can be sent to a closed case."""
+    db.rollback()
+    risks = _alert_unsent_risks(db, case, report, form, ops.REFUSED_CASE_CLOSED)
+    ops.record_read(db, case, user=current_user, page="partner.report")
+    form.form_errors.append(_closed_by(db, case))
+    _files_not_saved(form, case)
+    return _report_page(case, report, form, questions, **risks), 409
+
+
+def _alert_unsent_risks(db, case, report, form, refused: str) -> dict:
+    """The risk signs of a refused send that the stored report lacks, for the page, CMM
+    and DRC alerted to them (``ops.alert_refused_report``). Should the alert fail (the
+    database refused it), the page still names the signs, and says that no one was
+    alerted and whom to tell: they are never lost from view."""
+    try:
+        refused_risks = ops.alert_refused_report(db, case, report, form.risk_indicators(), user=current_user,
+                                                 refused=refused)
+    except SQLAlchemyError:
+        db.rollback()
+        current_app.logger.exception("report %s: the alert for the signs of a refused send failed", report.id)
+        stored = set((report.risk_indicators or "").split(","))
+        return {"unsent_risks": [RISK_LABELS[key] for key in form.risk_indicators() if key not in stored],
+                "risks_alerted": False}
+    return {"unsent_risks": [RISK_LABELS[key] for key in refused_risks.unsent], "risks_alerted": True}
+
+
+def _files_not_saved(form, case) -> None:
+    """Name the files chosen in a form that can no longer be sent, and where they can go."""
     names = _chosen_names(form)
     if names and case.status == wf.CLOSED:
         form.form_errors.append(_("The files you chose were not saved (%(names)s). The case is closed, so send "
@@ -182,22 +224,40 @@ def _conflict(db, case, report, form, questions):
     elif names:
         form.form_errors.append(_("The files you chose were not saved (%(names)s). To add them to the submitted "
                                   "report, choose them again on the page for receipts and photos.", names=names))
-    submitted_risks = set((report.risk_indicators or "").split(","))
-    unsent_risks = [RISK_LABELS[key] for key in form.risk_indicators() if key not in submitted_risks]
-    return _report_page(case, report, form, questions, unsent_risks=unsent_risks,
-                        **report_context(db, case, report)), 409
+
+
+def _who(db, user_id) -> str:
+    """Someone who did something to a report or its case, as the partner portal names
+    them: "you" for the reader, by name for a colleague of the same organisation, by
+    role for a DRC caseworker, otherwise "someone else"."""
+    by = db.get(User, user_id) if user_id else None
+    if by is not None and by.id == current_user.id:
+        return _("You")
+    if by is not None and by.organisation_id == current_user.organisation_id:
+        return by.name
+    if by is not None and by.role == "caseworker":
+        return _("A DRC caseworker")
+    return _("Someone else")
+
+
+def _closed_by(db, case) -> str:
+    """Who closed the case and when, as the page of a report sent to the closed case says
+    it: the sender of the final report, or the caseworker who closed it."""
+    if case.closed_at is None:
+        return _("This case was closed, so what you sent was not saved. Your answers are kept below.")
+    by = ops.closed_by(db, case)
+    who = _who(db, by.id if by else None)
+    day, time = format_day(case.closed_at.date()), case.closed_at.strftime("%H:%M")
+    if case.closure_reason == "period_ended":
+        return _("%(who)s sent the final report on %(day)s at %(time)s (UTC), which closed this case, so what you "
+                 "sent was not saved. Your answers are kept below.", who=who, day=day, time=time)
+    return _("%(who)s closed this case on %(day)s at %(time)s (UTC), so what you sent was not saved. Your "
+             "answers are kept below.", who=who, day=day, time=time)
 
 
 def _submitted_by(db, report) -> str:
-    """Who submitted the report and when, as the conflict page says it: by name for a
-    colleague of the same organisation, "you" for the reader."""
-    by = db.get(User, report.submitted_by) if report.submitted_by else None
-    if by is not None and by.id == current_user.id:
-        who = _("You")
-    elif by is not None and by.organisation_id == current_user.organisation_id:
-        who = by.name
-    else:
-        who = _("Someone else")
+    """Who submitted the report and when, as the conflict page says it (``_who``)."""
+    who = _who(db, report.submitted_by)
     if report.submitted_at is None:
         return _("%(who)s submitted this report, so what you sent was not saved. The submitted report is shown "
                  "below, and your answers are kept under it.", who=who)
@@ -246,9 +306,10 @@ def _chosen_names(form) -> str:
 
 
 def _report_page(case, report, form, questions, **conflict):
-    """The report form; with ``conflict`` (the submitted report's ``report_context`` and the
-    risk signs it lacks) the page of a report submitted meanwhile: what was submitted, and
-    the answers sent, shown but not sendable."""
+    """The report form; with ``conflict`` (the submitted report's ``report_context``, the
+    risk signs it lacks and whether CMM and DRC were alerted to them) the page of a report
+    submitted meanwhile: what was submitted, and the answers sent, shown but not sendable.
+    On a closed case (only a refused send shows it) the answers sent, not sendable."""
     groups = [(dimension, form.question_fields(questions.in_dimension(dimension))) for dimension in DIMENSIONS]
     context = {"currency": ops.local_currency(get_session(), case), **conflict}
     return render_template("partner/report.html", case=case, report=report, form=form, groups=groups,

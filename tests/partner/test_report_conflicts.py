@@ -1,12 +1,14 @@
 """A report sent by a second officer after the first submitted it, or after a caseworker
 changed it (the return date moves every unsent report), is a conflict (409), never a
-quiet page: the second officer sees who submitted what and keeps every answer, and a
-risk sign that was not sent is named, so nothing they saw is silently lost. A report
-still due can be sent with one more submit from the conflict page."""
+quiet page: the second officer sees who submitted what and keeps every answer, and CMM
+and DRC are alerted to a risk sign the submitted report lacks, so nothing they saw is
+silently lost (more in test_refused_report_risks.py). A report still due can be sent with
+one more submit from the conflict page."""
 
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date, timedelta
 
@@ -14,7 +16,7 @@ import pytest
 from sqlmodel import select
 
 from reintegration.followup.forms import RISK_LABELS
-from reintegration.models import Attachment, AuditEvent, FollowUpReport, RiskAlert
+from reintegration.models import Attachment, AuditEvent, FollowUpReport, RiskAlert, User
 from test_portal import PNG, first_report, report_data
 
 REVISION_RE = re.compile(r'name="revision" type="hidden" value="([^"]*)"')
@@ -23,16 +25,16 @@ MESSAGES = {
            "not_saved": "what you sent was not saved",
            "shown": "The submitted report",
            "kept": "Your answers (not sent)",
-           "risks": "The signs of risk you marked have not been sent",
-           "tell": "Tell the DRC caseworker of the case at once",
+           "risks": "The signs of risk you marked were not in the submitted report",
+           "tell": "CMM and DRC have been alerted to them",
            "files": "The files you chose were not saved (receipt.png)",
            "changed": "This report was changed while you were writing"},
     "da": {"submitted": "Ada Okafor indsendte denne rapport den",
            "not_saved": "det, du sendte, blev ikke gemt",
            "shown": "Den indsendte rapport",
            "kept": "Dine svar (ikke sendt)",
-           "risks": "De tegn på risiko, du markerede, er ikke sendt",
-           "tell": "Fortæl straks sagens sagsbehandler i DRC",
+           "risks": "De tegn på risiko, du markerede, var ikke med i den indsendte rapport",
+           "tell": "CMM og DRC har fået besked om dem",
            "files": "De filer, du valgte, blev ikke gemt (receipt.png)",
            "changed": "Rapporten blev ændret, mens du skrev"},
 }
@@ -106,7 +108,7 @@ def test_a_report_sent_after_a_colleague_submitted_it_is_a_conflict_that_loses_n
     assert "Sleeps at the shop since the threats" in page and "Saw the recruiter outside the shop twice" in page
     for key in ("trafficker_ties", "threats"):
         assert re.search(rf'<input checked[^>]* id="risk_{key}"', page), key
-    # ... the risk signs the submitted report does not have are named, with what to do ...
+    # ... the risk signs the submitted report does not have are named, CMM and DRC alerted ...
     assert said["risks"] in words and said["tell"] in words
     if locale == "en":
         assert str(RISK_LABELS["trafficker_ties"]) in words and str(RISK_LABELS["threats"]) in words
@@ -114,12 +116,20 @@ def test_a_report_sent_after_a_colleague_submitted_it_is_a_conflict_that_loses_n
     assert said["files"] in words
     assert "<form" not in main_of(page)
 
-    # Nothing of the second report was written: the first one stands, no alert, no mail.
+    # Nothing of the second report was written: the first one stands. Its risk signs are
+    # in one alert on the report, and the caseworker and the CMM contact are told.
     db.expire_all()
     stored = db.get(FollowUpReport, report.id)
     assert stored.status == "submitted" and stored.housing == "Rents a room with an aunt"
     assert stored.risk_indicators == "" and stored.notes is None
-    assert db.exec(select(RiskAlert)).all() == [] and app.extensions.get("mail_outbox", []) == []
+    alert = db.exec(select(RiskAlert)).one()
+    assert (alert.indicators, alert.followup_id, alert.closed_at) == ("trafficker_ties,threats", report.id, None)
+    told = [db.get(User, case.caseworker_id), db.get(User, case.cmm_contact_id)]
+    assert sorted(to for mail in app.extensions["mail_outbox"] for to in mail.to) == sorted(u.email for u in told)
+    opened = db.exec(select(AuditEvent).where(AuditEvent.action == "followup.alert_opened")).one()
+    assert opened.user_id == second.user.id and opened.object_id == str(alert.id)
+    assert json.loads(opened.detail) == {"indicators": ["trafficker_ties", "threats"], "from": "refused_report",
+                                         "refused": "submitted", "notified": sorted(u.id for u in told)}
     assert db.exec(select(Attachment)).all() == []
     assert len(db.exec(select(AuditEvent).where(AuditEvent.action == "followup.report_submitted")).all()) == 1
     # Opening the page (not sending) still shows the submitted report, read only.
@@ -153,6 +163,8 @@ def test_a_final_report_sent_after_a_colleague_closed_the_period_is_a_conflict_t
     assert "/attachments" not in main_of(page)
     db.expire_all()
     assert db.get(FollowUpReport, report.id).risk_indicators == "" and db.exec(select(Attachment)).all() == []
+    # The case is closed, and its alert is opened all the same.
+    assert db.exec(select(RiskAlert)).one().indicators == "trafficker_ties,threats"
 
 
 def test_the_same_officer_sending_twice_is_told_it_is_already_submitted(app, db, two_officers):
@@ -200,7 +212,8 @@ def test_a_race_lost_inside_the_submit_shows_the_same_conflict(app, db, monkeypa
     assert MESSAGES["en"]["submitted"] in words and "Rents a room with an aunt" in words
     assert MESSAGES["en"]["risks"] in words and "Saw the recruiter outside the shop twice" in words
     db.expire_all()
-    assert db.get(FollowUpReport, report.id).risk_indicators == "" and db.exec(select(RiskAlert)).all() == []
+    assert db.get(FollowUpReport, report.id).risk_indicators == ""
+    assert db.exec(select(RiskAlert)).one().indicators == "trafficker_ties,threats"
 
 
 def test_a_report_changed_by_the_return_date_is_sent_with_one_more_submit(app, auth, db, make_user,
