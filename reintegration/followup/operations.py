@@ -300,7 +300,12 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
     answers and stored. Any risk indicator opens a risk alert, and CMM and DRC are told
     at once (dashboard and e-mail). The final report closes the period, so it is refused
     (:class:`NotOpenYet`, nothing written) before the month it reports on has begun.
-    Optimistic locking: ``seen_revision`` must still be the report's revision."""
+    Optimistic locking: ``seen_revision`` must still be the report's revision.
+
+    The case row is locked (``_lock_case``) before anything is written, as every other
+    write on a case does first (closing it, a payment, a refused send's alert): a report
+    and a closure at once are serialised in one order, not a deadlock, and a case closed
+    while the form was open, or while this waited for the lock, takes no report."""
     ensure_open(case)
     if report.status == SUBMITTED:
         raise Conflict(report.id)
@@ -312,6 +317,8 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
     scores = dimension_scores(questions, data.answers)
     staged = _stage_all(files, "files")
     try:
+        case = _lock_case(db, case)
+        ensure_open(case)
         result = db.execute(
             update(FollowUpReport)
             .where(FollowUpReport.id == report.id, FollowUpReport.revision == (seen_revision or -1),
@@ -345,7 +352,6 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
             record(db, "followup.alert_opened", user=user, obj=alert, case_id=case.id,
                    detail={"indicators": list(data.risk_indicators), "notified": [u.id for u in recipients]})
         if report.final:
-            case = _lock_case(db, case)
             _close(db, case, user=user, reason="period_ended", note=None, action="followup.period_closed")
     except BaseException:
         db.rollback()

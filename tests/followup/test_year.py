@@ -211,3 +211,30 @@ def test_money_off_plan_is_listed(app, client, auth, db, make_user, returned_cas
     listed = section(client.get("/followup/").get_data(as_text=True), "Money over or under plan")
     assert under.reference in listed and "Under plan" in listed
     assert on_plan.reference not in listed
+
+
+def test_a_report_sent_to_a_case_closed_while_it_was_open_is_refused_and_keeps_nothing(app, db, make_user,
+                                                                                       returned_case):
+    """The page was loaded while the case was open; a caseworker closed it before the
+    send: the send sees the closure under the case's lock (nothing written, no alert)."""
+    from sqlmodel import Session
+
+    caseworker = make_user("caseworker")
+    case = returned_case(caseworker_id=caseworker.id)
+    report = reports(db, case)[0]
+    with Session(app.extensions["db_engine"]) as other, app.test_request_context():
+        ops.close_case(other, other.get(Case, case.id), user=other.get(type(caseworker), caseworker.id),
+                       reason="withdrew", note="The person withdrew.")
+    from reintegration.followup.questions import load_questions
+
+    partner = make_user("partner")
+    assert case.status != "closed"  # the sender's view of the case is from before the closure
+    data = ops.ReportInput(contact_date=case.actual_return, contact_kind="phone", activity_status="delayed",
+                           income_local=None, monthly_income=None, housing=None, health=None, schooling=None,
+                           wellbeing=None, notes=None, answers={}, risk_indicators=("threats",))
+    with app.test_request_context(), pytest.raises(ops.CaseClosed):
+        ops.submit_report(db, case, report, report.revision, data, user=partner, questions=load_questions())
+    db.expire_all()
+    assert db.get(FollowUpReport, report.id).status == ops.DUE
+    assert db.exec(select(RiskAlert).where(RiskAlert.case_id == case.id)).all() == []
+    assert db.get(Case, case.id).closure_reason == "withdrew"
