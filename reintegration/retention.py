@@ -57,7 +57,7 @@ POLICY: dict[type[SQLModel], dict[str, tuple[str, ...]]] = {
                               "score_economic", "score_social", "score_psychosocial")},
     Disbursement: {"clear": ("note",),
                    "keep": ("line_key", "currency", "amount_local", "exchange_rate", "request_token")},
-    RiskAlert: {"clear": ("action_taken",), "keep": ("indicators",)},
+    RiskAlert: {"clear": ("action_taken",), "keep": ("indicators", "refused")},
 }
 DELETED = (Attachment,)  # files and rows removed outright
 

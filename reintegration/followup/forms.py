@@ -29,6 +29,14 @@ RISK_LABELS = {
     "threats": _l("The person or their family has been threatened"),
     "ongoing_consequences": _l("The person still suffers from what happened and could be trafficked again"),
 }
+# An alert raised from a report send that could not be saved (``RiskAlert.refused``): its
+# signs are not in the report it is linked to, and the reader must know why.
+REFUSED_ALERT_LABELS = {
+    "submitted": _l("Marked in a report that could not be saved, because a colleague had submitted it first. "
+                    "These signs are not in the submitted report."),
+    "case_closed": _l("Marked in a report that could not be saved, because the case had been closed. These "
+                      "signs are not in any report."),
+}
 EARLY_CLOSURE_REASONS = (("completed", _l("Reintegration completed")), ("withdrew", _l("The person withdrew")),
                          ("contact_lost", _l("Contact lost")))
 CLOSURE_REASONS = {**dict(EARLY_CLOSURE_REASONS), "period_ended": _l("Period ended")}

@@ -415,7 +415,7 @@ def alert_refused_report(db: Session, case: Case, report: FollowUpReport, indica
         if not new:
             db.rollback()  # ends the lock
             return RefusedRisks(unsent, None)
-        alert = RiskAlert(case_id=case.id, followup_id=report.id, indicators=",".join(new))
+        alert = RiskAlert(case_id=case.id, followup_id=report.id, indicators=",".join(new), refused=refused)
         db.add(alert)
         db.flush()
         recipients = alert_recipients(db, case)

@@ -13,7 +13,7 @@ from openpyxl.styles import Font
 from ..cases.labels import CASE_STATUS, label
 from ..domain.followup import RISK_INDICATORS
 from ..i18n import gettext as _
-from .forms import ACTIVITY_STATUSES, CLOSURE_REASONS, RISK_LABELS
+from .forms import ACTIVITY_STATUSES, CLOSURE_REASONS, REFUSED_ALERT_LABELS, RISK_LABELS
 from .status import CaseYear, line_numbers
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -79,8 +79,10 @@ def workbook_bytes(year: CaseYear, alerts, disbursements) -> bytes:
              row.report.score_social, row.report.score_psychosocial,
              "; ".join(str(RISK_LABELS[k]) for k in RISK_INDICATORS if k in (row.report.risk_indicators or "").split(",")))
             for row in year.reports])
-    _sheet(book, _("Risk alerts"), [_("Opened"), _("Indicators"), _("Closed"), _("What was done")],
+    _sheet(book, _("Risk alerts"), [_("Opened"), _("Indicators"), _("Where the signs were marked"), _("Closed"),
+                                     _("What was done")],
            [(a.opened_at.replace(tzinfo=None), "; ".join(str(RISK_LABELS.get(k, k)) for k in a.indicators.split(",")),
+             str(REFUSED_ALERT_LABELS.get(a.refused, a.refused)) if a.refused else _("In the submitted report"),
              a.closed_at.replace(tzinfo=None) if a.closed_at else None, a.action_taken) for a in alerts])
     for sheet in book.worksheets:
         for row in sheet.iter_rows(min_row=2):

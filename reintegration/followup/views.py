@@ -20,8 +20,8 @@ from ..i18n import format_rate, gettext as _, language
 from ..models import Attachment, Case, FollowUpReport, RiskAlert
 from . import operations as ops
 from . import status
-from .forms import (ACTIVITY_STATUSES, CLOSURE_REASONS, CONTACT_KINDS, RISK_LABELS, CloseAlertForm, CloseCaseForm,
-                    ReturnForm)
+from .forms import (ACTIVITY_STATUSES, CLOSURE_REASONS, CONTACT_KINDS, REFUSED_ALERT_LABELS, RISK_LABELS,
+                    CloseAlertForm, CloseCaseForm, ReturnForm)
 from .questions import current as current_questions
 from .summary import workbook_bytes
 
@@ -59,7 +59,8 @@ def closed_refusal(case_id: int):
 def overview():
     db = get_session()
     data = status.overview(db, current_user, ops.today())
-    return render_template("followup/overview.html", data=data, risk_labels=RISK_LABELS)
+    return render_template("followup/overview.html", data=data, risk_labels=RISK_LABELS,
+                           refused_labels=REFUSED_ALERT_LABELS)
 
 
 @bp.get("/cases/<int:case_id>")
@@ -72,6 +73,7 @@ def case(case_id: int):
     return render_template("followup/case.html", case=case, year=year, alerts=status.alerts_of(db, case.id),
                            disbursements=status.disbursements_of(db, case.id),
                            attachments=status.attachments_of(db, case.id), risk_labels=RISK_LABELS,
+                           refused_labels=REFUSED_ALERT_LABELS,
                            reasons=CLOSURE_REASONS, line_names=status.line_names(year))
 
 
@@ -193,7 +195,8 @@ def close_alert(alert_id: int):
             return redirect(url_for("followup.case", case_id=case.id))
     indicators = [RISK_LABELS[k] for k in alert.indicators.split(",") if k in RISK_LABELS]
     ops.record_read(db, case, user=current_user, page="followup.close_alert")
-    return render_template("followup/close_alert.html", case=case, risk_alert=alert, form=form, indicators=indicators)
+    return render_template("followup/close_alert.html", case=case, risk_alert=alert, form=form, indicators=indicators,
+                           refused=REFUSED_ALERT_LABELS.get(alert.refused))
 
 
 @bp.get("/attachments/<int:attachment_id>")

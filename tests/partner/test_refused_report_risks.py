@@ -13,6 +13,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
@@ -24,6 +25,10 @@ from test_report_conflicts import (browser, main_of, revision_in, second_officer
                                    two_officers)  # noqa: F401 - two_officers is a fixture
 
 ALERTED = "CMM and DRC have been alerted to them"
+REFUSED_CLOSED = ("Marked in a report that could not be saved, because the case had been closed. These signs are "
+                  "not in any report.")
+REFUSED_SUBMITTED = ("Marked in a report that could not be saved, because a colleague had submitted it first. "
+                     "These signs are not in the submitted report.")
 NOT_ALERTED = "No one has been alerted to them"
 
 
@@ -58,7 +63,7 @@ def close_the_case(app, auth, db, case):
 
 # --- a colleague submitted the report meanwhile ---------------------------------------------------
 
-def test_signs_the_submitted_report_has_already_open_no_new_alert(app, db, two_officers):
+def test_signs_the_submitted_report_has_already_open_no_new_alert(app, auth, db, two_officers):
     case, first, second = two_officers()
     report = first_report(db, case)
     url = f"/partner/cases/{case.id}/reports/{report.id}"
@@ -77,9 +82,18 @@ def test_signs_the_submitted_report_has_already_open_no_new_alert(app, db, two_o
     words = text_of(response.get_data(as_text=True))
     assert response.status_code == 409 and ALERTED in words
     assert "still being asked to pay a debt" in words
-    assert [(a.indicators, a.followup_id) for a in alerts(db)] == [("threats", report.id),
-                                                                    ("debt_to_trafficker", report.id)]
+    assert [(a.indicators, a.followup_id, a.refused) for a in alerts(db)] == [
+        ("threats", report.id, None), ("debt_to_trafficker", report.id, "submitted")]
     assert len(mailed(app)) == 4
+    # The caseworker reads which alert's signs are in the report and which are not.
+    caseworker = browser(app, auth, db.get(User, case.caseworker_id))
+    page = caseworker._client.get(f"/followup/cases/{case.id}").get_data(as_text=True)
+    items = [text_of(item) for item in page.split('<li class="app-alert-item">')[1:]]
+    assert [REFUSED_SUBMITTED in item for item in items] == [True, False]  # newest first
+    book = load_workbook(io.BytesIO(caseworker._client.get(f"/followup/cases/{case.id}/summary.xlsx").data))
+    header, *rows = book["Risk alerts"].values
+    assert sorted(row[header.index("Where the signs were marked")] for row in rows) == sorted(
+        ["In the submitted report", REFUSED_SUBMITTED])
 
 
 # --- the case was closed meanwhile -----------------------------------------------------------------
@@ -144,7 +158,16 @@ def test_a_report_sent_after_the_caseworker_closed_the_case_keeps_the_answers_an
     # The alert is among the open ones on the dashboard of the case's CMM contact.
     cmm = browser(app, auth, db.get(User, case.cmm_contact_id))
     dashboard = cmm._client.get("/followup/").get_data(as_text=True)
-    assert case.reference in dashboard.split("<h2>Open risk alerts</h2>")[1].split("<h2")[0]
+    open_alerts = text_of(dashboard.split("<h2>Open risk alerts</h2>")[1].split("<h2")[0])
+    assert case.reference in open_alerts and REFUSED_CLOSED in open_alerts
+    assert alert.refused == "case_closed"
+    # The case's page, the page that closes the alert and the summary workbook say it too:
+    # the signs are in no report, and the reader must not look for them there.
+    assert REFUSED_CLOSED in text_of(cmm._client.get(f"/followup/cases/{case.id}").get_data(as_text=True))
+    assert REFUSED_CLOSED in text_of(cmm._client.get(f"/followup/alerts/{alert.id}/close").get_data(as_text=True))
+    book = load_workbook(io.BytesIO(cmm._client.get(f"/followup/cases/{case.id}/summary.xlsx").data))
+    header, *rows = book["Risk alerts"].values
+    assert [row[header.index("Where the signs were marked")] for row in rows] == [REFUSED_CLOSED]
 
 
 def test_a_report_sent_after_a_colleagues_final_report_closed_the_case(app, db, monkeypatch, two_officers):
