@@ -10,7 +10,13 @@ Decisions:
 - :data:`POLICY` classifies every text column of the case's tables as *clear* or
   *keep*; a test fails when a new text column is added without a decision.
 - The audit trail is not rewritten (that would break the hash chain); audit details
-  carry ids and keys, never names or free text.
+  carry ids and keys, never names or free text. The same goes for the case links of
+  events about many cases (``AuditEventCase``: ids only): kept, like the events they
+  index. Cases are never deleted, so no link is left pointing at a missing case.
+- The subject's export holds the case's audit events *and* the events about many cases
+  that concern it (a list that showed the person, a batch export that held the case):
+  who has seen the person's data is part of what is held about them. Other people's
+  case ids in such an event are left out (``_audit_rows``).
 - Files are deleted after the commit: a crash in between leaves unreferenced files,
   which ``flask uploads sweep`` removes; never a row pointing at a missing file.
 """
@@ -193,8 +199,25 @@ def subject_data(db: Session, case: Case) -> dict[str, Any]:
         "disbursements": rows(Disbursement, Disbursement.case_id, [case.id]),
         "risk_alerts": rows(RiskAlert, RiskAlert.case_id, [case.id]),
         "attachments": rows(Attachment, Attachment.case_id, [case.id]),
-        "audit_events": rows(AuditEvent, AuditEvent.case_id, [case.id]),
+        "audit_events": _audit_rows(db, case),
     }
+
+
+def _audit_rows(db: Session, case: Case) -> list[dict[str, Any]]:
+    """The case's audit events, oldest first: its own (``case_id``) and those about many
+    cases linked to it (a list that showed the person, a batch export that held the
+    case), found as the trail's case filter finds them. The other cases of a linked event
+    are other people's: their ids are left out, and ``"cases"`` says how many there were
+    (the stored event is unchanged; its hash is checked on the trail, not here)."""
+    events = db.exec(audit.filtered(case_id=case.id).order_by(None).order_by(AuditEvent.id)).all()
+    found = []
+    for event in events:
+        row = _row(event)
+        named = audit.cases_named(event.detail)
+        if event.case_id != case.id and named:
+            row["detail"] = json.dumps(json.loads(event.detail) | {"cases": len(named)}, sort_keys=True)
+        found.append(row)
+    return found
 
 
 def _safe_member(name: str) -> str:

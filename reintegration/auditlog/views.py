@@ -74,11 +74,13 @@ def index():
     emails = audit.user_emails(db)
     references = dict(db.exec(select(Case.id, Case.reference).where(
         Case.id.in_({e.case_id for e in events if e.case_id} or {-1}))).all())
+    # An event about many cases is one row, which says how many (its detail names them).
+    many = {e.id: len(named) for e in events if e.case_id is None and (named := audit.cases_named(e.detail))}
     audit.record(db, "audit.view", user=current_user, detail=_logged(values) | {"page": number})
     db.commit()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("auditlog/index.html", form=form, events=events, emails=emails,
-                           references=references, total=total,
+                           references=references, many=many, total=total,
                            page={"number": number, "pages": pages}, args=args)
 
 

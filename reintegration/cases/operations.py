@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from ..audit import record
+from ..audit import record, record_for_cases
 from ..domain.rates import RateTables
 from ..faults import checkpoint
 from ..models import Case, Child, User
@@ -132,10 +132,11 @@ def record_read(db: Session, case: Case, *, user: User) -> None:
 
 def record_list_read(db: Session, *, user: User, page: str, case_ids: Iterable[int], searched: bool = False) -> None:
     """Log that ``user`` saw a list naming these cases' people (a search too): every read
-    of a person's data is logged, and a list shows their names. Ids only, never the
-    search text (the trail keeps no free text about a person)."""
-    record(db, "case_list.read", user=user,
-           detail={"page": page, "cases": sorted(set(case_ids)), "searched": searched})
+    of a person's data is logged, and a list shows their names. One event naming the
+    cases, linked to each so the trail's case filter finds it under every case shown
+    (``audit.record_for_cases``). Ids only, never the search text (the trail keeps no
+    free text about a person)."""
+    record_for_cases(db, "case_list.read", case_ids, user=user, detail={"page": page, "searched": searched})
     db.commit()
 
 

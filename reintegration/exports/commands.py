@@ -1,7 +1,7 @@
 """``flask export-package`` and ``flask export-batch``.
 
 Both are recorded in the audit trail as the downloads are (``export.package``,
-``export.batch`` under every case written), with no user and ``"via": "command"``: a
+``export.batch`` linked to every case written), with no user and ``"via": "command"``: a
 person's data leaving the application by the command line is an access like any other."""
 
 from __future__ import annotations
@@ -85,8 +85,8 @@ def export_batch(date_from, date_to, output, lang):
                 rows = write_batch(db, first, last, output, progress=bar.update, cases=cases)
         else:
             rows = write_batch(db, first, last, output, cases=cases)
-        audit.record_per_case(db, "export.batch", cases,
-                              detail={"from": first.isoformat(), "to": last.isoformat(), "via": "command"})
+        audit.record_for_cases(db, "export.batch", cases, detail={"from": first.isoformat(), "to": last.isoformat(),
+                                                                   "language": lang, "via": "command"})
         db.commit()
     click.echo(f"{output}: {rows} budget lines approved {first.isoformat()} to {last.isoformat()}.")
 

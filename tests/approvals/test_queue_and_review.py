@@ -224,6 +224,14 @@ def test_the_queue_logs_which_cases_it_named(auth, db, make_plan, approver):
     assert event.user_id == approver.id
     assert json.loads(event.detail) == {"page": "approvals.queue", "cases": [waiting.case_id], "searched": False}
 
+    # The trail's case filter finds the queue under the case it showed, not the draft's.
+    auth.logout()
+    auth.login("admin")
+    page = auth._client.get(f"/admin/audit?case={case_of(db, waiting).reference}").get_data(as_text=True)
+    assert page.count("<code>case_list.read</code>") == 1 and approver.email in page
+    page = auth._client.get(f"/admin/audit?case={case_of(db, draft).reference}").get_data(as_text=True)
+    assert "case_list.read" not in page and "No entries match." in page
+
 
 @pytest.mark.parametrize("locale, says", [("en", "1 line is unchanged."), ("da", "1 linje er uændret.")])
 def test_the_changes_page_counts_unchanged_lines_in_the_singular(auth, db, make_plan, approve, drafter, locale, says):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import event
+from sqlmodel import select
 
-from reintegration.models import PlanVersion
+from reintegration import audit
+from reintegration.models import AuditEventCase, PlanVersion
 
 
 def _references(page: str) -> list[str]:
@@ -195,3 +200,49 @@ def test_every_paged_list_survives_absurd_page_numbers(client, auth):
             response = client.get(f"{path}?page={page}")
             assert response.status_code in (200, 400), (path, page, response.status_code)
         auth.logout()
+
+
+def test_the_trail_filtered_by_a_case_finds_the_lists_that_showed_it(app, client, auth, db, make_case, partners):
+    """Who has seen this person's case? A list that showed the case's person is found by
+    the trail's case filter (page and CSV), each list once; a case the list did not show
+    is not; the links cost one statement per list however many cases it shows."""
+    shown = make_case(partner=partners["NG"], person_name="Blessing Okoro")
+    other = make_case(partner=partners["NG"], person_name="Grace Eze")
+    for _ in range(9):
+        make_case(partner=partners["TH"])
+    caseworker = auth.login("caseworker")
+    assert "Blessing Okoro" in client.get("/cases?q=Okoro").get_data(as_text=True)
+
+    inserts = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if "INSERT INTO auditeventcase" in statement:
+            inserts.append(statement)
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get("/cases?q=Eze").status_code == 200  # shows `other` only
+        assert client.get("/cases?country=TH").status_code == 200  # nine cases, one statement
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len(inserts) == 2
+    db.expire_all()
+    assert [len(json.loads(e.detail)["cases"]) for e in db.exec(audit.filtered(action="case_list.")).all()] \
+        == [9, 1, 1]
+    assert len(db.exec(select(AuditEventCase)).all()) == 11
+    auth.logout()
+
+    auth.login("admin")
+    page = client.get(f"/admin/audit?case={shown.reference}").get_data(as_text=True)
+    assert page.count("<code>case_list.read</code>") == 1 and caseworker.email in page and ">1 case</td>" in page
+    rows = list(csv.DictReader(io.StringIO(
+        client.get(f"/admin/audit/export.csv?case={shown.reference}").get_data(as_text=True))))
+    assert [(r["action"], r["user_email"]) for r in rows] == [("case_list.read", caseworker.email)]
+    assert json.loads(rows[0]["detail"])["cases"] == [shown.id]
+    assert client.get(f"/admin/audit?case={other.reference}").get_data(as_text=True).count(
+        "<code>case_list.read</code>") == 1
+    unseen = make_case(partner=partners["NG"])
+    page = client.get(f"/admin/audit?case={unseen.reference}").get_data(as_text=True)
+    assert "case_list.read" not in page and "No entries match." in page
+    assert app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0

@@ -87,26 +87,29 @@ def test_export_batch_command(runner, approvals, tmp_path):
 
 
 def test_the_commands_are_in_the_audit_trail_under_each_case(runner, db, approvals, tmp_path):
-    """Data leaving by the command line is recorded as a download is: the batch under every
-    case it wrote, the package under its case; no user, "via": "command"."""
+    """Data leaving by the command line is recorded as a download is: the batch as one
+    event linked to every case it wrote, the package under its case; no user, "via": "command"."""
     import json
 
     from sqlmodel import select
 
+    from reintegration import audit
     from reintegration.models import AuditEvent
 
     assert runner.invoke(args=["export-batch", "--from", "2027-01-01", "--to", "2027-03-31",
                                "-o", str(tmp_path / "b.xlsx")]).exit_code == 0
-    events = db.exec(select(AuditEvent).where(AuditEvent.action == "export.batch").order_by(AuditEvent.id)).all()
-    whole, per_case = events[0], events[1:]
-    assert whole.case_id is None and whole.user_id is None and json.loads(whole.detail)["via"] == "command"
-    assert per_case and all(e.case_id is not None and e.user_id is None for e in per_case)
-    assert json.loads(whole.detail)["cases"] == len(per_case)
-    assert {e.case_id for e in per_case} == {version.case_id for version in approvals}  # the sent-back one not
+    (batch_event,) = db.exec(select(AuditEvent).where(AuditEvent.action == "export.batch")).all()
+    written = sorted(version.case_id for version in approvals)  # the sent-back one not
+    assert batch_event.case_id is None and batch_event.user_id is None
+    assert json.loads(batch_event.detail) == {"from": "2027-01-01", "to": "2027-03-31", "language": "da",
+                                              "via": "command", "cases": written}
+    for case_id in written:
+        assert db.exec(audit.filtered(case_id=case_id, action="export.")).all() == [batch_event]
     reference = case_of(db, approvals[0]).reference
     assert runner.invoke(args=["export-package", reference, "-o", str(tmp_path / "p.zip")]).exit_code == 0
     package = db.exec(select(AuditEvent).where(AuditEvent.action == "export.package")).one()
     assert package.case_id == approvals[0].case_id and json.loads(package.detail)["via"] == "command"
+    assert audit.verify_db(db) == []
 
 
 def test_batch_download_for_approvers(auth, approvals, approver):

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
 from reintegration import audit
-from reintegration.models import AuditEvent
+from reintegration.models import AuditEvent, AuditEventCase
 
 
 def _events(app, n=5, **kw):
@@ -198,3 +200,98 @@ def test_the_database_chains_exactly_as_verify_checks(app, runner):
     assert stored[0].prev_hash == audit.GENESIS and stored[1].prev_hash == stored[0].hash
     assert all(audit.event_hash(e.prev_hash, e) == e.hash for e in stored)
     assert _verify(runner).exit_code == 0
+
+
+# --- events about many cases: one chained event, and link rows that index it ------------
+
+def _list_reads_and_a_batch(app, make_case):
+    """Two list reads (through the page) and a batch export of three cases."""
+    cases = [make_case() for _ in range(3)]
+    with Session(app.extensions["db_engine"]) as db:
+        audit.record(db, "case.read", case_id=cases[0].id)
+        audit.record_for_cases(db, "case_list.read", [cases[0].id, cases[1].id],
+                               detail={"page": "cases.index", "searched": False})
+        audit.record_for_cases(db, "case_list.read", [cases[2].id], detail={"page": "approvals.queue",
+                                                                            "searched": False})
+        made = audit.record_for_cases(db, "export.batch", [c.id for c in reversed(cases)] + [cases[0].id],
+                                      detail={"from": "2027-01-01", "to": "2027-01-31", "language": "da"})
+        audit.record_for_cases(db, "export.batch", [], detail={"from": "2026-01-01", "to": "2026-01-31"})
+        db.commit()
+    return cases, made
+
+
+def test_a_trail_with_list_reads_and_a_batch_export_verifies(app, runner, db, make_case):
+    cases, made = _list_reads_and_a_batch(app, make_case)
+    batch = db.get(AuditEvent, made.id)
+    assert batch.case_id is None and json.loads(batch.detail)["cases"] == sorted(c.id for c in cases)
+    assert sorted(db.exec(select(AuditEventCase.case_id).where(AuditEventCase.event_id == made.id)).all()) \
+        == sorted(c.id for c in cases)
+    # The case filter: its own events and those linked to it, each once, newest first.
+    found = db.exec(audit.filtered(case_id=cases[0].id)).all()
+    assert [e.action for e in found] == ["export.batch", "case_list.read", "case.read"]
+    result = _verify(runner)
+    assert result.exit_code == 0 and result.output.startswith("OK: 5 entries"), result.output
+
+
+def test_a_deleted_case_link_is_detected(app, runner, db, make_case):
+    """Deleting a link row would hide a read from the case filter: the event's chained
+    detail still names the case, and verify says so."""
+    cases, made = _list_reads_and_a_batch(app, make_case)
+    with app.extensions["db_engine"].begin() as conn:
+        conn.execute(text("DELETE FROM auditeventcase WHERE event_id = :e AND case_id = :c"),
+                     {"e": made.id, "c": cases[1].id})
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert f"entry {made.id}: case link to case {cases[1].id} removed" in result.output
+
+
+def test_an_added_case_link_is_detected(app, runner, db, make_case):
+    """Adding a link row would put an event on a case it never concerned: detected too,
+    also on an event that names no cases at all."""
+    cases, made = _list_reads_and_a_batch(app, make_case)
+    stranger = make_case()
+    plain = db.exec(select(AuditEvent).where(AuditEvent.action == "case.read")).one()
+    with app.extensions["db_engine"].begin() as conn:
+        for event_id in (made.id, plain.id):
+            conn.execute(text("INSERT INTO auditeventcase (event_id, case_id) VALUES (:e, :c)"),
+                         {"e": event_id, "c": stranger.id})
+    result = _verify(runner)
+    assert result.exit_code == 1
+    for event_id in (made.id, plain.id):
+        assert f"entry {event_id}: case link to case {stranger.id} added" in result.output
+
+
+def test_verify_reads_the_links_beside_the_chain():
+    """Link rows of no event (a database without its foreign key) are reported as well;
+    events recorded before the links existed (the batch's count) need none."""
+    events, prev = [], audit.GENESIS
+    for i, detail in enumerate(['{"cases": [4, 5], "page": "cases.index"}', '{"cases": 3, "from": "2027-01-01"}',
+                                None]):
+        event = AuditEvent(id=10 + i, at=datetime(2027, 1, 1, tzinfo=timezone.utc), action="x", detail=detail,
+                           prev_hash=prev, hash="")
+        event.hash = prev = audit.event_hash(prev, event)
+        events.append(event)
+    assert audit.verify(events, [(10, 4), (10, 5)]) == []
+    assert audit.verify(events) == []  # the chain alone
+    assert audit.verify(events, [(9, 1), (10, 4), (10, 5), (99, 2)]) == [
+        (9, "a case link to case 1 without its entry"), (99, "a case link to case 2 without its entry")]
+
+
+def test_the_case_filter_pages_through_own_and_linked_events_each_once(app, client, auth, make_case):
+    case, other = make_case(), make_case()
+    with Session(app.extensions["db_engine"]) as s:
+        for i in range(30):
+            if i % 3:
+                audit.record_for_cases(s, "case_list.read", [case.id, other.id], detail={"page": "cases.index",
+                                                                                         "searched": False})
+            else:
+                audit.record(s, "case.read", case_id=case.id, object_type="case", object_id=case.id)
+        audit.record_for_cases(s, "case_list.read", [other.id], detail={"page": "cases.index", "searched": False})
+        s.commit()
+    auth.login("admin")
+    numbers = []
+    for page in (1, 2):
+        html = client.get(f"/admin/audit?case={case.reference}&page={page}").get_data(as_text=True)
+        assert "30 entries." in html
+        numbers += [int(n) for n in re.findall(r"<tr>\s*<td>(\d+)</td>", html)]
+    assert len(numbers) == 30 and numbers == sorted(set(numbers), reverse=True)

@@ -14,7 +14,7 @@ from sqlalchemy import String, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import select
 
-from reintegration import retention
+from reintegration import audit, retention
 from reintegration.models import (Attachment, AuditEvent, BudgetLine, Case, Child, Comment, Decision,
                                   Disbursement, FollowUpReport, PlanVersion, RiskAlert)
 from security_helpers import full_case, people  # noqa: F401
@@ -159,3 +159,35 @@ def test_subject_export_respects_case_scope(app, db, client, auth, people, make_
         auth.login(role)
         assert client.get(f"/cases/{case.id}/subject-export.zip").status_code == 403
         auth.logout()
+
+
+def test_subject_export_holds_the_lists_that_showed_the_person_but_not_whom_else(app, db, runner, client, auth,
+                                                                                 people):
+    """Who has seen the person's data is part of what is held about them: a list that
+    showed the case is in its subject export, without the ids of the other people the
+    list showed. Anonymisation keeps the events and their case links (ids only), so
+    the export and the case filter still find the list afterwards."""
+    case = _make(db, app, people, status="closed", closed_at=CLOSED_LONG_AGO)
+    others = [_make(db, app, people), _make(db, app, people)]
+    auth.login(people["caseworker"])
+    assert client.get("/cases").status_code == 200
+    auth.logout()
+
+    def exported_reads():
+        auth.login("admin")
+        response = client.get(f"/cases/{case.id}/subject-export.zip")
+        auth.logout()
+        with zipfile.ZipFile(io.BytesIO(response.data)) as zf:
+            events = json.loads(zf.read("data.json"))["audit_events"]
+        return [e for e in events if e["action"] == "case_list.read"]
+
+    (read,) = exported_reads()
+    assert read["user_id"] == people["caseworker"].id and read["case_id"] is None
+    assert json.loads(read["detail"]) == {"page": "cases.index", "cases": 3, "searched": False}
+    assert runner.invoke(args=["retention", "run", "--today", "2026-11-27"]).exit_code == 0
+    db.expire_all()
+    assert db.get(Case, case.id).anonymised_at is not None
+    assert [r["id"] for r in exported_reads()] == [read["id"]]
+    for other in others:  # the other people's exports find the same list
+        assert db.exec(audit.filtered(case_id=other.id, action="case_list.")).one().id == read["id"]
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
