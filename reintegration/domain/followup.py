@@ -23,6 +23,12 @@ ties to the person; the person is still asked to pay debt to the trafficker; the
 ongoing threats; the person still suffers consequences of the trafficking and so risks
 being trafficked again. Any of them in a follow-up must alert CMM and DRC."""
 
+REFUSED_SUBMITTED = "submitted"
+REFUSED_CASE_CLOSED = "case_closed"
+"""Why a report send whose risk signs still raised an alert was refused (kept on the alert
+as ``RiskAlert.refused``): a colleague had submitted the report first, or the case had been
+closed. The alert's signs are then in no saved report."""
+
 
 @dataclass(frozen=True, slots=True)
 class DueReport:

@@ -14,7 +14,7 @@ from wtforms import BooleanField, HiddenField, MultipleFileField
 from wtforms.validators import Optional, ValidationError
 
 from .. import uploads
-from ..domain.followup import RISK_INDICATORS
+from ..domain.followup import REFUSED_CASE_CLOSED, REFUSED_SUBMITTED, RISK_INDICATORS
 from ..forms import AmountField, ChoiceField as _Choice, DayField as _Day, bounded_text, plain_number, required
 from ..i18n import gettext as _, language, lazy_gettext as _l
 from .questions import QuestionSet
@@ -32,9 +32,9 @@ RISK_LABELS = {
 # An alert raised from a report send that could not be saved (``RiskAlert.refused``): its
 # signs are not in the report it is linked to, and the reader must know why.
 REFUSED_ALERT_LABELS = {
-    "submitted": _l("Marked in a report that could not be saved, because a colleague had submitted it first. "
+    REFUSED_SUBMITTED: _l("Marked in a report that could not be saved, because a colleague had submitted it first. "
                     "These signs are not in the submitted report."),
-    "case_closed": _l("Marked in a report that could not be saved, because the case had been closed. These "
+    REFUSED_CASE_CLOSED: _l("Marked in a report that could not be saved, because the case had been closed. These "
                       "signs are not in any report."),
 }
 EARLY_CLOSURE_REASONS = (("completed", _l("Reintegration completed")), ("withdrew", _l("The person withdrew")),

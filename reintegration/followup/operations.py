@@ -27,6 +27,7 @@ from ..domain import workflow as wf
 from ..domain.followup import (AFTER_END, BEFORE_RETURN, CONTACT, PAYMENT, RISK_INDICATORS, DatedRecord, local_to_dkk,
                                opens_on, outside_period, period_end, return_date_violations, return_date_warnings,
                                schedule)
+from ..domain.followup import REFUSED_CASE_CLOSED, REFUSED_SUBMITTED  # noqa: F401 (for the views, as ops.*)
 from ..domain.violation import Violation
 from ..forms import plain_number
 from ..i18n import format_day, format_dkk, gettext as _, lazy_gettext as _l
@@ -365,9 +366,6 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
 
 
 # --- alerts -----------------------------------------------------------------------
-
-REFUSED_SUBMITTED = "submitted"
-REFUSED_CASE_CLOSED = "case_closed"
 
 
 @dataclass(frozen=True)
