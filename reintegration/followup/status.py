@@ -217,8 +217,12 @@ def case_year(db: Session, case: Case, today: date) -> CaseYear:
     return years(db, [case], today)[case.id]
 
 
-def alerts_of(db: Session, case_id: int) -> list[RiskAlert]:
-    return list(db.exec(select(RiskAlert).where(RiskAlert.case_id == case_id)
+def alerts_of(db: Session, case_id: int) -> list[tuple[RiskAlert, FollowUpReport | None]]:
+    """The case's alerts, open ones first, each with the report whose signs raised it
+    (which month's report to read; none for an alert not raised from a report)."""
+    return list(db.exec(select(RiskAlert, FollowUpReport)
+                        .outerjoin(FollowUpReport, FollowUpReport.id == RiskAlert.followup_id)
+                        .where(RiskAlert.case_id == case_id)
                         .order_by(RiskAlert.closed_at.is_not(None), RiskAlert.opened_at.desc())).all())
 
 
@@ -240,7 +244,7 @@ def attachments_of(db: Session, case_id: int) -> dict[tuple[str, int], list[Atta
 
 @dataclass
 class Overview:
-    open_alerts: list[tuple[RiskAlert, Case]]
+    open_alerts: list[tuple[RiskAlert, Case, FollowUpReport | None]]
     overdue: list[tuple[ReportRow, Case]]
     off_plan: list[CaseYear]
     cases: list[CaseYear]
@@ -254,7 +258,8 @@ def followup_cases(db: Session, user, statuses=(wf.IN_FOLLOWUP,)) -> list[Case]:
 def overview(db: Session, user, today: date) -> Overview:
     """Across the cases ``user`` may see: open risk alerts (also on closed cases),
     overdue reports, money over or under plan, and the cases being followed."""
-    alerts = db.exec(select(RiskAlert, Case).join(Case, Case.id == RiskAlert.case_id)
+    alerts = db.exec(select(RiskAlert, Case, FollowUpReport).join(Case, Case.id == RiskAlert.case_id)
+                     .outerjoin(FollowUpReport, FollowUpReport.id == RiskAlert.followup_id)
                      .where(case_scope(user), RiskAlert.closed_at.is_(None))
                      .order_by(RiskAlert.opened_at)).all()
     cases = followup_cases(db, user)

@@ -79,11 +79,13 @@ def workbook_bytes(year: CaseYear, alerts, disbursements) -> bytes:
              row.report.score_social, row.report.score_psychosocial,
              "; ".join(str(RISK_LABELS[k]) for k in RISK_INDICATORS if k in (row.report.risk_indicators or "").split(",")))
             for row in year.reports])
-    _sheet(book, _("Risk alerts"), [_("Opened"), _("Indicators"), _("Where the signs were marked"), _("Closed"),
-                                     _("What was done")],
-           [(a.opened_at.replace(tzinfo=None), "; ".join(str(RISK_LABELS.get(k, k)) for k in a.indicators.split(",")),
+    # "Month": the month of the report whose signs raised the alert, as on the Outcomes sheet.
+    _sheet(book, _("Risk alerts"), [_("Opened"), _("Month"), _("Indicators"), _("Where the signs were marked"),
+                                     _("Closed"), _("What was done")],
+           [(a.opened_at.replace(tzinfo=None), report.due_month if report else None,
+             "; ".join(str(RISK_LABELS.get(k, k)) for k in a.indicators.split(",")),
              str(REFUSED_ALERT_LABELS.get(a.refused, a.refused)) if a.refused else _("In the submitted report"),
-             a.closed_at.replace(tzinfo=None) if a.closed_at else None, a.action_taken) for a in alerts])
+             a.closed_at.replace(tzinfo=None) if a.closed_at else None, a.action_taken) for a, report in alerts])
     for sheet in book.worksheets:
         for row in sheet.iter_rows(min_row=2):
             for cell in row:

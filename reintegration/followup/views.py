@@ -69,12 +69,12 @@ def case(case_id: int):
     db = get_session()
     case = visible_case_or_404(db, case_id, current_user)
     year = status.case_year(db, case, ops.today())
+    # Everything the page shows is read before the read's record commits: one transaction.
+    shown = {"alerts": status.alerts_of(db, case.id), "disbursements": status.disbursements_of(db, case.id),
+             "attachments": status.attachments_of(db, case.id), "line_names": status.line_names(year)}
     ops.record_read(db, case, user=current_user, page="followup.case")
-    return render_template("followup/case.html", case=case, year=year, alerts=status.alerts_of(db, case.id),
-                           disbursements=status.disbursements_of(db, case.id),
-                           attachments=status.attachments_of(db, case.id), risk_labels=RISK_LABELS,
-                           refused_labels=REFUSED_ALERT_LABELS,
-                           reasons=CLOSURE_REASONS, line_names=status.line_names(year))
+    return render_template("followup/case.html", case=case, year=year, risk_labels=RISK_LABELS,
+                           refused_labels=REFUSED_ALERT_LABELS, reasons=CLOSURE_REASONS, **shown)
 
 
 @bp.get("/cases/<int:case_id>/reports/<int:report_id>")
@@ -194,9 +194,10 @@ def close_alert(alert_id: int):
             flash(_("The alert is closed."), "success")
             return redirect(url_for("followup.case", case_id=case.id))
     indicators = [RISK_LABELS[k] for k in alert.indicators.split(",") if k in RISK_LABELS]
+    report = db.get(FollowUpReport, alert.followup_id) if alert.followup_id else None
     ops.record_read(db, case, user=current_user, page="followup.close_alert")
     return render_template("followup/close_alert.html", case=case, risk_alert=alert, form=form, indicators=indicators,
-                           refused=REFUSED_ALERT_LABELS.get(alert.refused))
+                           refused=REFUSED_ALERT_LABELS.get(alert.refused), report=report)
 
 
 @bp.get("/attachments/<int:attachment_id>")
