@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..domain.violation import Violation
-from ..i18n import format_amount, format_rate, gettext as _, lazy_gettext as _l
+from ..i18n import format_amount, format_dkk, format_rate, gettext as _, lazy_gettext as _l
 from ..plans.display import (FIGURE_LABELS, OUTCOME_LABELS,  # noqa: F401 (the plan pages' words, shared)
                              entitlement_label)
 from ..plans.forms import ACTIVITY_LABELS, CATEGORY_LABELS, LINE_KIND_LABELS  # the drafting form's words
@@ -23,7 +23,7 @@ FIELD_LABELS = {
     "activity_kind": _l("Activity"),
     "activity_description": _l("Description of the activity"),
     "activity_location": _l("Location"),
-    "expected_monthly_income": _l("Expected monthly income"),
+    "expected_monthly_income": _l("Expected monthly income, DKK"),  # as the drafting form names it
     "activity_start_month": _l("Start month"),
     "realism": _l("What makes the activity realistic"),
     "social_support": _l("Social support"),
@@ -59,6 +59,8 @@ def shown_value(field: str, value) -> str:
         return label(ACTIVITY_LABELS, value)
     if field == "exchange_rate":
         return format_rate(value)
+    if field == "expected_monthly_income":
+        return format_dkk(value)
     if field == "amount_local":
         return format_amount(value, decimals=max(2, -Decimal(value).as_tuple().exponent))
     if isinstance(value, Decimal):

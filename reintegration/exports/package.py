@@ -236,6 +236,13 @@ def narrative_rows(d: PackageData) -> list[tuple[str, str]]:
     return [(label(FIELD_LABELS, name), shown_value(name, getattr(d.stored.version, name))) for name in NARRATIVE]
 
 
+def narrative_cells(d: PackageData) -> list[list]:
+    """The workbook's rows of :func:`narrative_rows`, the expected income as a number."""
+    income = d.stored.version.expected_monthly_income
+    return [[field, income if name == "expected_monthly_income" and income is not None else value]
+            for name, (field, value) in zip(NARRATIVE, narrative_rows(d))]
+
+
 def line_rows(d: PackageData) -> list[list]:
     return [[index, label(KIND_LABELS, line.kind), label(CATEGORY_LABELS, line.category) if line.category else "",
              line.description or "", line.month,
@@ -300,8 +307,11 @@ def workbook_bytes(d: PackageData, moment: datetime, basis: str | None) -> bytes
             value_cell.number_format = DAY
         elif not isinstance(value_cell.value, (int, str)):
             value_cell.number_format = MONEY
-    table_sheet(wb, _("Plan and activity"), [_("Field"), _("Value")], [list(r) for r in narrative_rows(d)],
-                [34, 90], wrap=(1,))
+    plan_sheet = table_sheet(wb, _("Plan and activity"), [_("Field"), _("Value")], narrative_cells(d), [34, 90],
+                             wrap=(1,))
+    for (_label_cell, value_cell) in plan_sheet.iter_rows(min_row=2):
+        if isinstance(value_cell.value, Decimal):
+            value_cell.number_format = MONEY
     table_sheet(wb, _("Budget lines"),
                 ["#", _("Kind"), _("Category"), _("Description"), _("Month"), _("Amount (DKK)"), _("Currency"),
                  _("Local amount"), _("Exchange rate")],

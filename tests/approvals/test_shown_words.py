@@ -127,3 +127,41 @@ def test_the_diff_cell_of_a_category_is_its_label(app):
             assert shown_value("category", "allowance") == "Living allowance"
         assert shown_value("category", None) == "–"
         assert shown_value("category", "unheard_of") == "unheard_of"  # an unknown code is shown, not lost
+
+
+INCOME = {"da": ("Forventet månedlig indkomst, kr.", "1.500,50 kr."),
+          "en": ("Expected monthly income, DKK", "DKK 1,500.50")}
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_the_expected_income_reads_as_kroner_to_drafter_and_approver(app, db, auth, make_user, make_plan, approve,
+                                                                     lang):
+    """The drafting form asks for the expected monthly income in DKK; the review, its list
+    of changes and the approval package say so, not a bare figure an approver might read as
+    naira or baht, and the package's workbook holds it as a number."""
+    import io
+    import zipfile
+    from decimal import Decimal
+
+    import openpyxl
+
+    from reintegration.exports import package as packages
+
+    label, amount = INCOME[lang]
+    version = make_plan(expected_monthly_income=Decimal("1500.50"))
+    auth.login(make_user("approver", locale=lang))
+    text = shown_text(auth._client.get(f"/approvals/{version.id}").get_data(as_text=True))
+    assert f"{label} {amount}" in text
+
+    approve(version)
+    with app.test_request_context():
+        built = packages.build(db, version, app.extensions["rate_tables"], lang)
+    with zipfile.ZipFile(io.BytesIO(built.data)) as archive:
+        names = archive.namelist()
+        page = archive.read(next(n for n in names if n.endswith(".html"))).decode()
+        book = openpyxl.load_workbook(io.BytesIO(archive.read(next(n for n in names if n.endswith(".xlsx")))))
+    assert f"{label} {amount}" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)).replace("\xa0", " ")
+    sheet = book.worksheets[1]
+    [cell] = [row[1] for row in sheet.iter_rows(min_row=2) if row[0].value == label]
+    assert Decimal(str(cell.value)) == Decimal("1500.5")
+    assert cell.number_format == "#,##0.00"
