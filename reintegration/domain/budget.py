@@ -215,6 +215,21 @@ class Allocation:
     def used(self) -> Decimal:
         return sum((entry.used for entry in self.entries if entry.key != ADULT_CASH), _ZERO)
 
+    @property
+    def cap(self) -> Decimal:
+        """The household's cap (``Caps.total``): its pooled entitlements, the adult's cash
+        lying inside the adult total."""
+        return sum((entry.cap for entry in self.entries if entry.key != ADULT_CASH), _ZERO)
+
+    @property
+    def budgeted(self) -> Decimal:
+        """What the budget puts on the household: within its caps or beyond them."""
+        return self.used + self.over
+
+    @property
+    def left(self) -> Decimal:
+        return self.cap - self.used
+
 
 @dataclass(frozen=True, slots=True)
 class BudgetCheck:

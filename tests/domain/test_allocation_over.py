@@ -55,3 +55,27 @@ def test_every_row_agrees_with_the_totals(cash, in_kind, children):
     assert cash_entry.over == max(totals.cash - cash_entry.cap, Decimal("0.00"))
     pooled = [entry for entry in allocation.entries if entry.key != ADULT_CASH]
     assert sum((entry.budgeted for entry in pooled), Decimal("0.00")) + allocation.over == totals.total
+
+
+@given(cash=st.integers(0, 6000000), in_kind=st.integers(0, 6000000), children=st.integers(0, 3))
+def test_the_household_row_is_the_household_cap_and_the_budget_total(cash, in_kind, children):
+    """The table's "household in total" row: the cap is the household cap the total.max
+    finding names, what it uses is the budget's total, and it is over by exactly what the
+    finding says the total exceeds the cap by (amounts in øre)."""
+    from reintegration.domain.budget import household_caps
+
+    totals = _totals(str(Decimal(cash) / 100), str(Decimal(in_kind) / 100))
+    allocation = allocate(TABLE, list(range(children)), totals)
+    caps = household_caps(TABLE, children)
+    assert allocation.cap == caps.total
+    assert allocation.budgeted == totals.total
+    assert allocation.over == max(totals.total - caps.total, Decimal("0"))
+    assert allocation.left == max(caps.total - totals.total, Decimal("0"))
+
+
+def test_one_ore_over_the_household_cap_is_over_by_one_ore():
+    at_cap = allocate(TABLE, [], _totals("10000.00", "30000.00"))
+    assert (at_cap.cap, at_cap.budgeted, at_cap.left, at_cap.over) == (
+        Decimal("40000.00"), Decimal("40000.00"), Decimal("0.00"), Decimal("0.00"))
+    over = allocate(TABLE, [], _totals("10000.00", "30000.01"))
+    assert (over.budgeted, over.left, over.over) == (Decimal("40000.01"), Decimal("0.00"), Decimal("0.01"))

@@ -56,3 +56,22 @@ def test_each_row_names_its_rate_figure_and_source_in_the_page_language(auth, pl
     first = re.search(r'<div class="details-text"><p>(.*?)</p>', table, re.S).group(1)
     assert first.startswith(f"{figure}: Strategi- og handlingsplan"), first
     assert source in first and "cash_non_provider" not in table
+
+
+@pytest.mark.parametrize("locale, label, amounts, used, left", [
+    ("en", "Household in total", ("10,000.00", "30,000.00"), "DKK 40,000.00", "DKK 0.00"),
+    ("en", "Household in total", ("10,000.00", "30,000.01"), "DKK 40,000.01", "Over by DKK 0.01"),
+    ("da", "Husstanden i alt", ("10.000,00", "30.000,01"), "40.000,01 kr.", "Overskredet med 0,01 kr."),
+])
+def test_the_household_row_reads_over_as_the_finding_does(auth, plan_case, start_draft, locale, label, amounts,
+                                                          used, left):
+    """A budget one øre over the household cap: the finding says the total exceeds the cap,
+    and the table's household row says it too, not "used 40,000.00, left 0.00"."""
+    auth.login("caseworker", locale=locale)
+    version = start_draft(plan_case)
+    cash, in_kind = amounts
+    page = auth.post(edit_url(version), base_form(version, [{"kind": "cash", "amount_dkk": cash},
+                                                            {"kind": "in_kind", "amount_dkk": in_kind}]),
+                     follow_redirects=True).get_data(as_text=True)
+    cap = "DKK 40,000.00" if locale == "en" else "40.000,00 kr."
+    assert _allocation_rows(page)[label] == [cap, used, left]
