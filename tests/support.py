@@ -7,8 +7,9 @@ conftest.py files in the tree, the module named ``conftest`` is whichever loaded
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from reintegration.models import metadata
 
@@ -107,3 +108,22 @@ def allocation_rows(page: str) -> dict[str, list[str]]:
                      for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
             rows[head.group(1).strip()] = cells
     return rows
+
+
+@contextmanager
+def database_trail(engine):
+    """What the block does with the database, in order: ``"BEGIN"``, each statement's
+    text, ``"COMMIT"`` and ``"ROLLBACK"`` (SQLAlchemy's own transaction events, so the
+    same on SQLite and PostgreSQL; the pool's ping is no statement here)."""
+    trail: list[str] = []
+    listeners = (("begin", lambda _conn: trail.append("BEGIN")),
+                 ("commit", lambda _conn: trail.append("COMMIT")),
+                 ("rollback", lambda _conn: trail.append("ROLLBACK")),
+                 ("before_cursor_execute", lambda _conn, _cursor, statement, *_args: trail.append(statement)))
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        yield trail
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)

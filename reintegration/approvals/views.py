@@ -120,10 +120,13 @@ def _review_context(db, version):
 @allow("approver")
 def review(version_id: int):
     db, version = _version_or_404(version_id)
+    # Everything the page shows is read first; the read's record then commits the one
+    # transaction, and nothing reads after it (a read would open a second transaction).
+    page = _review_context(db, version)
     audit.record(db, "case.read", user=current_user, obj=version, case_id=version.case_id,
                  detail={"page": "approvals.review"})
     db.commit()
-    return render_template("approvals/review.html", form=DecisionForm(), **_review_context(db, version))
+    return render_template("approvals/review.html", form=DecisionForm(), **page)
 
 
 @bp.post("/<int:version_id>/decide")

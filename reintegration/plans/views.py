@@ -197,12 +197,20 @@ def create(case_id: int):
 def show(case_id: int, version_id: int):
     db = get_session()
     version, case = _version_or_404(db, case_id, version_id)
+    # Everything the page shows is read first; the read's record then commits the one
+    # transaction, and nothing reads after it (a read would open a second transaction).
+    page = _show_context(db, version, case, CommentForm(formdata=None))
     record(db, "case.read", user=current_user, obj=version, case_id=case.id, detail={"page": request.endpoint})
     db.commit()
-    return _render_show(db, version, case, CommentForm(formdata=None))
+    return render_template("plans/show.html", **page)
 
 
 def _render_show(db, version: PlanVersion, case: Case, comment_form: CommentForm, status: int = 200):
+    return render_template("plans/show.html", **_show_context(db, version, case, comment_form)), status
+
+
+def _show_context(db, version: PlanVersion, case: Case, comment_form: CommentForm) -> dict:
+    """What the version's page shows, every read of it done here."""
     stored = load_plan(db, version)
     taken = decided.decision_on(db, version)
     # An approved version reads as it was approved, whatever changed on the case since;
@@ -216,15 +224,15 @@ def _render_show(db, version: PlanVersion, case: Case, comment_form: CommentForm
         review_url = url_for("approvals.review", version_id=version.id)
     links = _related_links(version, case)
     can_comment = current_user.role in COMMENT_ROLES and version.status in ops.COMMENTABLE
-    return render_template("plans/show.html", case=case, version=version, checked=checked, links=links,
-                           narrative=narrative_rows(version), lines=line_rows(stored.lines, checked),
-                           comments=comment_rows(db, version.id), submitter=submitter, review_url=review_url,
-                           comment_form=comment_form if can_comment else None,
-                           status_label=status_label(version.status),
-                           decision=decision_summary(taken or decided.decision_followed(db, version)),
-                           as_approved=approved is not None, case_changes=case_change_texts(approved),
-                           drafting=version.status == workflow.DRAFT,
-                           can_edit=current_user.role in EDIT_ROLES and version.status == workflow.DRAFT), status
+    return dict(case=case, version=version, checked=checked, links=links,
+                narrative=narrative_rows(version), lines=line_rows(stored.lines, checked),
+                comments=comment_rows(db, version.id), submitter=submitter, review_url=review_url,
+                comment_form=comment_form if can_comment else None,
+                status_label=status_label(version.status),
+                decision=decision_summary(taken or decided.decision_followed(db, version)),
+                as_approved=approved is not None, case_changes=case_change_texts(approved),
+                drafting=version.status == workflow.DRAFT,
+                can_edit=current_user.role in EDIT_ROLES and version.status == workflow.DRAFT)
 
 
 def _related_links(version: PlanVersion, case: Case) -> list[tuple[str, str]]:
