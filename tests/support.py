@@ -127,3 +127,30 @@ def database_trail(engine):
     finally:
         for name, listener in listeners:
             event.remove(engine, name, listener)
+
+
+def one_transaction(app, client, url: str) -> str:
+    """GET ``url`` and check it was one transaction that wrote only its read's audit record
+    and read nothing after that record committed; the page's HTML."""
+    with database_trail(app.extensions["db_engine"]) as trail:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert trail.count("BEGIN") == 1, trail
+    assert trail[0] == "BEGIN" and trail[-1] == "COMMIT", trail  # nothing after the read's record commits
+    writes = [statement for statement in trail[1:-1] if not statement.lstrip().upper().startswith("SELECT")]
+    assert all("auditevent" in statement for statement in writes), writes  # the commit keeps the record only
+    return response.get_data(as_text=True)
+
+
+def reads_of(db, page: str) -> list:
+    """The case reads recorded by ``page`` (an endpoint), oldest first."""
+    import json
+
+    from sqlmodel import select
+
+    from reintegration.models import AuditEvent
+
+    db.expire_all()
+    return [event for event in db.exec(select(AuditEvent).where(AuditEvent.action == "case.read")
+                                       .order_by(AuditEvent.id)).all()
+            if json.loads(event.detail or "{}").get("page") == page]

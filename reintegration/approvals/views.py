@@ -173,13 +173,14 @@ def decide(version_id: int):
 def changes(version_id: int):
     """What a version changes against the one before, or the approved version it amends."""
     db, version = _version_or_404(version_id)
-    audit.record(db, "case.read", user=current_user, obj=version, case_id=version.case_id,
-                 detail={"page": "approvals.changes"})
-    db.commit()
     stored_lines = ops.version_lines(db, version.id)
     comparison = ops.compare(db, version, stored_lines)
     from ..models import Case
 
     case = db.get(Case, version.case_id)
+    # Read first, then the read's record commits the view's one transaction.
+    audit.record(db, "case.read", user=current_user, obj=version, case_id=version.case_id,
+                 detail={"page": "approvals.changes"})
+    db.commit()
     return render_template("approvals/changes.html", version=version, case=case, diff=_diff_rows(comparison),
                            amendment=version.amends_id is not None)

@@ -84,8 +84,9 @@ def report(case_id: int, report_id: int):
     report, case = scoped_or_404(FollowUpReport, report_id)
     if case.id != case_id:
         abort(404)
+    shown = report_context(db, case, report)  # read first: the record commits the one transaction
     ops.record_read(db, case, user=current_user, page="followup.report")
-    return render_template("followup/report.html", case=case, report=report, **report_context(db, case, report))
+    return render_template("followup/report.html", case=case, report=report, **shown)
 
 
 def report_context(db, case, report) -> dict:

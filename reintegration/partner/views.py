@@ -102,11 +102,11 @@ def case(case_id: int):
     case = visible_case_or_404(db, case_id, current_user)
     year = status.case_year(db, case, ops.today())
     plan = queries.latest_versions(db, [case.id]).get(case.id)
+    # Everything the page shows is read before the read's record commits: one transaction.
+    shown = {"disbursements": status.disbursements_of(db, case.id), "attachments": status.attachments_of(db, case.id)}
     ops.record_read(db, case, user=current_user, page="partner.case")
     return render_template("partner/case.html", case=case, year=year, plan=plan, plan_status=PLAN_STATUS,
-                           plan_links=_plan_links(),
-                           disbursements=status.disbursements_of(db, case.id),
-                           attachments=status.attachments_of(db, case.id))
+                           plan_links=_plan_links(), **shown)
 
 
 @bp.route("/cases/<int:case_id>/reports/<int:report_id>", methods=["GET", "POST"])
@@ -121,9 +121,9 @@ def report(case_id: int, report_id: int):
     if report.status == ops.SUBMITTED:
         if form.is_submitted():  # sent after it was submitted: shown as the conflict it is
             return _conflict(db, case, report, form, questions)
+        shown = report_context(db, case, report)  # read first: the record commits the one transaction
         ops.record_read(db, case, user=current_user, page="partner.report")
-        return render_template("partner/report_view.html", case=case, report=report,
-                               **report_context(db, case, report))
+        return render_template("partner/report_view.html", case=case, report=report, **shown)
     if case.status == wf.CLOSED:
         if form.is_submitted():  # closed while it was being written: the answers stay in view
             return _closed_refusal(db, case, report, form, questions)

@@ -138,14 +138,19 @@ def _check_summary_items(form: PlanForm, checked: CheckView) -> list[dict]:
 
 def _render_edit(db, version: PlanVersion, case: Case, form: PlanForm, status: int = 200,
                  comment_form: CommentForm | None = None, **extra):
+    return render_template("plans/edit.html", **_edit_context(db, version, case, form, comment_form), **extra), status
+
+
+def _edit_context(db, version: PlanVersion, case: Case, form: PlanForm,
+                  comment_form: CommentForm | None = None) -> dict:
+    """What the drafting page shows, every read of it done here."""
     checked = _form_check(db, case, form)
-    comments = comment_rows(db, version.id)
-    return render_template("plans/edit.html", case=case, version=version, form=form, checked=checked,
-                           check_summary=_check_summary_items(form, checked), drafting=True,
-                           decision=decision_summary(decided.decision_followed(db, version)),
-                           comments=comments, comment_form=comment_form or CommentForm(formdata=None),
-                           submit_form=ActionForm(formdata=None, data={"revision": str(version.revision)}),
-                           status_label=status_label(version.status), **extra), status
+    return dict(case=case, version=version, form=form, checked=checked,
+                check_summary=_check_summary_items(form, checked), drafting=True,
+                decision=decision_summary(decided.decision_followed(db, version)),
+                comments=comment_rows(db, version.id), comment_form=comment_form or CommentForm(formdata=None),
+                submit_form=ActionForm(formdata=None, data={"revision": str(version.revision)}),
+                status_label=status_label(version.status))
 
 
 def _frozen(db, version: PlanVersion, case: Case, attempted: str):
@@ -266,9 +271,10 @@ def edit(case_id: int, version_id: int):
             if not form.has_room_for_a_line():
                 break
             form.lines.append_entry({"currency": currency})
+        page = _edit_context(db, version, case, form)  # read first: the record commits the one transaction
         record(db, "case.read", user=current_user, obj=version, case_id=case.id, detail={"page": request.endpoint})
         db.commit()
-        return _render_edit(db, version, case, form)
+        return render_template("plans/edit.html", **page)
 
     stored_lines = load_plan(db, version).lines
     form = PlanForm(line_capacity=len(stored_lines))  # every row of a page opened with more lines

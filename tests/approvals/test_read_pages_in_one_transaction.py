@@ -1,36 +1,17 @@
-"""A version's page and its review page read everything they show before the read's audit
-record commits: one transaction per view, and nothing touches the database after its
-commit (a read after it would open a second transaction: pool ping, BEGIN, the reads,
-ROLLBACK). The read is still recorded for every page served, and nothing for a 404."""
+"""A version's page, its drafting page, its review page and its list of changes read
+everything they show before the read's audit record commits: one transaction per view,
+and nothing touches the database after its commit (a read after it would open a second
+transaction: pool ping, BEGIN, the reads, ROLLBACK). The read is still recorded for every
+page served, and nothing for a 404."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from sqlmodel import select
 
 from approval_factories import Line
 from approval_factories import approve, approver, comment, drafter, make_plan, pay  # noqa: F401  (fixtures)
-from reintegration.models import AuditEvent, Case
-from support import database_trail
-
-
-def _reads(db, page: str) -> list[AuditEvent]:
-    db.expire_all()
-    return [event for event in db.exec(select(AuditEvent).where(AuditEvent.action == "case.read")).all()
-            if json.loads(event.detail or "{}").get("page") == page]
-
-
-def _one_transaction(app, client, url: str) -> str:
-    with database_trail(app.extensions["db_engine"]) as trail:
-        response = client.get(url)
-    assert response.status_code == 200
-    assert trail.count("BEGIN") == 1, trail
-    assert trail[0] == "BEGIN" and trail[-1] == "COMMIT", trail  # nothing after the read's record commits
-    writes = [statement for statement in trail[1:-1] if not statement.lstrip().upper().startswith("SELECT")]
-    assert all("auditevent" in statement for statement in writes), writes  # the commit keeps the record only
-    return response.get_data(as_text=True)
+from reintegration.models import Case
+from support import one_transaction, reads_of
 
 
 @pytest.fixture
@@ -47,22 +28,33 @@ def amendment(db, make_plan, approve, comment, pay, approver, drafter):
     return second
 
 
-# The page (its endpoint), who reads it, its address and addresses it answers 404 to.
+# The page (its endpoint), who reads it, its address, addresses it answers 404 to, what it
+# shows of the amendment, and whether it is a page of a draft.
 PAGES = {
     "plans.show": ("drafter", lambda v: f"/cases/{v.case_id}/plans/{v.id}",
-                   lambda v: (f"/cases/{v.case_id}/plans/{v.id + 99}", f"/cases/{v.case_id + 99}/plans/{v.id}")),
-    "approvals.review": ("approver", lambda v: f"/approvals/{v.id}",
-                         lambda v: (f"/approvals/{v.id + 99}",)),
+                   lambda v: (f"/cases/{v.case_id}/plans/{v.id + 99}", f"/cases/{v.case_id + 99}/plans/{v.id}"),
+                   ("Second dryer asked for", "Hair dryer"), False),
+    "plans.edit": ("drafter", lambda v: f"/cases/{v.case_id}/plans/{v.id}/edit",
+                   lambda v: (f"/cases/{v.case_id}/plans/{v.id + 99}/edit",),
+                   ("Second dryer asked for", "Hair dryer"), True),
+    "approvals.review": ("approver", lambda v: f"/approvals/{v.id}", lambda v: (f"/approvals/{v.id + 99}",),
+                         ("Second dryer asked for", "Hair dryer"), False),
+    "approvals.changes": ("approver", lambda v: f"/approvals/{v.id}/changes",
+                          lambda v: (f"/approvals/{v.id + 99}/changes",), ("Hair dryer",), False),
 }
 
 
 @pytest.mark.parametrize("endpoint", PAGES)
 def test_the_page_is_one_transaction_and_records_its_read(request, app, client, auth, db, amendment, endpoint):
-    role, url, not_found = PAGES[endpoint]
+    role, url, not_found, shown, draft = PAGES[endpoint]
+    if draft:  # the drafting page is a draft's: the amendment before it was submitted
+        amendment.status = "draft"
+        db.add(amendment)
+        db.commit()
     reader = auth.login(request.getfixturevalue(role))
-    page = _one_transaction(app, client, url(amendment))
-    assert "Second dryer asked for" in page and "Hair dryer" in page
-    assert [(e.user_id, e.case_id) for e in _reads(db, endpoint)] == [(reader.id, amendment.case_id)]
+    page = one_transaction(app, client, url(amendment))
+    assert all(text in page for text in shown), endpoint
+    assert [(e.user_id, e.case_id) for e in reads_of(db, endpoint)] == [(reader.id, amendment.case_id)]
     for missing in not_found(amendment):
         assert client.get(missing).status_code == 404
-    assert len(_reads(db, endpoint)) == 1  # nothing recorded for a page not served
+    assert len(reads_of(db, endpoint)) == 1  # nothing recorded for a page not served
