@@ -40,6 +40,34 @@ _AXE_RUN = """async (tags) => {
   }));
 }"""
 
+# Reflow (WCAG 1.4.10) on one page: how wide the page is, the elements that stick out
+# past the viewport (for the report), the tables outside a scroll region, and each
+# region's role, name and focusability (a region takes the focus, so keyboard users can
+# scroll it: WCAG 2.1.1).
+_REFLOW_RUN = """() => {
+  const doc = document.documentElement;
+  const viewport = window.innerWidth;
+  const describe = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + (e.classList.length ? '.' + [...e.classList].join('.') : '');
+  const sticksOut = (e) => !!e && e.getBoundingClientRect().right > viewport + 0.5;
+  // The topmost elements past the right edge, leaving out what a scroll region clips.
+  const wide = [...document.body.querySelectorAll('*')]
+    .filter((e) => sticksOut(e) && !sticksOut(e.parentElement) && !e.parentElement.closest('.table--responsive-scroll'))
+    .map((e) => describe(e) + ' (right edge ' + Math.round(e.getBoundingClientRect().right) + ' px)');
+  const regions = [...document.querySelectorAll('.table--responsive-scroll')].map((r) => {
+    const ids = (r.getAttribute('aria-labelledby') || '').split(' ').filter(Boolean);
+    const name = ids.map((id) => (document.getElementById(id) || {textContent: ''}).textContent.trim()).join(' ').trim();
+    r.focus();
+    const focused = document.activeElement === r;
+    r.blur();
+    return {what: describe(r), name, role: r.getAttribute('role'), focused,
+            unique: ids.length > 0 && ids.every((id) => document.querySelectorAll('[id="' + CSS.escape(id) + '"]').length === 1)};
+  });
+  const bare = [...document.querySelectorAll('main table')].filter((t) => !t.closest('.table--responsive-scroll'))
+    .map((t) => describe(t) + ': ' + ((t.caption && t.caption.textContent.trim()) || t.textContent.trim().slice(0, 60)));
+  return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, viewport, wide: wide.slice(0, 8), regions, bare};
+}"""
+
 
 @dataclass
 class PageCheck:
@@ -91,7 +119,7 @@ class Actor:
     """One user in one browser context (one tab)."""
 
     def __init__(self, page: Page, base_url: str, name: str, lang: str, findings: Findings,
-                 axe: bool = True, browser_lang: str | None = None) -> None:
+                 axe: bool = True, browser_lang: str | None = None, reflow: bool = False) -> None:
         self.page = page
         self.base_url = base_url
         self.name = name
@@ -99,6 +127,8 @@ class Actor:
         self.browser_lang = browser_lang or lang  # the language the browser asks for (Accept-Language)
         self.findings = findings
         self.axe = axe
+        self.reflow = reflow  # also check every page for reflow (WCAG 1.4.10): see check_reflow
+        self.reflow_widths: dict[str, int] = {}  # page label -> its width, for the evidence
         self._unchecked: list[str] = []
         self._last_navigation: tuple[str, str] | None = None  # (method, url) of the page shown
         self.visited_gets: list[str] = []  # pages reached by GET, in order (for the other language)
@@ -157,12 +187,32 @@ class Actor:
             if not page.evaluate("() => typeof window.axe === 'object'"):
                 page.add_script_tag(url=self.base_url + AXE_PATH)
             check.violations = page.evaluate(_AXE_RUN, WCAG_TAGS)
+        if self.reflow:
+            self.check_reflow(label)
         self.findings.checks.append(check)
         self._unchecked.clear()
         if self._last_navigation and self._last_navigation[0] == "GET":
             path = self._last_navigation[1].removeprefix(self.base_url).split("#")[0]
             if path not in self.visited_gets:
                 self.visited_gets.append(path)
+
+    def check_reflow(self, label: str) -> None:
+        """No page-level horizontal scrolling (WCAG 1.4.10: the page is no wider than the
+        viewport, e.g. 320 CSS px), every table in a ``table--responsive-scroll`` region,
+        and every such region focusable (tabindex=0, WCAG 2.1.1) and named (role=region,
+        aria-labelledby an id found once on the page). Problems go to the findings."""
+        result = self.page.evaluate(_REFLOW_RUN)
+        where = f"[{self.name}] {label} {self.page.url}"
+        self.reflow_widths[f"{label} {self.page.url.removeprefix(self.base_url)}"] = result["scrollWidth"]
+        if result["scrollWidth"] > min(result["viewport"], result["clientWidth"]):
+            self.findings.problems.append(
+                f"{where}: the page is {result['scrollWidth']} px wide in a {result['viewport']} px viewport "
+                f"(scrolls sideways); sticking out: {'; '.join(result['wide']) or '-'}")
+        for table in result["bare"]:
+            self.findings.problems.append(f"{where}: table not in a scroll region: {table}")
+        for region in result["regions"]:
+            if not (region["focused"] and region["role"] == "region" and region["name"] and region["unique"]):
+                self.findings.problems.append(f"{where}: scroll region not focusable, named and unique: {region}")
 
     def check_again_in(self, lang: str, skip=("/login", "/account/")) -> int:
         """Switch to ``lang`` and check every page this user reached by GET again, in that

@@ -33,6 +33,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-c
                  "--disable-sync", "--no-first-run", "--disable-gpu"]
 SERVER_START_SECONDS = 60
 SECRET_KEY = "browser-tests-secret-key"
+REFLOW_VIEWPORT = (320, 640)  # WCAG 1.4.10: 320 CSS px wide, as 1280 px at 400 % zoom
 
 # Demo accounts (reintegration/demo/accounts.py): role -> e-mail.
 ACCOUNTS = {
@@ -247,7 +248,9 @@ class PageAs:
     """``page_as("caseworker")`` -> an :class:`Actor` signed in through the real form.
 
     Options: ``js=False`` (JavaScript disabled), ``viewport=(360, 740)``, ``axe=False``,
-    ``locale="th-TH"`` (the browser's language, when it is not the user's).
+    ``locale="th-TH"`` (the browser's language, when it is not the user's), ``reflow=True``
+    (a 320x640 desktop window, unless ``viewport`` says otherwise, and every page also
+    checked for reflow: ``Actor.check_reflow``).
     Every context is closed after the test; :meth:`finish` asserts that every page
     every actor loaded was checked and that no check found anything."""
 
@@ -259,11 +262,16 @@ class PageAs:
         self.contexts = []
 
     def new_actor(self, name: str, lang: str = "da", js: bool = True, viewport=None, axe: bool = True,
-                  locale: str | None = None) -> Actor:
+                  locale: str | None = None, reflow: bool = False) -> Actor:
         locale = locale or ("da-DK" if lang == "da" else "en-GB")
         options = {"base_url": self.base_url, "java_script_enabled": js, "accept_downloads": True,
                    "locale": locale}
-        if viewport:
+        if reflow:
+            # A desktop window 320 CSS px wide (1280 px at 400 % zoom): no phone emulation,
+            # which could shrink a too-wide page to fit instead of letting it scroll sideways.
+            width, height = viewport or REFLOW_VIEWPORT
+            options.update(viewport={"width": width, "height": height})
+        elif viewport:
             options.update(viewport={"width": viewport[0], "height": viewport[1]}, is_mobile=True,
                            has_touch=True, device_scale_factor=2)
         context = self.browser.new_context(**options)
@@ -272,7 +280,7 @@ class PageAs:
                       lambda route: route.fulfill(path=str(AXE_FILE), content_type="application/javascript"))
         self.contexts.append(context)
         actor = Actor(context.new_page(), self.base_url, name, lang, self.findings, axe=axe and js,
-                      browser_lang=locale.split("-")[0])
+                      browser_lang=locale.split("-")[0], reflow=reflow)
         self.actors.append(actor)
         return actor
 
