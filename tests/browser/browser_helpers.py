@@ -65,7 +65,13 @@ _REFLOW_RUN = """() => {
   });
   const bare = [...document.querySelectorAll('main table')].filter((t) => !t.closest('.table--responsive-scroll'))
     .map((t) => describe(t) + ': ' + ((t.caption && t.caption.textContent.trim()) || t.textContent.trim().slice(0, 60)));
-  return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, viewport, wide: wide.slice(0, 8), regions, bare};
+  // The main menu's links a signed-in page offers: each must be shown, inside the window.
+  const menu = [...document.querySelectorAll('header nav .mainmenu-item-link')].map((a) => {
+    const box = a.getBoundingClientRect();
+    return {text: a.textContent.trim(), shown: a.getClientRects().length > 0 && box.width > 0 && box.right <= viewport + 0.5};
+  });
+  return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, viewport, wide: wide.slice(0, 8), regions, bare,
+          menu};
 }"""
 
 
@@ -198,7 +204,8 @@ class Actor:
 
     def check_reflow(self, label: str) -> None:
         """No page-level horizontal scrolling (WCAG 1.4.10: the page is no wider than the
-        viewport, e.g. 320 CSS px), every table in a ``table--responsive-scroll`` region,
+        viewport, e.g. 320 CSS px), the main menu's links all shown and inside the window
+        (DKFDS hides the menu below 992 px), every table in a ``table--responsive-scroll`` region,
         and every such region focusable (tabindex=0, WCAG 2.1.1) and named (role=region,
         aria-labelledby an id found once on the page). Problems go to the findings."""
         result = self.page.evaluate(_REFLOW_RUN)
@@ -210,6 +217,10 @@ class Actor:
                 f"(scrolls sideways); sticking out: {'; '.join(result['wide']) or '-'}")
         for table in result["bare"]:
             self.findings.problems.append(f"{where}: table not in a scroll region: {table}")
+        hidden = [link["text"] for link in result["menu"] if not link["shown"]]
+        if hidden:
+            self.findings.problems.append(f"{where}: main menu links not shown in a {result['viewport']} px window: "
+                                          f"{', '.join(hidden)}")
         for region in result["regions"]:
             if not (region["focused"] and region["role"] == "region" and region["name"] and region["unique"]):
                 self.findings.problems.append(f"{where}: scroll region not focusable, named and unique: {region}")

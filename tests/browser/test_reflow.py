@@ -88,7 +88,6 @@ def test_no_page_scrolls_sideways_at_320_css_px(page_as):
     expect(ap.locator("main .alert-success")).to_be_visible()
     approver.goto("/exports/", label="exports")
     # Returned eleven months ago: reports are due and overdue.
-    # (At 320 px the main menu folds behind the menu button, so the case page is opened directly.)
     approver.goto(f"/cases/{case.id}", label="case page, approved")
     approver.submit(ap.locator(f"main a[href$='/followup/cases/{case.id}/return']"), label="record the departure")
     ap.locator("#return_date").fill((add_months(TODAY, -11) - timedelta(days=2)).isoformat())
