@@ -406,17 +406,23 @@ def _child(argv: list[str]) -> int:
     return 0
 
 
-def batch_range(db, plans: int) -> tuple[date, date, dict]:
-    """The whole UTC days holding the latest ``plans`` approvals (so the range can hold a
-    few more), and those days as bounds for SQL."""
+def batch_range(app, db, plans: int) -> tuple[date, date, dict]:
+    """The whole days (Danish time, as the export counts them) holding the latest ``plans``
+    approvals (so the range can hold a few more), and those days as bounds for SQL."""
+    from zoneinfo import ZoneInfo
+
     from sqlalchemy import text
+
+    from reintegration.exports.batch import day_bounds
 
     low, high = db.execute(text(
         "SELECT min(d), max(d) FROM (SELECT decided_at AS d FROM decision WHERE outcome = 'approved' "
         "ORDER BY decided_at DESC LIMIT :n) AS latest"), {"n": plans}).one()
-    date_from, date_to = low.date(), high.date()
-    days = {"a": datetime.combine(date_from, datetime.min.time(), tzinfo=timezone.utc),
-            "b": datetime.combine(date_to, datetime.min.time(), tzinfo=timezone.utc) + timedelta(days=1)}
+    zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+    date_from, date_to = (moment.replace(tzinfo=moment.tzinfo or timezone.utc).astimezone(zone).date()
+                          for moment in (low, high))
+    with app.app_context():
+        days = dict(zip("ab", day_bounds(date_from, date_to)))
     return date_from, date_to, days
 
 
@@ -437,7 +443,7 @@ def raw_openpyxl(app, plans: int) -> dict:
     from reintegration.exports.workbook import naive_utc
 
     with app.app_context(), force_locale("da"), Session(app.extensions["db_engine"]) as db:
-        date_from, date_to, _days = batch_range(db, plans)
+        date_from, date_to, _days = batch_range(app, db, plans)
         kinds = kind_labels()
         rows = [[ref, number, naive_utc(decided), partner or "", country, kinds.get(kind, kind), category or "",
                  description or "", month, from_ore(ore), currency or "", None if local is None else Decimal(local),
@@ -493,7 +499,7 @@ def export_package(app, version_id: int, baseline: float) -> dict:
 
 def export_batch(app, plans: int, baseline: float) -> dict:
     """The batch workbook of the latest ``plans`` approved plans (exports.batch.write_batch,
-    whole UTC days, so the range can hold a few more), as the CLI runs it."""
+    whole days, so the range can hold a few more), as the CLI runs it."""
     import tempfile
 
     try:
@@ -505,7 +511,7 @@ def export_batch(app, plans: int, baseline: float) -> dict:
     from sqlmodel import Session
 
     with Session(app.extensions["db_engine"]) as db:
-        date_from, date_to, days = batch_range(db, plans)
+        date_from, date_to, days = batch_range(app, db, plans)
         found = db.execute(text(
             "SELECT count(*) FROM decision WHERE outcome = 'approved' AND decided_at >= :a AND decided_at < :b"),
             days).scalar()

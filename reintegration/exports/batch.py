@@ -16,8 +16,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from itertools import chain
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
-from flask import has_request_context
+from flask import current_app, has_request_context
 from flask_babel import force_locale
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -37,18 +38,27 @@ CHUNK = 2000  # rows fetched per round trip
 WIDTHS = (16, 9, 20, 30, 16, 10, 16, 40, 8, 14, 10, 16, 14, 10, 24)
 
 
-def _bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    """Whole days, inclusive, in UTC: the start, and the end as an exclusive bound (the
-    last moment a datetime can hold when ``date_to`` is the last day one can)."""
-    start = datetime.combine(date_from, time.min, tzinfo=timezone.utc)
-    if date_to == date.max:
-        return start, datetime.max.replace(tzinfo=timezone.utc)
-    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=timezone.utc)
+def day_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """Whole days, inclusive, as the app shows them (``BABEL_DEFAULT_TIMEZONE``, Danish
+    time: a plan approved at 00:30 on 1 December is shown as decided on 1 December, and
+    belongs to December's batch), as UTC moments: the start, and the end as an exclusive
+    bound. The first and last days a date can hold stand for no bound at all."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+    def midnight(day: date, otherwise: datetime) -> datetime:
+        try:
+            return datetime.combine(day, time.min, tzinfo=zone).astimezone(timezone.utc)
+        except OverflowError:  # date.min or date.max, a day away from what datetime holds
+            return otherwise
+
+    lowest, highest = datetime.min.replace(tzinfo=timezone.utc), datetime.max.replace(tzinfo=timezone.utc)
+    start = lowest if date_from == date.min else midnight(date_from, lowest)
+    end = highest if date_to == date.max else midnight(date_to + timedelta(days=1), highest)
     return start, end
 
 
 def _approved_in(date_from: date, date_to: date):
-    start, end = _bounds(date_from, date_to)
+    start, end = day_bounds(date_from, date_to)
     return (Decision.outcome == "approved", Decision.decided_at >= start, Decision.decided_at < end)
 
 
@@ -71,7 +81,7 @@ def write_batch(db: Session, date_from: date, date_to: date, out: str | BinaryIO
                 progress: Callable[[int], None] | None = None, lang: str | None = None,
                 cases: set[int] | None = None) -> int:
     """Write the batch workbook of versions approved from ``date_from`` to ``date_to``
-    (inclusive, UTC days) to ``out`` (a path or a binary file); returns the number of
+    (inclusive, days in Danish time, as the app shows decisions) to ``out`` (a path or a binary file); returns the number of
     budget-line rows. ``progress(n)`` is called with the rows written since its last call.
     The id of every case written is added to ``cases`` (for the audit trail). Headings are
     in ``lang`` (``da``/``en``), else the current locale; outside a request Danish. Needs

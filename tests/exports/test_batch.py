@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import openpyxl
 import pytest
@@ -22,12 +22,13 @@ from reintegration.exports.workbook import MONEY, RATE  # noqa: E402
 
 @pytest.fixture
 def approvals(db, make_plan, approve):
-    """Two plans approved in January 2027 (2 and 1 lines), one in March, one sent back."""
+    """Two plans approved in January 2027 (2 and 1 lines), one in March, one sent back.
+    Days are Danish time (UTC+1 in winter): 22:59 UTC on 31 January is 23:59 that day."""
     jan_a = make_plan(lines=[Line(kind="cash", amount="4000.00"),
                              Line(amount="100.00", currency="NGN", amount_local="25000", exchange_rate="0.004")])
     approve(jan_a, now=datetime(2027, 1, 3, 9, 0, tzinfo=timezone.utc))
     jan_b = make_plan()
-    approve(jan_b, now=datetime(2027, 1, 31, 23, 59, tzinfo=timezone.utc))
+    approve(jan_b, now=datetime(2027, 1, 31, 22, 59, tzinfo=timezone.utc))
     march = make_plan()
     approve(march, now=datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc))
     back = make_plan()
@@ -180,3 +181,30 @@ def test_categories_are_named_in_the_headings_language(app, db, make_plan, appro
             write_batch(db, date(2027, 5, 1), date(2027, 5, 31), out)
         ws = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
         assert [row[6].value for row in ws.iter_rows(min_row=2)] == [named, "x-y"]  # unknown: as stored
+
+
+@pytest.mark.parametrize("decided, day", [
+    (datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc), date(2026, 12, 1)),  # 00:30 CET
+    (datetime(2026, 11, 30, 22, 59, tzinfo=timezone.utc), date(2026, 11, 30)),  # 23:59 CET
+    (datetime(2027, 6, 30, 22, 30, tzinfo=timezone.utc), date(2027, 7, 1)),  # 00:30 CEST, summer time
+    (datetime(2027, 6, 30, 21, 59, tzinfo=timezone.utc), date(2027, 6, 30)),  # 23:59 CEST
+])
+def test_a_plan_is_in_the_batch_of_the_day_the_app_shows_it_decided(app, db, make_plan, approve, decided, day):
+    """Finance asks for December: a plan approved at 00:30 on 1 December, Danish time, is
+    shown as decided on 1 December everywhere in the app, so it is in December's batch and
+    not November's, whatever the hour is in UTC (the workbook's time column stays UTC)."""
+    version = make_plan()
+    approve(version, now=decided)
+    reference = case_of(db, version).reference
+
+    def cases_in(first: date, last: date) -> list[str]:
+        out = io.BytesIO()
+        with app.test_request_context(), force_locale("en"):
+            write_batch(db, first, last, out)
+        ws = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
+        return [row[0].value for row in ws.iter_rows(min_row=2)]
+
+    assert cases_in(day, day) == [reference]
+    assert reference not in cases_in(day + timedelta(days=1), day + timedelta(days=40))
+    assert reference not in cases_in(day - timedelta(days=40), day - timedelta(days=1))
+    assert cases_in(date.min, date.max) == [reference]  # no bound at all, however the zone shifts it
