@@ -41,8 +41,15 @@ def _filters(db, form: AuditFilterForm) -> dict:
     if form.action.data and not form.action.errors:
         values["action"] = form.action.data.strip()
     if form.case.data and not form.case.errors:
-        case_id = db.exec(select(Case.id).where(Case.reference == form.case.data.strip())).first()
+        # References are made upper case (RT-2026-0001); one typed in lower case is the same
+        # case. A reference that names no case says so: an empty trail must never read as
+        # "nobody has seen this case" when the reference was mistyped.
+        reference = form.case.data.strip().upper()
+        case_id = db.exec(select(Case.id).where(Case.reference == reference)).first()
         values["case_id"] = case_id if case_id is not None else -1
+        if case_id is None:
+            form.case.errors.append(_("No case has the reference %(reference)s. Check the reference.",
+                                      reference=reference))
     if form.date_from.data and not form.date_from.errors:
         values["date_from"] = form.date_from.data
     if form.date_to.data and not form.date_to.errors:
