@@ -23,6 +23,7 @@ from .. import audit, retention
 from ..access import allow, case_scope
 from ..db import get_session
 from ..i18n import gettext as _
+from ..cases.labels import CASE_STATUS, label
 from ..models import AuditEvent, Case, User
 from .forms import AuditFilterForm, LegalHoldForm
 
@@ -133,6 +134,7 @@ def case_privacy(case_id: int):
     audit.record(db, "case.privacy_view", user=current_user, obj=case, case_id=case.id)
     db.commit()
     return render_template("auditlog/case_privacy.html", case=case, years=years, due=due,
+                           status=label(CASE_STATUS, case.status),
                            form=LegalHoldForm(revision=case.revision))
 
 

@@ -1,6 +1,6 @@
 """Words for the codes stored on cases and plans, in the reader's language."""
 
-from ..i18n import lazy_gettext as _l
+from ..i18n import gettext as _, lazy_gettext as _l
 
 CASE_STATUS = {
     "preparing": _l("Preparing"),
@@ -29,3 +29,9 @@ def label(mapping: dict, code: str | None) -> str:
     if code is None:
         return ""
     return str(mapping.get(code, code))
+
+
+def person_name(case) -> str:
+    """The person's name as pages show it: an anonymised case's stored placeholder
+    (``retention.ANONYMISED_NAME``) in the reader's language."""
+    return _("Anonymised") if case.anonymised_at else case.person_name

@@ -20,10 +20,11 @@ from ..plans.mapping import reference_date
 from . import queries
 from .countries import country_name
 from .forms import MAX_CHILDREN, CaseFilterForm, CaseForm, case_form_data, rate_table_for
-from .labels import ATTENTION, CASE_STATUS, LIVES_IN, PLAN_STATUS, SEX, label
+from .labels import ATTENTION, CASE_STATUS, LIVES_IN, PLAN_STATUS, SEX, label, person_name
 from .operations import CaseConflict, create_case, record_list_read, record_read, update_case
 
 bp = Blueprint("cases", __name__)
+bp.add_app_template_filter(person_name, "person")  # {{ case | person }}: the name as pages show it
 
 READERS = ("caseworker", "approver", "cmm", "partner")
 _CHILD_KEY = re.compile(r"^children-(\d+)-(.+)$")
@@ -224,7 +225,7 @@ def _summary_rows(case, facts: queries.CaseFacts) -> list[tuple[str, str]]:
     return [
         (_("Case reference"), case.reference),
         (_("Status"), label(CASE_STATUS, case.status)),
-        (_("Full name"), case.person_name),
+        (_("Full name"), person_name(case)),
         (_("Date of birth"), format_day(case.person_date_of_birth)),
         (_("Sex"), label(SEX, case.person_sex)),
         (_("Nationality"), country_name(case.nationality)),

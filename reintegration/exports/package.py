@@ -236,11 +236,15 @@ def narrative_rows(d: PackageData) -> list[tuple[str, str]]:
     return [(label(FIELD_LABELS, name), shown_value(name, getattr(d.stored.version, name))) for name in NARRATIVE]
 
 
+# The plan's fields a workbook holds as numbers: an amount and a month.
+NUMERIC_NARRATIVE = ("expected_monthly_income", "activity_start_month")
+
+
 def narrative_cells(d: PackageData) -> list[list]:
-    """The workbook's rows of :func:`narrative_rows`, the expected income as a number."""
-    income = d.stored.version.expected_monthly_income
-    return [[field, income if name == "expected_monthly_income" and income is not None else value]
-            for name, (field, value) in zip(NARRATIVE, narrative_rows(d))]
+    """The workbook's rows of :func:`narrative_rows`, the amount and the month as numbers."""
+    version = d.stored.version
+    return [[field, getattr(version, name) if name in NUMERIC_NARRATIVE and getattr(version, name) is not None
+             else value] for name, (field, value) in zip(NARRATIVE, narrative_rows(d))]
 
 
 def line_rows(d: PackageData) -> list[list]:

@@ -7,28 +7,14 @@ from __future__ import annotations
 from io import BytesIO
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from ..cases.labels import CASE_STATUS, label
 from ..domain.followup import RISK_INDICATORS
+from ..exports.workbook import cleaned, text_not_formula
 from ..i18n import gettext as _
 from .forms import ACTIVITY_STATUSES, CLOSURE_REASONS, REFUSED_ALERT_LABELS, RISK_LABELS
 from .status import CaseYear, line_numbers
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value):
-    """Text that a spreadsheet would run as a formula is kept as text; characters no
-    worksheet can hold (control characters saved before the forms refused them) are
-    left out rather than failing the whole export."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith(_FORMULA_START):
-            return "'" + value
-    return value
-
 
 def _sheet(workbook, title: str, header: list[str], rows) -> None:
     sheet = workbook.create_sheet(title[:31])
@@ -36,7 +22,10 @@ def _sheet(workbook, title: str, header: list[str], rows) -> None:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_safe(value) for value in row])
+        sheet.append(cleaned(list(row)))
+    # Text as typed: "- 2 bags of rice" stays that, never "'- 2 bags of rice", and text
+    # beginning with "=" is a text cell, not a formula (exports.workbook).
+    text_not_formula(workbook)
     for column in sheet.columns:
         width = max(len(str(c.value or "")) for c in column)
         sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)

@@ -138,7 +138,7 @@ def test_the_expected_income_reads_as_kroner_to_drafter_and_approver(app, db, au
                                                                      lang):
     """The drafting form asks for the expected monthly income in DKK; the review, its list
     of changes and the approval package say so, not a bare figure an approver might read as
-    naira or baht, and the package's workbook holds it as a number."""
+    naira or baht, and the package's workbook holds it, and the start month, as numbers."""
     import io
     import zipfile
     from decimal import Decimal
@@ -148,7 +148,7 @@ def test_the_expected_income_reads_as_kroner_to_drafter_and_approver(app, db, au
     from reintegration.exports import package as packages
 
     label, amount = INCOME[lang]
-    version = make_plan(expected_monthly_income=Decimal("1500.50"))
+    version = make_plan(expected_monthly_income=Decimal("1500.50"), activity_start_month=2)
     auth.login(make_user("approver", locale=lang))
     text = shown_text(auth._client.get(f"/approvals/{version.id}").get_data(as_text=True))
     assert f"{label} {amount}" in text
@@ -165,3 +165,5 @@ def test_the_expected_income_reads_as_kroner_to_drafter_and_approver(app, db, au
     [cell] = [row[1] for row in sheet.iter_rows(min_row=2) if row[0].value == label]
     assert Decimal(str(cell.value)) == Decimal("1500.5")
     assert cell.number_format == "#,##0.00"
+    [month] = [row[1].value for row in sheet.iter_rows(min_row=2) if row[0].value in ("Start month", "Startmåned")]
+    assert month == 2  # a number, as every other number in the package

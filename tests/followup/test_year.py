@@ -178,11 +178,13 @@ def test_summary_sheet_leaves_out_characters_no_worksheet_holds():
     from reintegration.followup.summary import _sheet
 
     book = Workbook()
-    _sheet(book, "Outcomes", ["Notes", "Formula"], [("paid\x0b in cash\x01", "=1+1")])
+    _sheet(book, "Outcomes", ["Notes", "Formula", "List"], [("paid\x0b in cash\x01", "=1+1", "- 2 bags of rice")])
     out = io.BytesIO()
     book.save(out)
-    rows = list(load_workbook(io.BytesIO(out.getvalue()))["Outcomes"].values)
-    assert rows[1] == ("paid in cash", "'=1+1")
+    sheet = load_workbook(io.BytesIO(out.getvalue()))["Outcomes"]
+    # Text as typed (no apostrophe shown before it), and "=1+1" a text cell, not a formula.
+    assert list(sheet.values)[1] == ("paid in cash", "=1+1", "- 2 bags of rice")
+    assert [cell.data_type for cell in sheet[2]] == ["s", "s", "s"]
 
 
 def test_case_page_shows_timeline_and_money(client, auth, db, returned_case):
