@@ -4,6 +4,7 @@ error list that feeds the error summary."""
 from __future__ import annotations
 
 import re
+import secrets
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -206,3 +207,33 @@ def not_in_future(today_fn):
             raise ValidationError(_l("The date cannot be in the future."))
 
     return check
+
+
+REQUEST_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_request_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class RequestTokenField(HiddenField):
+    """A form's one-time token: made when the form is shown, sent back with it, stored
+    with what it records, so the same form sent twice (a double click, a resend) records
+    once. ``required``: a post without a well-formed token is refused with
+    ``stale_message`` (the page shown again carries a fresh one); otherwise such a post
+    records without the guard (only a client other than the form's page sends none)."""
+
+    required = False
+    stale_message = None
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, default=new_request_token, **kwargs)
+
+    def process_formdata(self, valuelist):
+        value = valuelist[0] if valuelist else ""
+        self.data = value if REQUEST_TOKEN.fullmatch(value) else None
+
+    def pre_validate(self, form):
+        if self.data is None and self.required:
+            self.data = new_request_token()
+            raise ValidationError(self.stale_message)

@@ -44,7 +44,7 @@ ANONYMISED_NAME = "Anonymised"
 POLICY: dict[type[SQLModel], dict[str, tuple[str, ...]]] = {
     Case: {"clear": ("closure_note",),
            "keep": ("reference", "status", "person_sex", "nationality", "return_country", "closure_reason",
-                    "plan_attention")},
+                    "plan_attention", "request_token")},
     Child: {"clear": ("first_name",), "keep": ("lives_in",)},
     PlanVersion: {"clear": ("activity_description", "activity_location", "realism", "social_support", "housing",
                             "health", "schooling", "risk_health", "risk_traffickers", "risk_management"),

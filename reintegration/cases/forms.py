@@ -16,7 +16,7 @@ from wtforms import BooleanField, FieldList, Form, FormField, HiddenField
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..domain.followup import reflection_period_violations
-from ..forms import ChoiceField, DayField, TextField, required
+from ..forms import ChoiceField, DayField, RequestTokenField, TextField, required
 from ..i18n import format_day, gettext as _, lazy_gettext as _l
 from .countries import country_choices
 from .operations import CaseInput, ChildInput
@@ -46,6 +46,8 @@ class ChildForm(Form):
 
 class CaseForm(FlaskForm):
     revision = HiddenField()
+    # The new-case form's one-time token: sent twice, it creates one case (shown only there).
+    request_token = RequestTokenField()
     person_name = TextField(_l("Full name"), validators=[
         required(_l("Enter the person's name.")), Length(max=200, message=_l("At most %(max)d characters.", max=200))])
     person_date_of_birth = DayField(_l("Date of birth"), validators=[

@@ -53,6 +53,15 @@ class CaseInput:
         return values
 
 
+class AlreadyCreated(Exception):
+    """The new-case form that sent this token created a case already (a double click, a
+    resend); ``case`` is that case. Nothing more was created."""
+
+    def __init__(self, case: Case):
+        super().__init__(f"case {case.reference} was created by this form")
+        self.case = case
+
+
 class CaseConflict(Exception):
     """Someone saved the case after the editor loaded it; nothing was written."""
 
@@ -66,22 +75,26 @@ def next_reference(db: Session, year: int) -> str:
     return f"{prefix}{number:04d}"
 
 
-def create_case(db: Session, data: CaseInput, *, user: User, today: date | None = None) -> Case:
+def create_case(db: Session, data: CaseInput, *, user: User, today: date | None = None,
+                token: str | None = None) -> Case:
     """Store a new case with its children and return it.
 
     The reference is the year's next number. Two caseworkers creating a case at the same
     moment may pick the same one; the unique constraint refuses the second, which then
-    takes the following number.
+    takes the following number. ``token`` is the form's one-time token: if a case was
+    created with it already, :class:`AlreadyCreated` names that case and nothing is added
+    (the unique constraint decides between two sends at the same moment).
     """
     year = (today or date.today()).year
     for _attempt in range(REFERENCE_ATTEMPTS):
+        _refuse_used_token(db, token)
         values = data.case_values()
         values["caseworker_id"] = values["caseworker_id"] or user.id
-        case = Case(reference=next_reference(db, year), status="preparing", **values)
+        case = Case(reference=next_reference(db, year), status="preparing", request_token=token, **values)
         db.add(case)
         try:
             db.flush()
-        except IntegrityError:
+        except IntegrityError:  # the reference taken meanwhile, or the token
             db.rollback()
             continue
         _add_children(db, case.id, data.children)
@@ -90,6 +103,14 @@ def create_case(db: Session, data: CaseInput, *, user: User, today: date | None 
         db.commit()
         return case
     raise RuntimeError("no free case reference after several attempts")
+
+
+def _refuse_used_token(db: Session, token: str | None) -> None:
+    if token:
+        done = db.exec(select(Case).where(Case.request_token == token)).first()
+        if done is not None:
+            db.rollback()
+            raise AlreadyCreated(done)
 
 
 def update_case(db: Session, case: Case, seen_revision: int, data: CaseInput, *, user: User, tables: RateTables,

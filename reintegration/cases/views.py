@@ -21,7 +21,7 @@ from . import queries
 from .countries import country_name
 from .forms import MAX_CHILDREN, CaseFilterForm, CaseForm, case_form_data, rate_table_for
 from .labels import ATTENTION, CASE_STATUS, LIVES_IN, PLAN_STATUS, SEX, label, person_name
-from .operations import CaseConflict, create_case, record_list_read, record_read, update_case
+from .operations import AlreadyCreated, CaseConflict, create_case, record_list_read, record_read, update_case
 
 bp = Blueprint("cases", __name__)
 bp.add_app_template_filter(person_name, "person")  # {{ case | person }}: the name as pages show it
@@ -63,7 +63,12 @@ def new():
     db = get_session()
     form = _case_form(db, data={"caseworker_id": str(current_user.id), "revision": "0"})
     if not _changed_child_rows() and form.validate_on_submit():
-        case = create_case(db, form.case_input(), user=current_user)
+        try:
+            case = create_case(db, form.case_input(), user=current_user, token=form.request_token.data)
+        except AlreadyCreated as done:  # the form sent twice: its first send created the case
+            flash(_("Case %(reference)s was already created by this form (it was sent twice). It is created "
+                    "once.", reference=done.case.reference), "info")
+            return redirect(url_for("cases.show", case_id=done.case.id))
         _flash_saved(db, case, _("Case %(reference)s is created.", reference=case.reference))
         return redirect(url_for("cases.show", case_id=case.id))
     return render_template("cases/form.html", form=form, case=None, conflict=None,

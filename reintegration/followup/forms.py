@@ -4,8 +4,6 @@ approved amount, the period) are checked by the operations and shown at the fiel
 
 from __future__ import annotations
 
-import re
-import secrets
 from decimal import Decimal
 
 from flask_babel.speaklater import LazyString
@@ -15,7 +13,8 @@ from wtforms.validators import Optional, ValidationError
 
 from .. import uploads
 from ..domain.followup import REFUSED_CASE_CLOSED, REFUSED_SUBMITTED, RISK_INDICATORS
-from ..forms import AmountField, ChoiceField as _Choice, DayField as _Day, bounded_text, plain_number, required
+from ..forms import (AmountField, ChoiceField as _Choice, DayField as _Day, RequestTokenField, bounded_text,
+                     new_request_token, plain_number, required)  # noqa: F401 (new_request_token: the views')
 from ..i18n import gettext as _, language, lazy_gettext as _l
 from .questions import QuestionSet
 
@@ -78,30 +77,13 @@ class RevisionField(HiddenField):
         self.data = plain_number(valuelist[0]) if valuelist else None
 
 
-REQUEST_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+class PaymentTokenField(RequestTokenField):
+    """The payment form's one-time token (``Disbursement.request_token``): one payment
+    per form however often it is sent."""
 
-
-def new_request_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-class RequestTokenField(HiddenField):
-    """The form's one-time token: made when the form is shown, sent back with it, stored
-    with what it records, so the same form sent twice records once. A post without a
-    well-formed token is refused, and the page shown again carries a fresh one."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, default=new_request_token, **kwargs)
-
-    def process_formdata(self, valuelist):
-        value = valuelist[0] if valuelist else ""
-        self.data = value if REQUEST_TOKEN.fullmatch(value) else None
-
-    def pre_validate(self, form):
-        if self.data is None:
-            self.data = new_request_token()
-            raise ValidationError(_l("This form is out of date, so nothing was recorded. Check the payments of "
-                                     "the case, then send the form again."))
+    required = True
+    stale_message = _l("This form is out of date, so nothing was recorded. Check the payments of the case, then "
+                       "send the form again.")
 
 
 def not_in_future(today_fn):
@@ -180,7 +162,7 @@ class DisbursementForm(FlaskForm):
                                             "amount is computed at the rate approved for the line."))
     note = bounded_text(_l("Note"), max_length=500, multiline=False)
     files = files_field(_l("Receipt or photo"))
-    request_token = RequestTokenField()
+    request_token = PaymentTokenField()
 
 
 class AttachmentForm(FlaskForm):

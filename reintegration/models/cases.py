@@ -54,6 +54,10 @@ class Case(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, index=True)
     # Optimistic locking: every edit states the revision it started from.
     revision: int = Field(default=1)
+    # The one-time token of the form that created the case: the new-case form sent twice
+    # (a double click, a resend) creates one case (migration 0015). NULL for cases made
+    # otherwise (in code, imports, before the migration).
+    request_token: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
 
 class Child(SQLModel, table=True):
