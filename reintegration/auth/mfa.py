@@ -88,13 +88,17 @@ def check_code(secret: str, code: str, *, last_step: int = 0) -> int | None:
     return None
 
 
-def enable(db: Session, user: User, secret: str, codes: list[str] | None = None) -> list[str]:
+def enable(db: Session, user: User, secret: str, codes: list[str] | None = None, *,
+           last_step: int = 0) -> list[str]:
     """Turn on two-factor authentication with ``secret``; returns the recovery codes
-    (new ones unless given). The caller records the audit event and commits."""
+    (new ones unless given). ``last_step`` is the time step of the code that confirmed
+    the enrolment (from :func:`check_code`): it is used up as a code used to sign in is,
+    so it cannot sign in again within its window. The caller records the audit event and
+    commits."""
     codes = codes or new_recovery_codes()
     user.totp_secret = secret
     user.mfa_enabled = True
-    user.recovery_codes = json.dumps({"codes": [_hash(c) for c in codes], "last_step": 0})
+    user.recovery_codes = json.dumps({"codes": [_hash(c) for c in codes], "last_step": last_step})
     db.add(user)
     return codes
 

@@ -150,10 +150,10 @@ def mfa_enrol():
     secret = candidate["secret"]
     form = ConfirmCodeForm()
     if form.validate_on_submit():
-        ok = not throttled(db, user.email, _ip()) and mfa.check_code(secret, form.code.data) is not None
-        record_attempt(db, user.email, _ip(), ok)
-        if ok:
-            codes = mfa.enable(db, user, secret)
+        step = None if throttled(db, user.email, _ip()) else mfa.check_code(secret, form.code.data)
+        record_attempt(db, user.email, _ip(), step is not None)
+        if step is not None:
+            codes = mfa.enable(db, user, secret, last_step=step)
             session.pop("mfa_candidate", None)
             record(db, "auth.mfa_enabled", user=user if signed_in else None, obj=user)
             db.commit()

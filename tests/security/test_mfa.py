@@ -183,3 +183,37 @@ def test_a_key_shown_at_enrolment_is_that_sessions_own_and_unused_until_confirme
     assert intruder.password(approver.email).headers["Location"].endswith("/login/code")
     refused = intruder.code(_now(planted))
     assert refused.status_code == 200 and intruder.client.get("/approvals/").status_code == 302
+
+
+def _at(monkeypatch, moment: float) -> None:
+    """Fix the clock that TOTP codes are checked against: ``mfa``'s own, not the ``time``
+    module that sessions and CSRF tokens also read."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(mfa, "time", SimpleNamespace(time=lambda: moment))
+
+
+def test_the_code_that_confirmed_enrolment_cannot_sign_in_again(client, signin, make_user, db, monkeypatch,
+                                                               mfa_required):
+    """README: a code works once. The code typed to confirm the enrolment is used up, as
+    a code used to sign in is: after signing out, the same code is refused; the next works."""
+    import time as _t
+
+    approver = make_user("approver")
+    signin.password(approver.email)
+    secret = SECRET_RE.search(client.get("/account/two-factor/enrol").get_data(as_text=True)).group(1)
+    totp = pyotp.TOTP(secret)
+    moment = (int(_t.time()) // totp.interval) * totp.interval + 5  # early in a step
+    _at(monkeypatch, moment)
+    enrolment_code = totp.at(moment)
+    assert signin.code(enrolment_code, "/account/two-factor/enrol").status_code == 200
+    assert client.get("/account/two-factor").status_code == 200  # signed in by the enrolment
+    client.post("/logout", data={"csrf_token": csrf_of(client.get("/account/two-factor").get_data(as_text=True))})
+    assert signin.password(approver.email).headers["Location"].endswith("/login/code")
+    refused = signin.code(enrolment_code)
+    assert refused.status_code == 200
+    assert "The code is wrong or has expired, or the account is locked for a while." in refused.get_data(as_text=True)
+    assert client.get("/account/two-factor").status_code == 302  # not signed in
+    _at(monkeypatch, moment + totp.interval)
+    assert signin.code(totp.at(moment + totp.interval)).status_code == 302
+    assert client.get("/account/two-factor").status_code == 200
