@@ -33,7 +33,7 @@ def _common_passwords() -> frozenset[str]:
     global _COMMON
     if _COMMON is None:
         path = Path(__file__).with_name("common_passwords.txt")
-        _COMMON = frozenset(line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines()
+        _COMMON = frozenset(line.strip().casefold() for line in path.read_text(encoding="utf-8").splitlines()
                             if line.strip() and not line.startswith("#"))
     return _COMMON
 
@@ -41,11 +41,14 @@ def _common_passwords() -> frozenset[str]:
 def check_password_policy(password: str, *, email: str = "", name: str = "") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise PasswordPolicyError("too_short", _l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
-    lowered = password.lower()
-    if lowered in _common_passwords() or lowered.rstrip("0123456789!") in _common_passwords():
+    # Compared without the white space around it and case-folded: "Password1234 " or
+    # " password1234" is as guessable as "Password1234". The password itself is kept as
+    # typed (the spaces are part of it at sign-in).
+    folded = password.strip().casefold()
+    if folded in _common_passwords() or folded.rstrip("0123456789!") in _common_passwords():
         raise PasswordPolicyError("common", _l("This password is on the list of common passwords. Choose another."))
-    local = email.split("@")[0].lower()
-    if local and len(local) >= 4 and local in lowered:
+    local = email.split("@")[0].strip().casefold()
+    if local and len(local) >= 4 and local in folded:
         raise PasswordPolicyError("personal", _l("The password must not contain your e-mail address."))
 
 
