@@ -109,6 +109,31 @@ def create_admin(email, name, password):
     click.echo(f"Administrator {email} created.")
 
 
+@click.command("reset-two-factor")
+@with_appcontext
+@click.option("--email", required=True, help="The e-mail address of the account.")
+@click.confirmation_option(prompt="Remove the account's authenticator key and recovery codes, and end its sessions?")
+def reset_two_factor(email):
+    """Reset an account's two-factor sign-in, for when no administrator can sign in to do
+    it on the account's page (the only administrator lost their phone and recovery codes).
+
+    The authenticator key and recovery codes are removed and the account's sessions end;
+    the user sets two-factor sign-in up again at the next sign-in. Recorded in the audit
+    trail as done on the command line. Check first that the request comes from the user."""
+    from .admin.operations import AccountError, reset_two_factor as reset
+    from .models import User
+
+    with _session() as db:
+        user = db.exec(select(User).where(User.email == email.strip().lower())).first()
+        if user is None:
+            raise click.ClickException(f"No account has the e-mail address {email}.")
+        try:
+            reset(db, user, actor=None)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"Two-factor sign-in of {user.email} is reset and its sessions have ended.")
+
+
 @click.command("demo")
 @with_appcontext
 def demo():
@@ -121,7 +146,7 @@ def demo():
 
 
 def register_commands(app: Flask) -> None:
-    for command in (db_cli, partners_cli, rates_cli, init_instance, create_admin, demo):
+    for command in (db_cli, partners_cli, rates_cli, init_instance, create_admin, reset_two_factor, demo):
         app.cli.add_command(command)
     from . import audit, backup, retention  # audit, retention/subject-export, backup/restore
 

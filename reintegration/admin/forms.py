@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField
+from wtforms import BooleanField, HiddenField, PasswordField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ..forms import ChoiceField, TextField, required
@@ -59,6 +59,15 @@ class PasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[required(_l("Enter a password.")), _length(1000)],
                              description=_l("At least 12 characters, not a common password. The user's open "
                                             "sessions end."))
+
+
+class TwoFactorResetForm(FlaskForm):
+    # Whoever can get two-factor sign-in reset can enrol their own phone with the password
+    # alone: the administrator confirms who is asking before the reset is done.
+    confirm = BooleanField(_l("I have checked that the request comes from the user themselves"),
+                           validators=[required(_l("Confirm that you have checked who is asking."))],
+                           description=_l("For example in person, or by calling them on a number you already had. "
+                                          "An e-mail alone is not enough: someone else may have written it."))
 
 
 class OrganisationForm(FlaskForm):

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from ..audit import record
+from ..auth import mfa
 from ..auth.operations import hash_password, new_session_token
 from ..db import sqlite_write_lock
 from ..i18n import lazy_gettext as _l
@@ -212,6 +213,35 @@ def reset_password(db: Session, user: User, password: str, *, actor: User) -> Us
     user.locked_until = None
     db.add(user)
     record(db, "admin.user_password_reset", user=actor, obj=user)
+    db.commit()
+    return user
+
+
+def reset_two_factor(db: Session, user: User, *, actor: User | None) -> User:
+    """Clear an account's two-factor sign-in (authenticator key and recovery codes) for a
+    user who has lost both their phone and their recovery codes, and end every session
+    they have open. At their next sign-in they enrol again: where their role requires two
+    factors, the sign-in leads to enrolment; otherwise they may enrol when they choose.
+
+    ``actor`` is the administrator doing it, or None for the command line
+    (``flask reset-two-factor``), recorded as ``"via": "cli"``.
+
+    An administrator cannot reset their own two-factor sign-in here. A signed-in
+    administrator has passed their second factor (or their role does not require one, and
+    they can turn it off themselves with a code), so they have no lost factor to recover;
+    what a self-reset would add is a way for whoever holds their session (a stolen
+    cookie, an unlocked computer) to remove the second factor and enrol their own, turning
+    a session into lasting access to the account. Another administrator, or the operator
+    on the command line, does it after checking who is asking."""
+    if actor is not None and user.id == actor.id:
+        raise AccountError("confirm", _l("You cannot reset your own two-factor sign-in. Another administrator can."))
+    if not user.mfa_enabled:
+        raise AccountError("confirm", _l("Two-factor sign-in is not set up for this account: there is nothing to "
+                                         "reset."))
+    mfa.disable(db, user)
+    user.session_token = new_session_token()
+    db.add(user)
+    record(db, "admin.user_mfa_reset", user=actor, obj=user, detail={"via": "web" if actor is not None else "cli"})
     db.commit()
     return user
 

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from ..access import allow
 from ..approvals.labels import FIGURE_LABELS
+from ..auth import mfa
 from ..cases.countries import country_choices, country_name
 from ..core.navigation import ROLE_LABELS
 from ..db import get_session
@@ -18,7 +19,7 @@ from ..models import Organisation, User
 from ..models.organisations import ROLE_ORGANISATION
 from . import operations as ops
 from .forms import (LOCALES, ORGANISATION_KINDS, ORGANISATION_STATUSES, NewUserForm, OrganisationForm, PasswordForm,
-                    UserForm)
+                    TwoFactorResetForm, UserForm)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -84,7 +85,7 @@ def user_edit(user_id: int):
         else:
             flash(_("The account is saved."), "success")
             return redirect(url_for("admin.users"))
-    return _user_page(user, form, PasswordForm(formdata=None))
+    return _user_page(user, form)
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -101,8 +102,30 @@ def user_password(user_id: int):
         else:
             flash(_("The password of %(name)s is changed; their open sessions have ended.", name=user.name), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
-    edit_form = _with_user_choices(db, UserForm(formdata=None, data=_user_data(user)))
-    return _user_page(user, edit_form, form)
+    return _user_page(user, _saved_user_form(db, user), password_form=form)
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+@allow("admin")
+def user_two_factor_reset(user_id: int):
+    """For a user who lost both phone and recovery codes; never the administrator's own
+    account (``operations.reset_two_factor`` says why)."""
+    db = get_session()
+    user = _user_or_404(db, user_id)
+    form = TwoFactorResetForm()
+    if not form.validate_on_submit():
+        return _user_page(user, _saved_user_form(db, user), reset_form=form)
+    try:
+        ops.reset_two_factor(db, user, actor=current_user)
+    except ops.AccountError as error:
+        db.rollback()
+        flash(str(error), "error")
+    else:
+        flash(_("Two-factor sign-in for %(name)s is reset and their open sessions have ended. They set it up "
+                "again when they next sign in.", name=user.name) if mfa.required_for(user)
+              else _("Two-factor sign-in for %(name)s is reset and their open sessions have ended. They can set it "
+                     "up again under Two-factor authentication.", name=user.name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/deactivate")
@@ -205,9 +228,16 @@ def _user_data(user: User) -> dict:
             "locale": user.locale, "fingerprint": ops.fingerprint(user)}
 
 
-def _user_page(user: User, form, password_form, conflict=None):
-    return render_template("admin/user_form.html", form=form, user=user, password_form=password_form,
-                           is_self=user.id == current_user.id, conflict=conflict)
+def _saved_user_form(db, user: User):
+    """The account's edit form with its saved values, for a page that answers another form."""
+    return _with_user_choices(db, UserForm(formdata=None, data=_user_data(user)))
+
+
+def _user_page(user: User, form, password_form=None, conflict=None, reset_form=None):
+    return render_template("admin/user_form.html", form=form, user=user, is_self=user.id == current_user.id,
+                           password_form=password_form or PasswordForm(formdata=None),
+                           reset_form=reset_form or TwoFactorResetForm(formdata=None),
+                           two_factor_required=mfa.required_for(user), conflict=conflict)
 
 
 def _user_conflict(db, user_id: int, form):
@@ -222,7 +252,7 @@ def _user_conflict(db, user_id: int, form):
              (form.organisation_id.label.text, organisation.name if organisation else ""),
              (form.role.label.text, str(ROLE_LABELS.get(user.role, user.role))),
              (form.locale.label.text, dict(LOCALES).get(user.locale, user.locale))]
-    return _user_page(user, form, PasswordForm(formdata=None), conflict=saved), 409
+    return _user_page(user, form, conflict=saved), 409
 
 
 def _set_active(user_id: int, active: bool):

@@ -27,6 +27,7 @@ def _password(auth) -> str:
 URLS = ["/admin/users", "/admin/users/new", "/admin/users/{user}", "/admin/organisations",
         "/admin/organisations/new", "/admin/organisations/{org}", "/admin/rates"]
 POSTS = ["/admin/users/new", "/admin/users/{user}", "/admin/users/{user}/password", "/admin/users/{user}/deactivate",
+         "/admin/users/{user}/two-factor/reset",
          "/admin/users/{user}/activate", "/admin/organisations/new", "/admin/organisations/{org}",
          "/admin/organisations/registry"]
 
