@@ -65,6 +65,8 @@
     var expired = false;
     var shown = null; // the part of the dialog showing: "warning", "expired" or none
     var dirty = false; // typed into a form of the page and not sent
+    var typedIn = []; // those forms
+    var leaving = null; // the form being sent, which takes its typing with it
     var spoken = null;
     var timer = null;
     var inerted = [];
@@ -186,6 +188,7 @@
 
     function send(form, submitter) {
       passing = form;
+      leaving = form;
       if (typeof form.requestSubmit === "function") {
         form.requestSubmit(submitter || null);
       } else {
@@ -199,7 +202,10 @@
 
     function changed(event) {
       var form = event.target && event.target.form;
-      if (form && !root.contains(form) && posts(form)) { dirty = true; }
+      if (form && !root.contains(form) && posts(form)) {
+        dirty = true;
+        if (typedIn.indexOf(form) < 0) { typedIn.push(form); }
+      }
     }
 
     stayForm.addEventListener("submit", function (event) {
@@ -227,6 +233,18 @@
       var submitter = event.submitter;
       renew(function () { send(form, submitter); });
     }, true);
+    // Leaving the page any other way than by sending what was typed (a link, another
+    // form such as the language switch or signing out, closing the tab) loses the typing:
+    // the browser asks first. Sending the form that holds it is not losing it.
+    document.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented) { leaving = event.target; }
+    });
+    window.addEventListener("beforeunload", function (event) {
+      var unsent = typedIn.filter(function (form) { return form !== leaving && document.contains(form); });
+      if (!unsent.length) { return; }
+      event.preventDefault();
+      event.returnValue = "";
+    });
     // Another request of this page (plan.js's live check) renewed the session too.
     document.addEventListener("session:renewed", function (event) {
       renewed(Math.max(ends, endOf(event.detail.requested, lifetime)));
