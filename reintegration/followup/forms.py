@@ -150,6 +150,13 @@ class CloseAlertForm(FlaskForm):
                           description=_l("For example: the person was contacted, moved, referred to the police."))
 
 
+class AlertNoteForm(FlaskForm):
+    """A note added to the record of an alert someone else closed (``ops.add_alert_note``)."""
+    note = bounded_text(_l("What was done"), required=True, max_length=2000,
+                        description=_l("Your note is added after what is recorded, with your name and the time. "
+                                       "Nothing recorded is replaced."))
+
+
 class DisbursementForm(FlaskForm):
     line_key = ChoiceField(_l("Budget line"))
     paid_on = DayField(_l("Date paid or bought"), validators=[required()])

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app, has_request_context, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, format_datetime
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -62,6 +62,10 @@ class CaseClosed(Exception):
 
 class Conflict(Exception):
     """Someone else changed the record since the form was opened."""
+
+
+class AlertOpen(Exception):
+    """A note was sent for an alert that is not closed: it is closed with the text instead."""
 
 
 class NotOpenYet(FieldErrors):
@@ -477,6 +481,9 @@ def notify_alert(case: Case, recipients: list[User]) -> None:
             current_app.logger.exception("risk alert %s: mail to user %s failed", case.reference, user.id)
 
 
+ALERT_TEXT_MAX = 2000  # what was done, and each note added to it (``CloseAlertForm``)
+
+
 def close_alert(db: Session, alert: RiskAlert, *, user: User, action: str) -> RiskAlert:
     """Close an open risk alert, recording what was done (required). An alert on a
     closed case can still be closed: the follow-up of a risk does not end with the case."""
@@ -493,6 +500,59 @@ def close_alert(db: Session, alert: RiskAlert, *, user: User, action: str) -> Ri
     db.commit()
     db.refresh(alert)
     return alert
+
+
+# Between the notes of an alert's record of what was done: the first is the closer's
+# (who and when: ``closed_by``, ``closed_at``); each added one follows this line, then its
+# author line (name, Danish time as the Danish pages show it) and the note.
+NOTE_SEPARATOR = "\n\n———\n"
+NOTE_ATTEMPTS = 5  # appends re-read and tried again when someone else's note came first
+
+
+def _note_block(user: User, at, note: str) -> str:
+    with force_locale("da"):
+        when = format_datetime(at, "short")
+    return f"{NOTE_SEPARATOR}{user.name}, {when}:\n{note}"
+
+
+def add_alert_note(db: Session, alert: RiskAlert, *, user: User, note: str) -> RiskAlert:
+    """Add a note to a closed alert's record of what was done (someone closed it while
+    this user was typing theirs). Appended after what is there, marked with the author
+    and time: nothing before it is overwritten. The append is optimistic: it writes only
+    over the record as just read, and on losing a race to another note reads again and
+    appends after that one, so two notes added at once are both kept. The same note sent
+    twice by the same user (a double click) is added once. The audit names no text."""
+    note = (note or "").strip()
+    if not note:
+        raise FieldErrors({"note": _l("This field is required.")})
+    if len(note) > ALERT_TEXT_MAX:
+        raise FieldErrors({"note": _l("At most %(max)d characters.", max=ALERT_TEXT_MAX)})
+    for _attempt in range(NOTE_ATTEMPTS):
+        closed_at, current = db.execute(select(RiskAlert.closed_at, RiskAlert.action_taken)
+                                        .where(RiskAlert.id == alert.id)).one()
+        if closed_at is None:
+            db.rollback()
+            raise AlertOpen(alert.id)
+        last = (current or "").rsplit(NOTE_SEPARATOR, 1)
+        if len(last) == 2 and last[1].startswith(f"{user.name}, ") and last[1].split(":\n", 1)[-1] == note:
+            db.rollback()
+            db.refresh(alert)
+            return alert  # this very note is the last one added, by this user: sent twice
+        same = RiskAlert.action_taken.is_(None) if current is None else RiskAlert.action_taken == current
+        result = db.execute(update(RiskAlert).where(RiskAlert.id == alert.id, same)
+                            .values(action_taken=(current or "") + _note_block(user, utcnow(), note))
+                            .execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            record(db, "followup.alert_note_added", user=user, obj=alert, case_id=alert.case_id)
+            db.commit()
+            db.refresh(alert)
+            return alert
+        db.rollback()
+    raise Conflict(alert.id)
+
+
+def alert_closed_by(db: Session, alert: RiskAlert) -> User | None:
+    return db.get(User, alert.closed_by) if alert.closed_by else None
 
 
 # --- disbursements and attachments ------------------------------------------------

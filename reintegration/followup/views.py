@@ -21,7 +21,7 @@ from ..models import Attachment, Case, FollowUpReport, RiskAlert
 from . import operations as ops
 from . import status
 from .forms import (ACTIVITY_STATUSES, CLOSURE_REASONS, CONTACT_KINDS, REFUSED_ALERT_LABELS, RISK_LABELS,
-                    CloseAlertForm, CloseCaseForm, ReturnForm)
+                    AlertNoteForm, CloseAlertForm, CloseCaseForm, ReturnForm)
 from .questions import current as current_questions
 from .summary import workbook_bytes
 
@@ -179,26 +179,73 @@ def close_case(case_id: int):
 def close_alert(alert_id: int):
     db = get_session()
     alert, case = scoped_or_404(RiskAlert, alert_id)
+    form = CloseAlertForm()
     if alert.closed_at is not None:
+        if request.method == "POST":  # closed by someone else after this form was opened
+            return alert_closed_conflict(db, alert_id, form.action.data)
         flash(_("This alert was already closed."), "info")
         return redirect(url_for("followup.case", case_id=case.id))
-    form = CloseAlertForm()
     if form.validate_on_submit():
         try:
             ops.close_alert(db, alert, user=current_user, action=form.action.data)
         except ops.FieldErrors as error:
             apply_errors(form, error)
         except ops.Conflict:
-            flash(_("Someone else closed this alert in the meantime."), "info")
-            return redirect(url_for("followup.case", case_id=case.id))
+            return alert_closed_conflict(db, alert_id, form.action.data)
         else:
             flash(_("The alert is closed."), "success")
             return redirect(url_for("followup.case", case_id=case.id))
+    return render_close_alert(db, alert, case, form)
+
+
+def render_close_alert(db, alert: RiskAlert, case: Case, form, status: int = 200, closed: dict | None = None):
+    """The close page; with ``closed`` (who closed the alert, when, what they recorded)
+    the page of a user whose close came second, their text in ``form`` (an
+    :class:`AlertNoteForm`) to add to the record."""
     indicators = [RISK_LABELS[k] for k in alert.indicators.split(",") if k in RISK_LABELS]
     report = db.get(FollowUpReport, alert.followup_id) if alert.followup_id else None
     ops.record_read(db, case, user=current_user, page="followup.close_alert")
     return render_template("followup/close_alert.html", case=case, risk_alert=alert, form=form, indicators=indicators,
-                           refused=REFUSED_ALERT_LABELS.get(alert.refused), report=report)
+                           refused=REFUSED_ALERT_LABELS.get(alert.refused), report=report, closed=closed), status
+
+
+def alert_closed_conflict(db, alert_id: int, text: str | None, form: AlertNoteForm | None = None, status: int = 409):
+    """409: someone else closed the alert after this user opened the close page. What
+    they recorded is shown, and this user's text stays in a form that adds it to the
+    record (:func:`add_alert_note`): nothing typed is lost."""
+    db.rollback()
+    alert, case = scoped_or_404(RiskAlert, alert_id)
+    db.refresh(alert)
+    closer = ops.alert_closed_by(db, alert)
+    if form is None:
+        form = AlertNoteForm(formdata=None, data={"note": text or ""})
+    closed = {"by": closer.name if closer else None, "at": format_datetime(alert.closed_at, "short"),
+              "text": alert.action_taken}
+    return render_close_alert(db, alert, case, form, status=status, closed=closed)
+
+
+@bp.post("/alerts/<int:alert_id>/notes")
+@allow("caseworker", "cmm")
+def add_alert_note(alert_id: int):
+    db = get_session()
+    alert, case = scoped_or_404(RiskAlert, alert_id)
+    form = AlertNoteForm()
+    if alert.closed_at is None:  # not closed after all: the close form, with the text in it
+        return render_close_alert(db, alert, case, CloseAlertForm(formdata=None, data={"action": form.note.data}))
+    if not form.validate_on_submit():
+        return alert_closed_conflict(db, alert_id, None, form=form, status=422)
+    try:
+        ops.add_alert_note(db, alert, user=current_user, note=form.note.data)
+    except ops.FieldErrors as error:
+        db.rollback()
+        apply_errors(form, error)
+        return alert_closed_conflict(db, alert_id, None, form=form, status=422)
+    except ops.Conflict:
+        return alert_closed_conflict(db, alert_id, None, form=form)
+    except ops.AlertOpen:
+        return render_close_alert(db, alert, case, CloseAlertForm(formdata=None, data={"action": form.note.data}))
+    flash(_("Your note is added to the alert's record of what was done."), "success")
+    return redirect(url_for("followup.case", case_id=case.id))
 
 
 @bp.get("/attachments/<int:attachment_id>")
