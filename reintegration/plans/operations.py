@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..audit import record
+from ..db import sqlite_write_lock
 from ..domain import workflow
 from ..domain.budget import ACTIVITY_KINDS, CASH, IN_KIND, BudgetCheck, Plan
 from ..domain.money import CENT, dkk, has_more_than_two_decimals
@@ -428,6 +429,14 @@ def import_plan(db: Session, version: PlanVersion, *, seen_revision: int | None,
                                   tables=tables, today=today, action="plan.import_json")
 
 
+def next_commentable(db: Session, version: PlanVersion) -> PlanVersion | None:
+    """The case's newest version after ``version`` that still takes comments, if any."""
+    return db.exec(select(PlanVersion).where(PlanVersion.case_id == version.case_id,
+                                             PlanVersion.number > version.number,
+                                             PlanVersion.status.in_(COMMENTABLE))
+                   .order_by(PlanVersion.number.desc()).limit(1)).first()
+
+
 def refuse_frozen(db: Session, version: PlanVersion, user, attempted: str) -> None:
     """Record an attempt to change a version that is no longer a draft."""
     record(db, "plan.frozen_edit_refused", user=user, obj=version, case_id=version.case_id,
@@ -436,8 +445,16 @@ def refuse_frozen(db: Session, version: PlanVersion, user, attempted: str) -> No
 
 
 def add_comment(db: Session, version: PlanVersion, user, body: str) -> Comment:
-    """A comment on a draft or submitted version (CMM, partner, caseworker)."""
+    """A comment on a draft or submitted version (CMM, partner, caseworker). The status
+    is read again under the version's row lock (SQLite: the write lock), so a decision
+    taken while the comment was typed refuses it (:class:`PlanFrozen`) rather than
+    adding it to a decided version."""
     if version.status not in COMMENTABLE:
+        raise PlanFrozen(version)
+    sqlite_write_lock(db)
+    status = db.exec(select(PlanVersion.status).where(PlanVersion.id == version.id).with_for_update()).one()
+    if status not in COMMENTABLE:
+        db.rollback()
         raise PlanFrozen(version)
     comment = Comment(plan_version_id=version.id, author_id=user.id, body=body)
     db.add(comment)

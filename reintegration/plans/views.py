@@ -23,8 +23,8 @@ from ..forms import form_error_items, plain_number
 from ..i18n import gettext as _, ngettext
 from ..models import Case, Organisation, PlanVersion, User
 from . import decided, operations as ops
-from .display import (CheckView, case_change_texts, check_view, comment_rows, decision_summary, line_rows,
-                      narrative_rows, plan_format_message, status_label, violation_message)
+from .display import (OUTCOME_LABELS, CheckView, case_change_texts, check_view, comment_rows, decision_summary,
+                      line_rows, narrative_rows, plan_format_message, status_label, violation_message)
 from .forms import MAX_LINES, ActionForm, CommentForm, ImportForm, PlanForm, typed
 from .mapping import load_plan, plan_document
 
@@ -366,16 +366,40 @@ def comment(case_id: int, version_id: int):
     target = url_for("plans.edit" if drafting else "plans.show", case_id=case.id, version_id=version.id,
                      _anchor="comments")
     if version.status not in ops.COMMENTABLE:
-        flash(_("Comments are closed: the version is %(status)s.", status=status_label(version.status)), "error")
-        return redirect(target)
+        return _comment_refused(db, version_id, case_id, form.body.data)
     if not form.validate():
         # The page again, with the error at the comment field and the text kept.
         if drafting:
             return _render_edit(db, version, case, _stored_form(db, version), comment_form=form)
         return _render_show(db, version, case, form)
-    ops.add_comment(db, version, current_user, form.body.data)
+    try:
+        ops.add_comment(db, version, current_user, form.body.data)
+    except ops.PlanFrozen:
+        return _comment_refused(db, version_id, case_id, form.body.data)
     flash(_("Your comment is added."), "success")
     return redirect(target)
+
+
+def _comment_refused(db, version_id: int, case_id: int, text: str | None):
+    """409: the version was decided (or otherwise frozen) while the comment was typed.
+    Nothing is stored; the version's page again, saying who decided what and when, with
+    the comment's text kept read-only to copy, and where it can still go."""
+    db.rollback()
+    version, case = _version_or_404(db, case_id, version_id)
+    db.refresh(version)
+    taken = decided.decision_on(db, version)
+    refused = {"text": text or "", "status": status_label(version.status), "number": version.number,
+               "by": taken.decided_by if taken else None,
+               "outcome": str(OUTCOME_LABELS.get(taken.decision.outcome, taken.decision.outcome)) if taken else None,
+               "at": format_datetime(taken.decision.decided_at, "short") if taken else None,
+               "next": None}
+    later = ops.next_commentable(db, version)
+    if later is not None:
+        refused["next"] = {"number": later.number, "url": url_for("plans.show", case_id=case.id, version_id=later.id,
+                                                                  _anchor="comments")}
+    page = _show_context(db, version, case, CommentForm(formdata=None))
+    ops.refuse_frozen(db, version, current_user, "comment")
+    return render_template("plans/show.html", comment_refused=refused, **page), 409
 
 
 @bp.post("/cases/<int:case_id>/plans/<int:version_id>/submit")
