@@ -449,36 +449,50 @@ def alert_recipients(db: Session, case: Case) -> list[User]:
     for user in cmm_users:
         if user.organisation_id in seeing:
             people[user.id] = user
+    for user in drc_recipients(db, case):
+        people[user.id] = user
+    return sorted(people.values(), key=lambda u: u.id)
+
+
+def drc_recipients(db: Session, case: Case) -> list[User]:
+    """The DRC side of who is told of something on the case: its caseworker, or every
+    active caseworker when it has none (or theirs can no longer sign in)."""
+    in_use = select(Organisation.id).where(Organisation.status != INACTIVE)
     caseworker = db.exec(select(User).where(User.id == case.caseworker_id, User.active.is_(True),
                                             User.organisation_id.in_(in_use))).first() if case.caseworker_id else None
     if caseworker is not None:
-        people[caseworker.id] = caseworker
-    else:
-        for user in db.exec(select(User).where(User.role == "caseworker", User.active.is_(True),
-                                               User.organisation_id.in_(in_use))).all():
-            people[user.id] = user
-    return sorted(people.values(), key=lambda u: u.id)
+        return [caseworker]
+    return sorted(db.exec(select(User).where(User.role == "caseworker", User.active.is_(True),
+                                             User.organisation_id.in_(in_use))).all(), key=lambda u: u.id)
 
 
 def notify_alert(case: Case, recipients: list[User]) -> None:
     """E-mail each recipient in their language. The message names the case reference
     only; the details stay in the tool. A mail failure is logged, never lost silently,
     and does not undo the alert (it is on the dashboard already)."""
+    _mail_each(case, recipients, "risk alert", lambda link: (
+        _("Risk alert for case %(reference)s", reference=case.reference),
+        _("A follow-up report for case %(reference)s names signs of re-trafficking risk.\n\n"
+          "Open the case in the reintegration tool, read the report and record what was done:\n"
+          "%(link)s\n\nThis message contains no personal data. Do not reply with any.",
+          reference=case.reference, link=link)))
+
+
+def _mail_each(case: Case, recipients: list[User], what: str, compose) -> None:
+    """Send each recipient ``compose(link to the case's follow-up page)`` (subject, body),
+    written in their language. A failure is logged with ``what``, never lost silently,
+    and does not undo what the mail tells of."""
     if has_request_context():
         link = url_for("followup.case", case_id=case.id, _external=True)
     else:
         link = f"/followup/cases/{case.id}"
     for user in recipients:
         with force_locale(user.locale or "da"):
-            subject = _("Risk alert for case %(reference)s", reference=case.reference)
-            body = _("A follow-up report for case %(reference)s names signs of re-trafficking risk.\n\n"
-                     "Open the case in the reintegration tool, read the report and record what was done:\n"
-                     "%(link)s\n\nThis message contains no personal data. Do not reply with any.",
-                     reference=case.reference, link=link)
+            subject, body = compose(link)
         try:
             mail.send(user.email, subject, body)
-        except Exception:  # noqa: BLE001 - any backend failure is logged, the alert stands
-            current_app.logger.exception("risk alert %s: mail to user %s failed", case.reference, user.id)
+        except Exception:  # noqa: BLE001 - any backend failure is logged, what it tells of stands
+            current_app.logger.exception("%s %s: mail to user %s failed", what, case.reference, user.id)
 
 
 ALERT_TEXT_MAX = 2000  # what was done, and each note added to it (``CloseAlertForm``)
@@ -713,6 +727,43 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
         raise
     uploads.commit_with_files(db, staged)
     return disbursement
+
+
+PAYMENT_REFUSED = "followup.payment_refused"
+
+
+def tell_refused_payment(db: Session, case: Case, *, user: User, token: str | None, files: int) -> list[User]:
+    """A payment sent after its case was closed is not recorded (a closed case cannot
+    change), yet it was made in the field: DRC must not lose it. The DRC caseworker of
+    the case (``drc_recipients``) is told by e-mail that a payment did not reach the tool,
+    so that they ask the partner for it; the page tells the partner what to send them.
+    The refusal is audited (the number of files only: nothing of the payment is stored).
+
+    The same form sent again (its one-time ``token``) tells no one twice: the case row is
+    locked first (``_lock_case``), then the audit is read for the token. Returns who was
+    told (``[]`` if no one, this time). The caller's session must have nothing pending:
+    this commits. A mail failure is logged and does not undo the audit."""
+    try:
+        case = _lock_case(db, case)
+        if token and db.exec(select(AuditEvent.id).where(
+                AuditEvent.action == PAYMENT_REFUSED, AuditEvent.case_id == case.id,
+                AuditEvent.detail.contains(json.dumps(token), autoescape=True)).limit(1)).first() is not None:
+            db.rollback()  # ends the lock
+            return []
+        recipients = drc_recipients(db, case)
+        record(db, PAYMENT_REFUSED, user=user, obj=case, case_id=case.id,
+               detail={"token": token or None, "files": files, "notified": [u.id for u in recipients]})
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    _mail_each(case, recipients, "refused payment", lambda link: (
+        _("Payment not recorded for case %(reference)s", reference=case.reference),
+        _("The partner organisation sent a payment for case %(reference)s after the case was closed, so it was "
+          "not recorded. They have been asked to send you its details and receipt.\n\n"
+          "Open the case in the reintegration tool:\n%(link)s\n\n"
+          "This message contains no personal data. Do not reply with any.", reference=case.reference, link=link)))
+    return recipients
 
 
 def add_attachments(db: Session, case: Case, *, user: User, target: str, files) -> list[Attachment]:

@@ -24,7 +24,7 @@ from ..followup.questions import DIMENSIONS
 from ..followup.questions import current as current_questions
 from ..followup.views import apply_errors, report_context, scoped_or_404
 from ..i18n import format_day, format_dkk, gettext as _
-from ..models import Attachment, FollowUpReport, User
+from ..models import Attachment, Case, FollowUpReport, User
 from . import queries
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
@@ -240,19 +240,29 @@ def _who(db, user_id) -> str:
     return _("Someone else")
 
 
-def _closed_by(db, case) -> str:
-    """Who closed the case and when, as the page of a report sent to the closed case says
-    it: the sender of the final report, or the caseworker who closed it."""
+def _closed_by(db, case, kept: str | None = "answers") -> str:
+    """Who closed the case and when, as the page of a form sent to the closed case says
+    it (a report, a payment, files): the sender of the final report, or the caseworker
+    who closed it. ``kept`` says what the page keeps in view of what was sent: the
+    report's ``"answers"``, the ``"payment"``'s details, or ``None`` (the files are named
+    by ``_files_not_saved``)."""
     if case.closed_at is None:
-        return _("This case was closed, so what you sent was not saved. Your answers are kept below.")
-    by = ops.closed_by(db, case)
-    who = _who(db, by.id if by else None)
-    day, time = format_day(case.closed_at.date()), case.closed_at.strftime("%H:%M")
-    if case.closure_reason == "period_ended":
-        return _("%(who)s sent the final report on %(day)s at %(time)s (UTC), which closed this case, so what you "
-                 "sent was not saved. Your answers are kept below.", who=who, day=day, time=time)
-    return _("%(who)s closed this case on %(day)s at %(time)s (UTC), so what you sent was not saved. Your "
-             "answers are kept below.", who=who, day=day, time=time)
+        said = _("This case was closed, so what you sent was not saved.")
+    else:
+        by = ops.closed_by(db, case)
+        who = _who(db, by.id if by else None)
+        day, time = format_day(case.closed_at.date()), case.closed_at.strftime("%H:%M")
+        if case.closure_reason == "period_ended":
+            said = _("%(who)s sent the final report on %(day)s at %(time)s (UTC), which closed this case, so what "
+                     "you sent was not saved.", who=who, day=day, time=time)
+        else:
+            said = _("%(who)s closed this case on %(day)s at %(time)s (UTC), so what you sent was not saved.",
+                     who=who, day=day, time=time)
+    if kept == "answers":
+        return said + " " + _("Your answers are kept below.")
+    if kept == "payment":
+        return said + " " + _("The payment you sent is shown below.")
+    return said
 
 
 def _submitted_by(db, report) -> str:
@@ -342,11 +352,13 @@ def _line_choices(year) -> list[tuple[str, str]]:
 def disburse(case_id: int):
     db = get_session()
     case = visible_case_or_404(db, case_id, current_user)
-    if case.status == wf.CLOSED:
+    if case.status == wf.CLOSED and request.method != "POST":
         return _closed(case.id)
     year = status.case_year(db, case, ops.today())
     form = DisbursementForm()
     form.line_key.choices = _line_choices(year)
+    if case.status == wf.CLOSED:  # closed while the form was being filled in
+        return _payment_closed_refusal(db, case, form, year)
     if case.status != wf.IN_FOLLOWUP:
         form.form_errors.append(_("Payments can be recorded once the return date is recorded."))
     elif form.validate_on_submit():
@@ -371,7 +383,7 @@ def disburse(case_id: int):
                                       amount=format_dkk(done.disbursement.amount_dkk),
                                       day=format_day(done.disbursement.paid_on)))
         except ops.CaseClosed:
-            return _closed(case.id)
+            return _payment_closed_refusal(db, case, form, year)
         else:
             flash(_("The payment is recorded."), "success")
             return redirect(url_for("partner.case", case_id=case.id))
@@ -384,26 +396,90 @@ def disburse(case_id: int):
     return render_template("partner/disburse.html", case=case, form=form, year=year)
 
 
+def _payment_closed_refusal(db, case, form, year):
+    """A payment sent after its case was closed (by a caseworker, or by a colleague's
+    final report): 409, and as on the page of a report sent to a closed case, nothing
+    that was sent is lost from view: who closed the case and when, the payment as it was
+    typed (shown, not sendable), the files named as not saved, and what to send to whom.
+    The payment was made in the field, so DRC is told by e-mail as well
+    (``ops.tell_refused_payment``); should that fail, the page says no one was told."""
+    db.rollback()
+    case = db.get(Case, case.id, populate_existing=True)
+    sent, told = _payment_as_sent(form), False
+    if sent:  # an empty form sent is no payment to tell of
+        try:
+            ops.tell_refused_payment(db, case, user=current_user, token=form.request_token.data,
+                                     files=len(chosen_files(form.files)))
+        except SQLAlchemyError:
+            db.rollback()
+            current_app.logger.exception("case %s: telling DRC of a refused payment failed", case.id)
+        else:
+            told = True
+    ops.record_read(db, case, user=current_user, page="partner.disburse")
+    form.form_errors.append(_closed_by(db, case, kept="payment"))
+    _files_not_saved(form, case)
+    return render_template("partner/disburse.html", case=case, form=form, year=year, sent=sent,
+                           drc_told=told), 409
+
+
+def _payment_as_sent(form) -> list[tuple[str, str]]:
+    """The payment's fields as they were typed (they need not be valid), with their labels,
+    for the page of a payment that could not be recorded; the files are named apart."""
+    line = _chosen_label(form.line_key) or _typed(form.line_key)
+    rows = [(form.line_key.label.text, line), (form.paid_on.label.text, _typed(form.paid_on)),
+            (form.amount_local.label.text, _typed(form.amount_local)),
+            (form.amount_dkk.label.text, _typed(form.amount_dkk)), (form.note.label.text, _typed(form.note)),
+            (form.files.label.text, _chosen_names(form))]
+    return [(label, value) for label, value in rows if value]
+
+
+def _chosen_label(field) -> str | None:
+    """The label of the option chosen in a select, if one of its options was sent."""
+    sent = _typed(field)
+    return next((str(choice.label) for choice in field.choices if sent and choice.value == sent), None)
+
+
+def _typed(field) -> str:
+    """What was sent in a field, as typed."""
+    return (field.raw_data or [""])[0] if field.raw_data else ""
+
+
 @bp.route("/cases/<int:case_id>/attachments", methods=["GET", "POST"])
 @allow("partner")
 def upload(case_id: int):
     db = get_session()
     case = visible_case_or_404(db, case_id, current_user)
-    if case.status == wf.CLOSED:
+    if case.status == wf.CLOSED and request.method != "POST":
         return _closed(case.id)
     form = AttachmentForm()
     form.target.choices = [("", _("Choose"))] + _targets(db, case)
+    if case.status == wf.CLOSED:  # closed while the files were being chosen
+        return _upload_closed_refusal(db, case, form)
     if form.validate_on_submit():
         try:
             ops.add_attachments(db, case, user=current_user, target=form.target.data,
                                 files=chosen_files(form.files))
         except ops.FieldErrors as error:
             apply_errors(form, error)
+        except ops.CaseClosed:
+            return _upload_closed_refusal(db, case, form)
         else:
             flash(_("The files are attached."), "success")
             return redirect(url_for("partner.case", case_id=case.id))
     ops.record_read(db, case, user=current_user, page="partner.upload")
     return render_template("partner/upload.html", case=case, form=form)
+
+
+def _upload_closed_refusal(db, case, form):
+    """Files sent after their case was closed: 409, who closed it and when, the files
+    named as not saved with what they were for, and whom to send them to."""
+    db.rollback()
+    case = db.get(Case, case.id, populate_existing=True)
+    ops.record_read(db, case, user=current_user, page="partner.upload")
+    form.form_errors.append(_closed_by(db, case, kept=None))
+    _files_not_saved(form, case)
+    target = _chosen_label(form.target)
+    return render_template("partner/upload.html", case=case, form=form, refused=True, target=target), 409
 
 
 def _targets(db, case) -> list[tuple[str, str]]:
