@@ -147,47 +147,83 @@ def line_rows(lines, checked: CheckView | None = None) -> list[dict]:
     """Stored lines as table rows, with the findings that belong beside each."""
     rows = []
     for index, line in enumerate(lines):
-        row_id = f"line-{index}"
         local = ""
         if line.amount_local is not None:
             local = f"{format_amount(line.amount_local)} {line.currency or ''}".strip()
-        rows.append({
-            "id": row_id, "number": index + 1,
-            "kind": str(LINE_KIND_LABELS.get(line.kind, line.kind)),
-            "category": str(CATEGORY_LABELS.get(line.category, line.category or "")),
-            "description": line.description or "", "month": line.month,
-            "amount_dkk": format_dkk(line.amount_dkk), "local": local,
-            "exchange_rate": format_rate(line.exchange_rate),
-            "findings": checked.by_line.get(row_id, []) if checked else [],
-        })
+        rows.append(_line_row(index, line.kind, line.category, line.description, line.month,
+                              format_dkk(line.amount_dkk), local, format_rate(line.exchange_rate),
+                              checked.by_line.get(f"line-{index}", []) if checked else []))
     return rows
+
+
+def typed_line_rows(form) -> list[dict]:
+    """The lines of a posted drafting form as table rows, as they were typed (read, not
+    judged: they need not be valid), for a page that could not save them. Blank rows are
+    left out."""
+    rows = []
+    for entry in form.lines.entries:
+        line = entry.form
+        if line.is_blank():
+            continue
+        local = as_typed(line.amount_local)
+        local = f"{local} {as_typed(line.currency)}".strip() if local else ""
+        rows.append(_line_row(len(rows), as_typed(line.kind), as_typed(line.category), as_typed(line.description),
+                              as_typed(line.month), as_typed(line.amount_dkk), local, as_typed(line.exchange_rate)))
+    return rows
+
+
+def as_typed(field) -> str:
+    """What was posted in a field, as typed (empty if nothing was)."""
+    return str(field.raw_data[0]).strip() if field.raw_data else ""
+
+
+def _line_row(index: int, kind, category, description, month, amount_dkk: str, local: str, rate: str,
+              findings=()) -> dict:
+    """One row of ``plans/_lines_table.html``; a kind or category the labels do not know
+    is shown as it is."""
+    return {"id": f"line-{index}", "number": index + 1, "kind": str(LINE_KIND_LABELS.get(kind, kind)),
+            "category": str(CATEGORY_LABELS.get(category, category or "")), "description": description or "",
+            "month": month, "amount_dkk": amount_dkk, "local": local, "exchange_rate": rate,
+            "findings": list(findings)}
 
 
 def narrative_rows(version: PlanVersion) -> dict[str, list[tuple[str, str]]]:
     """The plan's texts as (label, value) rows, grouped as on the drafting page."""
     kind = ACTIVITY_LABELS.get(version.activity_kind) if version.activity_kind else None
     income = format_dkk(version.expected_monthly_income) if version.expected_monthly_income is not None else None
-    return {
-        "activity": [
-            (_("Kind of activity"), str(kind) if kind else None),
-            (_("Description of the activity"), version.activity_description),
-            (_("Location"), version.activity_location),
-            (_("Expected monthly income, DKK"), income),
-            (_("Start month after the return"), version.activity_start_month),
-            (_("What makes the activity realistic"), version.realism),
-        ],
-        "support": [
-            (_("Social support needs"), version.social_support),
-            (_("Housing"), version.housing),
-            (_("Health"), version.health),
-            (_("Schooling of children"), version.schooling),
-        ],
-        "risks": [
-            (_("Health risks"), version.risk_health),
-            (_("Debt to or fear of traffickers"), version.risk_traffickers),
-            (_("How the risks are managed"), version.risk_management),
-        ],
+    return _narrative_groups({name: getattr(version, name) for name in NARRATIVE_GROUPS["activity"]
+                              + NARRATIVE_GROUPS["support"] + NARRATIVE_GROUPS["risks"]}
+                             | {"activity_kind": str(kind) if kind else None, "expected_monthly_income": income})
+
+
+def typed_narrative_rows(form) -> dict[str, list[tuple[str, str]]]:
+    """The texts of a posted drafting form as they were typed (need not be valid), grouped
+    as ``narrative_rows``, for a page that could not save them."""
+    shown = {name: as_typed(form[name]) for group in NARRATIVE_GROUPS.values() for name in group}
+    kind = ACTIVITY_LABELS.get(shown["activity_kind"])
+    return _narrative_groups(shown | {"activity_kind": str(kind) if kind else shown["activity_kind"]})
+
+
+# The plan's texts, grouped as on the drafting page.
+NARRATIVE_GROUPS = {
+    "activity": ("activity_kind", "activity_description", "activity_location", "expected_monthly_income",
+                 "activity_start_month", "realism"),
+    "support": ("social_support", "housing", "health", "schooling"),
+    "risks": ("risk_health", "risk_traffickers", "risk_management"),
+}
+
+
+def _narrative_groups(shown: dict) -> dict[str, list[tuple[str, str]]]:
+    labels = {
+        "activity_kind": _("Kind of activity"), "activity_description": _("Description of the activity"),
+        "activity_location": _("Location"), "expected_monthly_income": _("Expected monthly income, DKK"),
+        "activity_start_month": _("Start month after the return"),
+        "realism": _("What makes the activity realistic"), "social_support": _("Social support needs"),
+        "housing": _("Housing"), "health": _("Health"), "schooling": _("Schooling of children"),
+        "risk_health": _("Health risks"), "risk_traffickers": _("Debt to or fear of traffickers"),
+        "risk_management": _("How the risks are managed"),
     }
+    return {group: [(labels[name], shown.get(name)) for name in names] for group, names in NARRATIVE_GROUPS.items()}
 
 
 def decision_summary(taken: decided.DecisionTaken | None) -> dict | None:

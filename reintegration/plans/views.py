@@ -14,6 +14,7 @@ from flask_babel import format_datetime
 from flask_login import current_user
 from sqlmodel import select
 
+from .. import uploads
 from ..access import allow, case_scope
 from ..audit import record
 from ..db import get_session
@@ -24,7 +25,8 @@ from ..i18n import gettext as _, ngettext
 from ..models import Case, Organisation, PlanVersion, User
 from . import decided, operations as ops
 from .display import (OUTCOME_LABELS, CheckView, case_change_texts, check_view, comment_rows, decision_summary,
-                      line_rows, narrative_rows, plan_format_message, status_label, violation_message)
+                      line_rows, narrative_rows, plan_format_message, status_label, typed_line_rows,
+                      typed_narrative_rows, violation_message)
 from .forms import MAX_LINES, ActionForm, CommentForm, ImportForm, PlanForm, typed
 from .mapping import load_plan, plan_document
 
@@ -153,12 +155,19 @@ def _edit_context(db, version: PlanVersion, case: Case, form: PlanForm,
                 status_label=status_label(version.status))
 
 
-def _frozen(db, version: PlanVersion, case: Case, attempted: str):
-    """409 to a change posted to a version that is no longer a draft. Only opening its
-    drafting page (a GET: nothing was tried) shows the version instead, see
+def _frozen(db, version: PlanVersion, case: Case, attempted: str, form: PlanForm | None = None,
+            file_name: str | None = None):
+    """409 to a change posted to a version that is no longer a draft (submitted from
+    another tab, or by a colleague, while the form was open). Nothing is saved, but what
+    was sent stays in view: the drafting ``form``'s texts and lines as they were typed
+    (read-only, to copy into a new version), or the name of the plan file chosen. Only
+    opening its drafting page (a GET: nothing was tried) shows the version instead, see
     :func:`_read_only`."""
     ops.refuse_frozen(db, version, current_user, attempted)
-    return render_template("plans/frozen.html", case=case, version=version,
+    typed = None
+    if form is not None:
+        typed = {"narrative": typed_narrative_rows(form), "lines": typed_line_rows(form)}
+    return render_template("plans/frozen.html", case=case, version=version, typed=typed, file_name=file_name,
                            status_label=status_label(version.status)), 409
 
 
@@ -262,7 +271,7 @@ def edit(case_id: int, version_id: int):
     if version.status != workflow.DRAFT:
         if request.method == "GET":
             return _read_only(case, version)
-        return _frozen(db, version, case, "save")
+        return _frozen(db, version, case, "save", form=PlanForm(line_capacity=len(load_plan(db, version).lines)))
     currency = _partner_currency(db, case)
     if request.method == "GET":
         form = _stored_form(db, version)
@@ -312,7 +321,7 @@ def edit(case_id: int, version_id: int):
                                narrative=form.narrative_values(), lines=lines, user=current_user,
                                tables=_tables(), today=_today())
     except ops.PlanFrozen:
-        return _frozen(db, version, case, action)
+        return _frozen(db, version, case, action, form=form)
     except ops.PlanConflict as conflict:
         return _conflict(db, conflict.current, case, form)
     except ops.TooManyLines as refused:
@@ -514,7 +523,7 @@ def import_json(case_id: int, version_id: int):
     if version.status != workflow.DRAFT:
         if request.method == "GET":
             return _read_only(case, version)
-        return _frozen(db, version, case, "import_json")
+        return _frozen(db, version, case, "import_json", file_name=_chosen_file_name())
     if request.method == "GET":
         form = ImportForm(formdata=None, data={"revision": str(version.revision)})
         return _render_import(version, case, form)
@@ -531,7 +540,7 @@ def import_json(case_id: int, version_id: int):
                                 user=current_user, tables=_tables(), today=_today(),
                                 default_currency=_partner_currency(db, case))
     except ops.PlanFrozen:
-        return _frozen(db, version, case, "import_json")
+        return _frozen(db, version, case, "import_json", file_name=_chosen_file_name())
     except ops.PlanConflict as conflict:
         form.revision.data = str(conflict.current.revision)
         form.plan_file.errors = [_("Someone saved the plan after you opened this page. Nothing was imported: "
@@ -546,6 +555,12 @@ def import_json(case_id: int, version_id: int):
     if not check.ok:
         flash(_("The budget check has findings. See them beside the lines."), "warning")
     return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id))
+
+
+def _chosen_file_name() -> str | None:
+    """The name of the plan file posted for import, for a page that could not import it."""
+    chosen = request.files.get("plan_file")
+    return uploads.base_name(chosen.filename)[:80] if chosen is not None and chosen.filename else None
 
 
 def _render_import(version: PlanVersion, case: Case, form: ImportForm, status: int = 200):
