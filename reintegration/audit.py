@@ -143,6 +143,22 @@ _LINK = text("INSERT INTO auditeventcase (event_id, case_id) "
              "SELECT :event_id, unnest(CAST(:case_ids AS integer[]))")
 
 
+def saved_revision(db: Session, action: str, obj: Any, user) -> int | None:
+    """The revision ``user``'s latest ``action`` on ``obj`` saved, from its detail's
+    ``"revision"`` (None if they never did). A revision is made by one save only, so
+    this equal to the object's revision now means that save was theirs: a form sent
+    twice (a double click) is then told apart from someone else's save in between."""
+    detail = db.exec(select(AuditEvent.detail).where(
+        AuditEvent.action == action, AuditEvent.object_type == type(obj).__name__.lower(),
+        AuditEvent.object_id == str(obj.id), AuditEvent.user_id == getattr(user, "id", None))
+        .order_by(AuditEvent.id.desc()).limit(1)).first()
+    try:
+        revision = json.loads(detail).get("revision") if detail else None
+    except (ValueError, AttributeError):
+        return None
+    return revision if isinstance(revision, int) and not isinstance(revision, bool) else None
+
+
 def cases_named(detail: str | None) -> frozenset[int]:
     """The cases an event's ``detail`` names as a list (``"cases": [ids]``, written by
     ``record_for_cases``): the link rows the event must have. Not a count: the batch's

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from .. import audit
 from ..audit import record, record_for_cases
 from ..domain.rates import RateTables
 from ..faults import checkpoint
@@ -129,6 +130,9 @@ def update_case(db: Session, case: Case, seen_revision: int, data: CaseInput, *,
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         db.rollback()
+        db.refresh(case)
+        if _saved_already(db, case, seen_revision, data, user):
+            return case  # the same form sent twice (a double click): its first send saved exactly this
         raise CaseConflict()
     db.execute(delete(Child).where(Child.case_id == case.id))
     _add_children(db, case.id, data.children)
@@ -143,6 +147,17 @@ def update_case(db: Session, case: Case, seen_revision: int, data: CaseInput, *,
     db.commit()
     db.refresh(case)
     return case
+
+
+def _saved_already(db: Session, case: Case, seen_revision: int, data: CaseInput, user: User) -> bool:
+    """Whether an edit refused as a conflict is the resend of a save that went through:
+    the case is one revision past the form's, that revision was this user's edit, and
+    the case holds exactly the values and children the form sends. Anything else (a
+    change since, someone else's save) stays a conflict."""
+    if case.revision != seen_revision + 1 or audit.saved_revision(db, "case.update", case, user) != case.revision:
+        return False
+    return (all(getattr(case, key) == value for key, value in data.case_values().items())
+            and _children_tuple(db, case.id) == tuple(data.children))
 
 
 def record_read(db: Session, case: Case, *, user: User) -> None:

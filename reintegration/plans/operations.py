@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from .. import audit
 from ..audit import record
 from ..db import sqlite_write_lock
 from ..domain import workflow
@@ -389,8 +390,35 @@ def save_draft(db: Session, version: PlanVersion, *, seen_revision: int | None, 
     nothing is written."""
     lines = list(lines)
     refuse_too_many_lines(len(lines))
-    _claim_draft(db, version, seen_revision, {name: narrative.get(name) for name in NARRATIVE_FIELDS})
+    values = {name: narrative.get(name) for name in NARRATIVE_FIELDS}
+    try:
+        _claim_draft(db, version, seen_revision, values)
+    except PlanConflict as conflict:
+        if not _saved_already(db, conflict.current, seen_revision, values, lines, user):
+            raise
+        # The same form sent twice (a double click): its first send saved exactly this.
+        return check_version(db, load_plan(db, conflict.current), tables, today)
     return _write_lines_and_check(db, version, lines, user=user, tables=tables, today=today, action="plan.update")
+
+
+def _saved_already(db: Session, current: PlanVersion, seen_revision: int | None, narrative: dict,
+                   lines: list[LineValues], user) -> bool:
+    """Whether a save refused as a conflict is the resend of a save that went through:
+    the version is one revision past the form's, that revision was this user's save of
+    the drafting form, and the version holds exactly what the form sends (its texts, and
+    its lines in order; a line new in the form has no key yet, so only its content is
+    compared). Anything else (a change since, someone else's save) stays a conflict."""
+    if seen_revision is None or current.revision != seen_revision + 1 \
+            or audit.saved_revision(db, "plan.update", current, user) != current.revision:
+        return False
+    if any(getattr(current, name) != value for name, value in narrative.items()):
+        return False
+    stored = load_plan(db, current).lines
+    keys = {line.line_key for line in stored}
+    return len(stored) == len(lines) and all(
+        (sent.line_key == kept.line_key or sent.line_key not in keys)
+        and all(getattr(sent, name) == getattr(kept, name) for name in LINE_FIELDS)
+        for sent, kept in zip(lines, stored))
 
 
 def _write_lines_and_check(db: Session, version: PlanVersion, lines, *, user, tables: RateTables, today: date,
