@@ -51,7 +51,7 @@ POLICY: dict[type[SQLModel], dict[str, tuple[str, ...]]] = {
                   "keep": ("status", "activity_kind", "rate_table_id", "content_sha256")},
     BudgetLine: {"clear": ("description",),
                  "keep": ("line_key", "kind", "category", "currency", "amount_local", "exchange_rate")},
-    Comment: {"clear": ("body",), "keep": ()},
+    Comment: {"clear": ("body",), "keep": ("request_token",)},
     # The plan as approved holds the dates of birth and the free text: cleared, and an
     # anonymised case has no approval package any more (Hjemrejsestyrelsen archived it
     # at the decision).

@@ -105,6 +105,10 @@ class Comment(SQLModel, table=True):
     author_id: int = Field(foreign_key="user.id")
     body: str
     created_at: datetime = Field(default_factory=utcnow)
+    # The one-time token of the comment form that added it: the form sent twice (a double
+    # click, a resend) adds one comment (migration 0016). NULL for comments added otherwise
+    # (without the form's page, before the migration).
+    request_token: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
 
 class Decision(SQLModel, table=True):

@@ -15,7 +15,8 @@ from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ..domain.budget import CASH, IN_KIND
 from ..domain.money import dkk
-from ..forms import CONTROL_CHARACTERS, AmountField, ChoiceField, as_choices, bounded_text, form_error_items
+from ..forms import (CONTROL_CHARACTERS, AmountField, ChoiceField, RequestTokenField, as_choices, bounded_text,
+                     form_error_items)
 from ..i18n import format_dkk, lazy_gettext as _l
 
 ACTIVITY_LABELS = {
@@ -254,6 +255,8 @@ class PlanForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
+    # The form's one-time token: sent twice (a double click), it adds one comment.
+    request_token = RequestTokenField()
     body = bounded_text(_l("Comment"), required=True, filters=[clean_text])
 
 

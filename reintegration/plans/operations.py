@@ -62,6 +62,15 @@ class PlanFrozen(Exception):
         self.version = version
 
 
+class CommentAlreadyAdded(Exception):
+    """The comment form that sent this token added its comment already (a double click,
+    a resend); ``comment`` is that comment. Nothing more was added."""
+
+    def __init__(self, comment: Comment):
+        super().__init__(f"comment {comment.id} was added by this form")
+        self.comment = comment
+
+
 class OpenVersionExists(Exception):
     """The case already has a draft or a submitted version."""
 
@@ -472,11 +481,24 @@ def refuse_frozen(db: Session, version: PlanVersion, user, attempted: str) -> No
     db.commit()
 
 
-def add_comment(db: Session, version: PlanVersion, user, body: str) -> Comment:
+def refuse_comment_sent_twice(db: Session, token: str | None) -> None:
+    """:class:`CommentAlreadyAdded` if a comment was added with the form's one-time
+    ``token`` already (the same form sent again); nothing otherwise."""
+    if token:
+        done = db.exec(select(Comment).where(Comment.request_token == token)).first()
+        if done is not None:
+            db.rollback()
+            raise CommentAlreadyAdded(done)
+
+
+def add_comment(db: Session, version: PlanVersion, user, body: str, *, token: str | None = None) -> Comment:
     """A comment on a draft or submitted version (CMM, partner, caseworker). The status
     is read again under the version's row lock (SQLite: the write lock), so a decision
     taken while the comment was typed refuses it (:class:`PlanFrozen`) rather than
-    adding it to a decided version."""
+    adding it to a decided version. ``token`` is the comment form's one-time token: if a
+    comment was added with it already, :class:`CommentAlreadyAdded` names that comment
+    and nothing is added (the unique index decides between two sends at one moment)."""
+    refuse_comment_sent_twice(db, token)
     if version.status not in COMMENTABLE:
         raise PlanFrozen(version)
     sqlite_write_lock(db)
@@ -484,9 +506,14 @@ def add_comment(db: Session, version: PlanVersion, user, body: str) -> Comment:
     if status not in COMMENTABLE:
         db.rollback()
         raise PlanFrozen(version)
-    comment = Comment(plan_version_id=version.id, author_id=user.id, body=body)
+    comment = Comment(plan_version_id=version.id, author_id=user.id, body=body, request_token=token or None)
     db.add(comment)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError:  # the same token, sent at the same moment, added its comment first
+        db.rollback()
+        refuse_comment_sent_twice(db, token)
+        raise
     record(db, "plan.comment", user=user, obj=comment, case_id=version.case_id,
            detail={"plan_version_id": version.id})
     db.commit()

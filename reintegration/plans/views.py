@@ -374,15 +374,21 @@ def comment(case_id: int, version_id: int):
     drafting = current_user.role in EDIT_ROLES and version.status == workflow.DRAFT
     target = url_for("plans.edit" if drafting else "plans.show", case_id=case.id, version_id=version.id,
                      _anchor="comments")
-    if version.status not in ops.COMMENTABLE:
-        return _comment_refused(db, version_id, case_id, form.body.data)
-    if not form.validate():
-        # The page again, with the error at the comment field and the text kept.
-        if drafting:
-            return _render_edit(db, version, case, _stored_form(db, version), comment_form=form)
-        return _render_show(db, version, case, form)
     try:
-        ops.add_comment(db, version, current_user, form.body.data)
+        # The form sent twice (a double click): its first send added the comment, even
+        # if the version has been decided since.
+        ops.refuse_comment_sent_twice(db, form.request_token.data)
+        if version.status not in ops.COMMENTABLE:
+            return _comment_refused(db, version_id, case_id, form.body.data)
+        if not form.validate():
+            # The page again, with the error at the comment field and the text kept.
+            if drafting:
+                return _render_edit(db, version, case, _stored_form(db, version), comment_form=form)
+            return _render_show(db, version, case, form)
+        ops.add_comment(db, version, current_user, form.body.data, token=form.request_token.data)
+    except ops.CommentAlreadyAdded:
+        flash(_("Your comment was already added by this form (it was sent twice). It is added once."), "info")
+        return redirect(target)
     except ops.PlanFrozen:
         return _comment_refused(db, version_id, case_id, form.body.data)
     flash(_("Your comment is added."), "success")
