@@ -40,7 +40,9 @@ def _common_passwords() -> frozenset[str]:
 
 
 def check_password_policy(password: str, *, email: str = "", name: str = "") -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
+    # White space around the password counts for nothing: "abc" and nine spaces is three
+    # characters to guess.
+    if len(password.strip()) < MIN_PASSWORD_LENGTH:
         raise PasswordPolicyError("too_short", _l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
     # Compared without the white space around it and case-folded: "Password1234 " or
     # " password1234" is as guessable as "Password1234". The password itself is kept as

@@ -283,7 +283,8 @@ def last_editor(db: Session, version: PlanVersion):
 
     event = db.exec(select(AuditEvent).where(AuditEvent.object_type == "planversion",
                                              AuditEvent.object_id == str(version.id),
-                                             AuditEvent.action.in_(("plan.update", "plan.create")))
+                                             AuditEvent.action.in_(("plan.update", "plan.create",
+                                                                    "plan.import_json")))
                     .order_by(AuditEvent.id.desc()).limit(1)).first()
     return db.get(User, event.user_id) if event and event.user_id else None
 

@@ -40,8 +40,9 @@ def test_any_white_space_around_a_listed_password_is_refused(listed, casing, suf
     if listed[-1] in "0123456789!":
         suffix = ""  # the policy strips trailing digits and "!": a suffix would change such an entry
     password = left + casing(listed) + suffix + right
-    password += " " * max(0, 12 - len(password))  # long enough that the list, not the length, refuses it
-    assert _code(password) == "common", repr(password)
+    password += " " * max(0, 12 - len(password))  # padded to 12: refused, by the list or (stripped) the length
+    expected = "common" if len(password.strip()) >= 12 else "too_short"
+    assert _code(password) == expected, repr(password)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
@@ -66,3 +67,17 @@ def test_an_administrator_cannot_set_a_padded_common_password(client, auth, db, 
     assert "This password is on the list of common passwords. Choose another." in text_of(response.get_data(as_text=True))
     db.expire_all()
     assert db.get(User, target.id).password_hash == before
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(core=st.text(st.characters(blacklist_categories=("Zs", "Cc", "Zl", "Zp")), min_size=1, max_size=11),
+       left=PADDING, right=PADDING)
+def test_white_space_around_a_short_password_does_not_make_it_long_enough(core, left, right):
+    """"abc" and nine spaces is three characters to guess, not twelve."""
+    password = left + core + right + " " * 12
+    if len(password.strip()) < 12:
+        assert _code(password) == "too_short", repr(password)
+
+
+def test_twelve_characters_inside_the_white_space_are_enough():
+    assert _code("   a long passph   ") is None and _code("abc" + " " * 9) == "too_short"

@@ -146,6 +146,16 @@ def test_import_replaces_activity_and_lines_of_the_draft(auth, db, draft):
     assert "differ" not in page  # same person, no children, same reference date
 
 
+def test_the_conflict_page_names_whoever_imported_the_file_last(auth, db, draft, make_user):
+    """An import is a save: a colleague's conflict page names the importer, not whoever
+    saved the form before the import."""
+    auth.post(edit_url(draft), base_form(draft, [{"amount_dkk": "100", "description": "Old line"}]))
+    auth.logout()
+    importer = auth.login(make_user("caseworker", name="Ida Importer"))
+    assert _import(auth, _fresh(db, draft), _document()).status_code == 302
+    assert ops.last_editor(db, _fresh(db, draft)).id == importer.id
+
+
 def test_pasted_json_imports_too(auth, db, draft):
     response = auth.post(_url(draft, "import"), {"revision": str(draft.revision),
                                                  "plan_text": json.dumps(_document(lines=[]))})
