@@ -77,7 +77,7 @@ def seed(app, plans: int, lines: int, rng: random.Random) -> int:
         for role, org in (("caseworker", "drc"), ("approver", "hjem")):
             user_ids[role] = conn.execute(insert(User).values(
                 organisation_id=org_ids[org], email=f"{role}@bench.test", name=f"Bench {role}", role=role,
-                password_hash="!", locale="da", active=True, mfa_enabled=False, session_token="", failed_logins=0,
+                password_hash="!", locale="da", active=True, mfa_enabled=False, session_token="",
                 password_changed_at=DECIDED_FROM, created_at=DECIDED_FROM).returning(User.id)).scalar_one()
     first_version = None
     for start in range(0, plans, CHUNK):

@@ -73,7 +73,7 @@ TABLE_ORDER = ["organisation", "user", "case", "child", "planversion", "budgetli
 COLUMNS = {
     "organisation": ("id", "kind", "code", "name", "country", "languages", "currency", "status", "created_at"),
     "user": ("id", "organisation_id", "email", "name", "role", "password_hash", "locale", "active",
-             "mfa_enabled", "session_token", "failed_logins", "password_changed_at", "created_at"),
+             "mfa_enabled", "session_token", "password_changed_at", "created_at"),
     "case": ("id", "reference", "status", "person_name", "person_date_of_birth", "person_sex", "nationality",
              "unaccompanied_minor", "return_country", "partner_id", "caseworker_id", "cmm_contact_id",
              "reflection_start", "reflection_end", "planned_return", "actual_return", "closed_at",
@@ -310,7 +310,7 @@ def _seed_accounts(writer: Writer, ids: Ids, accounts: Accounts, password_hash: 
     def user(org_id: int, email: str, name: str, role: str, locale: str = "en") -> int:
         user_id = ids("user")
         users.append((user_id, org_id, email, name, role, password_hash, locale, True, False,
-                       f"bench{user_id:027d}", 0, ANCHOR_TS, ANCHOR_TS))
+                       f"bench{user_id:027d}", ANCHOR_TS, ANCHOR_TS))
         accounts.emails.setdefault(role, email)
         return user_id
 

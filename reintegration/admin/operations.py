@@ -211,10 +211,21 @@ def reset_password(db: Session, user: User, password: str, *, actor: User) -> Us
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     user.session_token = new_session_token()
-    user.failed_logins = 0
-    user.locked_until = None
+    user.sign_in_lock_lifted_at = utcnow()
     db.add(user)
     record(db, "admin.user_password_reset", user=actor, obj=user)
+    db.commit()
+    return user
+
+
+def lift_sign_in_lock(db: Session, user: User, *, actor: User) -> User:
+    """Let a user locked out by failed sign-in steps try again at once, for instance
+    after an administrator has checked who is phoning. The failed steps so far no longer
+    count towards the account's lock; they stay recorded. A lock on the address they sign
+    in from (many accounts tried from one place) is not lifted."""
+    user.sign_in_lock_lifted_at = utcnow()
+    db.add(user)
+    record(db, "admin.user_lock_lifted", user=actor, obj=user)
     db.commit()
     return user
 
@@ -242,6 +253,7 @@ def reset_two_factor(db: Session, user: User, *, actor: User | None) -> User:
                                          "reset."))
     mfa.disable(db, user)
     user.session_token = new_session_token()
+    user.sign_in_lock_lifted_at = utcnow()
     db.add(user)
     record(db, "admin.user_mfa_reset", user=actor, obj=user, detail={"via": "web" if actor is not None else "cli"})
     db.commit()

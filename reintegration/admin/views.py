@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_login import current_user
 from sqlmodel import select
 
 from ..access import allow
 from ..approvals.labels import FIGURE_LABELS
 from ..auth import mfa
+from ..auth.operations import MAX_FAILURES_PER_ACCOUNT, WINDOW, sign_in_lock
 from ..cases.countries import country_choices, country_name
 from ..core.navigation import ROLE_LABELS
 from ..db import get_session
@@ -128,6 +131,17 @@ def user_two_factor_reset(user_id: int):
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
 
+@bp.post("/users/<int:user_id>/sign-in-lock/lift")
+@allow("admin")
+def user_lift_lock(user_id: int):
+    """For a user locked out by failed sign-in steps whom the administrator has helped."""
+    db = get_session()
+    user = _user_or_404(db, user_id)
+    ops.lift_sign_in_lock(db, user, actor=current_user)
+    flash(_("%(name)s can try to sign in again now.", name=user.name), "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
 @bp.post("/users/<int:user_id>/deactivate")
 @allow("admin")
 def user_deactivate(user_id: int):
@@ -234,10 +248,13 @@ def _saved_user_form(db, user: User):
 
 
 def _user_page(user: User, form, password_form=None, conflict=None, reset_form=None):
+    failures, locked_until = sign_in_lock(get_session(), user)
     return render_template("admin/user_form.html", form=form, user=user, is_self=user.id == current_user.id,
                            password_form=password_form or PasswordForm(formdata=None),
                            reset_form=reset_form or TwoFactorResetForm(formdata=None),
-                           two_factor_required=mfa.required_for(user), conflict=conflict)
+                           two_factor_required=mfa.required_for(user), conflict=conflict, failures=failures,
+                           locked_until=format_datetime(locked_until, "short") if locked_until else None,
+                           lock_limit=MAX_FAILURES_PER_ACCOUNT, lock_window=WINDOW // timedelta(minutes=1))
 
 
 def _user_conflict(db, user_id: int, form):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import LoginAttempt, Organisation, User
@@ -38,13 +38,33 @@ def may_sign_in(db: Session, user: User) -> bool:
     return bool(user.active) and organisation is not None and organisation.status != INACTIVE
 
 
+def _account_failures(email: str, since):
+    """The account's failed sign-in steps in the window that count towards its lock: those
+    after an administrator last lifted it (``User.sign_in_lock_lifted_at``), if they did."""
+    lifted = select(User.sign_in_lock_lifted_at).where(User.email == email).scalar_subquery()
+    return (LoginAttempt.email == email, LoginAttempt.success == False, LoginAttempt.at >= since,  # noqa: E712
+            or_(lifted.is_(None), LoginAttempt.at > lifted))
+
+
 def throttled(db: Session, email: str, ip: str) -> bool:
     since = utcnow() - WINDOW
-    by_account = db.exec(select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.email == email, LoginAttempt.success == False, LoginAttempt.at >= since)).one()  # noqa: E712
+    by_account = db.exec(select(func.count()).select_from(LoginAttempt).where(*_account_failures(email, since))).one()
     by_address = db.exec(select(func.count()).select_from(LoginAttempt).where(
         LoginAttempt.ip == ip, LoginAttempt.success == False, LoginAttempt.at >= since)).one()  # noqa: E712
     return by_account >= MAX_FAILURES_PER_ACCOUNT or by_address >= MAX_FAILURES_PER_ADDRESS
+
+
+def sign_in_lock(db: Session, user: User) -> tuple[int, datetime | None]:
+    """How many failed sign-in steps count against the account now, and until when it is
+    locked (None when it is not). The lock ends when fewer than
+    ``MAX_FAILURES_PER_ACCOUNT`` of them are left in the window, that is, when the
+    ``MAX_FAILURES_PER_ACCOUNT``-th newest leaves it. A lock on the address (many accounts
+    tried from one place) is not the account's and is not shown here."""
+    times = db.exec(select(LoginAttempt.at).where(*_account_failures(user.email, utcnow() - WINDOW))
+                    .order_by(LoginAttempt.at.desc())).all()
+    if len(times) < MAX_FAILURES_PER_ACCOUNT:
+        return len(times), None
+    return len(times), times[MAX_FAILURES_PER_ACCOUNT - 1] + WINDOW
 
 
 def record_attempt(db: Session, email: str, ip: str, success: bool) -> None:

@@ -56,8 +56,9 @@ class User(UserMixin, SQLModel, table=True):
     recovery_codes: str | None = Field(default=None)
     # Bumped to end every existing session (sign-out everywhere, password change).
     session_token: str = Field(default="", max_length=64)
-    failed_logins: int = Field(default=0)
-    locked_until: datetime | None = Field(default=None)
+    # When an administrator last lifted the account's sign-in lock: failed sign-in steps
+    # before it no longer count towards the lock (``auth.operations.throttled``).
+    sign_in_lock_lifted_at: datetime | None = Field(default=None)
     last_login_at: datetime | None = Field(default=None)
     password_changed_at: datetime = Field(default_factory=utcnow)
     created_at: datetime = Field(default_factory=utcnow)
