@@ -1,7 +1,7 @@
 """``flask export-package`` and ``flask export-batch``.
 
 Both are recorded in the audit trail as the downloads are (``export.package``,
-``export.batch`` linked to every case written), with no user and ``"via": "command"``: a
+``export.batch`` linked to every case written), with no user and ``"via": "cli"``: a
 person's data leaving the application by the command line is an access like any other."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def export_package(case_reference, number, output, lang):
             raise click.ClickException(f"{case_reference}: the case is anonymised; its package can no longer "
                                        "be made.") from None
         audit.record(db, "export.package", obj=version, case_id=version.case_id,
-                     detail={"language": lang, "sha256": hashlib.sha256(result.data).hexdigest(), "via": "command"})
+                     detail={"language": lang, "sha256": hashlib.sha256(result.data).hexdigest(), "via": "cli"})
         db.commit()
     with open(output, "wb") as f:
         f.write(result.data)
@@ -86,7 +86,7 @@ def export_batch(date_from, date_to, output, lang):
         else:
             rows = write_batch(db, first, last, output, cases=cases)
         audit.record_for_cases(db, "export.batch", cases, detail={"from": first.isoformat(), "to": last.isoformat(),
-                                                                   "language": lang, "via": "command"})
+                                                                   "language": lang, "via": "cli"})
         db.commit()
     click.echo(f"{output}: {rows} budget lines approved {first.isoformat()} to {last.isoformat()}.")
 

@@ -89,7 +89,7 @@ def test_export_batch_command(runner, approvals, tmp_path):
 
 def test_the_commands_are_in_the_audit_trail_under_each_case(runner, db, approvals, tmp_path):
     """Data leaving by the command line is recorded as a download is: the batch as one
-    event linked to every case it wrote, the package under its case; no user, "via": "command"."""
+    event linked to every case it wrote, the package under its case; no user, "via": "cli"."""
     import json
 
     from sqlmodel import select
@@ -103,13 +103,13 @@ def test_the_commands_are_in_the_audit_trail_under_each_case(runner, db, approva
     written = sorted(version.case_id for version in approvals)  # the sent-back one not
     assert batch_event.case_id is None and batch_event.user_id is None
     assert json.loads(batch_event.detail) == {"from": "2027-01-01", "to": "2027-03-31", "language": "da",
-                                              "via": "command", "cases": written}
+                                              "via": "cli", "cases": written}
     for case_id in written:
         assert db.exec(audit.filtered(case_id=case_id, action="export.")).all() == [batch_event]
     reference = case_of(db, approvals[0]).reference
     assert runner.invoke(args=["export-package", reference, "-o", str(tmp_path / "p.zip")]).exit_code == 0
     package = db.exec(select(AuditEvent).where(AuditEvent.action == "export.package")).one()
-    assert package.case_id == approvals[0].case_id and json.loads(package.detail)["via"] == "command"
+    assert package.case_id == approvals[0].case_id and json.loads(package.detail)["via"] == "cli"
     assert audit.verify_db(db) == []
 
 
