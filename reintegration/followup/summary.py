@@ -23,9 +23,6 @@ def _sheet(workbook, title: str, header: list[str], rows) -> None:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(cleaned(list(row)))
-    # Text as typed: "- 2 bags of rice" stays that, never "'- 2 bags of rice", and text
-    # beginning with "=" is a text cell, not a formula (exports.workbook).
-    text_not_formula(workbook)
     for column in sheet.columns:
         width = max(len(str(c.value or "")) for c in column)
         sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
@@ -75,6 +72,9 @@ def workbook_bytes(year: CaseYear, alerts, disbursements) -> bytes:
              "; ".join(str(RISK_LABELS.get(k, k)) for k in a.indicators.split(",")),
              str(REFUSED_ALERT_LABELS.get(a.refused, a.refused)) if a.refused else _("In the submitted report"),
              a.closed_at.replace(tzinfo=None) if a.closed_at else None, a.action_taken) for a, report in alerts])
+    # Text as typed: "- 2 bags of rice" stays that, never "'- 2 bags of rice", and text
+    # beginning with "=" is a text cell, not a formula (exports.workbook).
+    text_not_formula(book)
     for sheet in book.worksheets:
         for row in sheet.iter_rows(min_row=2):
             for cell in row:

@@ -156,6 +156,8 @@ def test_summary_xlsx_opens_with_money_scores_and_alerts(app, client, auth, db, 
         ops.record_disbursement(db, case, user=make_user("partner"), line_key=f"L{case.id}-1",
                                 paid_on=date.today(), amount_local=None, amount_dkk=Decimal("1234.50"),
                                 note="=HYPERLINK(\"http://evil\")", files=())
+        alert = db.exec(select(RiskAlert).where(RiskAlert.case_id == case.id)).one()
+        ops.close_alert(db, alert, user=make_user("cmm"), action="=HYPERLINK(\"http://evil\")")  # text, as typed
     auth.login("approver")
     response = client.get(f"/followup/cases/{case.id}/summary.xlsx")
     assert response.status_code == 200
@@ -164,6 +166,8 @@ def test_summary_xlsx_opens_with_money_scores_and_alerts(app, client, auth, db, 
     assert {"Case", "Budget", "Payments", "Outcomes", "Risk alerts"} <= set(book.sheetnames)
     budget = list(book["Budget"].values)
     assert budget[2][5] == 1234.5 or str(budget[2][5]) == "1234.50"
+    assert book["Risk alerts"]["F2"].value == "=HYPERLINK(\"http://evil\")"
+    assert book["Risk alerts"]["F2"].data_type == "s"
     assert len(list(book["Risk alerts"].values)) == 2
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "followup.summary_exported")).one()
 
@@ -173,10 +177,12 @@ def test_summary_sheet_leaves_out_characters_no_worksheet_holds():
     a report) must not make the export fail: openpyxl refuses them, so they are left out."""
     from openpyxl import Workbook
 
+    from reintegration.exports.workbook import text_not_formula
     from reintegration.followup.summary import _sheet
 
     book = Workbook()
     _sheet(book, "Outcomes", ["Notes", "Formula", "List"], [("paid\x0b in cash\x01", "=1+1", "- 2 bags of rice")])
+    text_not_formula(book)  # as workbook_bytes does once for all its sheets
     out = io.BytesIO()
     book.save(out)
     sheet = load_workbook(io.BytesIO(out.getvalue()))["Outcomes"]
