@@ -172,6 +172,20 @@ def local_to_dkk(amount_local: Decimal, exchange_rate: Decimal) -> Decimal:
     return dkk(amount_local * exchange_rate)
 
 
+def instalment_dkk(amount_local: Decimal, exchange_rate: Decimal, paid_local: Decimal, paid_dkk: Decimal) -> Decimal:
+    """DKK for an instalment of ``amount_local`` on a line paid in local currency at
+    ``exchange_rate``, whose earlier instalments at that rate came to ``paid_local`` and
+    were recorded as ``paid_dkk``: the running total in DKK, less what was recorded before.
+
+    Each instalment rounded on its own could add up to more than the line: 100,000 NGN at
+    0.004505 is a line of 450.50 DKK, but paid as 33,333 + 33,333 + 33,334 NGN it would be
+    150.17 three times, 450.51 DKK, and the last instalment, the approved local amount
+    exactly, refused as over the line. The running total makes the line's payments come to
+    the local amount paid so far times the rate, rounded once; an instalment's DKK differs
+    from its own rounding by an øre at most."""
+    return local_to_dkk(paid_local + amount_local, exchange_rate) - paid_dkk
+
+
 OVER_PLAN = "over"
 UNDER_PLAN = "under"
 ON_PLAN = "on_plan"

@@ -24,9 +24,9 @@ from ..access import scope_for
 from ..audit import record
 from ..db import sqlite_write_lock
 from ..domain import workflow as wf
-from ..domain.followup import (AFTER_END, BEFORE_RETURN, CONTACT, PAYMENT, RISK_INDICATORS, DatedRecord, local_to_dkk,
-                               opens_on, outside_period, period_end, return_date_violations, return_date_warnings,
-                               schedule)
+from ..domain.followup import (AFTER_END, BEFORE_RETURN, CONTACT, PAYMENT, RISK_INDICATORS, DatedRecord,
+                               instalment_dkk, opens_on, outside_period, period_end, return_date_violations,
+                               return_date_warnings, schedule)
 from ..domain.followup import REFUSED_CASE_CLOSED, REFUSED_SUBMITTED  # noqa: F401 (for the views, as ops.*)
 from ..domain.violation import Violation
 from ..forms import plain_number
@@ -37,7 +37,8 @@ from ..models._common import utcnow
 from ..plans.operations import recheck_open_versions
 from .questions import QuestionSet
 from .scoring import dimension_scores
-from .status import disbursed_on_line, first_approved_on, line_label, rate_table_for, version_in_force
+from .status import (disbursed_on_line, first_approved_on, line_label, paid_at_rate, rate_table_for,
+                     version_in_force)
 
 SUBMITTED = "submitted"
 DUE = "due"
@@ -666,7 +667,8 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
             dkk = None
         else:
             local, rate, currency = amount_local, line.exchange_rate, line.currency
-            dkk = local_to_dkk(amount_local, line.exchange_rate)
+            dkk = instalment_dkk(amount_local, line.exchange_rate,
+                                 *paid_at_rate(db, case.id, line.line_key, line.exchange_rate))
             if dkk <= 0:
                 errors[field] = _l("The amount is too small to record (less than 0.01 DKK).")
             elif amount_dkk is not None and amount_dkk != dkk:

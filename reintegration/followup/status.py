@@ -76,6 +76,17 @@ def disbursed_on_line(db: Session, case_id: int, line_key: str) -> Decimal:
     return sum(amounts, ZERO)
 
 
+def paid_at_rate(db: Session, case_id: int, line_key: str, exchange_rate: Decimal) -> tuple[Decimal, Decimal]:
+    """What the line's payments in local currency at ``exchange_rate`` came to: local and
+    DKK (for ``domain.followup.instalment_dkk``)."""
+    local, dkk = db.exec(select(func.coalesce(func.sum(Disbursement.amount_local), 0),
+                                func.coalesce(func.sum(Disbursement.amount_dkk), 0))
+                         .where(Disbursement.case_id == case_id, Disbursement.line_key == line_key,
+                                Disbursement.exchange_rate == exchange_rate,
+                                Disbursement.amount_local.is_not(None))).one()
+    return Decimal(local), Decimal(dkk)
+
+
 @dataclass
 class ReportRow:
     report: FollowUpReport

@@ -71,6 +71,22 @@ def test_exceeding_the_approved_line_is_refused_plainly(auth, db, partner_case):
     assert sum(d.amount_dkk for d in db.exec(select(Disbursement)).all()) == Decimal("4515.00")
 
 
+def test_paying_the_approved_local_amount_in_instalments_is_never_over_the_line(auth, db, partner_case):
+    """The line: 1,000,000 NGN at 0.004515, 4,515.00 DKK. Rounded one by one, 999,000 NGN
+    (4,510.485 -> 4,510.49) and then 1,000 NGN (4.515 -> 4.52) made 4,515.01 DKK, and the
+    last instalment of exactly the approved amount was refused as over the line. The
+    running total is rounded once: the second instalment is 4.51 DKK."""
+    assert disburse(auth, partner_case, amount_local="999,000").status_code == 302
+    assert disburse(auth, partner_case, amount_local="1,000").status_code == 302
+    paid = db.exec(select(Disbursement).order_by(Disbursement.id)).all()
+    assert [p.amount_dkk for p in paid] == [Decimal("4510.49"), Decimal("4.51")]
+    assert sum(p.amount_local for p in paid) == Decimal("1000000")
+    # The line is paid in full: one naira more is over it.
+    response = disburse(auth, partner_case, amount_local="1000")
+    assert response.status_code == 200 and "This would exceed the approved amount for this line" in response.get_data(
+        as_text=True)
+
+
 @pytest.mark.parametrize("values, field, message", [
     ({"line_key": "nope"}, "line_key", "Choose one of the options"),
     ({"line_key": ""}, "line_key", "Choose one of the options"),
