@@ -108,18 +108,17 @@ class CaseForm(FlaskForm):
                 days=days, normal=table.reflection_days, limit=table.reflection_max_days)
 
     def validate_planned_return(self, field):
-        """The return follows the reflection period (DOMAIN.md, the process, step 1):
-        the planned return cannot come before the period ends, nor, with only its start
-        known, before it starts. A period date that could not be read is its own error."""
-        start, end = self.reflection_start.data, self.reflection_end.data
+        """The person cannot leave before the reflection period has begun (DOMAIN.md, the
+        process, step 1). Leaving before it ends is no fault: for a person without legal
+        stay the period is an extended departure deadline (the action plan, seed lines
+        577-580), and one whose plan is ready and approved early may travel early. A period
+        date that could not be read is its own error."""
+        start = self.reflection_start.data
         if not field.data or self.reflection_start.errors or self.reflection_end.errors:
             return
-        if end and field.data < end:
-            raise ValidationError(_l("The return follows the reflection period: the planned return cannot be "
-                                     "before the period ends (%(day)s).", day=format_day(end)))
-        if start and not end and field.data < start:
-            raise ValidationError(_l("The return follows the reflection period: the planned return cannot be "
-                                     "before the period starts (%(day)s).", day=format_day(start)))
+        if start and field.data < start:
+            raise ValidationError(_l("The planned return cannot be before the reflection period starts (%(day)s).",
+                                     day=format_day(start)))
 
     # --- results ----------------------------------------------------------------------
 
