@@ -96,7 +96,7 @@ def message(finding: Finding) -> str:
             return "The plan has no income-generating activity, or its description is blank."
         case rules.LINE_AMOUNT:
             problem = "must be more than zero" if params["amount"] <= 0 else "has more than two decimals"
-            return f"lines[{finding.line}]: the amount {params['amount']} kr. {problem}."
+            return f"lines[{finding.line}]: the amount {params['amount']:f} kr. {problem}."  # as written, never 0E-7
         case rules.LINE_MONTH:
             return (
                 f"lines[{finding.line}]: month {params['month']} is outside the reintegration period, "

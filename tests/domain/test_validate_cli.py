@@ -91,6 +91,17 @@ def test_line_and_child_findings_carry_their_index(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("amount, message", [
+    ("0.0000000", "lines[1]: the amount 0.0000000 kr. must be more than zero."),
+    ("0.00000001", "lines[1]: the amount 0.00000001 kr. has more than two decimals."),
+])
+def test_the_amount_in_a_message_is_as_the_file_writes_it(tmp_path, amount, message):
+    """Not Decimal's scientific form ("0E-7 kr.", "1E-8 kr."), which nobody wrote."""
+    result = validate(plan_file(tmp_path, with_line(amount_dkk=amount)))
+    [finding] = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "line.amount"]
+    assert finding["message"] == message
+
+
 def test_today_stands_in_for_a_missing_reference_date(tmp_path):
     plan = {key: value for key, value in CONTRACT_INPUT.items() if key != "reference_date"}
     output = json.loads(validate(plan_file(tmp_path, plan), "--today", "2036-01-01").stdout)
