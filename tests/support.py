@@ -60,6 +60,35 @@ def waits_for_commit(engine, first, second) -> None:
         raise errors[0]
 
 
+def sent_twice_at_once(module, lookup: str, send) -> None:
+    """Run ``send`` in two threads at once, both past the look-up for an earlier send of
+    the same form (``module.<lookup>``) before either has written: the look-up is wrapped
+    to wait for the other thread, once per thread (a loser's second look-up, finding the
+    winner's record, does not wait). The original look-up is put back."""
+    import threading
+
+    barrier = threading.Barrier(2)
+    original = getattr(module, lookup)
+    calls = threading.local()
+
+    def looked_up_then_wait(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if not getattr(calls, "waited", False):
+            calls.waited = True
+            barrier.wait(timeout=10)
+        return result
+
+    setattr(module, lookup, looked_up_then_wait)
+    try:
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        setattr(module, lookup, original)
+
+
 def approved_plan_and_amendment(db, case, *, approved, paid, amendment, recorded_by, status="draft"):
     """An approved version of ``case``, money paid out on its lines, and an amendment
     of it, straight into the database. ``approved`` and ``amendment`` are lines as

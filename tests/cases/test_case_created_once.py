@@ -6,12 +6,12 @@ moment still create one (the unique token decides)."""
 from __future__ import annotations
 
 import re
-import threading
 
 from sqlmodel import Session, select
 
 from reintegration.cases import operations
 from reintegration.models import AuditEvent, Case
+from support import sent_twice_at_once
 
 def token_of(page: str) -> str:
     match = re.search(r'<input[^>]*name="request_token"[^>]*>', page)
@@ -70,13 +70,7 @@ def test_two_sends_at_the_same_moment_create_one_case(app, db, make_user, partne
                                 partner_id=partners["NG"].id, cmm_contact_id=None, caseworker_id=user.id,
                                 reflection_start=None, reflection_end=None, planned_return=None)
     token = "t" * 32
-    barrier = threading.Barrier(2)
-    original = operations._refuse_used_token
     outcomes = []
-
-    def looked_up_then_wait(session, used):
-        original(session, used)
-        barrier.wait(timeout=10)
 
     def send():
         with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
@@ -85,14 +79,6 @@ def test_two_sends_at_the_same_moment_create_one_case(app, db, make_user, partne
             except operations.AlreadyCreated as done:
                 outcomes.append(("already", done.case.id))
 
-    operations._refuse_used_token = looked_up_then_wait
-    try:
-        threads = [threading.Thread(target=send) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-    finally:
-        operations._refuse_used_token = original
+    sent_twice_at_once(operations, "_refuse_used_token", send)
     [case] = cases(db)
     assert sorted(outcomes, key=str) == sorted([case.id, ("already", case.id)], key=str)

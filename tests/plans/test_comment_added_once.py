@@ -6,7 +6,6 @@ unique token decides); a post without a token adds its comment, without the guar
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from sqlmodel import Session, select
@@ -14,6 +13,7 @@ from sqlmodel import Session, select
 from plan_helpers import base_form, edit_url, plan_case, start_draft  # noqa: F401
 from reintegration.models import AuditEvent, Comment, Organisation, PlanVersion, User
 from reintegration.plans import operations as ops
+from support import sent_twice_at_once
 
 TEXT = "Please add the rent for the first month."
 ALREADY = {"en": "Your comment was already added by this form (it was sent twice). It is added once.",
@@ -118,16 +118,7 @@ def test_two_sends_at_the_same_moment_add_one_comment(app, auth, db, plan_case, 
     version = start_draft(plan_case)
     version_id, user_id = version.id, user.id
     token = "t" * 32
-    barrier = threading.Barrier(2)
-    original = ops.refuse_comment_sent_twice
     outcomes = []
-    calls = threading.local()
-
-    def looked_up_then_wait(session, used):
-        original(session, used)
-        if not getattr(calls, "waited", False):  # the first look-up only, not the loser's second
-            calls.waited = True
-            barrier.wait(timeout=10)
 
     def send():
         with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
@@ -137,14 +128,6 @@ def test_two_sends_at_the_same_moment_add_one_comment(app, auth, db, plan_case, 
             except ops.CommentAlreadyAdded as done:
                 outcomes.append(("already", done.comment.id))
 
-    ops.refuse_comment_sent_twice = looked_up_then_wait
-    try:
-        threads = [threading.Thread(target=send) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-    finally:
-        ops.refuse_comment_sent_twice = original
+    sent_twice_at_once(ops, "refuse_comment_sent_twice", send)
     [comment] = comments(db, version)
     assert sorted(outcomes, key=str) == sorted([comment.id, ("already", comment.id)], key=str)
