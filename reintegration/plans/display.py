@@ -204,6 +204,13 @@ def typed_narrative_rows(form) -> dict[str, list[tuple[str, str]]]:
     return _narrative_groups(shown | {"activity_kind": str(kind) if kind else shown["activity_kind"]})
 
 
+def typed_spread_rows(form) -> list[tuple[str, str]]:
+    """The cash to spread over months, as typed, for a page that could not add it: empty
+    when nothing was typed in those fields."""
+    rows = [(str(form[name].label.text), as_typed(form[name])) for name in form.SPREAD]
+    return rows if any(value for _label, value in rows) else []
+
+
 # The plan's texts, grouped as on the drafting page.
 NARRATIVE_GROUPS = {
     "activity": ("activity_kind", "activity_description", "activity_location", "expected_monthly_income",
@@ -308,6 +315,10 @@ def plan_format_message(error: PlanFormatError) -> str:
     elif error.code == "too_many_lines":
         text = _("The file has %(count)d budget lines; a plan can have at most %(max)d.", count=p["count"],
                  max=p["max"])
+    elif error.code == "local_mismatch":
+        text = _("%(field)s must be amount_local times exchange_rate, rounded to øre (%(computed)s); the file has "
+                 "%(value)s. Correct the amount, or the local amount or the rate.", field=where,
+                 computed=p["computed"], value=p["value"])
     elif error.code == "currency":
         text = _("%(field)s is not a three-letter currency code such as NGN: %(value)s.", field=where,
                  value=p["value"])

@@ -9,7 +9,7 @@ from typing import Sequence
 from ..domain.budget import (ACTIVITY_MISSING, CASH, CASH_MAX, CHILD_NOT_MINOR, LINE_AMOUNT, LINE_BELOW_DISBURSED,
                              LINE_KIND_DISBURSED, LINE_MONTH, LINE_REMOVED_DISBURSED, RATES_NONE, TOTAL_MAX,
                              BudgetCheck, Finding)
-from ..i18n import format_day, format_dkk, gettext as _, language
+from ..i18n import format_day, format_dkk, gettext as _, language, ngettext
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,14 @@ def message(finding: Finding, check: BudgetCheck, line_number: int | None = None
         return _("Cash %(actual)s exceeds the cash rate of %(limit)s for a person who is not a provider.",
                  actual=format_dkk(finding.actual), limit=format_dkk(finding.limit))
     if finding.rule == TOTAL_MAX:
-        return _("Cash and in-kind together, %(actual)s, exceed the household cap of %(limit)s "
-                 "(the adult rate plus %(children)d minor children).",
-                 actual=format_dkk(finding.actual), limit=format_dkk(finding.limit),
-                 children=check.minor_children)
+        if not check.minor_children:
+            return _("Cash and in-kind together, %(actual)s, exceed the household cap of %(limit)s "
+                     "(the adult rate).", actual=format_dkk(finding.actual), limit=format_dkk(finding.limit))
+        return ngettext("Cash and in-kind together, %(actual)s, exceed the household cap of %(limit)s "
+                        "(the adult rate plus %(num)d minor child).",
+                        "Cash and in-kind together, %(actual)s, exceed the household cap of %(limit)s "
+                        "(the adult rate plus %(num)d minor children).", check.minor_children,
+                        actual=format_dkk(finding.actual), limit=format_dkk(finding.limit))
     if finding.rule == CHILD_NOT_MINOR:
         if finding.params.get("born_after"):
             return _("Child %(n)d is born after %(date)s and is not counted in the caps.",

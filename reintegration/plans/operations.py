@@ -209,6 +209,14 @@ def importable_plan(plan: Plan) -> Plan:
                 raise PlanFormatError(f"{path}.{name}", f"must be from 0 to {limit} with at most {decimals} "
                                                         f"decimals: '{number}'", "range_decimals", high=limit,
                                       decimals=decimals, value=number)
+        computed = local_to_dkk(line.amount_local, line.exchange_rate)
+        if computed is not None and computed != line.amount_dkk:
+            # The caps count the DKK amount: a file whose DKK is not what its local amount
+            # and rate say would be checked on one figure and paid out on another. The
+            # drafting form refuses the same (plans.forms).
+            raise PlanFormatError(f"{path}.amount_dkk", f"must be amount_local x exchange_rate, {computed:f}: "
+                                                        f"'{line.amount_dkk}'", "local_mismatch",
+                                  computed=f"{computed:f}", value=line.amount_dkk)
     return plan
 
 

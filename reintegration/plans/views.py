@@ -26,7 +26,7 @@ from ..models import Case, Organisation, PlanVersion, User
 from . import decided, operations as ops
 from .display import (OUTCOME_LABELS, CheckView, case_change_texts, check_view, comment_rows, decision_summary,
                       line_rows, narrative_rows, plan_format_message, status_label, typed_line_rows,
-                      typed_narrative_rows, violation_message)
+                      typed_narrative_rows, typed_spread_rows, violation_message)
 from .forms import MAX_LINES, ActionForm, CommentForm, ImportForm, PlanForm, typed
 from .mapping import load_plan, plan_document
 
@@ -166,9 +166,19 @@ def _frozen(db, version: PlanVersion, case: Case, attempted: str, form: PlanForm
     ops.refuse_frozen(db, version, current_user, attempted)
     typed = None
     if form is not None:
-        typed = {"narrative": typed_narrative_rows(form), "lines": typed_line_rows(form)}
+        typed = {"narrative": typed_narrative_rows(form), "lines": typed_line_rows(form),
+                 "spread": typed_spread_rows(form) if attempted == "spread_cash" else []}
     return render_template("plans/frozen.html", case=case, version=version, typed=typed, file_name=file_name,
                            status_label=status_label(version.status)), 409
+
+
+def _posted_action() -> str:
+    """Which button sent the drafting form: save, add_line, remove_line (its row in the
+    button's value, ``remove_line:<n>``) or spread_cash; anything else is a save."""
+    action = request.form.get("action", "save")
+    if action.startswith("remove_line:"):
+        return "remove_line"
+    return action if action in ("save", "add_line", "spread_cash") else "save"
 
 
 def _read_only(case: Case, version: PlanVersion):
@@ -271,7 +281,8 @@ def edit(case_id: int, version_id: int):
     if version.status != workflow.DRAFT:
         if request.method == "GET":
             return _read_only(case, version)
-        return _frozen(db, version, case, "save", form=PlanForm(line_capacity=len(load_plan(db, version).lines)))
+        return _frozen(db, version, case, _posted_action(),
+                       form=PlanForm(line_capacity=len(load_plan(db, version).lines)))
     currency = _partner_currency(db, case)
     if request.method == "GET":
         form = _stored_form(db, version)
@@ -287,13 +298,10 @@ def edit(case_id: int, version_id: int):
 
     stored_lines = load_plan(db, version).lines
     form = PlanForm(line_capacity=len(stored_lines))  # every row of a page opened with more lines
-    action = request.form.get("action", "save")
-    if action.startswith("remove_line:"):
-        name = "lines-" + action.partition(":")[2]
+    action = _posted_action()
+    if action == "remove_line":
+        name = "lines-" + request.form.get("action", "").partition(":")[2]
         form.lines.entries = [entry for entry in form.lines.entries if entry.name != name]
-        action = "remove_line"
-    elif action not in ("save", "add_line", "spread_cash"):
-        action = "save"
     if not form.validate_for(action):
         if action == "add_line":
             if form.has_room_for_a_line():

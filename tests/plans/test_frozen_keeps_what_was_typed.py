@@ -7,12 +7,13 @@ back button would load the frozen version, so this page is the only place they a
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from sqlmodel import select
 
 from plan_helpers import base_form, edit_url, plan_case, start_draft, stored_lines  # noqa: F401
-from reintegration.models import PlanVersion
+from reintegration.models import AuditEvent, PlanVersion
 from reintegration.plans import operations as ops
 
 SAID = {
@@ -90,6 +91,25 @@ def test_a_save_after_a_colleague_submitted_keeps_what_was_typed(app, auth, db, 
     for action in ("save", "add_line", "spread_cash", "remove_line:1"):
         assert_kept(auth.post(edit_url(version), typed_form(version, "da", action=action)), "da")
     assert [line.description for line in stored_lines(db, version)] == ["Line 0"]
+
+
+@pytest.mark.parametrize("locale, heading, total", [("en", "Cash to spread over months (not added)", "12,000.00"),
+                                                    ("da", "Kontanter, der skal fordeles over måneder (ikke tilføjet)",
+                                                     "12.000,00")])
+def test_cash_to_spread_sent_after_the_version_was_submitted_is_kept_as_typed(auth, db, draft, locale, heading,
+                                                                              total):
+    version = draft(locale)
+    submit(auth, db, version)
+    form = typed_form(version, locale, action="spread_cash")
+    form.update(spread_total=total, spread_from="2", spread_to="7")
+    page = assert_kept(auth.post(edit_url(version), form), locale)
+    assert heading in page and total in page
+    spread = page[page.index(heading):]
+    assert ">2<" in spread and ">7<" in spread
+    [event] = db.exec(select(AuditEvent).where(AuditEvent.action == "plan.frozen_edit_refused")).all()
+    assert json.loads(event.detail)["attempted"] == "spread_cash"
+    # A save sends the spread fields too (they are on the page), but nothing was to be spread.
+    assert heading not in auth.post(edit_url(version), {**form, "action": "save"}).get_data(as_text=True)
 
 
 def test_submitted_while_the_save_waited_keeps_what_was_typed(auth, db, draft, monkeypatch):

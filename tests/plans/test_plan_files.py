@@ -214,6 +214,16 @@ def test_findings_are_imported_and_shown_by_the_check(auth, db, draft):
      "lines[0].kind must be one of cash, in_kind; the file has &#39;loan&#39;."),
     (json.dumps(_document(lines=[{"kind": "cash", "amount_dkk": "1", "month": 1, "currency": "NAIRA"}])).encode(),
      "lines[0].currency is not a three-letter currency code such as NGN: NAIRA."),
+    # The audit's case: 5,000,000 NGN of cash at 0.0045 is 22,500.00 DKK, over the cash cap,
+    # written in the file as 100.00 DKK; the caps count the DKK figure, so the file is refused.
+    (json.dumps(_document(lines=[{"kind": "cash", "amount_dkk": "100.00", "month": 1, "currency": "NGN",
+                                  "amount_local": "5000000", "exchange_rate": "0.0045"}])).encode(),
+     "lines[0].amount_dkk must be amount_local times exchange_rate, rounded to øre (22500.00); the file has "
+     "100.00. Correct the amount, or the local amount or the rate."),
+    # One øre off the product is refused too; the product rounded half up to øre is taken.
+    (json.dumps(_document(lines=[{"kind": "in_kind", "amount_dkk": "14499.99", "month": 1, "currency": "NGN",
+                                  "amount_local": "3222222.22", "exchange_rate": "0.0045"}])).encode(),
+     "lines[0].amount_dkk must be amount_local times exchange_rate"),
     (b" ", "The file is empty."),
     (b"[" * 100_000 + b"]" * 100_000, "Not JSON"),
     (b"{" + b" " * (1024 * 1024) + b"}", "larger than 1 MB"),
