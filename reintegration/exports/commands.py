@@ -82,9 +82,9 @@ def export_batch(date_from, date_to, output, lang):
         total = count_lines(db, first, last)
         if total >= PROGRESS_FROM:
             with click.progressbar(length=total, label="Budget lines", file=click.get_text_stream("stderr")) as bar:
-                rows = write_batch(db, first, last, output, progress=bar.update, cases=cases)
+                rows = write_batch(db, first, last, output, progress=bar.update, lang=lang, cases=cases)
         else:
-            rows = write_batch(db, first, last, output, cases=cases)
+            rows = write_batch(db, first, last, output, lang=lang, cases=cases)
         audit.record_for_cases(db, "export.batch", cases, detail={"from": first.isoformat(), "to": last.isoformat(),
                                                                    "language": lang, "via": "cli"})
         db.commit()

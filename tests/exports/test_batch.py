@@ -83,6 +83,15 @@ def test_export_batch_command(runner, approvals, tmp_path):
     assert "4 budget lines" in result.output
     ws = openpyxl.load_workbook(out).active
     assert ws["A1"].value == "Sag"  # Danish headings by default
+    english = tmp_path / "batch-en.xlsx"
+    result = runner.invoke(args=["export-batch", "--from", "2027-01-01", "--to", "2027-03-31", "-o", str(english),
+                                 "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(english).active
+    # The language asked for, in headings and in the labels of the rows alike.
+    assert ws["A1"].value == "Case" and ws.title != openpyxl.load_workbook(out).active.title
+    words = {cell for row in ws.iter_rows(min_row=2, values_only=True) for cell in row if isinstance(cell, str)}
+    assert not words & {"Naturalier", "Kontant", "Gældende"}, words
     bad = runner.invoke(args=["export-batch", "--from", "2027-03-01", "--to", "2027-01-01", "-o", str(out)])
     assert bad.exit_code != 0 and "--to" in bad.output
 
