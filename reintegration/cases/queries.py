@@ -212,14 +212,17 @@ def partner_label(partner: Organisation) -> str:
 
 
 def _people(db: Session, role: str, current: int | None = None) -> list[tuple[str, str]]:
-    """The active users of ``role``, and the ``current`` one first if not among them."""
+    """The active users of ``role``, and the ``current`` one first if not among them:
+    marked inactive, or no longer in the role (an account moved to another role keeps its
+    id on the case until someone chooses another)."""
     rows = db.exec(select(User.id, User.name).where(User.role == role, User.active == True)  # noqa: E712
                    .order_by(User.name)).all()
     people = [(str(uid), name) for uid, name in rows]
     if current is not None and all(uid != current for uid, _name in rows):
         user = db.get(User, current)
         if user is not None:
-            people.insert(0, (str(user.id), f"{user.name} " + _("(inactive)")))
+            mark = _("(inactive)") if not user.active else _("(no longer in this role)")
+            people.insert(0, (str(user.id), f"{user.name} {mark}"))
     return people
 
 

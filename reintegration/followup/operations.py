@@ -457,10 +457,14 @@ def alert_recipients(db: Session, case: Case) -> list[User]:
 
 def drc_recipients(db: Session, case: Case) -> list[User]:
     """The DRC side of who is told of something on the case: its caseworker, or every
-    active caseworker when it has none (or theirs can no longer sign in)."""
+    active caseworker when it has none (or theirs can no longer sign in, or is no longer
+    a caseworker: an account moved to a partner organisation or to another role keeps
+    its id on the case, and must not be sent the case's risk alerts, while DRC would be
+    told nothing)."""
     in_use = select(Organisation.id).where(Organisation.status != INACTIVE)
-    caseworker = db.exec(select(User).where(User.id == case.caseworker_id, User.active.is_(True),
-                                            User.organisation_id.in_(in_use))).first() if case.caseworker_id else None
+    caseworker = db.exec(select(User).where(User.id == case.caseworker_id, User.role == "caseworker",
+                                            User.active.is_(True), User.organisation_id.in_(in_use))
+                         ).first() if case.caseworker_id else None
     if caseworker is not None:
         return [caseworker]
     return sorted(db.exec(select(User).where(User.role == "caseworker", User.active.is_(True),

@@ -43,6 +43,19 @@ def test_an_unrelated_edit_keeps_an_inactive_partner_and_departed_people(client,
         "Name With Typo Fixed", partner.id, cmm.id, caseworker.id)
 
 
+def test_a_caseworker_moved_to_another_role_is_marked_so_not_inactive(client, auth, db, make_org, make_user,
+                                                                     make_case):
+    moved = make_user("caseworker")
+    case = make_case(caseworker_id=moved.id)
+    moved.role, moved.organisation_id = "partner", make_org("partner").id
+    db.add(moved)
+    db.commit()
+    auth.login("caseworker", locale="en")
+    doc = lxml.html.fromstring(client.get(f"/cases/{case.id}/edit").get_data(as_text=True))
+    [chosen] = doc.xpath("//select[@name='caseworker_id']/option[@selected]")
+    assert chosen.text == f"{moved.name} (no longer in this role)"
+
+
 def test_a_new_case_is_not_offered_an_inactive_partner(client, auth, db, make_org):
     partner = make_org("partner", country="NG", status="inactive")
     auth.login("caseworker")

@@ -174,3 +174,19 @@ def test_a_staffed_contact_organisation_keeps_the_case_to_itself(app, client, au
     assert cmm.email in mailed(app) and other_cmm.email not in mailed(app)
     auth.login(other_cmm)
     assert client.get(f"/followup/cases/{case.id}").status_code == 404
+
+
+def test_a_caseworker_moved_to_a_partner_is_not_told_and_drc_is(app, db, make_user, make_org, returned_case):
+    """The case's caseworker became a partner officer elsewhere (the account kept its id
+    on the case): the risk alert is not e-mailed to them but to DRC's caseworkers, who can
+    open the case; before, the one stale address counted as "the caseworker" and DRC was
+    told nothing."""
+    from reintegration.admin.operations import fingerprint, update_user
+
+    moved, colleague = make_user("caseworker"), make_user("caseworker")
+    case = returned_case(caseworker_id=moved.id)
+    update_user(db, moved, actor=make_user("admin"), organisation=make_org("partner"), email=moved.email,
+                name=moved.name, role="partner", locale=moved.locale, seen=fingerprint(moved))
+    risky_report(app, db, case, make_user("partner"), "threats")
+    told = mailed(app)
+    assert moved.email not in told and colleague.email in told
