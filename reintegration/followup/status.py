@@ -78,13 +78,13 @@ def disbursed_on_line(db: Session, case_id: int, line_key: str) -> Decimal:
 
 def paid_at_rate(db: Session, case_id: int, line_key: str, exchange_rate: Decimal) -> tuple[Decimal, Decimal]:
     """What the line's payments in local currency at ``exchange_rate`` came to: local and
-    DKK (for ``domain.followup.instalment_dkk``)."""
-    local, dkk = db.exec(select(func.coalesce(func.sum(Disbursement.amount_local), 0),
-                                func.coalesce(func.sum(Disbursement.amount_dkk), 0))
-                         .where(Disbursement.case_id == case_id, Disbursement.line_key == line_key,
-                                Disbursement.exchange_rate == exchange_rate,
-                                Disbursement.amount_local.is_not(None))).one()
-    return Decimal(local), Decimal(dkk)
+    DKK (for ``domain.followup.instalment_dkk``). Summed here: local amounts and rates are
+    stored as exact text (``db_types.ExactDecimal``), and a line has a few payments."""
+    rows = db.exec(select(Disbursement.amount_local, Disbursement.exchange_rate, Disbursement.amount_dkk)
+                   .where(Disbursement.case_id == case_id, Disbursement.line_key == line_key,
+                          Disbursement.amount_local.is_not(None))).all()
+    at_rate = [(local, dkk) for local, rate, dkk in rows if rate == exchange_rate]
+    return sum((local for local, _dkk in at_rate), ZERO), sum((dkk for _local, dkk in at_rate), ZERO)
 
 
 @dataclass
