@@ -57,7 +57,10 @@ POLICY: dict[type[SQLModel], dict[str, tuple[str, ...]]] = {
     # at the decision).
     Decision: {"clear": ("reason", "plan_document"),
                "keep": ("outcome", "rate_table_id", "content_sha256", "rate_table_document", "reference_basis",
-                        "return_country", "partner_name")},
+                        "return_country", "partner_name",
+                        # The staff's names as at the decision (who decided, submitted,
+                        # drafted, commented), not the person's: kept, like the user ids.
+                        "decided_by_name", "submitted_by_name", "drafter_names", "comment_author_names")},
     FollowUpReport: {"clear": ("housing", "health", "schooling", "wellbeing", "notes", "answers"),
                      "keep": ("status", "contact_kind", "activity_status", "risk_indicators", "income_local",
                               "score_economic", "score_social", "score_psychosocial")},

@@ -9,6 +9,7 @@ still matches the digest fixed at submission) and records the outcome and the au
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -360,9 +361,10 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
     check = check_version(db, stored, tables, today, version_lines(db, base.id) if base else ())
     digest = content_sha256(stored)
     organisation = db.get(Organisation, user.organisation_id)
+    drafters = drafter_ids(db, version)
     violations = wf.decision_violations(
         decider_user_id=user.id, decider_org_kind=organisation.kind if organisation else "",
-        drafter_user_ids=drafter_ids(db, version), has_errors=check.has_errors, status=version.status,
+        drafter_user_ids=drafters, has_errors=check.has_errors, status=version.status,
         action=action, decider_role=user.role,
         content_changed=version.status == wf.SUBMITTED and version.content_sha256 != digest,
         reason_given=reason is not None, case_status=stored.case.status)
@@ -383,7 +385,8 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
                                              else None),
                         reference_basis=return_basis(stored.case.actual_return, stored.case.planned_return),
                         return_country=stored.case.return_country,
-                        partner_name=partner_name(db, stored.case))
+                        partner_name=partner_name(db, stored.case),
+                        **names_at_decision(db, version, user, drafters))
     try:
         db.add(decision)
         db.flush()
@@ -408,6 +411,33 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
     except IntegrityError:
         raise _refuse(db, user, version, action, [Violation("decision.already_decided")], version_id) from None
     return decision
+
+
+def name_order(name: str) -> tuple[str, str]:
+    """How the drafters' names are listed: alphabetically, whatever the case of a letter
+    (migration 0018 sorts the names it fills in the same way)."""
+    return name.casefold(), name
+
+
+def names_at_decision(db: Session, version: PlanVersion, decider, drafters: set[int]) -> dict[str, str | None]:
+    """The ``Decision`` fields naming the people as they are called at the decision
+    (migration 0018): who decides, who submitted the version, who drafted it (``drafters``,
+    the people the four-eyes rule bars: a JSON list, alphabetical) and who wrote each of
+    its comments, all read by the approver before deciding (comments on a decided version
+    are refused): a JSON object, comment id to name. The approval package names them so,
+    whatever an account is renamed to later."""
+    comments = db.exec(select(Comment.id, Comment.author_id).where(Comment.plan_version_id == version.id)).all()
+    ids = set(drafters) | {author for _id, author in comments} | (
+        {version.submitted_by} if version.submitted_by is not None else set())
+    names = dict(db.exec(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    return {
+        "decided_by_name": decider.name,
+        "submitted_by_name": names.get(version.submitted_by) if version.submitted_by is not None else None,
+        "drafter_names": json.dumps(sorted((names[i] for i in drafters if i in names), key=name_order),
+                                    ensure_ascii=False),
+        "comment_author_names": json.dumps({str(comment_id): names[author] for comment_id, author in comments
+                                            if author in names}, ensure_ascii=False, sort_keys=True),
+    }
 
 
 def _move_case(db: Session, case: Case, version: PlanVersion, action: str) -> list[int]:

