@@ -144,7 +144,7 @@ class Decision(SQLModel, table=True):
     # The names of the people the decision concerns, as they were when it was taken
     # (migration 0018): the approval package says who decided, who submitted, who drafted
     # (everyone the four-eyes rule barred: ``approvals.operations.drafter_ids``, a JSON
-    # list) and who wrote each comment the approver read (a JSON object, user id to name),
+    # list) and who wrote each comment the approver read (a JSON object, comment id to name),
     # whatever an account is renamed to later. None on decisions from before the migration
     # that it could not fill; the package then reads the user table.
     decided_by_name: str | None = Field(default=None, max_length=200)
