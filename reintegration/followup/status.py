@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ..access import case_scope
@@ -21,7 +22,8 @@ from ..approvals.operations import APPROVED_OUTCOME
 from ..domain import workflow as wf
 from ..domain.followup import is_overdue, month_of, period_end, spending_position
 from ..domain.rates import RateTable
-from ..models import Attachment, BudgetLine, Case, Decision, Disbursement, FollowUpReport, PlanVersion, RiskAlert
+from ..models import (Attachment, BudgetLine, Case, Decision, Disbursement, FollowUpReport, PlanVersion, RiskAlert,
+                      User)
 
 ZERO = Decimal("0.00")
 
@@ -228,11 +230,14 @@ def case_year(db: Session, case: Case, today: date) -> CaseYear:
     return years(db, [case], today)[case.id]
 
 
-def alerts_of(db: Session, case_id: int) -> list[tuple[RiskAlert, FollowUpReport | None]]:
+def alerts_of(db: Session, case_id: int) -> list[tuple[RiskAlert, FollowUpReport | None, str | None]]:
     """The case's alerts, open ones first, each with the report whose signs raised it
-    (which month's report to read; none for an alert not raised from a report)."""
-    return list(db.exec(select(RiskAlert, FollowUpReport)
+    (which month's report to read; none for an alert not raised from a report) and the
+    name of who closed it (none while it is open), in the one statement."""
+    closer = aliased(User)
+    return list(db.exec(select(RiskAlert, FollowUpReport, closer.name)
                         .outerjoin(FollowUpReport, FollowUpReport.id == RiskAlert.followup_id)
+                        .outerjoin(closer, closer.id == RiskAlert.closed_by)
                         .where(RiskAlert.case_id == case_id)
                         .order_by(RiskAlert.closed_at.is_not(None), RiskAlert.opened_at.desc())).all())
 

@@ -71,7 +71,8 @@ def workbook_bytes(year: CaseYear, alerts, disbursements) -> bytes:
            [(a.opened_at.replace(tzinfo=None), report.due_month if report else None,
              "; ".join(str(RISK_LABELS.get(k, k)) for k in a.indicators.split(",")),
              str(REFUSED_ALERT_LABELS.get(a.refused, a.refused)) if a.refused else _("In the submitted report"),
-             a.closed_at.replace(tzinfo=None) if a.closed_at else None, a.action_taken) for a, report in alerts])
+             a.closed_at.replace(tzinfo=None) if a.closed_at else None, a.action_taken)
+            for a, report, _closer in alerts])
     # Text as typed: "- 2 bags of rice" stays that, never "'- 2 bags of rice", and text
     # beginning with "=" is a text cell, not a formula (exports.workbook).
     text_not_formula(book)
