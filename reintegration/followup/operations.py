@@ -272,6 +272,83 @@ def _stage_all(files, field: str) -> list[uploads.StagedFile]:
     return staged
 
 
+@dataclass(frozen=True)
+class SameFile:
+    """A file sent whose content the case already has (the same ``Attachment.sha256``).
+
+    ``attached`` False: the report or payment it was sent for has it already (or it came
+    earlier in the same send), so it was not attached again. ``attached`` True: another
+    report (``month``) or another payment (``paid_on``, ``amount_dkk``) of the case has it,
+    so it was attached all the same, and the pages DRC and CMM read say so at the file
+    (``status.case_files``): a receipt used twice may be a mistake or a sign of misuse."""
+
+    name: str  # the file sent
+    same_as: str  # the file the case has, as it was named when attached
+    kind: str  # "report" or "disbursement": what it was sent for
+    attached: bool
+    month: int | None = None
+    paid_on: date | None = None
+    amount_dkk: Decimal | None = None
+
+
+def _attach(db: Session, case: Case, staged: list[uploads.StagedFile], *, user: User, kind: str, target_id: int,
+            same_files: list | None) -> tuple[list[Attachment], list[uploads.StagedFile]]:
+    """Add the rows of the staged files to the report (``kind`` "report") or payment
+    ("disbursement") ``target_id`` of ``case``: the attachments added, and the staged files
+    they are for. A file the target has already, or that came earlier in this send, is
+    not added: its staged copy is removed. Each file the case has already is noted in
+    ``same_files`` (when given) as a :class:`SameFile`. Only this case's attachments are
+    looked at: nothing of another case, or another partner's, is named."""
+    column = Attachment.followup_id if kind == "report" else Attachment.disbursement_id
+    known = db.exec(select(Attachment.sha256, Attachment.original_name, column, FollowUpReport.due_month,
+                           Disbursement.paid_on, Disbursement.amount_dkk)
+                    .outerjoin(FollowUpReport, FollowUpReport.id == Attachment.followup_id)
+                    .outerjoin(Disbursement, Disbursement.id == Attachment.disbursement_id)
+                    .where(Attachment.case_id == case.id, column.is_not(None),
+                           Attachment.sha256.in_(sorted({item.sha256 for item in staged})))
+                    .order_by(Attachment.id)).all() if staged else []
+    here = {row[0]: row[1] for row in reversed(known) if row[2] == target_id}  # the first attached wins
+    added, kept, dropped = [], [], []
+    notes: list[SameFile] = []
+    for item in staged:
+        if item.sha256 in here:
+            notes.append(SameFile(item.original_name, here[item.sha256], kind, attached=False))
+            dropped.append(item)
+            continue
+        here[item.sha256] = item.original_name
+        added.append(uploads.add_attachment(db, item, case_id=case.id, user_id=user.id,
+                                            followup_id=target_id if kind == "report" else None,
+                                            disbursement_id=target_id if kind == "disbursement" else None))
+        kept.append(item)
+        named: set = set()
+        for sha256, original_name, other, month, paid_on, amount_dkk in known:
+            if sha256 == item.sha256 and other != target_id and other not in named:
+                named.add(other)
+                notes.append(SameFile(item.original_name, original_name, kind, attached=True, month=month,
+                                      paid_on=paid_on, amount_dkk=amount_dkk))
+    uploads.discard(dropped)
+    if same_files is not None:
+        same_files.extend(notes)
+    return added, kept
+
+
+def same_file_message(same: SameFile):
+    """What the sender is told of a file the case had already (:class:`SameFile`)."""
+    if not same.attached and same.kind == "report":
+        return _l("%(name)s is the same file as %(same)s already attached to this report; it was not attached "
+                  "again.", name=same.name, same=same.same_as)
+    if not same.attached:
+        return _l("%(name)s is the same file as %(same)s already attached to this payment; it was not attached "
+                  "again.", name=same.name, same=same.same_as)
+    if same.kind == "report":
+        return _l("%(name)s is the same file as %(same)s attached to the report for month %(month)s. It is "
+                  "attached here as well, and DRC and CMM will see that the same file is attached to both "
+                  "reports.", name=same.name, same=same.same_as, month=same.month)
+    return _l("%(name)s is the same file as %(same)s attached to the payment of %(amount)s on %(day)s. It is "
+              "attached here as well, and DRC and CMM will see that the same file is attached to both payments.",
+              name=same.name, same=same.same_as, amount=format_dkk(same.amount_dkk), day=format_day(same.paid_on))
+
+
 def final_report_opens(case: Case, report: FollowUpReport) -> date | None:
     """The day the final report can be sent, while that day is still to come (``None``
     for other reports, or once it has come)."""
@@ -301,7 +378,8 @@ def report_errors(case: Case, report: FollowUpReport, contact_date: date | None)
 
 
 def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision: int | None,
-                  data: ReportInput, *, user: User, questions: QuestionSet, files=()) -> RiskAlert | None:
+                  data: ReportInput, *, user: User, questions: QuestionSet, files=(),
+                  same_files: list | None = None) -> RiskAlert | None:
     """Submit a follow-up report, once. Scores per dimension are computed from the
     answers and stored. Any risk indicator opens a risk alert, and CMM and DRC are told
     at once (dashboard and e-mail). The final report closes the period, so it is refused
@@ -311,7 +389,11 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
     The case row is locked (``_lock_case``) before anything is written, as every other
     write on a case does first (closing it, a payment, a refused send's alert): a report
     and a closure at once are serialised in one order, not a deadlock, and a case closed
-    while the form was open, or while this waited for the lock, takes no report."""
+    while the form was open, or while this waited for the lock, takes no report.
+
+    A file sent twice, or one the report has already (a final report sent too early keeps
+    its files), is attached once; ``same_files``, when given, is told of it and of a file
+    another report of the case has too (:func:`_attach`)."""
     ensure_open(case)
     if report.status == SUBMITTED:
         raise Conflict(report.id)
@@ -342,8 +424,8 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
             .execution_options(synchronize_session=False))
         if result.rowcount != 1:
             raise Conflict(report.id)
-        for item in staged:
-            uploads.add_attachment(db, item, case_id=case.id, user_id=user.id, followup_id=report.id)
+        _added, staged = _attach(db, case, staged, user=user, kind="report", target_id=report.id,
+                                 same_files=same_files)
         alert = None
         recipients: list[User] = []
         if data.risk_indicators:
@@ -627,7 +709,7 @@ def local_currency(db: Session, case: Case) -> str | None:
 
 def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, paid_on: date,
                         amount_local: Decimal | None, amount_dkk: Decimal | None, note: str | None,
-                        files=(), token: str | None = None) -> Disbursement:
+                        files=(), token: str | None = None, same_files: list | None = None) -> Disbursement:
     """Record a cash instalment or an in-kind purchase on a line of the version in force.
 
     The date lies in the reintegration period and not in the future. When the line has a
@@ -640,7 +722,10 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
     ``token`` is the form's one-time token: a form sent again (double click, browser
     resubmit) records nothing more and raises :class:`AlreadyRecorded`. Payments on one
     case are serialised (``_lock_case``) before what has been paid is read, so two at
-    once cannot both pass the check."""
+    once cannot both pass the check.
+
+    A file chosen twice in the form is attached once; ``same_files``, when given, is told
+    of it and of a file another payment of the case has too (:func:`_attach`)."""
     ensure_open(case)
     if case.status != wf.IN_FOLLOWUP or case.actual_return is None:
         raise FieldErrors({None: _l("Payments can be recorded once the return date is recorded.")})
@@ -722,8 +807,8 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
             if done is None:
                 raise
             raise done from None
-        for item in staged:
-            uploads.add_attachment(db, item, case_id=case.id, user_id=user.id, disbursement_id=disbursement.id)
+        _added, staged = _attach(db, case, staged, user=user, kind="disbursement", target_id=disbursement.id,
+                                 same_files=same_files)
         record(db, "followup.disbursement_recorded", user=user, obj=disbursement, case_id=case.id,
                detail={"line_key": line.line_key, "kind": line.kind, "amount_dkk": dkk, "amount_local": local,
                        "currency": currency, "exchange_rate": rate, "files": len(staged)})
@@ -772,9 +857,14 @@ def tell_refused_payment(db: Session, case: Case, *, user: User, token: str | No
     return recipients
 
 
-def add_attachments(db: Session, case: Case, *, user: User, target: str, files) -> list[Attachment]:
+def add_attachments(db: Session, case: Case, *, user: User, target: str, files,
+                    same_files: list | None = None) -> list[Attachment]:
     """Attach files to a report (``report:<id>``) or a disbursement (``disbursement:<id>``)
-    of this case."""
+    of this case: the attachments added. A file the report or payment has already, or one
+    chosen twice, is not attached again; ``same_files``, when given, is told of it and of
+    a file another report or payment of the case has too (:func:`_attach`). Writes on the
+    case are serialised (``_lock_case``), so two sends of the same file at once attach it
+    once, and a case closed meanwhile takes no file."""
     ensure_open(case)
     kind, _sep, raw_id = (target or "").partition(":")
     target_id = plain_number(raw_id)
@@ -784,13 +874,13 @@ def add_attachments(db: Session, case: Case, *, user: User, target: str, files) 
         raise FieldErrors({"target": _l("Choose one of the options.")})
     staged = _stage_all(files, "files")
     try:
-        added = [uploads.add_attachment(db, item, case_id=case.id, user_id=user.id,
-                                        followup_id=row.id if kind == "report" else None,
-                                        disbursement_id=row.id if kind == "disbursement" else None)
-                 for item in staged]
-        db.flush()
-        record(db, "followup.attachments_added", user=user, object_type=kind, object_id=row.id, case_id=case.id,
-               detail={"attachments": [a.id for a in added]})
+        case = _lock_case(db, case)
+        ensure_open(case)  # closed while the files were being sent, or while this waited for the lock
+        added, staged = _attach(db, case, staged, user=user, kind=kind, target_id=row.id, same_files=same_files)
+        if added:
+            db.flush()
+            record(db, "followup.attachments_added", user=user, object_type=kind, object_id=row.id,
+                   case_id=case.id, detail={"attachments": [a.id for a in added]})
     except BaseException:
         db.rollback()
         uploads.discard(staged)

@@ -258,6 +258,59 @@ def attachments_of(db: Session, case_id: int) -> dict[tuple[str, int], list[Atta
     return found
 
 
+@dataclass(frozen=True)
+class FilePlace:
+    """Another report (``month``, and whether it is ``submitted``) or payment (``paid_on``,
+    ``amount_dkk``) of the case to which the same file (the same content) is attached."""
+
+    kind: str  # "report" | "disbursement"
+    id: int
+    month: int | None = None
+    submitted: bool = False
+    paid_on: date | None = None
+    amount_dkk: Decimal | None = None
+
+
+@dataclass
+class CaseFiles:
+    """A case's attachments keyed by ("report", id) or ("disbursement", id), as
+    :func:`attachments_of`, and for each attachment (by id) the other reports, or the
+    other payments, to which the same file is attached: a receipt used twice."""
+
+    by_target: dict[tuple[str, int], list[Attachment]]
+    elsewhere: dict[int, list[FilePlace]]
+
+
+def case_files(db: Session, case_id: int) -> CaseFiles:
+    """The case's attachments and where else in the case each one's file is attached
+    (:class:`CaseFiles`), in one statement. A file is compared with the case's own
+    attachments only, and a report's with other reports', a payment's with other
+    payments' (a payment's receipt in the report of its month is no second use)."""
+    found: dict[tuple[str, int], list[Attachment]] = defaultdict(list)
+    places: dict[str, dict[tuple[str, int], FilePlace]] = defaultdict(dict)
+    rows = db.exec(select(Attachment, FollowUpReport.due_month, FollowUpReport.status, Disbursement.paid_on,
+                          Disbursement.amount_dkk)
+                   .outerjoin(FollowUpReport, FollowUpReport.id == Attachment.followup_id)
+                   .outerjoin(Disbursement, Disbursement.id == Attachment.disbursement_id)
+                   .where(Attachment.case_id == case_id).order_by(Attachment.id)).all()
+    for item, month, report_status, paid_on, amount_dkk in rows:
+        if item.followup_id:
+            found[("report", item.followup_id)].append(item)
+            places[item.sha256][("report", item.followup_id)] = FilePlace(
+                "report", item.followup_id, month=month, submitted=report_status == "submitted")
+        if item.disbursement_id:
+            found[("disbursement", item.disbursement_id)].append(item)
+            places[item.sha256][("disbursement", item.disbursement_id)] = FilePlace(
+                "disbursement", item.disbursement_id, paid_on=paid_on, amount_dkk=amount_dkk)
+    elsewhere: dict[int, list[FilePlace]] = {}
+    for (kind, target_id), items in found.items():
+        for item in items:
+            others = [place for key, place in places[item.sha256].items() if key[0] == kind and key[1] != target_id]
+            if others:
+                elsewhere[item.id] = sorted(others, key=lambda p: (p.month or 0, p.paid_on or date.min, p.id))
+    return CaseFiles(found, elsewhere)
+
+
 @dataclass
 class Overview:
     open_alerts: list[tuple[RiskAlert, Case, FollowUpReport | None]]

@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from .. import uploads
-from ..access import allow, case_scope, visible_case_or_404
+from ..access import allow, case_scope, declared_roles, visible_case_or_404
 from ..db import get_session
 from ..i18n import format_rate, gettext as _, language
 from ..models import Attachment, Case, FollowUpReport, RiskAlert
@@ -70,8 +70,9 @@ def case(case_id: int):
     case = visible_case_or_404(db, case_id, current_user)
     year = status.case_year(db, case, ops.today())
     # Everything the page shows is read before the read's record commits: one transaction.
+    files = status.case_files(db, case.id)
     shown = {"alerts": status.alerts_of(db, case.id), "disbursements": status.disbursements_of(db, case.id),
-             "attachments": status.attachments_of(db, case.id), "line_names": status.line_names(year)}
+             "attachments": files.by_target, "elsewhere": files.elsewhere, "line_names": status.line_names(year)}
     ops.record_read(db, case, user=current_user, page="followup.case")
     return render_template("followup/case.html", case=case, year=year, risk_labels=RISK_LABELS,
                            refused_labels=REFUSED_ALERT_LABELS, reasons=CLOSURE_REASONS, **shown)
@@ -86,14 +87,22 @@ def report(case_id: int, report_id: int):
         abort(404)
     shown = report_context(db, case, report)  # read first: the record commits the one transaction
     ops.record_read(db, case, user=current_user, page="followup.report")
-    return render_template("followup/report.html", case=case, report=report, **shown)
+    return render_template("followup/report.html", case=case, report=report, report_links=report_links(), **shown)
+
+
+def report_links() -> bool:
+    """Whether the reader may open the follow-up report pages (``followup.report``), so
+    that another report is named with a link."""
+    return current_user.role in (declared_roles("followup.report") or ())
 
 
 def report_context(db, case, report) -> dict:
-    """What a submitted report page shows: answers in words, risks, files."""
+    """What a submitted report page shows: answers in words, risks, files, and for each
+    file the other reports of the case that have the same file (``status.case_files``)."""
     questions = current_questions()
     locale = language()
     stored = json.loads(report.answers)["answers"] if report.answers else {}
+    files = status.case_files(db, case.id)
     answers = []
     for question in questions.questions:
         option = question.option(stored.get(question.key, ""))
@@ -101,7 +110,7 @@ def report_context(db, case, report) -> dict:
     return {
         "answers": answers,
         "risks": [RISK_LABELS[k] for k in (report.risk_indicators or "").split(",") if k in RISK_LABELS],
-        "files": status.attachments_of(db, case.id).get(("report", report.id), []),
+        "files": files.by_target.get(("report", report.id), []), "elsewhere": files.elsewhere,
         "contact_kinds": dict(CONTACT_KINDS), "activity_statuses": dict(ACTIVITY_STATUSES),
         "currency": ops.local_currency(db, case),
     }

@@ -129,9 +129,10 @@ def report(case_id: int, report_id: int):
             return _closed_refusal(db, case, report, form, questions)
         return _closed(case.id)
     if form.validate_on_submit():
+        same_files: list[ops.SameFile] = []
         try:
             alert = ops.submit_report(db, case, report, form.revision.data, _report_input(form), user=current_user,
-                                      questions=questions, files=chosen_files(form.files))
+                                      questions=questions, files=chosen_files(form.files), same_files=same_files)
         except ops.NotOpenYet as error:
             db.rollback()
             apply_errors(form, error)  # the answers stay in the form shown again
@@ -146,6 +147,7 @@ def report(case_id: int, report_id: int):
             return _closed_refusal(db, case, report, form, questions)
         else:
             flash(_("The report is submitted. Thank you."), "success")
+            _tell_same_files(same_files)
             if alert is not None:
                 flash(_("You marked signs of risk. CMM and DRC have been alerted."), "warning")
             return redirect(url_for("partner.case", case_id=case.id))
@@ -154,6 +156,14 @@ def report(case_id: int, report_id: int):
         _choose_files_again(form)
     ops.record_read(get_session(), case, user=current_user, page="partner.report")
     return _report_page(case, report, form, questions)
+
+
+def _tell_same_files(same_files) -> None:
+    """Tell the sender of each file the case had already (``ops.SameFile``): not attached
+    again where it was already (information), attached although another report or
+    payment has it (a warning: DRC and CMM see it too)."""
+    for same in same_files:
+        flash(str(ops.same_file_message(same)), "warning" if same.attached else "info")
 
 
 def _conflict(db, case, report, form, questions):
@@ -290,14 +300,17 @@ def _keep_files(db, case, report, files) -> None:
     them back in the form."""
     if not files:
         return
+    same_files: list[ops.SameFile] = []
     try:
-        ops.add_attachments(db, case, user=current_user, target=f"report:{report.id}", files=files)
+        ops.add_attachments(db, case, user=current_user, target=f"report:{report.id}", files=files,
+                            same_files=same_files)
     except ops.FieldErrors:
         db.rollback()
         flash(_("The files you chose could not be kept. Choose them again when you send the report."), "warning")
     else:
         flash(_("The files you chose are attached to the report for month %(month)s. You need not choose them "
                 "again.", month=report.due_month), "info")
+        _tell_same_files(same_files)
 
 
 def _choose_files_again(form) -> None:
@@ -362,11 +375,13 @@ def disburse(case_id: int):
     if case.status != wf.IN_FOLLOWUP:
         form.form_errors.append(_("Payments can be recorded once the return date is recorded."))
     elif form.validate_on_submit():
+        same_files: list[ops.SameFile] = []
         try:
             ops.record_disbursement(db, case, user=current_user, line_key=form.line_key.data,
                                     paid_on=form.paid_on.data, amount_local=form.amount_local.data,
                                     amount_dkk=form.amount_dkk.data, note=form.note.data,
-                                    files=chosen_files(form.files), token=form.request_token.data)
+                                    files=chosen_files(form.files), token=form.request_token.data,
+                                    same_files=same_files)
         except ops.FieldErrors as error:
             apply_errors(form, error)
             _choose_files_again(form)
@@ -386,6 +401,7 @@ def disburse(case_id: int):
             return _payment_closed_refusal(db, case, form, year)
         else:
             flash(_("The payment is recorded."), "success")
+            _tell_same_files(same_files)
             return redirect(url_for("partner.case", case_id=case.id))
     elif form.is_submitted():
         # Refused for its own errors: the date's rules too, so that all are fixed at once.
@@ -456,15 +472,18 @@ def upload(case_id: int):
     if case.status == wf.CLOSED:  # closed while the files were being chosen
         return _upload_closed_refusal(db, case, form)
     if form.validate_on_submit():
+        same_files: list[ops.SameFile] = []
         try:
-            ops.add_attachments(db, case, user=current_user, target=form.target.data,
-                                files=chosen_files(form.files))
+            added = ops.add_attachments(db, case, user=current_user, target=form.target.data,
+                                        files=chosen_files(form.files), same_files=same_files)
         except ops.FieldErrors as error:
             apply_errors(form, error)
         except ops.CaseClosed:
             return _upload_closed_refusal(db, case, form)
         else:
-            flash(_("The files are attached."), "success")
+            if added:
+                flash(_("The files are attached."), "success")
+            _tell_same_files(same_files)
             return redirect(url_for("partner.case", case_id=case.id))
     ops.record_read(db, case, user=current_user, page="partner.upload")
     return render_template("partner/upload.html", case=case, form=form)

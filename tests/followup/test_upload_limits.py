@@ -27,7 +27,8 @@ def test_three_photos_each_within_the_limit_are_kept(app, auth, db, make_org, ma
     case = returned_case(partner=partner)
     auth.login(make_user("partner", organisation=partner))
     seven_mb = PNG + b"\0" * (7 * 1024 * 1024)
-    files = [(io.BytesIO(seven_mb), f"photo{n}.png") for n in range(3)]
+    # Three different photos (the same file twice is attached once: tests/partner/test_same_file_twice.py).
+    files = [(io.BytesIO(seven_mb + bytes([n])), f"photo{n}.png") for n in range(3)]
     response = auth.post(f"/partner/cases/{case.id}/disburse",
                          {"line_key": f"L{case.id}-0", "paid_on": date.today().isoformat(), "amount_local": "1000",
                           "amount_dkk": "", "note": "", "request_token": uuid.uuid4().hex, "files": files},
