@@ -4,6 +4,7 @@ identifies the case."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from io import BytesIO
 
 from openpyxl import Workbook
@@ -11,7 +12,7 @@ from openpyxl.styles import Font
 
 from ..cases.labels import CASE_STATUS, label
 from ..domain.followup import RISK_INDICATORS
-from ..exports.workbook import cleaned, text_not_formula
+from ..exports.workbook import MOMENT, cleaned, naive_utc, text_not_formula
 from ..i18n import gettext as _
 from .forms import ACTIVITY_STATUSES, CLOSURE_REASONS, REFUSED_ALERT_LABELS, RISK_LABELS
 from .status import CaseYear, line_numbers
@@ -38,7 +39,7 @@ def workbook_bytes(year: CaseYear, alerts, disbursements) -> bytes:
         (_("Status"), label(CASE_STATUS, case.status)),
         (_("Return date"), case.actual_return),
         (_("End of period"), year.period_end),
-        (_("Closed"), case.closed_at.date() if case.closed_at else None),
+        (_("Closed (UTC)"), naive_utc(case.closed_at) if case.closed_at else None),
         (_("Reason for closure"), label(CLOSURE_REASONS, case.closure_reason) or None),
         (_("Approved plan version"), year.version.number if year.version else None),
         (_("Approved in total (DKK)"), year.budget_total),
@@ -56,22 +57,22 @@ def workbook_bytes(year: CaseYear, alerts, disbursements) -> bytes:
                                  _("Exchange rate"), _("DKK")],
            [(d.paid_on, numbers.get(d.line_key), descriptions.get(d.line_key), d.amount_local, d.currency,
              d.exchange_rate, d.amount_dkk) for d in disbursements])
-    _sheet(book, _("Outcomes"), [_("Month"), _("Due"), _("Submitted"), _("Contact date"), _("Income activity"),
+    _sheet(book, _("Outcomes"), [_("Month"), _("Due"), _("Submitted (UTC)"), _("Contact date"), _("Income activity"),
                                  _("Economic score"), _("Social score"), _("Psychosocial score"),
                                  _("Risk indicators")],
            [(row.report.due_month, row.report.due_date,
-             row.report.submitted_at.date() if row.report.submitted_at else None, row.report.contact_date,
+             naive_utc(row.report.submitted_at) if row.report.submitted_at else None, row.report.contact_date,
              str(statuses.get(row.report.activity_status, "")) or None, row.report.score_economic,
              row.report.score_social, row.report.score_psychosocial,
              "; ".join(str(RISK_LABELS[k]) for k in RISK_INDICATORS if k in (row.report.risk_indicators or "").split(",")))
             for row in year.reports])
     # "Month": the month of the report whose signs raised the alert, as on the Outcomes sheet.
-    _sheet(book, _("Risk alerts"), [_("Opened"), _("Month"), _("Indicators"), _("Where the signs were marked"),
-                                     _("Closed"), _("What was done")],
-           [(a.opened_at.replace(tzinfo=None), report.due_month if report else None,
+    _sheet(book, _("Risk alerts"), [_("Opened (UTC)"), _("Month"), _("Indicators"), _("Where the signs were marked"),
+                                     _("Closed (UTC)"), _("What was done")],
+           [(naive_utc(a.opened_at), report.due_month if report else None,
              "; ".join(str(RISK_LABELS.get(k, k)) for k in a.indicators.split(",")),
              str(REFUSED_ALERT_LABELS.get(a.refused, a.refused)) if a.refused else _("In the submitted report"),
-             a.closed_at.replace(tzinfo=None) if a.closed_at else None, a.action_taken)
+             naive_utc(a.closed_at) if a.closed_at else None, a.action_taken)
             for a, report, _closer in alerts])
     # Text as typed: "- 2 bags of rice" stays that, never "'- 2 bags of rice", and text
     # beginning with "=" is a text cell, not a formula (exports.workbook).
@@ -79,7 +80,9 @@ def workbook_bytes(year: CaseYear, alerts, disbursements) -> bytes:
     for sheet in book.worksheets:
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
-                if cell.data_type == "n" and cell.value is not None and not isinstance(cell.value, int):
+                if isinstance(cell.value, datetime):
+                    cell.number_format = MOMENT
+                elif cell.data_type == "n" and cell.value is not None and not isinstance(cell.value, int):
                     cell.number_format = "#,##0.00########"
     out = BytesIO()
     book.save(out)

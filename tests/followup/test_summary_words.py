@@ -80,3 +80,23 @@ def test_a_period_that_ended_is_named_in_words(app, client, auth, db, paid_case)
     auth.login("approver", locale="da")
     values = list(case_sheet(workbook(client, paid_case)).values())
     assert "Perioden er udløbet" in values and "period_ended" not in values
+
+
+@pytest.mark.parametrize("lang, opened, submitted", [("en", "Opened (UTC)", "Submitted (UTC)"),
+                                                     ("da", "Oprettet (UTC)", "Indsendt (UTC)")])
+def test_moments_are_utc_to_the_second_and_say_so(app, client, auth, db, make_user, paid_case, lang, opened,
+                                                  submitted):
+    """A report sent at 00:30 Danish time is the evening before in UTC: a bare date or a
+    time without its zone read as the wrong day; the headings name the zone."""
+    from test_year import risky_report
+
+    risky_report(app, db, paid_case, make_user("partner"), "threats")
+    auth.login("approver", locale=lang)
+    book = workbook(client, paid_case)
+    alerts, outcomes = book.worksheets[4], book.worksheets[3]
+    header = [cell.value for cell in alerts[1]]
+    moment = alerts.cell(row=2, column=header.index(opened) + 1)
+    assert moment.value.microsecond == 0 and moment.number_format == "yyyy-mm-dd hh:mm:ss"
+    header = [cell.value for cell in outcomes[1]]
+    sent = [row[header.index(submitted)] for row in outcomes.iter_rows(min_row=2, values_only=True)]
+    assert any(value is not None and value.microsecond == 0 for value in sent)
