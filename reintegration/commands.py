@@ -59,13 +59,12 @@ rates_cli = AppGroup("rates", help="The rate tables.")
               help="Check as on this day (default: today).")
 def rates_revalidate(dry_run, today):
     """Re-check every open plan (draft or submitted) against the rate tables."""
-    from datetime import date
-
+    from .i18n import local_today
     from .revalidation import revalidate_open_plans
 
     with _session() as db:
         result = revalidate_open_plans(db, current_app.extensions["rate_tables"],
-                                       today.date() if today else date.today(), dry_run=dry_run)
+                                       today.date() if today else local_today(), dry_run=dry_run)
     for c in result.changes:
         verdict = "ok" if c.new_ok else "has errors"
         click.echo(f"{c.case_reference} v{c.version} ({c.status}): {c.old_table or '-'} -> {c.new_table or 'no table'}, {verdict}")

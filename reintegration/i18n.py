@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
@@ -193,6 +194,16 @@ def format_rate(value: Decimal | str | None) -> str:
         return ""
     value = Decimal(value).quantize(Decimal(1).scaleb(-RATE_DECIMALS), rounding=ROUND_HALF_UP).normalize()
     return format_amount(value, decimals=max(0, -value.as_tuple().exponent))
+
+
+def local_today() -> date:
+    """Today where the application's users are (``BABEL_DEFAULT_TIMEZONE``, Danish time),
+    not on the server's clock: from midnight to 01:00 (02:00 in summer) Danish time a
+    server on UTC is still on the day before, and a payment, contact or return dated
+    today read as "in the future". Outside an application, the machine's own date."""
+    if not has_app_context():
+        return date.today()
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def format_day(value: date | None) -> str:

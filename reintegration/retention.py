@@ -254,6 +254,8 @@ def register_cli(app) -> None:
     from flask import current_app
     from flask.cli import AppGroup, with_appcontext
 
+    from .i18n import local_today
+
     group = AppGroup("retention", help="Anonymise closed cases past the retention period.")
 
     def _session() -> Session:
@@ -265,7 +267,7 @@ def register_cli(app) -> None:
     def run_command(today):
         """Anonymise closed cases older than RETENTION_YEARS_AFTER_CLOSURE (not under legal hold)."""
         years = int(current_app.config["RETENTION_YEARS_AFTER_CLOSURE"])
-        day = today.date() if today else date.today()
+        day = today.date() if today else local_today()
         with _session() as db:
             done = run(db, Path(current_app.config["UPLOAD_DIR"]), day, years)
         click.echo(f"Anonymised {len(done)} case(s)" + (": " + ", ".join(done) if done else "."))

@@ -3,8 +3,6 @@ version against the one before (or the approved version an amendment amends)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -15,7 +13,7 @@ from ..cases.operations import record_list_read
 from ..db import get_session
 from ..domain import workflow as wf
 from ..domain.violation import Violation
-from ..i18n import gettext as _, language
+from ..i18n import gettext as _, language, local_today
 from ..plans.display import case_change_texts
 from ..plans.findings import shown_findings
 from . import operations as ops
@@ -45,7 +43,7 @@ def _frozen(error: ops.FrozenVersionError):
 @allow("approver")
 def queue():
     page = request.args.get("page", 1, type=int) or 1
-    result = ops.queue(get_session(), current_user, _tables(), date.today(), page=page,
+    result = ops.queue(get_session(), current_user, _tables(), local_today(), page=page,
                        page_size=current_app.config["PAGE_SIZE"],
                        count_limit=current_app.config["APPROVAL_QUEUE_COUNT_LIMIT"])
     record_list_read(get_session(), user=current_user, page=request.endpoint,
@@ -81,7 +79,7 @@ def _diff_rows(comparison):
 
 
 def _review_context(db, version):
-    data = ops.review(db, version, _tables(), date.today())
+    data = ops.review(db, version, _tables(), local_today())
     check = data.check.budget
     version_fields = [(label(FIELD_LABELS, name), shown_value(name, getattr(version, name)))
                       for name in ("activity_kind", "activity_description", "activity_location",
@@ -141,7 +139,7 @@ def decide(version_id: int):
         if version is None or current_user.role != "approver":
             action = form.action.data if form.action.data in wf.DECISIONS else "invalid"
             try:
-                ops.decide(db, version_id, current_user, action, form.reason.data, _tables(), date.today())
+                ops.decide(db, version_id, current_user, action, form.reason.data, _tables(), local_today())
             except ops.DecisionRefused as refused:
                 codes = {v.code for v in refused.violations}
                 abort(404 if "decision.not_found" in codes else 403)
@@ -150,7 +148,7 @@ def decide(version_id: int):
         return render_template("approvals/review.html", form=form, **_review_context(db, version)), 422
     try:
         decision = ops.decide(db, version_id, current_user, form.action.data, form.reason.data, _tables(),
-                              date.today())
+                              local_today())
     except ops.DecisionRefused as refused:
         codes = {v.code for v in refused.violations}
         if "decision.not_found" in codes:

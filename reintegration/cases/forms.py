@@ -17,7 +17,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from ..domain.followup import reflection_period_violations
 from ..forms import ChoiceField, DayField, RequestTokenField, TextField, required
-from ..i18n import format_day, gettext as _, lazy_gettext as _l
+from ..i18n import format_day, gettext as _, lazy_gettext as _l, local_today
 from .countries import country_choices
 from .operations import CaseInput, ChildInput
 
@@ -27,7 +27,7 @@ LIVES_IN = (("home_country", _l("In the home country")), ("denmark", _l("In Denm
 
 
 def today() -> date:
-    return date.today()
+    return local_today()
 
 
 def _no_future(form, field):

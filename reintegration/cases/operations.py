@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from .. import audit
 from ..audit import record, record_for_cases
 from ..domain.rates import RateTables
+from ..i18n import local_today
 from ..faults import checkpoint
 from ..models import Case, Child, User
 from ..models._common import utcnow
@@ -86,7 +87,7 @@ def create_case(db: Session, data: CaseInput, *, user: User, today: date | None 
     created with it already, :class:`AlreadyCreated` names that case and nothing is added
     (the unique constraint decides between two sends at the same moment).
     """
-    year = (today or date.today()).year
+    year = (today or local_today()).year  # the year in Denmark: a case made at 00:30 on 1 January is of the new year
     for _attempt in range(REFERENCE_ATTEMPTS):
         _refuse_used_token(db, token)
         values = data.case_values()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,7 +12,7 @@ from ..access import allow, declared_roles, visible_case_or_404
 from ..db import get_session
 from ..domain.workflow import OPEN_PLAN_STATUSES
 from ..forms import plain_number
-from ..i18n import format_day, gettext as _
+from ..i18n import format_day, gettext as _, local_today
 from ..plans.decided import latest_decision
 from ..plans.display import decision_summary
 from ..plans.mapping import reference_date
@@ -89,7 +88,7 @@ def show(case_id: int):
     # Logged in the same transaction as the reads, before anything is shown; if the
     # record cannot be committed, the page is not served.
     record_read(db, case, user=user)
-    on = reference_date(case) or date.today()
+    on = reference_date(case) or local_today()
     views = current_app.view_functions
     open_version = any(row.status in OPEN_PLAN_STATUSES for row in plans)
     return render_template(
@@ -135,7 +134,7 @@ def edit(case_id: int):
         seen = form.revision.data or ""
         try:
             update_case(db, case, plain_number(seen) or -1, form.case_input(), user=current_user,
-                        tables=current_app.extensions["rate_tables"], today=date.today())
+                        tables=current_app.extensions["rate_tables"], today=local_today())
         except CaseConflict:
             return _conflict(db, case_id, form)
         _flash_saved(db, case, _("The case is saved."))
@@ -197,7 +196,7 @@ def _conflict(db, case_id: int, form: CaseForm):
     form.revision.data = str(current.revision)
     return render_template("cases/form.html", form=form, case=current, conflict=_summary_rows(current, facts),
                            conflict_children=queries.child_rows(facts.children,
-                                                                reference_date(current) or date.today()),
+                                                                reference_date(current) or local_today()),
                            lives_in=lambda s: label(LIVES_IN, s),
                            no_active_partner=_flag_country(form)), 409
 

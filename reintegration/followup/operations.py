@@ -30,7 +30,7 @@ from ..domain.followup import (AFTER_END, BEFORE_RETURN, CONTACT, PAYMENT, RISK_
 from ..domain.followup import REFUSED_CASE_CLOSED, REFUSED_SUBMITTED  # noqa: F401 (for the views, as ops.*)
 from ..domain.violation import Violation
 from ..forms import plain_number
-from ..i18n import format_day, format_dkk, gettext as _, lazy_gettext as _l
+from ..i18n import format_day, format_dkk, gettext as _, lazy_gettext as _l, local_today
 from ..models import Attachment, AuditEvent, Case, Disbursement, FollowUpReport, Organisation, RiskAlert, User
 from ..models.organisations import INACTIVE
 from ..models._common import utcnow
@@ -45,8 +45,8 @@ DUE = "due"
 
 
 def today() -> date:
-    """Today, in one place (tests replace it)."""
-    return date.today()
+    """Today in Danish time (``i18n.local_today``), in one place (tests replace it)."""
+    return local_today()
 
 
 class FieldErrors(Exception):

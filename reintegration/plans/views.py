@@ -21,7 +21,7 @@ from ..db import get_session
 from ..domain import budget, workflow
 from ..domain.planfile import PlanFormatError, parse_plan
 from ..forms import form_error_items, plain_number
-from ..i18n import gettext as _, ngettext
+from ..i18n import gettext as _, local_today, ngettext
 from ..models import Case, Organisation, PlanVersion, User
 from . import decided, operations as ops
 from .display import (OUTCOME_LABELS, CheckView, case_change_texts, check_view, comment_rows, decision_summary,
@@ -44,7 +44,7 @@ def _tables():
 
 
 def _today() -> date:
-    return date.today()
+    return local_today()
 
 
 def _version_or_404(db, case_id: int, version_id: int) -> tuple[PlanVersion, Case]:

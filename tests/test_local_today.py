@@ -1,0 +1,47 @@
+"""'Today' is the date in Denmark (BABEL_DEFAULT_TIMEZONE), not on the server's clock: from
+midnight to 01:00 (02:00 in summer) Danish time a server on UTC is still on the day
+before, and a payment, contact or return dated today was refused as "in the future"."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from reintegration import i18n
+from reintegration.approvals import views as approval_views
+from reintegration.cases import forms as case_forms
+from reintegration.followup import operations as followup_ops
+from reintegration.plans import views as plan_views
+
+
+def _clock(monkeypatch, utc: datetime) -> None:
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return utc.astimezone(tz) if tz else utc.replace(tzinfo=None)
+
+    monkeypatch.setattr(i18n, "datetime", Clock)
+
+
+@pytest.mark.parametrize("utc, danish", [
+    (datetime(2026, 6, 1, 22, 30, tzinfo=timezone.utc), date(2026, 6, 2)),  # 00:30 in summer (UTC+2)
+    (datetime(2026, 6, 1, 21, 59, tzinfo=timezone.utc), date(2026, 6, 1)),  # 23:59
+    (datetime(2027, 1, 1, 23, 30, tzinfo=timezone.utc), date(2027, 1, 2)),  # 00:30 in winter (UTC+1)
+    (datetime(2027, 1, 1, 22, 59, tzinfo=timezone.utc), date(2027, 1, 1)),  # 23:59
+])
+def test_today_is_the_danish_date(app, monkeypatch, utc, danish):
+    _clock(monkeypatch, utc)
+    with app.app_context():
+        assert i18n.local_today() == danish
+        # Every page and operation that judges "not in the future" or "overdue" asks it.
+        assert followup_ops.today() == plan_views._today() == case_forms.today() == danish
+
+
+def test_no_module_asks_the_server_clock_for_today():
+    """``date.today()`` is the server's date; the web modules ask ``local_today``."""
+    import inspect
+
+    for module in (approval_views, case_forms, followup_ops, plan_views):
+        assert "date.today()" not in inspect.getsource(module), module.__name__
+
