@@ -21,6 +21,10 @@ class ShownFinding:
     line: int | None  # 0-based line index, to show the finding beside its line
     child: int | None
     field: str | None  # the form field that caused it, for the error summary link
+    # A removed paid line (line.removed_disbursed): its key and name, so the drafting
+    # page can offer to put it back.
+    restore_key: str | None = None
+    restore_name: str | None = None
 
 
 def _figures(finding: Finding, check: BudgetCheck) -> tuple[str, ...]:
@@ -97,6 +101,10 @@ def shown_findings(check: BudgetCheck, field_for_line=None,
             field = "activity_description"
         number = (line_numbers[finding.line] if line_numbers is not None and finding.line is not None
                   and finding.line < len(line_numbers) else None)
+        restore_key = restore_name = None
+        if finding.rule == LINE_REMOVED_DISBURSED and finding.params.get("key"):
+            restore_key = str(finding.params["key"])
+            restore_name = str(finding.params.get("description") or restore_key)
         shown.append(ShownFinding(finding.rule, finding.severity, message(finding, check, number), source or None,
-                                  finding.line, finding.child, field))
+                                  finding.line, finding.child, field, restore_key, restore_name))
     return shown

@@ -9,14 +9,14 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (Form, FieldList, FormField, HiddenField, IntegerField, StringField,
+from wtforms import (BooleanField, Form, FieldList, FormField, HiddenField, IntegerField, StringField,
                      TextAreaField)
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ..domain.budget import CASH, IN_KIND
 from ..domain.money import dkk
 from ..forms import (CONTROL_CHARACTERS, AmountField, ChoiceField, RequestTokenField, as_choices, bounded_text,
-                     form_error_items)
+                     form_error_items, required)
 from ..i18n import format_dkk, lazy_gettext as _l
 
 ACTIVITY_LABELS = {
@@ -264,6 +264,14 @@ class ActionForm(FlaskForm):
     """Submit and other one-button actions: the revision the user saw."""
 
     revision = HiddenField()
+
+
+class DiscardForm(FlaskForm):
+    """Discarding a draft: the revision the user saw, and the confirmation."""
+
+    revision = HiddenField()
+    confirm_discard = BooleanField(_l("Yes, delete this draft with its budget lines and comments"),
+                                   validators=[required(_l("Tick the box to confirm that the draft is to be deleted."))])
 
 
 class ImportForm(FlaskForm):

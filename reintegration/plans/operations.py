@@ -25,7 +25,7 @@ from ..domain.money import CENT, dkk, has_more_than_two_decimals
 from ..domain.planfile import PlanFormatError
 from ..domain.rates import RateTables
 from ..domain.violation import Violation
-from ..models import BudgetLine, Case, Child, Comment, Disbursement, PlanContributor, PlanVersion
+from ..models import BudgetLine, Case, Child, Comment, Decision, Disbursement, PlanContributor, PlanVersion
 from ..models._common import utcnow
 from ..faults import checkpoint
 from ..forms import MAX_TEXT
@@ -258,6 +258,62 @@ def disbursed_by_key(db: Session, case_id: int) -> dict[str, Decimal]:
     return paid
 
 
+def restorable_line(db: Session, version: PlanVersion, line_key: str, present_keys: Iterable[str]
+                    ) -> LineValues | None:
+    """The paid line ``line_key`` to put back into the draft ``version`` (which lacks it),
+    as it is in the version being amended: key, kind, category, description, month,
+    amounts, currency and rate. ``None`` (nothing to put back) unless money has been paid
+    out on that key on the case and the draft does not hold it (``present_keys``: its
+    saved lines' and the form's keys). Should the version being amended not hold it, the
+    case's newest other version that does is used."""
+    if not line_key or line_key in set(present_keys):
+        return None
+    if disbursed_by_key(db, version.case_id).get(line_key, Decimal("0.00")) <= 0:
+        return None
+    rows = db.exec(select(BudgetLine, PlanVersion).join(PlanVersion, PlanVersion.id == BudgetLine.plan_version_id)
+                   .where(PlanVersion.case_id == version.case_id, PlanVersion.id != version.id,
+                          BudgetLine.line_key == line_key)
+                   .order_by(PlanVersion.number.desc(), BudgetLine.position, BudgetLine.id)).all()
+    if not rows:
+        return None
+    line = next((line for line, holder in rows if holder.id == version.amends_id), rows[0][0])
+    return LineValues(line_key=line.line_key, **{name: getattr(line, name) for name in LINE_FIELDS})
+
+
+def _line_identity(line) -> tuple:
+    """What makes two lines the same budget line for an import: kind, category,
+    description and month (amounts may differ)."""
+    return (line.kind, line.category or None, line.description or None, line.month)
+
+
+def keep_known_keys(lines: list[LineValues], known: Iterable[BudgetLine]) -> list[LineValues]:
+    """The imported ``lines`` (keys already given) with the keys of the ``known`` lines
+    (those of the version being amended) where a line is one of them, so the payments on
+    a line follow it through an export and import. The rule: a line takes the key of a
+    known line with the same kind, category, description and month; one that is equal in
+    every field (amounts, currency and rate too) is preferred, then the first in order.
+    Each known key goes to one line at most; any other line keeps its fresh key."""
+    known = list(known)
+    taken: set[int] = set()
+    kept = [None] * len(lines)
+
+    def equal(line: LineValues, row: BudgetLine) -> bool:
+        return _line_identity(line) == _line_identity(row) and all(
+            getattr(line, name) == getattr(row, name) for name in ("amount_dkk", "currency", "amount_local",
+                                                                   "exchange_rate"))
+
+    for same in (equal, lambda line, row: _line_identity(line) == _line_identity(row)):
+        for index, line in enumerate(lines):
+            if kept[index] is not None:
+                continue
+            match = next((i for i, row in enumerate(known) if i not in taken and same(line, row)), None)
+            if match is not None:
+                taken.add(match)
+                kept[index] = known[match].line_key
+    return [LineValues(**{**line.__dict__, "line_key": key}) if key is not None else line
+            for line, key in zip(lines, kept)]
+
+
 def check_version(db: Session, stored: StoredPlan, tables: RateTables, today: date) -> BudgetCheck:
     """The drafting check (and submission's): the budget rules, counting what has been
     paid on the case, so an amendment may neither lower a paid line below what was paid,
@@ -458,8 +514,9 @@ def _write_lines_and_check(db: Session, version: PlanVersion, lines, *, user, ta
 def import_plan(db: Session, version: PlanVersion, *, seen_revision: int | None, plan: Plan, user,
                 tables: RateTables, today: date, default_currency: str | None = None) -> BudgetCheck:
     """Replace a draft's activity (kind and description) and budget lines with those of a
-    plan file (:func:`importable_plan` first). The lines get new line keys; the other
-    texts of the draft stay. The person and children of the file are not imported: the
+    plan file (:func:`importable_plan` first). The lines get new line keys, except, in
+    an amendment, a line that is a line of the version amended (:func:`keep_known_keys`);
+    the other texts of the draft stay. The person and children of the file are not imported: the
     case is their source of truth. Same locking, contributor and check as :func:`save_draft`."""
     refuse_too_many_lines(len(plan.lines))
     activity = plan.activity
@@ -471,8 +528,48 @@ def import_plan(db: Session, version: PlanVersion, *, seen_revision: int | None,
                          currency=clean_text(line.currency).upper() if line.currency else None,
                          amount_local=line.amount_local, exchange_rate=line.exchange_rate)
               for line in plan.lines]
-    return _write_lines_and_check(db, version, prepare_lines(values, (), default_currency), user=user,
-                                  tables=tables, today=today, action="plan.import_json")
+    lines = prepare_lines(values, (), default_currency)
+    if version.amends_id is not None:
+        # An amendment: a line of the file that is a line of the approved version keeps
+        # its key, so the money paid on it still follows it (keep_known_keys).
+        lines = keep_known_keys(lines, db.exec(select(BudgetLine).where(BudgetLine.plan_version_id == version.amends_id)
+                                               .order_by(BudgetLine.position, BudgetLine.id)).all())
+    return _write_lines_and_check(db, version, lines, user=user, tables=tables, today=today,
+                                  action="plan.import_json")
+
+
+def discard_draft(db: Session, version: PlanVersion, *, seen_revision: int | None, user) -> dict:
+    """Delete a draft version: its budget lines, contributors and comments, then the
+    version; the case's other versions are untouched, and a new version can be started.
+    Same locking as :func:`save_draft`: only a draft still at ``seen_revision``, else
+    :class:`PlanFrozen` (submitted meanwhile) or :class:`PlanConflict` (saved meanwhile),
+    and nothing is deleted. Recorded as ``plan.draft_discarded``; returns what the
+    record says (number, revision, lines, comments)."""
+    _claim_draft(db, version, seen_revision, {})
+    version_id, case_id, number = version.id, version.case_id, version.number
+    # What references a version: budget lines, contributors, comments (all removed here),
+    # decisions and disbursements (never on a draft: refused rather than lost), and a
+    # later version's amends_id (only ever an approved version).
+    held = db.exec(select(func.count()).select_from(Disbursement).where(Disbursement.plan_version_id == version_id)
+                   ).one() + db.exec(select(func.count()).select_from(Decision)
+                                     .where(Decision.plan_version_id == version_id)).one()
+    if held:
+        db.rollback()
+        db.refresh(version)
+        raise PlanFrozen(version)
+    lines = db.exec(select(func.count()).select_from(BudgetLine).where(BudgetLine.plan_version_id == version_id)).one()
+    comments = comment_count(db, version_id)
+    detail = {"number": number, "revision": (seen_revision or 0) + 1, "lines": lines, "comments": comments,
+              "amends": version.amends_id}
+    for model in (Comment, PlanContributor, BudgetLine):
+        db.execute(delete(model).where(model.plan_version_id == version_id))
+    db.execute(delete(PlanVersion).where(PlanVersion.id == version_id, PlanVersion.status == workflow.DRAFT)
+               .execution_options(synchronize_session=False))
+    record(db, "plan.draft_discarded", user=user, object_type="planversion", object_id=version_id, case_id=case_id,
+           detail=detail)
+    db.commit()
+    db.expunge(version)
+    return detail
 
 
 def next_commentable(db: Session, version: PlanVersion) -> PlanVersion | None:
@@ -511,7 +608,8 @@ def add_comment(db: Session, version: PlanVersion, user, body: str, *, token: st
     if version.status not in COMMENTABLE:
         raise PlanFrozen(version)
     sqlite_write_lock(db)
-    status = db.exec(select(PlanVersion.status).where(PlanVersion.id == version.id).with_for_update()).one()
+    # None: the draft was discarded meanwhile (the view then finds no version).
+    status = db.exec(select(PlanVersion.status).where(PlanVersion.id == version.id).with_for_update()).first()
     if status not in COMMENTABLE:
         db.rollback()
         raise PlanFrozen(version)

@@ -27,7 +27,7 @@ from . import decided, operations as ops
 from .display import (OUTCOME_LABELS, CheckView, case_change_texts, check_view, comment_rows, decision_summary,
                       line_rows, narrative_rows, plan_format_message, status_label, typed_line_rows,
                       typed_narrative_rows, typed_spread_rows, violation_message)
-from .forms import MAX_LINES, ActionForm, CommentForm, ImportForm, PlanForm, typed
+from .forms import MAX_LINES, ActionForm, CommentForm, DiscardForm, ImportForm, PlanForm, typed
 from .mapping import load_plan, plan_document
 
 bp = Blueprint("plans", __name__)
@@ -139,19 +139,21 @@ def _check_summary_items(form: PlanForm, checked: CheckView) -> list[dict]:
 
 
 def _render_edit(db, version: PlanVersion, case: Case, form: PlanForm, status: int = 200,
-                 comment_form: CommentForm | None = None, **extra):
-    return render_template("plans/edit.html", **_edit_context(db, version, case, form, comment_form), **extra), status
+                 comment_form: CommentForm | None = None, discard_form: DiscardForm | None = None, **extra):
+    return render_template("plans/edit.html", **_edit_context(db, version, case, form, comment_form, discard_form),
+                           **extra), status
 
 
 def _edit_context(db, version: PlanVersion, case: Case, form: PlanForm,
-                  comment_form: CommentForm | None = None) -> dict:
+                  comment_form: CommentForm | None = None, discard_form: DiscardForm | None = None) -> dict:
     """What the drafting page shows, every read of it done here."""
     checked = _form_check(db, case, form)
     return dict(case=case, version=version, form=form, checked=checked,
-                check_summary=_check_summary_items(form, checked), drafting=True,
+                check_summary=_check_summary_items(form, checked), drafting=True, restorable=True,
                 decision=decision_summary(decided.decision_followed(db, version)),
                 comments=comment_rows(db, version.id), comment_form=comment_form or CommentForm(formdata=None),
                 submit_form=ActionForm(formdata=None, data={"revision": str(version.revision)}),
+                discard_form=discard_form or DiscardForm(formdata=None, data={"revision": str(version.revision)}),
                 status_label=status_label(version.status))
 
 
@@ -174,10 +176,13 @@ def _frozen(db, version: PlanVersion, case: Case, attempted: str, form: PlanForm
 
 def _posted_action() -> str:
     """Which button sent the drafting form: save, add_line, remove_line (its row in the
-    button's value, ``remove_line:<n>``) or spread_cash; anything else is a save."""
+    button's value, ``remove_line:<n>``), restore_line (the key of the removed paid line
+    to put back, ``restore_line:<key>``) or spread_cash; anything else is a save."""
     action = request.form.get("action", "save")
     if action.startswith("remove_line:"):
         return "remove_line"
+    if action.startswith("restore_line:"):
+        return "restore_line"
     return action if action in ("save", "add_line", "spread_cash") else "save"
 
 
@@ -302,6 +307,17 @@ def edit(case_id: int, version_id: int):
     if action == "remove_line":
         name = "lines-" + request.form.get("action", "").partition(":")[2]
         form.lines.entries = [entry for entry in form.lines.entries if entry.name != name]
+    restored = None
+    if action == "restore_line":
+        # Only a line money was paid out on, which the draft lacks, is put back; anything
+        # else posted (a made-up key, a line the draft holds) is refused, nothing saved.
+        present = [line.line_key for line in stored_lines] + [entry.form.line_key.data for entry in form.lines.entries]
+        restored = ops.restorable_line(db, version, request.form.get("action", "").partition(":")[2], present)
+        if restored is None:
+            form.validate_for(action)
+            form.line_errors.append(_("That line cannot be put back: only a line money was paid out on, and which "
+                                      "the plan no longer has, can be put back. Nothing was saved."))
+            return _render_edit(db, version, case, form, status=422)
     if not form.validate_for(action):
         if action == "add_line":
             if form.has_room_for_a_line():
@@ -321,6 +337,9 @@ def edit(case_id: int, version_id: int):
                    for month, amount in ops.spread_cash(form.spread_total.data, form.spread_from.data,
                                                         form.spread_to.data)]
     existing = [line.line_key for line in stored_lines]
+    if restored is not None:
+        values.append(restored)  # at the end of the lines, with its key: the payments follow it
+        existing.append(restored.line_key)
     lines = ops.prepare_lines(values, existing, currency)
     try:
         if action == "add_line":
@@ -342,6 +361,8 @@ def edit(case_id: int, version_id: int):
         "add_line": _("The plan is saved. A new line is added below."),
         "remove_line": _("The line is removed and the plan saved."),
         "spread_cash": _("The cash is spread over the months and the plan saved."),
+        "restore_line": _("The paid line is put back as it is in the approved plan, at the end of the lines, and "
+                          "the plan saved."),
     }
     flash(messages[action], "success")
     if not check.ok:
@@ -370,7 +391,8 @@ def check(case_id: int, version_id: int):
     _version, case = _version_or_404(db, case_id, version_id)
     form = PlanForm()
     form.validate_for("save")  # parses every field; errors only make lines unreadable
-    return render_template("plans/_check.html", checked=_form_check(db, case, form), live=True, drafting=True)
+    return render_template("plans/_check.html", checked=_form_check(db, case, form), live=True, drafting=True,
+                           restorable=True)
 
 
 @bp.post("/cases/<int:case_id>/plans/<int:version_id>/comments")
@@ -450,6 +472,32 @@ def submit(case_id: int, version_id: int):
         return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id))
     flash(_("Version %(n)d is submitted for approval and can no longer be changed.", n=version.number), "success")
     return redirect(url_for("plans.show", case_id=case.id, version_id=version.id))
+
+
+@bp.post("/cases/<int:case_id>/plans/<int:version_id>/discard")
+@allow(*EDIT_ROLES)
+def discard(case_id: int, version_id: int):
+    """Discard a draft: the version, its lines, contributors and comments are deleted;
+    the case's other versions stay. Only with the confirmation ticked."""
+    db = get_session()
+    version, case = _version_or_404(db, case_id, version_id)
+    if version.status != workflow.DRAFT:
+        return _frozen(db, version, case, "discard")
+    form = DiscardForm()
+    if not form.validate():
+        return _render_edit(db, version, case, _stored_form(db, version), status=422, discard_form=form)
+    number = version.number
+    try:
+        ops.discard_draft(db, version, seen_revision=plain_number(form.revision.data), user=current_user)
+    except ops.PlanFrozen:
+        return _frozen(db, version, case, "discard")
+    except ops.PlanConflict:
+        flash(_("Someone saved the plan after you opened it. Check their changes, then discard it again if you "
+                "still want to."), "error")
+        return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id))
+    flash(_("Draft version %(n)d is discarded: its lines and comments are deleted. The case's other versions are "
+            "unchanged, and a new version can be started.", n=number), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
 
 
 @bp.get("/cases/<int:case_id>/plans/<int:version_id>/plan.json")
