@@ -171,7 +171,7 @@ def _frozen(db, version: PlanVersion, case: Case, attempted: str, form: PlanForm
         typed = {"narrative": typed_narrative_rows(form), "lines": typed_line_rows(form),
                  "spread": typed_spread_rows(form) if attempted == "spread_cash" else []}
     return render_template("plans/frozen.html", case=case, version=version, typed=typed, file_name=file_name,
-                           status_label=status_label(version.status)), 409
+                           status_label=status_label(version.status), case_closed=_case_closed(case, version)), 409
 
 
 def _posted_action() -> str:
@@ -186,9 +186,24 @@ def _posted_action() -> str:
     return action if action in ("save", "add_line", "spread_cash") else "save"
 
 
+def _case_closed(case: Case, version: PlanVersion) -> bool:
+    """A draft of a closed case: a closed case is read-only (``followup.close_case``), its
+    draft too, though no one submitted it."""
+    return case.status == workflow.CLOSED and version.status == workflow.DRAFT
+
+
+def _changeable(case: Case, version: PlanVersion) -> bool:
+    """The version can be changed on the drafting page: a draft of a case not closed."""
+    return version.status == workflow.DRAFT and case.status != workflow.CLOSED
+
+
 def _read_only(case: Case, version: PlanVersion):
     """Opening a page that changes a version no longer a draft (an old link, a bookmark):
     nothing was tried, so no refusal; the version's own page, with a plain note why."""
+    if _case_closed(case, version):
+        flash(_("The case is closed, so its plan can no longer be changed. This is version %(n)d as it stands.",
+                n=version.number), "info")
+        return redirect(url_for("plans.show", case_id=case.id, version_id=version.id))
     flash(_("Version %(n)d was submitted, so it cannot be edited. This is the version as it stands.",
             n=version.number) + " " +
           _("To change the plan, start a new version from the case page once a decision has been made."), "info")
@@ -261,7 +276,7 @@ def _show_context(db, version: PlanVersion, case: Case, comment_form: CommentFor
                 decision=decision_summary(taken or decided.decision_followed(db, version)),
                 as_approved=approved is not None, case_changes=case_change_texts(approved),
                 drafting=version.status == workflow.DRAFT,
-                can_edit=current_user.role in EDIT_ROLES and version.status == workflow.DRAFT)
+                can_edit=current_user.role in EDIT_ROLES and _changeable(case, version))
 
 
 def _related_links(version: PlanVersion, case: Case) -> list[tuple[str, str]]:
@@ -283,7 +298,7 @@ def _related_links(version: PlanVersion, case: Case) -> list[tuple[str, str]]:
 def edit(case_id: int, version_id: int):
     db = get_session()
     version, case = _version_or_404(db, case_id, version_id)
-    if version.status != workflow.DRAFT:
+    if not _changeable(case, version):
         if request.method == "GET":
             return _read_only(case, version)
         return _frozen(db, version, case, _posted_action(),
@@ -401,7 +416,7 @@ def comment(case_id: int, version_id: int):
     db = get_session()
     version, case = _version_or_404(db, case_id, version_id)
     form = CommentForm()
-    drafting = current_user.role in EDIT_ROLES and version.status == workflow.DRAFT
+    drafting = current_user.role in EDIT_ROLES and _changeable(case, version)
     target = url_for("plans.edit" if drafting else "plans.show", case_id=case.id, version_id=version.id,
                      _anchor="comments")
     try:
@@ -481,7 +496,7 @@ def discard(case_id: int, version_id: int):
     the case's other versions stay. Only with the confirmation ticked."""
     db = get_session()
     version, case = _version_or_404(db, case_id, version_id)
-    if version.status != workflow.DRAFT:
+    if not _changeable(case, version):
         return _frozen(db, version, case, "discard")
     form = DiscardForm()
     if not form.validate():
@@ -582,7 +597,7 @@ def import_json(case_id: int, version_id: int):
     """Replace a draft's activity and budget lines with those of a plan file."""
     db = get_session()
     version, case = _version_or_404(db, case_id, version_id)
-    if version.status != workflow.DRAFT:
+    if not _changeable(case, version):
         if request.method == "GET":
             return _read_only(case, version)
         return _frozen(db, version, case, "import_json", file_name=_chosen_file_name())
