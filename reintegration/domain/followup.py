@@ -25,9 +25,11 @@ being trafficked again. Any of them in a follow-up must alert CMM and DRC."""
 
 REFUSED_SUBMITTED = "submitted"
 REFUSED_CASE_CLOSED = "case_closed"
+REFUSED_NOT_OPEN_YET = "not_open_yet"
 """Why a report send whose risk signs still raised an alert was refused (kept on the alert
-as ``RiskAlert.refused``): a colleague had submitted the report first, or the case had been
-closed. The alert's signs are then in no saved report."""
+as ``RiskAlert.refused``, at most 16 characters): a colleague had submitted the report
+first, the case had been closed, or the final report was sent before it could be
+(:func:`final_opens_on`). The alert's signs are then in no saved report."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +147,19 @@ def opens_on(return_date: date, month: int) -> date:
     if month <= 1:
         return return_date
     return add_months(return_date, month - 1) + timedelta(days=1)
+
+
+def final_opens_on(return_date: date, month: int, table: RateTable | None) -> date:
+    """The first day the final report (for month ``month``) can be sent: the last day of
+    the reintegration period (:func:`period_end`), or the first day of its month if that
+    is later. Sending the final report closes the case with the reason "period ended", so
+    it cannot come before the period's last day: closing a month early would refuse the
+    payments still due within the period, and the reason recorded would not be true.
+    Without a rate table (no period known) only the month is held to (:func:`opens_on`)."""
+    opens = opens_on(return_date, month)
+    if table is None:
+        return opens
+    return max(opens, period_end(return_date, table))
 
 
 def reflection_period_violations(

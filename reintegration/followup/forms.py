@@ -12,7 +12,7 @@ from wtforms import BooleanField, HiddenField, MultipleFileField
 from wtforms.validators import Optional, ValidationError
 
 from .. import uploads
-from ..domain.followup import REFUSED_CASE_CLOSED, REFUSED_SUBMITTED, RISK_INDICATORS
+from ..domain.followup import REFUSED_CASE_CLOSED, REFUSED_NOT_OPEN_YET, REFUSED_SUBMITTED, RISK_INDICATORS
 from ..forms import (AmountField, ChoiceField as _Choice, DayField as _Day, RequestTokenField, bounded_text,
                      new_request_token, plain_number, required)  # noqa: F401 (new_request_token: the views')
 from ..i18n import gettext as _, language, lazy_gettext as _l
@@ -35,6 +35,8 @@ REFUSED_ALERT_LABELS = {
                     "These signs are not in the submitted report."),
     REFUSED_CASE_CLOSED: _l("Marked in a report that could not be saved, because the case had been closed. These "
                       "signs are not in any report."),
+    REFUSED_NOT_OPEN_YET: _l("Marked in the final report, which could not be saved, because it was sent before "
+                             "the last day of the reintegration period. These signs are not in any report."),
 }
 EARLY_CLOSURE_REASONS = (("completed", _l("Reintegration completed")), ("withdrew", _l("The person withdrew")),
                          ("contact_lost", _l("Contact lost")))

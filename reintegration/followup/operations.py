@@ -25,9 +25,10 @@ from ..audit import record
 from ..db import sqlite_write_lock
 from ..domain import workflow as wf
 from ..domain.followup import (AFTER_END, BEFORE_RETURN, CONTACT, PAYMENT, RISK_INDICATORS, DatedRecord,
-                               instalment_dkk, opens_on, outside_period, period_end, return_date_violations,
+                               final_opens_on, instalment_dkk, outside_period, period_end, return_date_violations,
                                return_date_warnings, schedule)
-from ..domain.followup import REFUSED_CASE_CLOSED, REFUSED_SUBMITTED  # noqa: F401 (for the views, as ops.*)
+from ..domain.followup import (REFUSED_CASE_CLOSED, REFUSED_NOT_OPEN_YET,  # noqa: F401 (for the views, as ops.*)
+                               REFUSED_SUBMITTED)
 from ..domain.violation import Violation
 from ..forms import plain_number
 from ..i18n import format_day, format_dkk, gettext as _, lazy_gettext as _l, local_today
@@ -70,7 +71,8 @@ class AlertOpen(Exception):
 
 
 class NotOpenYet(FieldErrors):
-    """The final report was sent before its month began: nothing was sent."""
+    """The final report was sent before the last day of the reintegration period (or
+    before its month began, if later): nothing was sent."""
 
     def __init__(self, errors: dict, opens: date) -> None:
         super().__init__(errors)
@@ -350,11 +352,12 @@ def same_file_message(same: SameFile):
 
 
 def final_report_opens(case: Case, report: FollowUpReport) -> date | None:
-    """The day the final report can be sent, while that day is still to come (``None``
-    for other reports, or once it has come)."""
+    """The day the final report can be sent (``final_opens_on``: the last day of the
+    reintegration period), while that day is still to come (``None`` for other reports,
+    or once it has come)."""
     if not report.final or case.actual_return is None:
         return None
-    opens = opens_on(case.actual_return, report.due_month)
+    opens = final_opens_on(case.actual_return, report.due_month, rate_table_for(case.actual_return))
     return opens if today() < opens else None
 
 
@@ -365,8 +368,8 @@ def report_errors(case: Case, report: FollowUpReport, contact_date: date | None)
     errors: dict = {}
     opens = final_report_opens(case, report)
     if opens is not None:
-        errors[None] = _l("The final report (month %(month)s) can be sent from %(day)s, once that month after "
-                          "the return has begun: sending it closes the reintegration period. Nothing was sent.",
+        errors[None] = _l("The final report (month %(month)s) can be sent from %(day)s, the last day of the "
+                          "reintegration period: sending it closes the case. Nothing was sent.",
                           month=report.due_month, day=format_day(opens))
     if contact_date is not None:
         if case.actual_return and contact_date < case.actual_return:
@@ -382,8 +385,11 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
                   same_files: list | None = None) -> RiskAlert | None:
     """Submit a follow-up report, once. Scores per dimension are computed from the
     answers and stored. Any risk indicator opens a risk alert, and CMM and DRC are told
-    at once (dashboard and e-mail). The final report closes the period, so it is refused
-    (:class:`NotOpenYet`, nothing written) before the month it reports on has begun.
+    at once (dashboard and e-mail). The final report closes the case ("period ended"), so
+    it is refused (:class:`NotOpenYet`, nothing written) before the last day of the period
+    (``final_opens_on``): the reason recorded is then true, and every payment of the period
+    can be recorded before it. The caller alerts CMM and DRC to the risk signs of such a
+    refused send (:func:`alert_refused_report`, ``REFUSED_NOT_OPEN_YET``).
     Optimistic locking: ``seen_revision`` must still be the report's revision.
 
     The case row is locked (``_lock_case``) before anything is written, as every other

@@ -128,6 +128,7 @@ def report(case_id: int, report_id: int):
         if form.is_submitted():  # closed while it was being written: the answers stay in view
             return _closed_refusal(db, case, report, form, questions)
         return _closed(case.id)
+    early: dict = {}  # a final report sent too early: its risk signs, CMM and DRC alerted to them
     if form.validate_on_submit():
         same_files: list[ops.SameFile] = []
         try:
@@ -137,6 +138,7 @@ def report(case_id: int, report_id: int):
             db.rollback()
             apply_errors(form, error)  # the answers stay in the form shown again
             _keep_files(db, case, report, chosen_files(form.files))
+            early = _alert_early_risks(db, case, report, form)
         except ops.FieldErrors as error:
             db.rollback()  # nothing of a refused report is kept; only the read below is recorded
             apply_errors(form, error)
@@ -152,10 +154,11 @@ def report(case_id: int, report_id: int):
                 flash(_("You marked signs of risk. CMM and DRC have been alerted."), "warning")
             return redirect(url_for("partner.case", case_id=case.id))
     elif form.is_submitted():
-        _add_report_rules(form, case, report)
+        if _add_report_rules(form, case, report) is not None:  # its own errors, and sent too early
+            early = _alert_early_risks(db, case, report, form)
         _choose_files_again(form)
     ops.record_read(get_session(), case, user=current_user, page="partner.report")
-    return _report_page(case, report, form, questions)
+    return _report_page(case, report, form, questions, **early)
 
 
 def _tell_same_files(same_files) -> None:
@@ -225,6 +228,23 @@ def _alert_unsent_risks(db, case, report, form, refused: str) -> dict:
     return {"unsent_risks": [RISK_LABELS[key] for key in refused_risks.unsent], "risks_alerted": True}
 
 
+def _alert_early_risks(db, case, report, form) -> dict:
+    """The risk signs of a final report sent before it can be (``ops.NotOpenYet``), CMM and
+    DRC alerted to them (``_alert_unsent_risks``) as for the other refused sends: sending
+    again is of no use for weeks or months, so the signs must not wait for it. For the
+    page also the report that can carry them now (``early_report``: the earliest of the
+    case's other reports not yet sent, if any) and the day the final report opens."""
+    if not form.risk_indicators():
+        return {}
+    risks = _alert_unsent_risks(db, case, report, form, ops.REFUSED_NOT_OPEN_YET)
+    if not risks["unsent_risks"]:
+        return {}
+    other = db.exec(select(FollowUpReport).where(FollowUpReport.case_id == case.id, FollowUpReport.final.is_(False),
+                                                 FollowUpReport.status == ops.DUE)
+                    .order_by(FollowUpReport.due_date, FollowUpReport.id)).first()
+    return {**risks, "early_report": other}
+
+
 def _files_not_saved(form, case) -> None:
     """Name the files chosen in a form that can no longer be sent, and where they can go."""
     names = _chosen_names(form)
@@ -286,12 +306,14 @@ def _submitted_by(db, report) -> str:
              day=format_day(report.submitted_at.date()), time=report.submitted_at.strftime("%H:%M"))
 
 
-def _add_report_rules(form, case, report) -> None:
+def _add_report_rules(form, case, report):
     """A form refused for its own errors also shows the report's rules that it breaks
     (the contact date, a final report sent too early), so that all are fixed at once; the
-    date is judged once the field itself holds a date."""
-    errors, _opens = ops.report_errors(case, report, None if form.contact_date.errors else form.contact_date.data)
+    date is judged once the field itself holds a date. The day the final report opens,
+    if it was sent too early (``None`` otherwise)."""
+    errors, opens = ops.report_errors(case, report, None if form.contact_date.errors else form.contact_date.data)
     apply_errors(form, ops.FieldErrors(errors))
+    return opens
 
 
 def _keep_files(db, case, report, files) -> None:

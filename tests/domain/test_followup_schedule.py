@@ -8,6 +8,7 @@ from reintegration.domain.followup import (
     add_months,
     is_overdue,
     month_of,
+    final_opens_on,
     opens_on,
     period_end,
     reflection_period_violations,
@@ -93,3 +94,13 @@ def test_reflection_period():
 
 def test_risk_indicators():
     assert RISK_INDICATORS == ("trafficker_ties", "debt_to_trafficker", "threats", "ongoing_consequences")
+
+
+def test_the_final_report_opens_on_the_last_day_of_the_period():
+    """Sending it closes the case ("period ended"): not in the first days of month 12,
+    when payments of the period are still to come, but on the period's last day."""
+    returned = date(2026, 2, 8)
+    assert opens_on(returned, 12) == date(2027, 1, 9)
+    assert final_opens_on(returned, 12, TABLE) == period_end(returned, TABLE) == date(2027, 2, 8)
+    assert final_opens_on(returned, 9, TABLE) == date(2027, 2, 8)  # a final report before the period's end
+    assert final_opens_on(returned, 12, None) == date(2027, 1, 9)  # no table known: its month only

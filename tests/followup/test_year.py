@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from reintegration.domain.followup import is_overdue, opens_on
+from reintegration.domain.followup import is_overdue
 from reintegration.domain.rates import load_rate_tables
 from reintegration.followup import operations as ops
 from reintegration.models import AuditEvent, Case, Disbursement, FollowUpReport, RiskAlert
@@ -100,7 +100,7 @@ def test_the_final_report_closes_the_period(app, db, make_user, returned_case, m
     partner = make_user("partner")
     final = reports(db, case)[-1]
     assert final.final and final.due_month == 12
-    monkeypatch.setattr(ops, "today", lambda: opens_on(case.actual_return, 12))  # month 12 has begun
+    monkeypatch.setattr(ops, "today", lambda: final.due_date)  # the last day of the period
     from reintegration.followup.questions import load_questions
 
     data = ops.ReportInput(contact_date=date.today(), contact_kind="visit", activity_status="running",

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from reintegration.domain.followup import opens_on
 from reintegration.followup import operations as ops
 from reintegration.models import Attachment, AuditEvent, Case, Disbursement, FollowUpReport, User
 from test_portal import PNG, report_data
@@ -108,7 +107,7 @@ def test_a_payment_sent_after_the_caseworker_closed_the_case_is_kept_in_view(app
 def test_a_payment_sent_after_a_colleagues_final_report_closed_the_case(app, db, monkeypatch, two_officers):
     case, first, second = two_officers("da")
     final = db.exec(select(FollowUpReport).where(FollowUpReport.case_id == case.id, FollowUpReport.final)).one()
-    monkeypatch.setattr(ops, "today", lambda: opens_on(case.actual_return, final.due_month) + timedelta(days=3))
+    monkeypatch.setattr(ops, "today", lambda: final.due_date + timedelta(days=3))  # the period has ended
     url = f"/partner/cases/{case.id}/disburse"
     assert second._client.get(url).status_code == 200
     sent = first.post(f"/partner/cases/{case.id}/reports/{final.id}", report_data(db, final))

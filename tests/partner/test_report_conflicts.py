@@ -142,12 +142,11 @@ def test_a_final_report_sent_after_a_colleague_closed_the_period_is_a_conflict_t
     """The colleague's final report closed the case: the second one is still shown as a
     conflict with its risk signs named (not the closed case's bare refusal), and its files,
     which a closed case no longer takes, are to go to the caseworker."""
-    from reintegration.domain.followup import opens_on
     from reintegration.followup import operations as ops
 
     case, first, second = two_officers()
     report = db.exec(select(FollowUpReport).where(FollowUpReport.case_id == case.id, FollowUpReport.final)).one()
-    monkeypatch.setattr(ops, "today", lambda: opens_on(case.actual_return, report.due_month) + timedelta(days=3))
+    monkeypatch.setattr(ops, "today", lambda: report.due_date + timedelta(days=3))  # the period has ended
     url = f"/partner/cases/{case.id}/reports/{report.id}"
     seen = revision_in(second._client.get(url).get_data(as_text=True))
     assert first.post(url, report_data(db, report, housing="Rents a room with an aunt")).status_code == 302
