@@ -92,6 +92,7 @@ class RiskAlert(SQLModel, table=True):
     closed_by: int | None = Field(default=None, foreign_key="user.id")
     action_taken: str | None = None
     # Why the report send that raised it was refused ("submitted": a colleague submitted
-    # the report first; "case_closed"); None when a submitted report raised it. Its signs
-    # are then not in the report it is linked to (migration 0013).
+    # the report first; "case_closed"; "not_open_yet": a final report sent before its day);
+    # None when a submitted report raised it. Its signs are then not in the report it is
+    # linked to (migration 0013).
     refused: str | None = Field(default=None, max_length=16)
