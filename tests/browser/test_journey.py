@@ -104,8 +104,8 @@ def test_the_whole_journey(page_as):
     expect(ap.locator("main")).to_contain_text(manifest["content_sha256"])
 
     # --- the departure is recorded --------------------------------------------------------------------
-    # Recorded late: she left eleven months ago, so the final report (month 12) is open and
-    # closes the case at the end of this journey (it cannot be sent before its month).
+    # Recorded late: she left eleven months ago, so reports are due and the final report
+    # (month 12) can be tried; it can be sent only from the period's last day.
     steps.record_departure(approver, case, add_months(TODAY, -11) - timedelta(days=2))
     expect(ap.locator("main table").first).to_contain_text("12")  # the month-12 report is scheduled
 
@@ -137,12 +137,19 @@ def test_the_whole_journey(page_as):
     expect(cmm.page.locator("main .alert-success")).to_be_visible()
     expect(cmm.page.locator("main")).to_contain_text("safe address")
 
-    # --- the final report closes the case -------------------------------------------------------------
+    # --- the final report waits for the period's end; DRC closes the case early, with a reason --------
+    # (The final report closing the case on the period's last day is tested in
+    # tests/partner/test_final_report.py: no date here is a year after a valid rate table.)
     partner.goto(f"/partner/cases/{case.id}", label="partner: case again")
     partner.submit(pp.locator("main a[href*='/reports/']").last, label="partner: final report")
     steps.fill_report(partner, TODAY, files=False, income="60,000.00")
-    steps.send_report(partner, label="partner: final report sent")
-    expect(pp.locator("main .alert-success")).to_be_visible()
+    steps.send_report(partner, label="partner: final report sent too early")
+    expect(pp.locator("main")).to_contain_text("the last day of the reintegration period")
+    cw.goto(f"/followup/cases/{case.id}/close", label="DRC: close the case")
+    page.locator("#reason").select_option("completed")
+    page.locator("#note").fill("The salon is running; the partner's last visit is done.")
+    cw.submit(page.locator("main form button[type=submit]"), label="DRC: case closed")
+    expect(page.locator("main .alert-success")).to_be_visible()
 
     cw.goto(f"/followup/cases/{case.id}", label="DRC: follow-up of the closed case")
     expect(page.locator("main .alert-info")).to_be_visible()  # "This case is closed"
