@@ -90,6 +90,9 @@ def backup(url: str, upload_dir: Path, output: Path, *, audit_head: str | None =
                     "files": len(files), "audit_head": audit_head}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         partial = output.with_name(output.name + ".part")
+        # The whole database and every upload: readable by the owner only, whatever the umask.
+        partial.touch(mode=0o600)
+        os.chmod(partial, 0o600)
         with tarfile.open(partial, "w:gz") as tar:
             tar.add(tmp / "manifest.json", "manifest.json")
             tar.add(tmp / db_member, db_member)
@@ -97,6 +100,14 @@ def backup(url: str, upload_dir: Path, output: Path, *, audit_head: str | None =
                 tar.add(path, "uploads/" + path.relative_to(upload_dir).as_posix())
         os.replace(partial, output)
     return manifest
+
+
+def _owner_only(directory: Path) -> None:
+    """The restored uploads as the application keeps them: the folder 0700, its files 0600
+    (a tar made without folder entries, and copytree, would leave them as the umask says)."""
+    os.chmod(directory, 0o700)
+    for path in directory.rglob("*"):
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
 
 
 def restore(url: str, upload_dir: Path, archive: Path) -> dict:
@@ -119,6 +130,7 @@ def restore(url: str, upload_dir: Path, archive: Path) -> dict:
             target.parent.mkdir(parents=True, exist_ok=True)
             staged = target.with_name(target.name + ".restoring")
             shutil.copyfile(tmp / "database.sqlite3", staged)
+            os.chmod(staged, 0o600)
             check = sqlite3.connect(str(staged))
             try:
                 if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
@@ -145,6 +157,7 @@ def restore(url: str, upload_dir: Path, archive: Path) -> dict:
         staged_dir = upload_dir.with_name(upload_dir.name + ".restoring")
         shutil.rmtree(staged_dir, ignore_errors=True)
         shutil.copytree(incoming, staged_dir)
+        _owner_only(staged_dir)
         old = upload_dir.with_name(upload_dir.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if upload_dir.exists():

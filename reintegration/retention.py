@@ -206,6 +206,9 @@ def subject_data(db: Session, case: Case) -> dict[str, Any]:
     }
 
 
+EXPORT_LEAVES_OUT = {"ip", "prev_hash", "hash"}
+
+
 def _audit_rows(db: Session, case: Case) -> list[dict[str, Any]]:
     """The case's audit events, oldest first: its own (``case_id``) and those about many
     cases linked to it (a list that showed the person, a batch export that held the
@@ -215,7 +218,10 @@ def _audit_rows(db: Session, case: Case) -> list[dict[str, Any]]:
     events = db.exec(audit.filtered(case_id=case.id).order_by(None).order_by(AuditEvent.id)).all()
     found = []
     for event in events:
-        row = _row(event)
+        # Who saw or changed the case (user and organisation) and when, not where from: the
+        # address is the staff member's own personal data (a partner officer's may say
+        # where they are), and the hash chain is checked on the trail, not by the reader.
+        row = {k: v for k, v in _row(event).items() if k not in EXPORT_LEAVES_OUT}
         named = audit.cases_named(event.detail)
         if event.case_id != case.id and named:
             row["detail"] = json.dumps(json.loads(event.detail) | {"cases": len(named)}, sort_keys=True)

@@ -150,7 +150,8 @@ def stage(stream: BinaryIO, filename: str | None) -> StagedFile:
     digest = hashlib.sha256()
     size = 0
     try:
-        with open(temp_path, "xb") as out:
+        # 0600: readable by the application's own user only, whatever the umask.
+        with os.fdopen(os.open(temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
             chunk = head
             while chunk:
                 size += len(chunk)

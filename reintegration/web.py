@@ -109,7 +109,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        # Never a traceback to the user; the log has the details.
+        # Never a traceback to the user; the log has the details (never a bound value:
+        # ``db.make_engine`` hides them). The failed transaction is rolled back first: the
+        # error page reads the signed-in user through the same session.
         app.logger.exception("unhandled error")
+        try:
+            get_session().rollback()
+        except Exception:  # the connection itself may be gone; the page is rendered anyway
+            app.logger.warning("could not roll back after an unhandled error")
         return render_template("errors/error.html", title=_("Something went wrong"),
                                message=_("The server could not finish the request. Nothing was saved. Try again, and tell support if it happens again.")), 500

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -62,8 +61,8 @@ def _logged(values: dict) -> dict:
     """The filters as recorded in the trail: the typed action filter only when it looks
     like an action name (free text could name a person, and the trail is permanent)."""
     logged = {k: str(v) for k, v in values.items()}
-    if "action" in logged and not re.fullmatch(r"[a-z0-9_.]{1,64}", logged["action"]):
-        logged["action"] = f"(other text, {len(logged['action'])} characters)"
+    if "action" in logged:
+        logged["action"] = audit.loggable_action(logged["action"])
     return logged
 
 

@@ -148,6 +148,7 @@ def test_content_decides_the_type_not_the_name(app, auth, db, partner_case):
     for item in stored:
         path = Path(app.config["UPLOAD_DIR"]) / item.stored_name
         assert path.is_file() and len(item.stored_name) == 32
+        assert path.stat().st_mode & 0o777 == 0o600  # the application's user alone, whatever the umask
         import hashlib
         assert hashlib.sha256(path.read_bytes()).hexdigest() == item.sha256
 

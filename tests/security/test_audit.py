@@ -154,6 +154,42 @@ def test_cli_export(app, runner, tmp_path):
     assert len(list(csv.DictReader(out.open()))) == 3
 
 
+def test_the_cli_export_keeps_no_typed_text_in_the_trail(app, db, runner, tmp_path):
+    """An action filter that is not an action name may be a person's name: the trail,
+    which is permanent, records its length only, as the web page's export does."""
+    import json
+
+    out = tmp_path / "audit.csv"
+    assert runner.invoke(args=["audit", "export", "-o", str(out), "--action", "Blessing Okafor"]).exit_code == 0
+    [event] = db.exec(select(AuditEvent).where(AuditEvent.action == "audit.export")).all()
+    assert json.loads(event.detail)["action"] == "(other text, 15 characters)" and "Blessing" not in event.detail
+
+
+def test_a_database_error_logs_no_bound_value_and_the_page_still_answers(app, client, auth, db, caplog,
+                                                                         monkeypatch):
+    """A failed statement's message names the statement, never the values bound to it (a
+    person's name, a note); the error page is rendered after the failed transaction is
+    rolled back, so the user gets the app's page, not the server's bare 500."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from reintegration.cases import views as case_views
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    auth.login("caseworker", locale="en")
+
+    def failing_list(*args, **kwargs):
+        from reintegration.db import get_session
+        get_session().execute(text("SELECT :name FROM no_such_table"), {"name": "Blessing Okafor"})
+
+    monkeypatch.setattr(case_views, "render_template", failing_list)
+    with caplog.at_level("ERROR"):
+        response = client.get("/cases")
+    assert response.status_code == 500 and "Something went wrong" in response.get_data(as_text=True)
+    logged = "\n".join(r.getMessage() + (str(r.exc_info[1]) if r.exc_info else "") for r in caplog.records)
+    assert "no_such_table" in logged and "Blessing Okafor" not in logged
+
+
 def test_only_admins_see_the_audit_trail(client, auth):
     for role in ("caseworker", "cmm", "approver", "partner"):
         auth.login(role)

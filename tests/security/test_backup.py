@@ -51,9 +51,14 @@ def _round_trip(app, db, runner, people, tmp_path):
     (upload_dir / "stray").write_bytes(b"x")
     engine.dispose()
 
+    # The archive holds the whole database and every upload: the owner's alone.
+    assert archive.stat().st_mode & 0o777 == 0o600
     result = runner.invoke(args=["restore", str(archive), "--yes"])
     assert result.exit_code == 0, result.output
     engine.dispose()
+    # Restored as the application keeps them: the folder and its files the owner's alone.
+    assert upload_dir.stat().st_mode & 0o777 == 0o700
+    assert {p.stat().st_mode & 0o777 for p in upload_dir.iterdir()} == {0o600}
     after = _snapshot(app)
     assert after[0] == before[0]
     assert after[1] == before[1]

@@ -137,6 +137,9 @@ def test_subject_export_holds_everything_about_the_person(app, db, runner, clien
         files = [n for n in zf.namelist() if n.startswith("files/")]
         assert len(files) == 1 and zf.read(files[0]).startswith(b"\x89PNG")
     assert data["case"]["person_name"] == "Blessing Okafor"
+    # Who saw or changed the case and when, not the staff's addresses nor the chain's hashes.
+    assert data["audit_events"] and all({"ip", "hash", "prev_hash"}.isdisjoint(row) and "user_id" in row
+                                        for row in data["audit_events"])
     for key in ("children", "plan_versions", "budget_lines", "comments", "decisions", "followup_reports",
                 "disbursements", "risk_alerts", "attachments"):
         assert len(data[key]) == 1, key
