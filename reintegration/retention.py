@@ -260,6 +260,7 @@ def register_cli(app) -> None:
     from flask import current_app
     from flask.cli import AppGroup, with_appcontext
 
+    from .auth.operations import KEEP_ATTEMPTS, forget_old_attempts
     from .i18n import local_today
 
     group = AppGroup("retention", help="Anonymise closed cases past the retention period.")
@@ -271,12 +272,16 @@ def register_cli(app) -> None:
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                   help="Run as if today were this date (YYYY-MM-DD).")
     def run_command(today):
-        """Anonymise closed cases older than RETENTION_YEARS_AFTER_CLOSURE (not under legal hold)."""
+        """Anonymise closed cases older than RETENTION_YEARS_AFTER_CLOSURE (not under legal hold),
+        and delete sign-in steps older than 30 days."""
         years = int(current_app.config["RETENTION_YEARS_AFTER_CLOSURE"])
         day = today.date() if today else local_today()
         with _session() as db:
             done = run(db, Path(current_app.config["UPLOAD_DIR"]), day, years)
-        click.echo(f"Anonymised {len(done)} case(s)" + (": " + ", ".join(done) if done else "."))
+            forgotten = forget_old_attempts(db)
+            db.commit()
+        click.echo(f"Anonymised {len(done)} case(s)" + (": " + ", ".join(done) if done else ".")
+                   + f" Deleted {forgotten} sign-in step(s) older than {KEEP_ATTEMPTS.days} days.")
 
     @click.command("subject-export")
     @with_appcontext

@@ -14,12 +14,19 @@ from sqlmodel import select
 
 from admin_edit import text_of
 from reintegration.auth import mfa
-from reintegration.auth.operations import MAX_FAILURES_PER_ACCOUNT, WINDOW, sign_in_lock, throttled
+from reintegration.auth.operations import MAX_FAILURES_PER_ACCOUNT, WINDOW, attempt_key as _attempt_key
+from reintegration.auth.operations import sign_in_lock, throttled
 from reintegration.models import AuditEvent, LoginAttempt, User
 from reintegration.models._common import utcnow
 from support import CSRF_RE, TEST_PASSWORD
 
 NEW_PASSWORD = "a fresh and long passphrase 42"
+
+
+def key(app, email: str) -> str:
+    """The digest a sign-in step keeps of the typed e-mail (it reads the app's secret key)."""
+    with app.app_context():
+        return _attempt_key(email)
 
 
 def _sign_in(app, email, password=TEST_PASSWORD):
@@ -54,7 +61,7 @@ def test_the_administrator_sees_the_lock_lifts_it_and_the_user_signs_in(app, cli
     [event] = db.exec(select(AuditEvent).where(AuditEvent.action == "admin.user_lock_lifted")).all()
     assert (event.user_id, event.object_type, event.object_id) == (admin.id, "user", str(user.id))
     # The attempts stay recorded: lifting forgets nothing.
-    failures = db.exec(select(LoginAttempt).where(LoginAttempt.email == user.email,
+    failures = db.exec(select(LoginAttempt).where(LoginAttempt.email == key(app, user.email),
                                                   LoginAttempt.success == False)).all()  # noqa: E712
     assert len(failures) == MAX_FAILURES_PER_ACCOUNT
 
@@ -121,15 +128,17 @@ def test_only_administrators_may_lift_a_lock(app, auth, db, make_user, role):
     assert _sign_in(app, user.email).status_code == 200
 
 
-def test_the_lock_ends_when_the_fifth_newest_failure_leaves_the_window(db, make_user):
+def test_the_lock_ends_when_the_fifth_newest_failure_leaves_the_window(app, db, make_user):
     user = make_user("caseworker")
     now = utcnow()
     ages = [timedelta(minutes=m) for m in (1, 2, 4, 7, 9, 14)]  # the fifth newest: 9 minutes ago
     for age in ages:
-        db.add(LoginAttempt(email=user.email, ip="192.0.2.1", success=False, at=now - age))
-    db.add(LoginAttempt(email=user.email, ip="192.0.2.1", success=False, at=now - WINDOW - timedelta(minutes=1)))
+        db.add(LoginAttempt(email=key(app, user.email), ip="192.0.2.1", success=False, at=now - age))
+    db.add(LoginAttempt(email=key(app, user.email), ip="192.0.2.1", success=False,
+                        at=now - WINDOW - timedelta(minutes=1)))
     db.commit()
-    failures, until = sign_in_lock(db, user)
+    with app.app_context():
+        failures, until = sign_in_lock(db, user)
     assert failures == len(ages)
     assert abs(until - (now - timedelta(minutes=9) + WINDOW)) < timedelta(seconds=1)
 
@@ -139,12 +148,33 @@ def test_lifting_the_account_lock_leaves_the_address_lock(app, auth, db, make_us
     lifted does not let that address guess on."""
     user = make_user("caseworker")
     for n in range(20):
-        db.add(LoginAttempt(email=f"someone{n}@example.org", ip="198.51.100.7", success=False))
+        db.add(LoginAttempt(email=key(app, f"someone{n}@example.org"), ip="198.51.100.7", success=False))
     for _ in range(MAX_FAILURES_PER_ACCOUNT):
-        db.add(LoginAttempt(email=user.email, ip="198.51.100.7", success=False))
+        db.add(LoginAttempt(email=key(app, user.email), ip="198.51.100.7", success=False))
     db.commit()
     auth.login("admin")
     assert auth.post(_lift_url(user)).status_code == 302
     db.expire_all()
-    assert not throttled(db, user.email, "192.0.2.99")
-    assert throttled(db, user.email, "198.51.100.7")
+    with app.app_context():
+        assert not throttled(db, user.email, "192.0.2.99")
+        assert throttled(db, user.email, "198.51.100.7")
+
+
+def test_a_sign_in_step_keeps_no_typed_text_and_goes_after_thirty_days(app, db, runner, make_user):
+    """What is typed as the e-mail may be a password or a name: the step keeps a keyed
+    digest of it, enough for the throttle to count the same text again. The daily
+    retention run deletes steps older than 30 days; the audit trail keeps the failures."""
+    user = make_user("caseworker")
+    _sign_in(app, "adaeze okafor hunter2", "wrong-password!")
+    _sign_in(app, user.email, "wrong-password!")
+    stored = [row.email for row in db.exec(select(LoginAttempt)).all()]
+    assert "adaeze okafor hunter2" not in stored and user.email not in stored
+    assert key(app, user.email) in stored and key(app, " ADAEZE okafor hunter2 ") in stored
+    old = LoginAttempt(email=key(app, user.email), ip="192.0.2.1", success=False,
+                       at=utcnow() - timedelta(days=31))
+    db.add(old)
+    db.commit()
+    result = runner.invoke(args=["retention", "run"])
+    assert result.exit_code == 0 and "Deleted 1 sign-in step(s) older than 30 days." in result.output
+    db.expire_all()
+    assert len(db.exec(select(LoginAttempt)).all()) == len(stored)

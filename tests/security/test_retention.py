@@ -129,6 +129,9 @@ def test_legal_hold_toggle_is_audited_and_limited(app, db, client, auth, people)
 
 def test_subject_export_holds_everything_about_the_person(app, db, runner, client, auth, people, tmp_path):
     case = _make(db, app, people)
+    from reintegration import audit
+    audit.record(db, "case.read", user=people["caseworker"], obj=case, case_id=case.id, detail={"page": "test"})
+    db.commit()
     auth.login("admin")
     response = client.get(f"/cases/{case.id}/subject-export.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
