@@ -120,11 +120,18 @@ def review(version_id: int):
     db, version = _version_or_404(version_id)
     # Everything the page shows is read first; the read's record then commits the one
     # transaction, and nothing reads after it (a read would open a second transaction).
+    return _render_review(db, version, DecisionForm())
+
+
+def _render_review(db, version, form: DecisionForm, status: int = 200, **extra):
+    """The review page, its read recorded as ``case.read`` (the GET, and a decision
+    refused with the page shown again): everything the page shows is read first, then
+    the read's record commits, and nothing reads after it."""
     page = _review_context(db, version)
     audit.record(db, "case.read", user=current_user, obj=version, case_id=version.case_id,
                  detail={"page": "approvals.review"})
     db.commit()
-    return render_template("approvals/review.html", form=DecisionForm(), **page)
+    return render_template("approvals/review.html", form=form, **extra, **page), status
 
 
 @bp.post("/<int:version_id>/decide")
@@ -145,7 +152,7 @@ def decide(version_id: int):
                 abort(404 if "decision.not_found" in codes else 403)
             if version is None:  # refused above in every case known; never a page without its version
                 abort(404)
-        return render_template("approvals/review.html", form=form, **_review_context(db, version)), 422
+        return _render_review(db, version, form, 422)
     try:
         decision = ops.decide(db, version_id, current_user, form.action.data, form.reason.data, _tables(),
                               local_today())
@@ -159,8 +166,7 @@ def decide(version_id: int):
         errors = [{"id": None, "message": violation_message(v)} for v in refused.violations]
         status = 403 if codes & AUTHORITY else 409 if codes & {"decision.already_decided",
                                                                  "decision.not_submitted"} else 422
-        return render_template("approvals/review.html", form=form, decision_errors=errors,
-                               **_review_context(db, version)), status
+        return _render_review(db, version, form, status, decision_errors=errors)
     flash({"approved": _("The plan is approved."), "sent_back": _("The plan is sent back to the caseworker."),
            "rejected": _("The plan is rejected.")}[decision.outcome], "success")
     return redirect(url_for("approvals.review", version_id=version_id))

@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from .. import uploads
 from ..access import allow, case_scope, declared_roles, visible_case_or_404
+from ..cases.operations import record_list_read
 from ..db import get_session
 from ..i18n import format_rate, gettext as _, language
 from ..models import Attachment, Case, FollowUpReport, RiskAlert
@@ -59,6 +60,10 @@ def closed_refusal(case_id: int):
 def overview():
     db = get_session()
     data = status.overview(db, current_user, ops.today())
+    # The page names people's cases (references, risk signs, return dates): one list read
+    # linked to every case it shows, recorded after everything shown is read (it commits).
+    shown = {case.id for _alert, case, _report in data.open_alerts} | {year.case.id for year in data.cases}
+    record_list_read(db, user=current_user, page=request.endpoint, case_ids=shown)
     return render_template("followup/overview.html", data=data, risk_labels=RISK_LABELS,
                            refused_labels=REFUSED_ALERT_LABELS)
 

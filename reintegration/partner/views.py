@@ -14,6 +14,7 @@ from sqlmodel import select
 from .. import uploads
 from ..access import allow, declared_roles, visible_case_or_404
 from ..cases.labels import CASE_STATUS, PLAN_STATUS
+from ..cases.operations import record_list_read
 from ..db import get_session
 from ..domain import workflow as wf
 from ..followup import operations as ops
@@ -81,6 +82,11 @@ def index():
                    for case in active.items]
     plans = queries.latest_versions(db, [case.id for case in preparing.items])
     preparing_rows = [(case, plans.get(case.id)) for case in preparing.items]
+    # The lists name the organisation's cases (references, return dates, reports due): one
+    # list read linked to every case shown, after everything shown is read (it commits).
+    shown = ([case.id for _row, case in due_rows] + [case.id for case in active.items]
+             + [case.id for case in preparing.items] + [case.id for case in closed.items])
+    record_list_read(db, user=current_user, page=request.endpoint, case_ids=shown)
     args = {k: v for k, v in (("due", due.number), ("page", active.number), ("preparing", preparing.number),
                               ("closed", closed.number)) if v > 1}
     return render_template("partner/index.html", due=due, due_rows=due_rows, active=active,

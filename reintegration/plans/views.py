@@ -140,8 +140,20 @@ def _check_summary_items(form: PlanForm, checked: CheckView) -> list[dict]:
 
 def _render_edit(db, version: PlanVersion, case: Case, form: PlanForm, status: int = 200,
                  comment_form: CommentForm | None = None, discard_form: DiscardForm | None = None, **extra):
-    return render_template("plans/edit.html", **_edit_context(db, version, case, form, comment_form, discard_form),
-                           **extra), status
+    """The drafting page (opened, or shown again with what was sent and its errors), its
+    read recorded: everything it shows is read first, then the read's record commits the
+    one transaction, and nothing reads after it. Only refusals that wrote nothing (or
+    rolled back) come here, so the commit keeps the record only."""
+    page = _edit_context(db, version, case, form, comment_form, discard_form)
+    _record_read(db, version, case, "plans.edit")
+    return render_template("plans/edit.html", **page, **extra), status
+
+
+def _record_read(db, version: PlanVersion, case: Case, page: str) -> None:
+    """Log that the user was shown the version's page (special-category data: every read
+    of it is logged, a page shown again on a refused form too), and commit."""
+    record(db, "case.read", user=current_user, obj=version, case_id=case.id, detail={"page": page})
+    db.commit()
 
 
 def _edit_context(db, version: PlanVersion, case: Case, form: PlanForm,
@@ -243,14 +255,14 @@ def show(case_id: int, version_id: int):
     version, case = _version_or_404(db, case_id, version_id)
     # Everything the page shows is read first; the read's record then commits the one
     # transaction, and nothing reads after it (a read would open a second transaction).
-    page = _show_context(db, version, case, CommentForm(formdata=None))
-    record(db, "case.read", user=current_user, obj=version, case_id=case.id, detail={"page": request.endpoint})
-    db.commit()
-    return render_template("plans/show.html", **page)
+    return _render_show(db, version, case, CommentForm(formdata=None))
 
 
 def _render_show(db, version: PlanVersion, case: Case, comment_form: CommentForm, status: int = 200):
-    return render_template("plans/show.html", **_show_context(db, version, case, comment_form)), status
+    """The version's page, its read recorded after everything it shows is read."""
+    page = _show_context(db, version, case, comment_form)
+    _record_read(db, version, case, "plans.show")
+    return render_template("plans/show.html", **page), status
 
 
 def _show_context(db, version: PlanVersion, case: Case, comment_form: CommentForm) -> dict:
@@ -311,10 +323,7 @@ def edit(case_id: int, version_id: int):
             if not form.has_room_for_a_line():
                 break
             form.lines.append_entry({"currency": currency})
-        page = _edit_context(db, version, case, form)  # read first: the record commits the one transaction
-        record(db, "case.read", user=current_user, obj=version, case_id=case.id, detail={"page": request.endpoint})
-        db.commit()
-        return render_template("plans/edit.html", **page)
+        return _render_edit(db, version, case, form)  # read first: the record commits the one transaction
 
     stored_lines = load_plan(db, version).lines
     form = PlanForm(line_capacity=len(stored_lines))  # every row of a page opened with more lines
@@ -458,6 +467,8 @@ def _comment_refused(db, version_id: int, case_id: int, text: str | None):
         refused["next"] = {"number": later.number, "url": url_for("plans.show", case_id=case.id, version_id=later.id,
                                                                   _anchor="comments")}
     page = _show_context(db, version, case, CommentForm(formdata=None))
+    # The page shows the version again: its read is recorded with the refusal (one commit).
+    record(db, "case.read", user=current_user, obj=version, case_id=case.id, detail={"page": "plans.show"})
     ops.refuse_frozen(db, version, current_user, "comment")
     return render_template("plans/show.html", comment_refused=refused, **page), 409
 
