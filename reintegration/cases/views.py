@@ -139,9 +139,12 @@ def edit(case_id: int):
             return _conflict(db, case_id, form)
         _flash_saved(db, case, _("The case is saved."))
         return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/form.html", form=form, case=case, conflict=None,
-                           no_active_partner=_flag_country(form),
-                           awaiting_version=queries.submitted_version(db, case.id))
+    shown = {"no_active_partner": _flag_country(form), "awaiting_version": queries.submitted_version(db, case.id)}
+    if request.method == "POST":
+        # Shown again (its own errors, a child row added or removed): the page shows the
+        # stored case beside what was typed, a read like the GET's (nothing was written).
+        record_read(db, case, user=current_user)
+    return render_template("cases/form.html", form=form, case=case, conflict=None, **shown)
 
 
 # --- helpers ------------------------------------------------------------------------

@@ -87,3 +87,24 @@ def test_the_case_list_logs_which_cases_it_named_but_not_the_search(client, auth
     detail = json.loads(event.detail)
     assert detail["cases"] == [shown.id] and detail["searched"] is True and other.id not in detail["cases"]
     assert "Okoro" not in event.detail
+
+
+def test_the_edit_form_shown_again_logs_the_read(auth, db, case_data, make_case, partners):
+    """A refused save (its own errors) or a child row added shows the stored case again:
+    a read, recorded as the GET's is; nothing else is written."""
+    caseworker = auth.login("caseworker", locale="en")
+    case = make_case(partner=partners["NG"])
+
+    def reads():
+        return db.exec(AuditEvent.__table__.select().where(AuditEvent.action == "case.read",
+                                                           AuditEvent.case_id == case.id,
+                                                           AuditEvent.user_id == caseworker.id)).all()
+
+    before = len(reads())
+    refused = auth.post(f"/cases/{case.id}/edit", case_data(caseworker, revision=str(case.revision), person_name=""))
+    assert refused.status_code == 200 and len(reads()) == before + 1
+    added = auth.post(f"/cases/{case.id}/edit", case_data(caseworker, revision=str(case.revision),
+                                                          action="add_child"))
+    assert added.status_code == 200 and len(reads()) == before + 2
+    db.expire_all()
+    assert db.get(Case, case.id).revision == case.revision
