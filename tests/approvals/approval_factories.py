@@ -129,3 +129,17 @@ def approve(app, db, approver):
 def case_of(db, version) -> Case:
     db.expire_all()
     return db.get(Case, version.case_id)
+
+
+@pytest.fixture
+def amendment(db, make_plan, approve, comment, pay, approver, drafter):
+    """Version 2, submitted, amending the approved version 1 (a line of which is paid),
+    with a comment: every part of the review and drafting pages has something to read."""
+    first = make_plan(lines=[Line(kind="cash", amount="4000.00", key="cash"), Line(key="chairs")])
+    approve(first)
+    pay(first.case_id, "chairs", "1000.00", first, approver)
+    second = make_plan(case=db.get(Case, first.case_id), amends=first,
+                       lines=[Line(kind="cash", amount="3000.00", key="cash"), Line(key="chairs"),
+                              Line(amount="2000.00", description="Hair dryer")])
+    comment(second, drafter, body="Second dryer asked for")
+    return second

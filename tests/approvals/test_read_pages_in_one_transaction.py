@@ -8,24 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from approval_factories import Line
-from approval_factories import approve, approver, comment, drafter, make_plan, pay  # noqa: F401  (fixtures)
-from reintegration.models import Case
+from approval_factories import amendment, approve, approver, comment, drafter, make_plan, pay  # noqa: F401  (fixtures)
 from support import one_transaction, reads_of
-
-
-@pytest.fixture
-def amendment(db, make_plan, approve, comment, pay, approver, drafter):
-    """Version 2, submitted, amending the approved version 1 (a line of which is paid),
-    with a comment: every part of both pages has something to read."""
-    first = make_plan(lines=[Line(kind="cash", amount="4000.00", key="cash"), Line(key="chairs")])
-    approve(first)
-    pay(first.case_id, "chairs", "1000.00", first, approver)
-    second = make_plan(case=db.get(Case, first.case_id), amends=first,
-                       lines=[Line(kind="cash", amount="3000.00", key="cash"), Line(key="chairs"),
-                              Line(amount="2000.00", description="Hair dryer")])
-    comment(second, drafter, body="Second dryer asked for")
-    return second
 
 
 # The page (its endpoint), who reads it, its address, addresses it answers 404 to, what it
