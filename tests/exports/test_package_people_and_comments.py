@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 import zipfile
 from datetime import datetime, timedelta, timezone
@@ -102,7 +103,7 @@ def test_every_form_names_the_people_and_holds_the_comments_as_decided(app, db, 
     assert sheet["B2"].number_format == "yyyy-mm-dd hh:mm:ss" and sheet["C2"].data_type == "s"
 
     for heading in (drafted, submitted_at, submitted_by, comments, written_by, written_at, comment):
-        assert f'<th scope="col">{heading}</th>' in page or f"<h2>{heading}</h2>" in page
+        assert f'<th scope="col">{heading}</th>' in page or re.search(f"<h2[^>]*>{heading}</h2>", page)
     assert "<td>Dorte Drafter, Erik Editor</td>" in page
     assert f"<td>{decided.submitted_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC</td><td>Dorte Drafter</td>" in page
     assert "<td>Camilla Commenter</td><td>2027-01-14 09:05 UTC</td>" in page
