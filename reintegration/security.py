@@ -7,11 +7,14 @@ the user's ``session_token``, so changing it ends every session of that user.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import bindparam
 from sqlmodel import select
 from werkzeug.exceptions import BadRequest
@@ -73,6 +76,18 @@ def session_timing() -> dict[str, int]:
     if isinstance(warning, timedelta):
         warning = warning.total_seconds()
     return {"lifetime": lifetime, "warning": min(int(warning), lifetime)}
+
+
+def sign_in_key() -> str:
+    """Which sign-in a signed-in page belongs to, for ``static/js/session.js``: the user's
+    id and a digest of the session's form-token secret, which is new at every sign-in (the
+    session is cleared then). When the same user signs in again in another tab, the key
+    changes and an open page fetches the new form token (``auth.form_token``), so what was
+    typed there can still be sent; another user's id tells it not to. The digest says
+    nothing of the secret."""
+    generate_csrf()  # the secret, if the page has not made it yet
+    secret = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "")
+    return f"{current_user.get_id()}:{hashlib.sha256(str(secret).encode()).hexdigest()[:16]}"
 
 
 def local_path(target: str | None) -> str | None:

@@ -12,7 +12,7 @@ from werkzeug.routing import IntegerConverter
 from .db import get_session
 from .forms import form_error_items
 from .i18n import gettext as _
-from .security import UnusableInput, session_timing
+from .security import UnusableInput, session_timing, sign_in_key
 
 
 class ImportingTemplate(Template):
@@ -71,7 +71,8 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(navigation=navigation, role_label=role_label,
-                                 form_error_items=form_error_items, session_timing=session_timing)
+                                 form_error_items=form_error_items, session_timing=session_timing,
+                                 sign_in_key=sign_in_key)
 
     @app.errorhandler(CSRFError)
     def _csrf(error):

@@ -13,9 +13,10 @@ import hashlib
 import hmac
 import time
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   session, url_for)
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 from sqlmodel import select
 
 from ..access import ALL_ROLES, PUBLIC, allow
@@ -23,7 +24,7 @@ from ..audit import record
 from ..db import get_session
 from ..i18n import gettext as _, remember_language
 from ..models import User
-from ..security import local_path, session_timing
+from ..security import local_path, session_timing, sign_in_key
 from . import mfa
 from .forms import CodeForm, ConfirmCodeForm, LoginForm
 from .operations import authenticate, may_sign_in, new_session_token, record_attempt, throttled
@@ -242,6 +243,19 @@ def keep_alive():
     session.permanent = True
     session.modified = True  # a fresh cookie, whatever SESSION_REFRESH_EACH_REQUEST says
     return {"expires_in": session_timing()["lifetime"]}
+
+
+@bp.get("/session/form-token")
+@allow(*ALL_ROLES)
+def form_token():
+    """A page opened before the user signed in again (in another tab, or after its session
+    ended) holds form tokens of the old session, which the server refuses: its typing could
+    not be sent. ``static/js/session.js`` asks here for the new session's token, and takes
+    it only when the sign-in is the same user's (``key``, see :func:`sign_in_key`). A GET,
+    as any page that carries the token is; other sites cannot read the answer (same-origin
+    policy, no CORS). Not audited, as the keep-alive is not: it shows no case and changes
+    nothing."""
+    return jsonify(csrf_token=generate_csrf(), key=sign_in_key(), expires_in=session_timing()["lifetime"])
 
 
 @bp.post("/logout")

@@ -101,6 +101,21 @@ def create_case(cw: Actor, name: str | None = None, children=CHILDREN, partner: 
     return CaseRef(case_id(page.url), reference.group(0), name)
 
 
+def type_new_case(actor: Actor, name: str) -> None:
+    """Open the new-case form and type a whole case into it, without sending it (the
+    tests of what happens to typing when the session ends or another tab signs in)."""
+    actor.goto("/cases/new", label="case form")
+    page = actor.page
+    page.locator("#person_name").fill(name)
+    page.locator("#person_date_of_birth").fill("1990-04-12")
+    page.locator("#person_sex").select_option("female")
+    page.locator("#nationality").select_option("NG")
+    page.locator("#return_country").select_option("NG")
+    choose(page.locator("#partner_id"), "Edo")
+    page.locator("#planned_return").fill((TODAY + timedelta(days=14)).isoformat())
+    page.locator("#person_name").focus()
+
+
 def start_plan(cw: Actor, case: CaseRef) -> PlanRef:
     page = cw.page
     if not page.url.endswith(f"/cases/{case.id}"):

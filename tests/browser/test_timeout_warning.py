@@ -7,8 +7,6 @@ be refused; and a partner whose session ended is answered in the language they r
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from playwright.sync_api import expect
 
@@ -26,17 +24,8 @@ OUT_OF_REACH = """() => Array.from(document.body.children)
 def open_case_form(actor: Actor, name: str) -> float:
     """Open the new-case form and type into it (nothing is sent). Returns when, by the
     browser's clock (ms), the session ends unless something renews it."""
-    actor.goto("/cases/new", label="case form")
-    page = actor.page
-    page.locator("#person_name").fill(name)
-    page.locator("#person_date_of_birth").fill("1990-04-12")
-    page.locator("#person_sex").select_option("female")
-    page.locator("#nationality").select_option("NG")
-    page.locator("#return_country").select_option("NG")
-    steps.choose(page.locator("#partner_id"), "Edo")
-    page.locator("#planned_return").fill((steps.TODAY + timedelta(days=14)).isoformat())
-    page.locator("#person_name").focus()
-    return page.evaluate("() => performance.timing.requestStart") + SHORT_SESSION_SECONDS * 1000
+    steps.type_new_case(actor, name)
+    return actor.page.evaluate("() => performance.timing.requestStart") + SHORT_SESSION_SECONDS * 1000
 
 
 def test_the_warning_is_announced_and_staying_signed_in_keeps_the_form_sendable(short_session_page_as):

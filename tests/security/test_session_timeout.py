@@ -5,6 +5,7 @@ drives the warning itself)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import itsdangerous.timed
@@ -96,16 +97,16 @@ def test_the_keep_alive_is_refused_signed_out_without_the_form_token_or_once_the
     assert client.get("/account/two-factor").status_code == 302
 
 
+def _events(db) -> int:
+    db.expire_all()
+    return db.exec(select(func.count()).select_from(AuditEvent)).one()
+
+
 def test_the_keep_alive_leaves_no_trace_in_the_audit_trail(client, auth, db):
     auth.login("caseworker")
-
-    def events() -> int:
-        db.expire_all()
-        return db.exec(select(func.count()).select_from(AuditEvent)).one()
-
-    before = events()
+    before = _events(db)
     assert auth.post(KEEP_ALIVE).status_code == 200
-    assert events() == before
+    assert _events(db) == before
 
 
 def test_signed_in_pages_carry_the_timeout_warning_with_its_times(app, client, auth):
@@ -156,3 +157,51 @@ def test_a_form_sent_after_the_session_ended_is_refused_in_the_users_language(
     assert response.status_code == 400
     assert f'<html lang="{expected}">' in page
     assert ("The form has expired" if expected == "en" else "Formularen er udløbet") in page
+
+
+# --- signing in again: the open page takes the new session's form token ------------------
+
+FORM_TOKEN = "/session/form-token"
+KEY_RE = re.compile(r'data-key="([^"]+)" data-token="/session/form-token"')
+
+
+def _page_key(client) -> str:
+    return KEY_RE.search(client.get("/account/two-factor").get_data(as_text=True)).group(1)
+
+
+def test_a_page_opened_before_signing_in_again_can_send_with_the_new_token(client, auth, make_user):
+    user = make_user("caseworker")
+    auth.login(user)
+    old_token, old_key = auth.csrf, _page_key(client)
+    assert old_key.startswith(f"{user.id}:")
+    auth.logout()
+    auth.login(user)  # in another tab: a new session
+    # The old page's token belongs to the session that ended: refused, nothing done.
+    assert client.post(KEEP_ALIVE, data={"csrf_token": old_token}).status_code == 400
+    response = client.get(FORM_TOKEN, headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert "no-store" in response.headers["Cache-Control"]
+    answer = response.get_json()
+    # The same user, a new sign-in: the page takes the token, and its form goes through.
+    assert answer["key"] == _page_key(client) != old_key and answer["key"].startswith(f"{user.id}:")
+    assert answer["expires_in"] == 1800
+    assert client.post(KEEP_ALIVE, data={"csrf_token": answer["csrf_token"]}).status_code == 200
+
+
+def test_another_persons_sign_in_has_another_key(client, auth, make_user):
+    first, second = make_user("caseworker"), make_user("caseworker")
+    auth.login(first)
+    first_key = _page_key(client)
+    auth.logout()
+    auth.login(second)
+    assert client.get(FORM_TOKEN).get_json()["key"].split(":")[0] == str(second.id) != first_key.split(":")[0]
+
+
+def test_the_form_token_is_only_for_a_signed_in_user_and_leaves_no_trace(client, auth, db):
+    response = client.get(FORM_TOKEN)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    auth.login("partner")
+    before = _events(db)
+    assert client.get(FORM_TOKEN).status_code == 200
+    assert client.post(FORM_TOKEN, data={"csrf_token": auth.csrf}).status_code == 405
+    assert _events(db) == before

@@ -3,7 +3,9 @@
 // minutes before (data-warning), this shows the dialog of templates/core/_session_timeout.html:
 // "Stay signed in" asks the server to start the time again (auth.keep_alive), and a page
 // with typed, unsent text says so. When the time has run out it says that, and a form
-// sent afterwards is first checked with the server rather than refused and lost.
+// sent afterwards is first checked with the server rather than refused and lost. When the
+// user signs in again (in another tab), the page takes the new session's form tokens, so
+// what was typed here can still be sent.
 // Without this file the limit is the same, unannounced. No inline script (CSP) and no
 // design-system script: the dialog needs only what is here, in any page shell.
 (function () {
@@ -11,6 +13,8 @@
   // When the session ends (ms since 1970), as last known by any of the user's tabs: a
   // page loaded in one renews the session for all of them.
   var SHARED = "reintegration.session-ends";
+  // Which sign-in the user's tabs last loaded a page of: "user id:digest" (sign_in_key).
+  var SIGN_IN = "reintegration.sign-in";
 
   // When a session renewed by a request sent at `requested` ends: counted a second early,
   // never late (the cookie's expiry date has whole seconds).
@@ -24,6 +28,14 @@
 
   function share(ends) {
     try { window.localStorage.setItem(SHARED, String(ends)); } catch (e) { /* no storage: this tab alone */ }
+  }
+
+  function shareSignIn(key) {
+    try { window.localStorage.setItem(SIGN_IN, key); } catch (e) { /* no storage: this tab alone */ }
+  }
+
+  function userOf(key) {
+    return String(key || "").split(":")[0];
   }
 
   // "4 minutes", "35 seconds": the browser's own words for the units, in the page's language.
@@ -57,6 +69,9 @@
     var announcer = root.querySelector("[data-session-announce]");
     var unreachable = root.querySelector("[data-session-unreachable]");
     var lang = document.documentElement.lang;
+    var signIn = root.getAttribute("data-key") || "";
+    var tokenUrl = root.getAttribute("data-token");
+    var signInLink = root.querySelector("[data-session-sign-in]");
     var lifetime = Number(root.getAttribute("data-lifetime"));
     var warning = Number(root.getAttribute("data-warning")) * 1000;
     var timing = window.performance && window.performance.timing;
@@ -106,6 +121,13 @@
       if (shown === part) { return; }
       each("[data-session-part]", function (el) { el.hidden = el.getAttribute("data-session-part") !== part; });
       each("[data-session-unsaved]", function (el) { el.hidden = !dirty; });
+      // With typing to keep, signing in again happens in a new tab: this page stays.
+      if (dirty) {
+        signInLink.setAttribute("target", "_blank");
+        signInLink.setAttribute("rel", "noopener");
+      } else {
+        signInLink.removeAttribute("target");
+      }
       unreachable.hidden = true;
       dialog.setAttribute("aria-labelledby", "session-" + part + "-heading");
       dialog.setAttribute("aria-describedby", "session-" + part + "-text");
@@ -175,6 +197,35 @@
         })
         .then(function (answer) {
           if (answer && answer.expires_in) {
+            renewed(endOf(asked, answer.expires_in));
+            if (then) { then(); }
+          } else if (answer) {
+            adopt(then);
+          } else {
+            cannotReach();
+          }
+        })
+        .catch(cannotReach);
+    }
+
+    // The session this page's forms belong to has ended, or the user signed in again
+    // elsewhere: take the current session's form token for every form of the page, if it
+    // is the same user's (never another person's, on a shared computer), and go on.
+    // Otherwise the page says the user was signed out.
+    function adopt(then) {
+      var asked = Date.now();
+      fetch(tokenUrl, { credentials: "same-origin", redirect: "manual", cache: "no-store",
+                        headers: { "X-Requested-With": "fetch" } })
+        .then(function (response) {
+          if (response.ok) { return response.json(); }
+          return response.status >= 500 ? null : {};
+        })
+        .then(function (answer) {
+          if (answer && answer.csrf_token && userOf(answer.key) === userOf(signIn)) {
+            Array.prototype.forEach.call(document.querySelectorAll("input[name=csrf_token]"), function (input) {
+              input.value = answer.csrf_token;
+            });
+            signIn = answer.key;
             renewed(endOf(asked, answer.expires_in));
             if (then) { then(); }
           } else if (answer) {
@@ -251,6 +302,7 @@
     });
     window.addEventListener("storage", function (event) {
       if (event.key === SHARED) { check(); }
+      if (event.key === SIGN_IN && event.newValue && event.newValue !== signIn) { adopt(); }
     });
     // Timers wait while a phone sleeps or a tab is in the background: look again on return.
     document.addEventListener("visibilitychange", function () {
@@ -258,6 +310,7 @@
     });
 
     share(ends);
+    shareSignIn(signIn);
     check();
   }
 
