@@ -50,14 +50,34 @@ def fmt_plain(amount: Decimal) -> str:
 
 def has_more_than_two_decimals(amount: Decimal) -> bool:
     """True when ``amount`` is not a whole number of øre (``1.500`` is; ``1.505`` is not)."""
-    if not amount.is_finite():
-        raise ValueError(f"not a finite amount: {amount}")
+    return has_more_decimals_than(amount, 2)
+
+
+def has_more_decimals_than(number: Decimal, places: int) -> bool:
+    """True when ``number``'s value needs more than ``places`` decimals: it is read by its
+    value, as the budget check reads an amount, so trailing zeros do not count
+    (``0.004500000`` has four; ``1.505`` has three)."""
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {number}")
+    step = CENT if places == 2 else Decimal(1).scaleb(-places)
     try:
-        return amount.quantize(CENT) != amount  # the fast way: checked once per budget line
+        return number.quantize(step) != number  # the fast way: checked once per budget line
     except InvalidOperation:
         # Too many digits to quantize within the context's precision: read the digits.
-        _, digits, exponent = amount.as_tuple()
-        return any(digits[max(0, len(digits) + exponent + 2) :])
+        _, digits, exponent = number.as_tuple()
+        return any(digits[max(0, len(digits) + exponent + places) :])
+
+
+def at_most_decimals(number: Decimal, places: int) -> Decimal:
+    """``number`` written with at most ``places`` decimals, its value unchanged: the
+    trailing zeros beyond them dropped (``0.004500000`` -> ``0.004500``). Only for a number
+    whose value :func:`has_more_decimals_than` says fits."""
+    if number.as_tuple().exponent >= -places:
+        return number
+    shorter = number.quantize(CENT if places == 2 else Decimal(1).scaleb(-places))
+    if shorter != number:
+        raise ValueError(f"more than {places} decimals: {number}")
+    return shorter
 
 
 def parse_plain(text: str) -> Decimal:

@@ -21,7 +21,7 @@ from ..audit import record
 from ..db import sqlite_write_lock
 from ..domain import workflow
 from ..domain.budget import ACTIVITY_KINDS, CASH, IN_KIND, BudgetCheck, Plan
-from ..domain.money import CENT, dkk, has_more_than_two_decimals
+from ..domain.money import CENT, at_most_decimals, dkk, has_more_decimals_than, has_more_than_two_decimals
 from ..domain.planfile import PlanFormatError
 from ..domain.rates import RateTables
 from ..domain.violation import Violation
@@ -204,8 +204,10 @@ def importable_plan(plan: Plan) -> Plan:
             raise PlanFormatError(f"{path}.currency", f"not a three-letter code such as NGN: '{line.currency[:10]}'",
                                   "currency", value=line.currency[:10])
         for name, limit, decimals in (("amount_local", MAX_LOCAL, 2), ("exchange_rate", MAX_RATE, 6)):
+            # Read by the value, as `validate` reads amount_dkk: "0.004500000" is a rate of
+            # four decimals (kept as "0.004500"), "0.0045001" has seven.
             number = getattr(line, name)
-            if number is not None and not (0 <= number <= limit and number.as_tuple().exponent >= -decimals):
+            if number is not None and not (0 <= number <= limit and not has_more_decimals_than(number, decimals)):
                 raise PlanFormatError(f"{path}.{name}", f"must be from 0 to {limit} with at most {decimals} "
                                                         f"decimals: '{number}'", "range_decimals", high=limit,
                                       decimals=decimals, value=number)
@@ -511,6 +513,12 @@ def _write_lines_and_check(db: Session, version: PlanVersion, lines, *, user, ta
     return check
 
 
+def _kept(number: Decimal | None, places: int) -> Decimal | None:
+    """A file's local amount or rate as the draft keeps it (what the form shows and takes
+    back): at most ``places`` decimals written (:func:`importable_plan` checked the value)."""
+    return None if number is None else at_most_decimals(number, places)
+
+
 def import_plan(db: Session, version: PlanVersion, *, seen_revision: int | None, plan: Plan, user,
                 tables: RateTables, today: date, default_currency: str | None = None) -> BudgetCheck:
     """Replace a draft's activity (kind and description) and budget lines with those of a
@@ -526,7 +534,7 @@ def import_plan(db: Session, version: PlanVersion, *, seen_revision: int | None,
     values = [LineValues(kind=line.kind, month=line.month, amount_dkk=line.amount_dkk,
                          category=import_category(line.category), description=clean_text(line.description),
                          currency=clean_text(line.currency).upper() if line.currency else None,
-                         amount_local=line.amount_local, exchange_rate=line.exchange_rate)
+                         amount_local=_kept(line.amount_local, 2), exchange_rate=_kept(line.exchange_rate, 6))
               for line in plan.lines]
     lines = prepare_lines(values, (), default_currency)
     if version.amends_id is not None:

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reintegration.domain.money import dkk, fmt_plain, from_ore, has_more_than_two_decimals, parse_plain, to_ore
+from reintegration.domain.money import (at_most_decimals, dkk, fmt_plain, from_ore, has_more_decimals_than,
+                                       has_more_than_two_decimals, parse_plain, to_ore)
 
 
 def test_dkk_rounds_half_up_to_ore():
@@ -50,6 +51,25 @@ def test_fmt_plain_has_exactly_two_decimals():
 )
 def test_more_than_two_decimals_is_about_value_not_notation(text, expected):
     assert has_more_than_two_decimals(Decimal(text)) is expected
+
+
+@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=8),
+       st.integers(min_value=0, max_value=6), st.integers(min_value=0, max_value=6))
+def test_decimals_are_read_by_value_and_trailing_zeros_dropped_to_fit(units, scale, zeros, places):
+    """An exchange rate (six decimals) or a local amount (two) in a plan file: a number
+    whose value fits ``places`` fits, however many trailing zeros are written, and is
+    kept with at most ``places`` decimals, the same value."""
+    value = Decimal(units).scaleb(-scale)
+    written = Decimal(f"{value:f}" + ("0" * zeros if "." in f"{value:f}" else "." + "0" * zeros if zeros else ""))
+    assert written == value
+    fits = value == value.quantize(Decimal(1).scaleb(-places))
+    assert has_more_decimals_than(written, places) is not fits
+    if fits:
+        kept = at_most_decimals(written, places)
+        assert kept == value and kept.as_tuple().exponent >= -places
+    else:
+        with pytest.raises(ValueError):
+            at_most_decimals(written, places)
 
 
 @pytest.mark.parametrize("text", ["0", "12.50", "-3.25", "+7", "000123.4", "0.001"])

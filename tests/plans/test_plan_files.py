@@ -187,6 +187,30 @@ def test_three_decimal_amount_is_refused_naming_the_line_amount_rule(auth, db, d
     assert stored_lines(db, draft) == [] and _fresh(db, draft).revision == 1
 
 
+def test_trailing_zeros_are_read_as_the_value_as_validate_reads_them(auth, db, draft):
+    # `validate` reads an amount by its value: "4000.000" is 4,000.00 kr. and passes. The
+    # import reads every number the same way, so a file `validate` passes is imported:
+    # trailing zeros in the local amount and the rate included (the rate keeps six
+    # decimals, the local amount two).
+    line = {"kind": "in_kind", "amount_dkk": "14500.000", "month": 1, "currency": "NGN",
+            "amount_local": "3222222.2200", "exchange_rate": "0.004500000"}
+    response = _import(auth, draft, _document(lines=[line]))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    (stored,) = stored_lines(db, _fresh(db, draft))
+    assert (stored.amount_dkk, stored.amount_local, stored.exchange_rate) == (
+        Decimal("14500.00"), Decimal("3222222.22"), Decimal("0.0045"))
+
+
+@pytest.mark.parametrize("name, value", [("amount_local", "3222222.221"), ("exchange_rate", "0.0045001")])
+def test_a_local_amount_or_rate_finer_than_kept_is_refused_at_the_field(auth, db, draft, name, value):
+    line = {"kind": "in_kind", "amount_dkk": "14500.00", "month": 1, "currency": "NGN",
+            "amount_local": "3222222.22", "exchange_rate": "0.0045", name: value}
+    response = _import(auth, draft, _document(lines=[line]))
+    assert response.status_code == 422
+    assert f"lines[0].{name}" in response.get_data(as_text=True)
+    assert stored_lines(db, draft) == []
+
+
 def test_findings_are_imported_and_shown_by_the_check(auth, db, draft):
     document = _document(lines=[{"kind": "cash", "amount_dkk": "0.00", "month": 13}])
     response = _import(auth, draft, document)
