@@ -142,9 +142,29 @@ class ReturnForm(FlaskForm):
     revision = RevisionField()
 
 
+class AlertIdsField(HiddenField):
+    """The ids of the open risk alerts a form showed, comma-separated, as a frozenset.
+    Anything that is not a plain number is left out: the server compares the set with
+    the alerts open now, so a damaged value only asks the user to confirm again."""
+
+    MAX_IDS = 200
+
+    def process_formdata(self, valuelist):
+        parts = (valuelist[0] if valuelist else "").split(",")[:self.MAX_IDS]
+        self.data = frozenset(n for n in (plain_number(p) for p in parts) if n is not None)
+
+    def _value(self):
+        return ",".join(str(n) for n in sorted(self.data or ()))
+
+
 class CloseCaseForm(FlaskForm):
     reason = ChoiceField(_l("Reason"), choices=[("", _l("Choose a reason"))] + list(EARLY_CLOSURE_REASONS))
     note = bounded_text(_l("Note"), required=True, max_length=2000)
+    # Shown only while the case has open risk alerts; the server asks for it then
+    # (``ops.close_case``), and compares the alerts the form showed with those open now.
+    confirm_alerts = BooleanField(_l("I have read the open risk alerts and close the case anyway; the alerts stay "
+                                     "open for CMM and DRC"))
+    shown_alerts = AlertIdsField()
 
 
 class CloseAlertForm(FlaskForm):

@@ -897,27 +897,63 @@ def add_attachments(db: Session, case: Case, *, user: User, target: str, files,
 
 # --- closure ----------------------------------------------------------------------
 
-def _close(db: Session, case: Case, *, user: User, reason: str, note: str | None, action: str) -> None:
+def _close(db: Session, case: Case, *, user: User, reason: str, note: str | None, action: str,
+           detail: dict | None = None) -> None:
     case.status = wf.CLOSED
     case.closure_reason = reason
     case.closure_note = note
     case.closed_at = utcnow()
     _touch(case)
     db.add(case)
-    record(db, action, user=user, obj=case, case_id=case.id, detail={"reason": reason})
+    record(db, action, user=user, obj=case, case_id=case.id, detail={"reason": reason, **(detail or {})})
 
 
-def close_case(db: Session, case: Case, *, user: User, reason: str, note: str) -> Case:
+class AlertsUnconfirmed(Exception):
+    """The case has open risk alerts the user did not confirm closing it over: nothing
+    was written. ``open_ids``: the case's open alerts at the check; ``unseen``: those of
+    them the form did not show (opened after it was, e.g. by a partner's report)."""
+
+    def __init__(self, open_ids: list[int], unseen: list[int]) -> None:
+        super().__init__(open_ids)
+        self.open_ids = open_ids
+        self.unseen = unseen
+
+
+def open_alert_ids(db: Session, case_id: int) -> list[int]:
+    return list(db.exec(select(RiskAlert.id).where(RiskAlert.case_id == case_id, RiskAlert.closed_at.is_(None))
+                        .order_by(RiskAlert.id)).all())
+
+
+def close_case(db: Session, case: Case, *, user: User, reason: str, note: str, seen_alerts=frozenset(),
+               confirmed: bool = False) -> Case:
     """Close a case before the period ends: completed, the person withdrew, or contact
-    was lost, with a note. A closed case is read-only."""
+    was lost, with a note. A closed case is read-only.
+
+    Open risk alerts do not block the closure (contact can be lost while an alert is
+    open), but they must not be closed over unknowingly: while the case has any, the
+    user must have ``confirmed`` closing it anyway, and the form must have shown every
+    one of them (``seen_alerts``, their ids), else :class:`AlertsUnconfirmed` and nothing
+    is written. The open alerts are read under the case lock (``_lock_case``), which a
+    report opening an alert takes too: an alert opened after the form was shown is seen
+    here, or comes after the closure (and is listed as an alert of a closed case). The
+    alerts stay open for CMM and DRC; the audit names their ids (no text)."""
     ensure_open(case)
     if reason not in ("completed", "withdrew", "contact_lost"):
         raise FieldErrors({"reason": _l("Choose one of the options.")})
     if not (note or "").strip():
         raise FieldErrors({"note": _l("This field is required.")})
     case = _lock_case(db, case)
-    ensure_open(case)
-    _close(db, case, user=user, reason=reason, note=note.strip(), action="followup.case_closed")
+    try:
+        ensure_open(case)  # closed while the form was open, or while this waited for the lock
+        open_ids = open_alert_ids(db, case.id)
+        unseen = [alert_id for alert_id in open_ids if alert_id not in set(seen_alerts or ())]
+        if open_ids and (unseen or not confirmed):
+            raise AlertsUnconfirmed(open_ids, unseen)
+    except (CaseClosed, AlertsUnconfirmed):
+        db.rollback()  # ends the lock
+        raise
+    _close(db, case, user=user, reason=reason, note=note.strip(), action="followup.case_closed",
+           detail={"open_alerts": open_ids})
     db.commit()
     return case
 

@@ -242,6 +242,15 @@ def alerts_of(db: Session, case_id: int) -> list[tuple[RiskAlert, FollowUpReport
                         .order_by(RiskAlert.closed_at.is_not(None), RiskAlert.opened_at.desc())).all())
 
 
+def open_alerts_of(db: Session, case_id: int) -> list[tuple[RiskAlert, FollowUpReport | None]]:
+    """The case's open alerts, oldest first, each with the report whose signs raised it
+    (for the close-case form: what the caseworker closes the case over)."""
+    return list(db.exec(select(RiskAlert, FollowUpReport)
+                        .outerjoin(FollowUpReport, FollowUpReport.id == RiskAlert.followup_id)
+                        .where(RiskAlert.case_id == case_id, RiskAlert.closed_at.is_(None))
+                        .order_by(RiskAlert.opened_at, RiskAlert.id)).all())
+
+
 def disbursements_of(db: Session, case_id: int) -> list[Disbursement]:
     return list(db.exec(select(Disbursement).where(Disbursement.case_id == case_id)
                         .order_by(Disbursement.paid_on, Disbursement.id)).all())

@@ -177,15 +177,44 @@ def close_case(case_id: int):
     form = CloseCaseForm()
     if form.validate_on_submit():
         try:
-            ops.close_case(db, case, user=current_user, reason=form.reason.data, note=form.note.data)
+            ops.close_case(db, case, user=current_user, reason=form.reason.data, note=form.note.data,
+                           seen_alerts=form.shown_alerts.data or frozenset(), confirmed=form.confirm_alerts.data)
         except ops.FieldErrors as error:
             db.rollback()
             apply_errors(form, error)
+        except ops.AlertsUnconfirmed:
+            pass  # shown again below, with the alerts open now and what to confirm
+        except ops.CaseClosed:
+            db.rollback()
+            return closed_refusal(case.id)
         else:
             flash(_("The case is closed."), "success")
             return redirect(url_for("followup.case", case_id=case.id))
+    return render_close_case(db, case, form)
+
+
+def render_close_case(db, case: Case, form: CloseCaseForm):
+    """The close form with the case's open risk alerts. Sent and refused (422), it keeps
+    what was typed; an alert the sent form did not show is marked new, and while alerts
+    are open the confirmation is asked for (again, unticked, when one is new). The form
+    then carries the ids of the alerts this page shows."""
+    alerts = status.open_alerts_of(db, case.id)
+    ids = [alert.id for alert, _report in alerts]
+    new: set[int] = set()
+    if request.method == "POST":
+        new = set(ids) - set(form.shown_alerts.data or ())
+        if new:
+            form.confirm_alerts.data = False
+            form.confirm_alerts.errors = [_("A risk alert was opened after you opened this form. Read it below, "
+                                            "then confirm again to close the case.")]
+        elif ids and not form.confirm_alerts.data:
+            form.confirm_alerts.errors = [_("Tick the box to close the case while risk alerts are open, or close "
+                                            "the alerts first.")]
+    form.shown_alerts.data = frozenset(ids)
     ops.record_read(db, case, user=current_user, page="followup.close_case")
-    return render_template("followup/close_case.html", case=case, form=form)
+    return render_template("followup/close_case.html", case=case, form=form, alerts=alerts, new_alerts=new,
+                           risk_labels=RISK_LABELS, refused_labels=REFUSED_ALERT_LABELS), \
+        (422 if request.method == "POST" else 200)
 
 
 @bp.route("/alerts/<int:alert_id>/close", methods=["GET", "POST"])
