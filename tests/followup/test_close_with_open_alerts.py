@@ -347,3 +347,27 @@ def test_the_final_report_still_closes_the_case_and_alerts_its_own_signs(app, cl
     listed = client.get("/followup/").get_data(as_text=True).split("<h2>Open risk alerts</h2>")[1].split("<h2")[0]
     assert THREATS in listed and DEBT in listed
     assert f'href="/followup/cases/{case.id}/reports/{final.id}"' in listed  # the final report's own alert
+
+
+def test_a_case_closed_by_a_colleague_while_the_form_was_sent_is_said_so(app, client, auth, db, alerted_case,
+                                                                          monkeypatch):
+    """A colleague closes the case between the page's check and the closure's lock: the
+    closed-case message, never an error page, and the colleague's closure stands."""
+    case, alert, caseworker, _cmm = alerted_case
+    colleague_id, case_id = caseworker.id, case.id
+    real_lock = ops._lock_case
+
+    def colleague_closes_first(session, locked):
+        monkeypatch.setattr(ops, "_lock_case", real_lock)
+        with Session(app.extensions["db_engine"]) as other:
+            ops.close_case(other, other.get(Case, case_id), user=other.get(User, colleague_id), reason="completed",
+                           note="Closed by a colleague.", seen_alerts=frozenset([alert.id]), confirmed=True)
+        return real_lock(session, locked)
+
+    auth.login(caseworker)
+    monkeypatch.setattr(ops, "_lock_case", colleague_closes_first)
+    response = auth.post(f"/followup/cases/{case.id}/close", {"reason": "withdrew", "note": NOTE,
+                                                               "shown_alerts": str(alert.id), "confirm_alerts": "y"},
+                         follow_redirects=True)
+    assert response.status_code == 200 and "This case is closed" in response.get_data(as_text=True)
+    assert [event["reason"] for event in closure_events(db)] == ["completed"]
