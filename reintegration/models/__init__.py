@@ -18,7 +18,7 @@ SQLModel.metadata.naming_convention = {
 from .organisations import Organisation, User  # noqa: E402
 from .cases import Case, Child  # noqa: E402
 from .plans import BudgetLine, Comment, Decision, PlanContributor, PlanVersion  # noqa: E402
-from .followups import Attachment, Disbursement, FollowUpReport, RiskAlert  # noqa: E402
+from .followups import Attachment, Disbursement, FollowUpReport, RiskAlert, RiskAlertNote  # noqa: E402
 from .audit import AuditEvent, AuditEventCase, LoginAttempt  # noqa: E402
 
 metadata = SQLModel.metadata
@@ -26,5 +26,5 @@ metadata = SQLModel.metadata
 __all__ = [
     "Attachment", "AuditEvent", "AuditEventCase", "BudgetLine", "Case", "Child", "Comment", "Decision",
     "Disbursement", "FollowUpReport", "LoginAttempt", "Organisation", "PlanContributor",
-    "PlanVersion", "RiskAlert", "User", "metadata",
+    "PlanVersion", "RiskAlert", "RiskAlertNote", "User", "metadata",
 ]

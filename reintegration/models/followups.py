@@ -96,3 +96,21 @@ class RiskAlert(SQLModel, table=True):
     # None when a submitted report raised it. Its signs are then not in the report it is
     # linked to (migration 0013).
     refused: str | None = Field(default=None, max_length=16)
+
+
+class RiskAlertNote(SQLModel, table=True):
+    """A note added to a closed risk alert's record of what was done
+    (``followup.operations.add_alert_note``: the text of a user whose close came second).
+    The closer's own text stays in ``RiskAlert.action_taken``. The author's name is kept
+    as it was when the note was written (an account renamed later does not rewrite who
+    wrote it); ``created_at`` is UTC, shown in the reader's language and Danish time.
+
+    Notes moved out of ``action_taken`` by migration 0019 have no ``author_id`` (the old
+    text named the author only by name); a block it could not read has no author at all
+    and the alert's ``closed_at`` as its time, its text kept as it was."""
+    id: int | None = Field(default=None, primary_key=True)  # the order the notes were added in
+    alert_id: int = Field(foreign_key="riskalert.id", index=True)
+    author_id: int | None = Field(default=None, foreign_key="user.id")
+    author_name: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    text: str
