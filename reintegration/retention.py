@@ -35,7 +35,7 @@ from sqlmodel import Session, SQLModel, select
 
 from . import audit
 from .models import (Attachment, AuditEvent, BudgetLine, Case, Child, Comment, Decision, Disbursement,
-                     FollowUpReport, PlanContributor, PlanVersion, RiskAlert)
+                     FollowUpReport, PlanContributor, PlanVersion, RiskAlert, RiskAlertNote)
 from .models._common import utcnow
 
 ANONYMISED_NAME = "Anonymised"
@@ -67,6 +67,10 @@ POLICY: dict[type[SQLModel], dict[str, tuple[str, ...]]] = {
     Disbursement: {"clear": ("note",),
                    "keep": ("line_key", "currency", "amount_local", "exchange_rate", "request_token")},
     RiskAlert: {"clear": ("action_taken",), "keep": ("indicators", "refused")},
+    # The notes added to a closed alert's record of what was done: free text, cleared as
+    # ``action_taken`` is, and with it the author's name as written (it stood in that
+    # text before migration 0019); the author's user id stays, as ``closed_by`` does.
+    RiskAlertNote: {"clear": ("text", "author_name"), "keep": ()},
 }
 DELETED = (Attachment,)  # files and rows removed outright
 
@@ -101,6 +105,11 @@ def _versions(db: Session, case_id: int) -> list[PlanVersion]:
     return list(db.exec(select(PlanVersion).where(PlanVersion.case_id == case_id)).all())
 
 
+def _alert_notes(db: Session, case_id: int) -> list[RiskAlertNote]:
+    return list(db.exec(select(RiskAlertNote).join(RiskAlert, RiskAlert.id == RiskAlertNote.alert_id)
+                        .where(RiskAlert.case_id == case_id).order_by(RiskAlertNote.id)).all())
+
+
 def anonymise_case(db: Session, case: Case, upload_dir: Path, *, user=None) -> list[Path]:
     """Anonymise one case in the session (the caller commits, then deletes the
     returned files)."""
@@ -132,6 +141,9 @@ def anonymise_case(db: Session, case: Case, upload_dir: Path, *, user=None) -> l
         for row in db.exec(select(model).where(model.case_id == case.id)).all():
             _clear(row)
             db.add(row)
+    for note in _alert_notes(db, case.id):
+        _clear(note)
+        db.add(note)
     files = []
     attachments = db.exec(select(Attachment).where(Attachment.case_id == case.id)).all()
     for attachment in attachments:
@@ -201,6 +213,7 @@ def subject_data(db: Session, case: Case) -> dict[str, Any]:
         "followup_reports": rows(FollowUpReport, FollowUpReport.case_id, [case.id]),
         "disbursements": rows(Disbursement, Disbursement.case_id, [case.id]),
         "risk_alerts": rows(RiskAlert, RiskAlert.case_id, [case.id]),
+        "risk_alert_notes": [_row(note) for note in _alert_notes(db, case.id)],
         "attachments": rows(Attachment, Attachment.case_id, [case.id]),
         "audit_events": _audit_rows(db, case),
     }

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app, has_request_context, url_for
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -32,7 +32,8 @@ from ..domain.followup import (REFUSED_CASE_CLOSED, REFUSED_NOT_OPEN_YET,  # noq
 from ..domain.violation import Violation
 from ..forms import plain_number
 from ..i18n import format_day, format_dkk, gettext as _, lazy_gettext as _l, local_today
-from ..models import Attachment, AuditEvent, Case, Disbursement, FollowUpReport, Organisation, RiskAlert, User
+from ..models import (Attachment, AuditEvent, Case, Disbursement, FollowUpReport, Organisation, RiskAlert,
+                      RiskAlertNote, User)
 from ..models.organisations import INACTIVE
 from ..models._common import utcnow
 from ..plans.operations import recheck_open_versions
@@ -609,53 +610,40 @@ def close_alert(db: Session, alert: RiskAlert, *, user: User, action: str) -> Ri
     return alert
 
 
-# Between the notes of an alert's record of what was done: the first is the closer's
-# (who and when: ``closed_by``, ``closed_at``); each added one follows this line, then its
-# author line (name, Danish time as the Danish pages show it) and the note.
-NOTE_SEPARATOR = "\n\n———\n"
-NOTE_ATTEMPTS = 5  # appends re-read and tried again when someone else's note came first
-
-
-def _note_block(user: User, at, note: str) -> str:
-    with force_locale("da"):
-        when = format_datetime(at, "short")
-    return f"{NOTE_SEPARATOR}{user.name}, {when}:\n{note}"
-
-
-def add_alert_note(db: Session, alert: RiskAlert, *, user: User, note: str) -> RiskAlert:
+def add_alert_note(db: Session, alert: RiskAlert, *, user: User, note: str) -> RiskAlertNote:
     """Add a note to a closed alert's record of what was done (someone closed it while
-    this user was typing theirs). Appended after what is there, marked with the author
-    and time: nothing before it is overwritten. The append is optimistic: it writes only
-    over the record as just read, and on losing a race to another note reads again and
-    appends after that one, so two notes added at once are both kept. The same note sent
-    twice by the same user (a double click) is added once. The audit names no text."""
+    this user was typing theirs): a row of its own (:class:`RiskAlertNote`) with the
+    author, their name as it is now and the time; nothing recorded is changed. The alert
+    row is locked first (SQLite: the database's write lock), so notes added at once are
+    written one after the other and all kept, and the same note sent twice in a row by
+    the same user (a double click) finds the first one as the alert's last note and is
+    added once: that note is returned. The audit names no text."""
     note = (note or "").strip()
     if not note:
         raise FieldErrors({"note": _l("This field is required.")})
     if len(note) > ALERT_TEXT_MAX:
         raise FieldErrors({"note": _l("At most %(max)d characters.", max=ALERT_TEXT_MAX)})
-    for _attempt in range(NOTE_ATTEMPTS):
-        closed_at, current = db.execute(select(RiskAlert.closed_at, RiskAlert.action_taken)
-                                        .where(RiskAlert.id == alert.id)).one()
+    try:
+        sqlite_write_lock(db)
+        closed_at = db.execute(select(RiskAlert.closed_at).where(RiskAlert.id == alert.id)
+                               .with_for_update()).scalar_one()
         if closed_at is None:
-            db.rollback()
             raise AlertOpen(alert.id)
-        last = (current or "").rsplit(NOTE_SEPARATOR, 1)
-        if len(last) == 2 and last[1].startswith(f"{user.name}, ") and last[1].split(":\n", 1)[-1] == note:
-            db.rollback()
-            db.refresh(alert)
-            return alert  # this very note is the last one added, by this user: sent twice
-        same = RiskAlert.action_taken.is_(None) if current is None else RiskAlert.action_taken == current
-        result = db.execute(update(RiskAlert).where(RiskAlert.id == alert.id, same)
-                            .values(action_taken=(current or "") + _note_block(user, utcnow(), note))
-                            .execution_options(synchronize_session=False))
-        if result.rowcount == 1:
-            record(db, "followup.alert_note_added", user=user, obj=alert, case_id=alert.case_id)
-            db.commit()
-            db.refresh(alert)
-            return alert
+        last = db.exec(select(RiskAlertNote).where(RiskAlertNote.alert_id == alert.id)
+                       .order_by(RiskAlertNote.id.desc()).limit(1)).first()
+        if last is not None and last.author_id == user.id and last.text == note:
+            db.rollback()  # ends the lock
+            return last  # this very note is the last one added, by this user: sent twice
+        added = RiskAlertNote(alert_id=alert.id, author_id=user.id, author_name=user.name, text=note)
+        db.add(added)
+        db.flush()
+        record(db, "followup.alert_note_added", user=user, obj=alert, case_id=alert.case_id,
+               detail={"note": added.id})
+        db.commit()
+    except BaseException:
         db.rollback()
-    raise Conflict(alert.id)
+        raise
+    return added
 
 
 def alert_closed_by(db: Session, alert: RiskAlert) -> User | None:

@@ -23,7 +23,7 @@ from ..domain import workflow as wf
 from ..domain.followup import is_overdue, month_of, period_end, spending_position
 from ..domain.rates import RateTable
 from ..models import (Attachment, BudgetLine, Case, Decision, Disbursement, FollowUpReport, PlanVersion, RiskAlert,
-                      User)
+                      RiskAlertNote, User)
 
 ZERO = Decimal("0.00")
 
@@ -249,6 +249,16 @@ def open_alerts_of(db: Session, case_id: int) -> list[tuple[RiskAlert, FollowUpR
                         .outerjoin(FollowUpReport, FollowUpReport.id == RiskAlert.followup_id)
                         .where(RiskAlert.case_id == case_id, RiskAlert.closed_at.is_(None))
                         .order_by(RiskAlert.opened_at, RiskAlert.id)).all())
+
+
+def alert_notes_of(db: Session, case_id: int) -> dict[int, list[RiskAlertNote]]:
+    """The notes added to the case's closed alerts, per alert id, in the order they were
+    added, in one statement whatever the number of alerts."""
+    found: dict[int, list[RiskAlertNote]] = defaultdict(list)
+    for note in db.exec(select(RiskAlertNote).join(RiskAlert, RiskAlert.id == RiskAlertNote.alert_id)
+                        .where(RiskAlert.case_id == case_id).order_by(RiskAlertNote.alert_id, RiskAlertNote.id)):
+        found[note.alert_id].append(note)
+    return dict(found)
 
 
 def disbursements_of(db: Session, case_id: int) -> list[Disbursement]:

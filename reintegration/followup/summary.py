@@ -1,6 +1,7 @@
 """The final summary of a case's year as an .xlsx workbook: spent against approved per
-line, outcome scores over time, and risk alerts. Names no person; the case reference
-identifies the case."""
+line, outcome scores over time, and risk alerts with the notes added to them. Names not
+the person (the case reference identifies the case); the staff who added notes are named
+as authors, as the follow-up page names them."""
 
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ def _sheet(workbook, title: str, header: list[str], rows) -> None:
         sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
 
 
-def workbook_bytes(year: CaseYear, alerts, disbursements) -> bytes:
+def workbook_bytes(year: CaseYear, alerts, disbursements, alert_notes=None) -> bytes:
+    """``alert_notes``: the notes added to the alerts, per alert id (``status.alert_notes_of``)."""
+    alert_notes = alert_notes or {}
     case = year.case
     statuses = dict(ACTIVITY_STATUSES)
     book = Workbook()
@@ -74,6 +77,14 @@ def workbook_bytes(year: CaseYear, alerts, disbursements) -> bytes:
              str(REFUSED_ALERT_LABELS.get(a.refused, a.refused)) if a.refused else _("In the submitted report"),
              naive_utc(a.closed_at) if a.closed_at else None, a.action_taken)
             for a, report, _closer in alerts])
+    # The notes added after what the closer recorded, one row each, under the alert's
+    # opening time as the Risk alerts sheet gives it, in the order of that sheet. A note
+    # whose author the old record did not say (migration 0019) has no author nor time
+    # here either; a note blanked by anonymisation is left out.
+    _sheet(book, _("Alert notes"), [_("Alert opened (UTC)"), _("Added (UTC)"), _("Author"), _("Note")],
+           [(naive_utc(a.opened_at), naive_utc(note.created_at) if note.author_name else None, note.author_name,
+             note.text)
+            for a, _report, _closer in alerts for note in alert_notes.get(a.id, ()) if note.text])
     # Text as typed: "- 2 bags of rice" stays that, never "'- 2 bags of rice", and text
     # beginning with "=" is a text cell, not a formula (exports.workbook).
     text_not_formula(book)

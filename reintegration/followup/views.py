@@ -24,6 +24,7 @@ from . import status
 from .forms import (ACTIVITY_STATUSES, CLOSURE_REASONS, CONTACT_KINDS, REFUSED_ALERT_LABELS, RISK_LABELS,
                     AlertNoteForm, CloseAlertForm, CloseCaseForm, ReturnForm)
 from .questions import current as current_questions
+from .status import alert_notes_of  # by name: ``status`` is also the HTTP status in the close views
 from .summary import workbook_bytes
 
 bp = Blueprint("followup", __name__, url_prefix="/followup")
@@ -76,7 +77,8 @@ def case(case_id: int):
     year = status.case_year(db, case, ops.today())
     # Everything the page shows is read before the read's record commits: one transaction.
     files = status.case_files(db, case.id)
-    shown = {"alerts": status.alerts_of(db, case.id), "disbursements": status.disbursements_of(db, case.id),
+    shown = {"alerts": status.alerts_of(db, case.id), "notes_by_alert": status.alert_notes_of(db, case.id),
+             "disbursements": status.disbursements_of(db, case.id),
              "attachments": files.by_target, "elsewhere": files.elsewhere, "line_names": status.line_names(year)}
     ops.record_read(db, case, user=current_user, page="followup.case")
     return render_template("followup/case.html", case=case, year=year, risk_labels=RISK_LABELS,
@@ -263,7 +265,7 @@ def alert_closed_conflict(db, alert_id: int, text: str | None, form: AlertNoteFo
     if form is None:
         form = AlertNoteForm(formdata=None, data={"note": text or ""})
     closed = {"by": closer.name if closer else None, "at": format_datetime(alert.closed_at, "short"),
-              "text": alert.action_taken}
+              "text": alert.action_taken, "notes": alert_notes_of(db, case.id).get(alert.id, [])}
     return render_close_alert(db, alert, case, form, status=status, closed=closed)
 
 
@@ -306,7 +308,8 @@ def summary_xlsx(case_id: int):
     db = get_session()
     case = visible_case_or_404(db, case_id, current_user)
     year = status.case_year(db, case, ops.today())
-    content = workbook_bytes(year, status.alerts_of(db, case.id), status.disbursements_of(db, case.id))
+    content = workbook_bytes(year, status.alerts_of(db, case.id), status.disbursements_of(db, case.id),
+                             status.alert_notes_of(db, case.id))
     ops.record_export(db, case, user=current_user)
     return xlsx_response(content, f"followup-{case.reference}.xlsx")
 

@@ -51,14 +51,15 @@ PNG = bytes.fromhex(
 
 def full_case(db, upload_dir, *, partner, caseworker, approver, partner_user, cmm=None, **case_values):
     """A case with everything that hangs off it: a child, an approved version with a
-    line, a comment and a decision, a follow-up report, a payment, a file, an alert."""
+    line, a comment and a decision, a follow-up report, a payment, a file, an alert
+    with a note added."""
     import secrets
     from datetime import date, datetime, timezone
     from decimal import Decimal
     from pathlib import Path
 
     from reintegration.models import (Attachment, BudgetLine, Case, Child, Comment, Decision, Disbursement,
-                                      FollowUpReport, PlanVersion, RiskAlert)
+                                      FollowUpReport, PlanVersion, RiskAlert, RiskAlertNote)
 
     db.info["allow_frozen_change"] = True
     n = secrets.token_hex(3)
@@ -101,7 +102,11 @@ def full_case(db, upload_dir, *, partner, caseworker, approver, partner_user, cm
     db.add(Attachment(case_id=case.id, followup_id=report.id, disbursement_id=payment.id, stored_name=stored,
                       original_name="receipt-okafor.png", content_type="image/png", size=len(PNG),
                       sha256="b" * 64, uploaded_by=partner_user.id))
-    db.add(RiskAlert(case_id=case.id, followup_id=report.id, indicators="debt", action_taken="Called CMM"))
+    alert = RiskAlert(case_id=case.id, followup_id=report.id, indicators="debt", action_taken="Called CMM")
+    db.add(alert)
+    db.commit()
+    db.add(RiskAlertNote(alert_id=alert.id, author_id=caseworker.id, author_name="Dorte Caseworker",
+                         text="Her sister in Benin City was told"))
     db.commit()
     db.info.pop("allow_frozen_change", None)
     return case

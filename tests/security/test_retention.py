@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from reintegration import audit, retention
 from reintegration.models import (Attachment, AuditEvent, BudgetLine, Case, Child, Comment, Decision,
-                                  Disbursement, FollowUpReport, PlanVersion, RiskAlert)
+                                  Disbursement, FollowUpReport, PlanVersion, RiskAlert, RiskAlertNote)
 from security_helpers import full_case, people  # noqa: F401
 
 CLOSED_LONG_AGO = datetime(2019, 6, 30, tzinfo=timezone.utc)
@@ -75,13 +75,20 @@ def test_retention_run_anonymises_old_closed_cases_and_keeps_numbers(app, db, ru
     assert report.score_economic == Decimal("0.5")
     payment = db.exec(select(Disbursement).where(Disbursement.case_id == old.id)).one()
     assert payment.note is None and payment.amount_dkk == Decimal("2500.25")
-    assert db.exec(select(RiskAlert.action_taken).where(RiskAlert.case_id == old.id)).one() is None
+    alert = db.exec(select(RiskAlert).where(RiskAlert.case_id == old.id)).one()
+    assert alert.action_taken is None and alert.indicators == "debt"
+    # The note added to it: its text and its author's name as written go, as the text the
+    # name stood in before notes had their own rows; who wrote it (the user id) stays.
+    note = db.exec(select(RiskAlertNote).where(RiskAlertNote.alert_id == alert.id)).one()
+    assert (note.text, note.author_name, note.author_id) == ("", None, people["caseworker"].id)
     assert db.exec(select(Attachment).where(Attachment.case_id == old.id)).first() is None
     assert not (upload_dir / old_file).exists()
 
     for untouched in (recent, held, open_case):
         row = db.get(Case, untouched.id)
         assert row.person_name == "Blessing Okafor" and row.anonymised_at is None
+        assert db.exec(select(RiskAlertNote.text).join(RiskAlert, RiskAlert.id == RiskAlertNote.alert_id)
+                       .where(RiskAlert.case_id == untouched.id)).one() == "Her sister in Benin City was told"
         assert db.exec(select(Attachment).where(Attachment.case_id == untouched.id)).first() is not None
 
     events = db.exec(select(AuditEvent).where(AuditEvent.action == "retention.anonymise")).all()
@@ -144,8 +151,11 @@ def test_subject_export_holds_everything_about_the_person(app, db, runner, clien
     assert data["audit_events"] and all({"ip", "hash", "prev_hash"}.isdisjoint(row) and "user_id" in row
                                         for row in data["audit_events"])
     for key in ("children", "plan_versions", "budget_lines", "comments", "decisions", "followup_reports",
-                "disbursements", "risk_alerts", "attachments"):
+                "disbursements", "risk_alerts", "risk_alert_notes", "attachments"):
         assert len(data[key]) == 1, key
+    [note] = data["risk_alert_notes"]
+    assert note["alert_id"] == data["risk_alerts"][0]["id"] and note["text"] == "Her sister in Benin City was told"
+    assert note["author_name"] == "Dorte Caseworker" and note["created_at"]
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "case.subject_export",
                                             AuditEvent.case_id == case.id)).first() is not None
 
