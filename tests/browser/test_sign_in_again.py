@@ -11,30 +11,32 @@ from playwright.sync_api import expect
 
 import journey_steps as steps
 from browser_helpers import Actor
-from conftest import ACCOUNTS, sign_in
+from reintegration.demo.accounts import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
 TOKEN = "main form input[name=csrf_token]"
 
 
-def _typed_then_signed_in_again(page_as, account: str, prefix: str) -> tuple[Actor, str, str]:
+def _typed_then_signed_in_again(page_as, email: str, prefix: str) -> tuple[Actor, str, str]:
     """The caseworker types a case into the form; in a second tab of the same browser the
-    caseworker signs out and ``account`` signs in. Returns the first tab's actor, the typed
-    name and the form's token from before."""
+    caseworker signs out and ``email`` signs in (a caseworker: no second step). Returns
+    the first tab's actor, the typed name and the form's token from before."""
     cw = page_as("caseworker")
     name = steps.unique_name(prefix)
     steps.type_new_case(cw, name)
     old = cw.page.locator(TOKEN).first.input_value()
-    other = Actor(cw.page.context.new_page(), cw.base_url, f"second tab, {account}", cw.lang, cw.findings)
+    other = Actor(cw.page.context.new_page(), cw.base_url, f"second tab, {email}", cw.lang, cw.findings)
     other.goto("/account/two-factor", label="a page with the header")
     other.submit(other.page.locator("header form[action$='/logout'] button"), label="signed out")
-    sign_in(other, ACCOUNTS[account])
+    other.page.locator("#email").fill(email)
+    other.page.locator("#password").fill(DEMO_PASSWORD)
+    other.submit(other.page.locator("main form button[type=submit]"), label="signed in again")
     return cw, name, old
 
 
 def test_signing_in_again_in_another_tab_keeps_the_typed_form_sendable(page_as):
-    cw, name, old = _typed_then_signed_in_again(page_as, "caseworker", "Signed in again")
+    cw, name, old = _typed_then_signed_in_again(page_as, "caseworker@drc.demo", "Signed in again")
     page = cw.page
     # The first tab took the new session's token, with what was typed untouched.
     expect(page.locator(TOKEN).first).not_to_have_value(old)
@@ -45,7 +47,7 @@ def test_signing_in_again_in_another_tab_keeps_the_typed_form_sendable(page_as):
 
 
 def test_another_persons_sign_in_sends_nothing_from_the_page(page_as):
-    cw, name, old = _typed_then_signed_in_again(page_as, "caseworker2", "Not mine")
+    cw, name, old = _typed_then_signed_in_again(page_as, "caseworker2@drc.demo", "Not mine")
     page = cw.page
     # The first page is told its user was signed out; its token is not replaced, and
     # signing in again opens a new tab, so the typing stays here.
