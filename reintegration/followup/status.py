@@ -8,22 +8,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timezone
+from datetime import date, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func
+from sqlalchemy import BigInteger, and_, case as when, false, func, literal, or_, type_coerce
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from ..access import case_scope
 from ..approvals.operations import APPROVED_OUTCOME
 from ..domain import workflow as wf
-from ..domain.followup import is_overdue, month_of, period_end, spending_position
+from ..domain.followup import add_months, is_overdue, month_of, period_end, spending_position
 from ..domain.rates import RateTable
 from ..models import (Attachment, BudgetLine, Case, Decision, Disbursement, FollowUpReport, PlanVersion, RiskAlert,
                       RiskAlertNote, User)
+from ..paging import Counted, Page, count_cap
 
 ZERO = Decimal("0.00")
 
@@ -332,30 +333,146 @@ def case_files(db: Session, case_id: int) -> CaseFiles:
 
 @dataclass
 class Overview:
-    open_alerts: list[tuple[RiskAlert, Case, FollowUpReport | None]]
-    overdue: list[tuple[ReportRow, Case]]
-    off_plan: list[CaseYear]
-    cases: list[CaseYear]
+    """The overview's four lists, each one page (``paging.Page``) with its own page number."""
+
+    open_alerts: Page  # items: (RiskAlert, Case, FollowUpReport | None)
+    overdue: Page  # items: (ReportRow, Case)
+    off_plan: Page  # items: CaseYear
+    cases: Page  # items: CaseYear
+
+    @property
+    def case_ids(self) -> set[int]:
+        """The cases the page shows, in any of its lists."""
+        return ({case.id for _alert, case, _report in self.open_alerts.items}
+                | {case.id for _row, case in self.overdue.items}
+                | {year.case.id for year in self.off_plan.items} | {year.case.id for year in self.cases.items})
 
 
-def followup_cases(db: Session, user, statuses=(wf.IN_FOLLOWUP,)) -> list[Case]:
-    return list(db.exec(select(Case).where(case_scope(user), Case.status.in_(statuses))
-                        .order_by(Case.actual_return, Case.reference)).all())
+@dataclass(frozen=True)
+class OverviewPages:
+    """The page asked for of each list (any number: out of range is the nearest page)."""
+
+    open_alerts: int = 1
+    overdue: int = 1
+    off_plan: int = 1
+    cases: int = 1
 
 
-def overview(db: Session, user, today: date) -> Overview:
-    """Across the cases ``user`` may see: open risk alerts (also on closed cases),
-    overdue reports, money over or under plan, and the cases being followed."""
-    alerts = db.exec(select(RiskAlert, Case, FollowUpReport).join(Case, Case.id == RiskAlert.case_id)
-                     .outerjoin(FollowUpReport, FollowUpReport.id == RiskAlert.followup_id)
-                     .where(case_scope(user), RiskAlert.closed_at.is_(None))
-                     .order_by(RiskAlert.opened_at)).all()
-    cases = followup_cases(db, user)
-    by_case = years(db, cases, today)
-    overdue = [(row, year.case) for year in by_case.values() for row in year.overdue]
-    overdue.sort(key=lambda item: item[0].report.due_date)
-    off_plan = [year for year in by_case.values() if year.position in ("over", "under")]
-    return Overview(list(alerts), overdue, off_plan, list(by_case.values()))
+def _page(db: Session, rows, counted, number: int, size: int, count_limit: int) -> Page:
+    """One page of ``rows`` (a statement in the list's order); ``counted`` selects the same
+    rows for counting, which stops at the cap (``paging.count_cap``). A page past the end
+    is the last page."""
+    number, cap = count_cap(number, size, count_limit)
+    found = Counted(db.exec(select(func.count()).select_from(counted.limit(cap).subquery())).one(), cap, size)
+    number = min(number, found.pages)
+    return found.page(list(db.exec(rows.offset((number - 1) * size).limit(size)).all()), number)
+
+
+def _followed(user):
+    """The cases in follow-up ``user`` may see."""
+    return and_(case_scope(user), Case.status == wf.IN_FOLLOWUP)
+
+
+def _return_in(table: RateTable):
+    return and_(Case.actual_return >= table.valid_from, Case.actual_return <= table.valid_to)
+
+
+def overdue_condition(tables, today: date):
+    """Reports overdue on ``today`` (``domain.followup.is_overdue`` with the table valid on
+    the case's return date; none without one), as a SQL condition on the report and its case."""
+    return or_(false(), *(and_(_return_in(t), FollowUpReport.due_date < today - timedelta(days=t.overdue_after_days))
+                          for t in tables))
+
+
+def month_bounds(today: date, months: int) -> list[date]:
+    """``bounds[k]``, for k = 0..months: the first return date ``r`` for which
+    ``add_months(r, k) >= today``. As ``add_months`` never decreases with ``r``, month
+    ``k + 1`` of the period has begun on ``today`` (``domain.followup.month_of``) exactly
+    when the return date is before ``bounds[k]``: a date comparison the database makes."""
+    bounds = []
+    for k in range(months + 1):
+        day = add_months(today, -k) - timedelta(days=5)  # before the bound (see the test)
+        while add_months(day, k) < today:
+            day += timedelta(days=1)
+        bounds.append(day)
+    return bounds
+
+
+def _money_by_month(tables, today: date):
+    """Two SQL conditions on a budget line and its case, per table valid on the return
+    date: the line's month is within the months up to now (planned to date), and within
+    the months already past, as :func:`years` counts them for ``spending_position``."""
+    now, past = [], []
+    for t in tables:
+        bounds = month_bounds(today, t.period_months)
+        within = _return_in(t)
+        month = BudgetLine.month
+        now.append(and_(within, or_(month == 1, *(and_(month == m, Case.actual_return < bounds[m - 1])
+                                                  for m in range(2, t.period_months + 1)))))
+        past.append(and_(within, or_(false(), *(and_(month == m, Case.actual_return < bounds[m])
+                                                 for m in range(1, t.period_months)))))
+    return or_(false(), *now), or_(false(), *past)
+
+
+def _off_plan_cases(user, tables, today: date):
+    """The cases in follow-up whose money is over or under plan on ``today``
+    (``domain.followup.spending_position`` as :func:`years` works it out), as one
+    statement: the lines of the version in force summed by month and the payments summed,
+    per case, in the database."""
+    ore = lambda column: type_coerce(column, BigInteger)  # noqa: E731 (øre, as stored)
+    now, past = _money_by_month(tables, today)
+    later = aliased(PlanVersion)
+    newer_approved = (select(later.id).where(later.case_id == PlanVersion.case_id, later.status == wf.APPROVED,
+                                             later.number > PlanVersion.number).exists())
+    planned = (select(PlanVersion.case_id.label("case_id"),
+                      func.sum(when((now, ore(BudgetLine.amount_dkk)), else_=0)).label("now"),
+                      func.sum(when((past, ore(BudgetLine.amount_dkk)), else_=0)).label("past"))
+               .join(BudgetLine, BudgetLine.plan_version_id == PlanVersion.id)
+               .join(Case, Case.id == PlanVersion.case_id)
+               .where(_followed(user), PlanVersion.status == wf.APPROVED, ~newer_approved)
+               .group_by(PlanVersion.case_id).subquery())
+    paid = (select(Disbursement.case_id.label("case_id"), func.sum(ore(Disbursement.amount_dkk)).label("paid"))
+            .join(Case, Case.id == Disbursement.case_id).where(_followed(user))
+            .group_by(Disbursement.case_id).subquery())
+    paid_total, planned_now, planned_past = (func.coalesce(paid.c.paid, 0), func.coalesce(planned.c.now, 0),
+                                             func.coalesce(planned.c.past, 0))
+    return (select(Case).outerjoin(planned, planned.c.case_id == Case.id).outerjoin(paid, paid.c.case_id == Case.id)
+            .where(_followed(user), or_(false(), *(_return_in(t) for t in tables)),
+                   or_(paid_total > planned_now, paid_total < planned_past)))
+
+
+def overview(db: Session, user, today: date, tables, pages: OverviewPages = OverviewPages(), size: int = 25,
+             count_limit: int = 1000) -> Overview:
+    """Across the cases ``user`` may see, one page of each list: open risk alerts (also on
+    closed cases), oldest first; overdue reports, by due date; cases whose money is over
+    or under plan and the cases being followed, by return date. Each list is read a page
+    at a time and counted up to ``count_limit`` (``paging``), so the page does not grow
+    with the programme; the years (money, reports) are worked out for the cases shown."""
+    alerts = _page(db, select(RiskAlert, Case, FollowUpReport).join(Case, Case.id == RiskAlert.case_id)
+                   .outerjoin(FollowUpReport, FollowUpReport.id == RiskAlert.followup_id)
+                   .where(case_scope(user), RiskAlert.closed_at.is_(None))
+                   .order_by(RiskAlert.opened_at, RiskAlert.id),
+                   select(literal(1)).select_from(RiskAlert).join(Case, Case.id == RiskAlert.case_id)
+                   .where(case_scope(user), RiskAlert.closed_at.is_(None)), pages.open_alerts, size, count_limit)
+    late = and_(_followed(user), FollowUpReport.status == "due", overdue_condition(tables, today))
+    overdue = _page(db, select(FollowUpReport, Case).join(Case, Case.id == FollowUpReport.case_id).where(late)
+                    .order_by(FollowUpReport.due_date, Case.actual_return, Case.reference, FollowUpReport.due_month),
+                    select(literal(1)).select_from(FollowUpReport).join(Case, Case.id == FollowUpReport.case_id)
+                    .where(late), pages.overdue, size, count_limit)
+    off_plan = _off_plan_cases(user, tables, today)
+    money = _page(db, off_plan.order_by(Case.actual_return, Case.reference),
+                  off_plan.with_only_columns(literal(1)), pages.off_plan, size, count_limit)
+    followed = _page(db, select(Case).where(_followed(user)).order_by(Case.actual_return, Case.reference),
+                     select(literal(1)).select_from(Case).where(_followed(user)), pages.cases, size, count_limit)
+    by_case = years(db, {case.id: case for case in money.items + followed.items}.values(), today)
+    return Overview(alerts, _with_items(overdue, [(ReportRow(report, "overdue", True), case)
+                                                  for report, case in overdue.items]),
+                    _with_items(money, [by_case[case.id] for case in money.items]),
+                    _with_items(followed, [by_case[case.id] for case in followed.items]))
+
+
+def _with_items(page: Page, items: list) -> Page:
+    return Page(items, page.number, page.pages, page.total, page.more)
 
 
 def open_alert_count(db: Session, case_id: int) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_login import current_user
 from sqlmodel import select
@@ -56,16 +56,25 @@ def closed_refusal(case_id: int):
     return redirect(url_for("followup.case", case_id=case_id))
 
 
+# The overview's lists and the query argument of each one's page number.
+PAGE_ARGS = {"open_alerts": "alerts", "overdue": "overdue", "off_plan": "money", "cases": "page"}
+
+
 @bp.get("/")
 @allow(*WATCHERS)
 def overview():
     db = get_session()
-    data = status.overview(db, current_user, ops.today())
+    asked = {field: request.args.get(arg, 1, type=int) or 1 for field, arg in PAGE_ARGS.items()}
+    data = status.overview(db, current_user, ops.today(), current_app.extensions["rate_tables"],
+                           status.OverviewPages(**asked), size=current_app.config["PAGE_SIZE"],
+                           count_limit=current_app.config["CASE_LIST_COUNT_LIMIT"])
     # The page names people's cases (references, risk signs, return dates): one list read
-    # linked to every case it shows, recorded after everything shown is read (it commits).
-    shown = {case.id for _alert, case, _report in data.open_alerts} | {year.case.id for year in data.cases}
-    record_list_read(db, user=current_user, page=request.endpoint, case_ids=shown)
-    return render_template("followup/overview.html", data=data, risk_labels=RISK_LABELS,
+    # linked to every case it shows (on the pages shown, no other), recorded after
+    # everything shown is read (it commits).
+    record_list_read(db, user=current_user, page=request.endpoint, case_ids=data.case_ids)
+    # Each list's page links keep the other lists' pages.
+    args = {arg: getattr(data, field).number for field, arg in PAGE_ARGS.items() if getattr(data, field).number > 1}
+    return render_template("followup/overview.html", data=data, args=args, risk_labels=RISK_LABELS,
                            refused_labels=REFUSED_ALERT_LABELS)
 
 
