@@ -24,7 +24,9 @@ class Case(SQLModel, table=True):
     __table_args__ = (Index("ix_case_status_updated_at_id", "status", "updated_at", "id"),
                       Index("ix_case_partner_id_status_id", "partner_id", "status", "id"),
                       Index("ix_case_status_plan_attention_updated_at_id", "status", "plan_attention", "updated_at", "id"),
-                      Index("ix_case_plan_attention_updated_at_id", "plan_attention", "updated_at", "id"))
+                      Index("ix_case_plan_attention_updated_at_id", "plan_attention", "updated_at", "id"),
+                      # The follow-up overview's cases in follow-up, by return date (migration 0020).
+                      Index("ix_case_status_actual_return_reference", "status", "actual_return", "reference"))
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=32, unique=True)  # e.g. RT-2026-0001
     status: str = Field(default="preparing", max_length=32, index=True)

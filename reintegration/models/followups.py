@@ -13,9 +13,11 @@ from ._common import utcnow
 
 
 class FollowUpReport(SQLModel, table=True):
-    # The partner portal's due list: a partner's due reports by due date.
+    # The partner portal's due list: a partner's due reports by due date; the follow-up
+    # overview's overdue reports, by due date (migration 0020).
     __table_args__ = (Index("ix_followupreport_partner_id_status_due_date_id", "partner_id", "status", "due_date",
-                            "id"),)
+                            "id"),
+                      Index("ix_followupreport_status_due_date_id", "status", "due_date", "id"))
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id", index=True)
     # The case's partner organisation, for that index. Kept by database triggers from
