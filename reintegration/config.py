@@ -51,3 +51,6 @@ class Defaults:
     # The case list counts matches exactly up to here, then says "more than N" (bench/RESULTS.md).
     CASE_LIST_COUNT_LIMIT = 1000
     APPROVAL_QUEUE_COUNT_LIMIT = 1000  # the same for the approval queue
+    # ... and for the other paged lists: the follow-up overview's, the audit trail and the
+    # administrator's lists of accounts and organisations.
+    LIST_COUNT_LIMIT = 1000

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+
 MAX_PAGE = 1_000_000  # a page number past any data; keeps LIMIT within what a database holds
 
 
@@ -54,3 +56,14 @@ class Counted:
 
     def page(self, items: list, number: int) -> Page:
         return Page(items, number, self.pages, self.total, self.more)
+
+
+def read_page(db, rows, counted, number: int, size: int, count_limit: int) -> Page:
+    """Page ``number`` of ``rows`` (a statement in the list's order); ``counted`` selects
+    the same rows for counting (no order), which stops at the cap of :func:`count_cap`.
+    A page past the end is the last page, one below 1 the first."""
+    number, cap = count_cap(number, size, count_limit)
+    found = Counted(db.execute(select(func.count()).select_from(counted.limit(cap).subquery())).scalar_one(),
+                    cap, size)
+    number = min(number, found.pages)
+    return found.page(list(db.exec(rows.offset((number - 1) * size).limit(size)).all()), number)

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_login import current_user
+from sqlalchemy import literal
 from sqlmodel import select
 
 from ..access import allow
@@ -20,6 +21,7 @@ from ..db import get_session
 from ..i18n import gettext as _, lazy_gettext as _l
 from ..models import Organisation, User
 from ..models.organisations import ROLE_ORGANISATION
+from ..paging import read_page
 from . import operations as ops
 from .forms import (LOCALES, ORGANISATION_KINDS, ORGANISATION_STATUSES, NewUserForm, OrganisationForm, PasswordForm,
                     TwoFactorResetForm, UserForm)
@@ -43,9 +45,17 @@ REGISTRY_REASONS = {
 @allow("admin")
 def users():
     db = get_session()
-    rows = db.exec(select(User, Organisation.name).join(Organisation, Organisation.id == User.organisation_id)
-                   .order_by(User.active.desc(), Organisation.name, User.name)).all()
-    return render_template("admin/users.html", rows=rows, role_label=lambda r: str(ROLE_LABELS.get(r, r)))
+    # Accounts are deactivated, never deleted: the list grows with the programme, so it is paged.
+    page = _page(db, select(User, Organisation.name).join(Organisation, Organisation.id == User.organisation_id)
+                 .order_by(User.active.desc(), Organisation.name, User.name, User.id),
+                 select(literal(1)).select_from(User))
+    return render_template("admin/users.html", page=page, role_label=lambda r: str(ROLE_LABELS.get(r, r)))
+
+
+def _page(db, rows, counted):
+    """The page the query string asks for (``page``) of an administrator's list."""
+    return read_page(db, rows, counted, request.args.get("page", 1, type=int) or 1, current_app.config["PAGE_SIZE"],
+                     current_app.config["LIST_COUNT_LIMIT"])
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -158,8 +168,10 @@ def user_activate(user_id: int):
 @allow("admin")
 def organisations():
     db = get_session()
-    rows = db.exec(select(Organisation).order_by(Organisation.kind, Organisation.country, Organisation.name)).all()
-    return render_template("admin/organisations.html", rows=rows, kind_label=dict(ORGANISATION_KINDS).get,
+    page = _page(db, select(Organisation).order_by(Organisation.kind, Organisation.country, Organisation.name,
+                                                   Organisation.id),
+                 select(literal(1)).select_from(Organisation))
+    return render_template("admin/organisations.html", page=page, kind_label=dict(ORGANISATION_KINDS).get,
                            country_name=country_name, status_labels=dict(ORGANISATION_STATUSES))
 
 

@@ -24,7 +24,7 @@ from ..domain.followup import add_months, is_overdue, month_of, period_end, spen
 from ..domain.rates import RateTable
 from ..models import (Attachment, BudgetLine, Case, Decision, Disbursement, FollowUpReport, PlanVersion, RiskAlert,
                       RiskAlertNote, User)
-from ..paging import Counted, Page, count_cap
+from ..paging import Page, read_page
 
 ZERO = Decimal("0.00")
 
@@ -358,16 +358,6 @@ class OverviewPages:
     cases: int = 1
 
 
-def _page(db: Session, rows, counted, number: int, size: int, count_limit: int) -> Page:
-    """One page of ``rows`` (a statement in the list's order); ``counted`` selects the same
-    rows for counting, which stops at the cap (``paging.count_cap``). A page past the end
-    is the last page."""
-    number, cap = count_cap(number, size, count_limit)
-    found = Counted(db.exec(select(func.count()).select_from(counted.limit(cap).subquery())).one(), cap, size)
-    number = min(number, found.pages)
-    return found.page(list(db.exec(rows.offset((number - 1) * size).limit(size)).all()), number)
-
-
 def _followed(user):
     """The cases in follow-up ``user`` may see."""
     return and_(case_scope(user), Case.status == wf.IN_FOLLOWUP)
@@ -448,22 +438,25 @@ def overview(db: Session, user, today: date, tables, pages: OverviewPages = Over
     or under plan and the cases being followed, by return date. Each list is read a page
     at a time and counted up to ``count_limit`` (``paging``), so the page does not grow
     with the programme; the years (money, reports) are worked out for the cases shown."""
-    alerts = _page(db, select(RiskAlert, Case, FollowUpReport).join(Case, Case.id == RiskAlert.case_id)
-                   .outerjoin(FollowUpReport, FollowUpReport.id == RiskAlert.followup_id)
-                   .where(case_scope(user), RiskAlert.closed_at.is_(None))
-                   .order_by(RiskAlert.opened_at, RiskAlert.id),
-                   select(literal(1)).select_from(RiskAlert).join(Case, Case.id == RiskAlert.case_id)
-                   .where(case_scope(user), RiskAlert.closed_at.is_(None)), pages.open_alerts, size, count_limit)
-    late = and_(_followed(user), FollowUpReport.status == "due", overdue_condition(tables, today))
-    overdue = _page(db, select(FollowUpReport, Case).join(Case, Case.id == FollowUpReport.case_id).where(late)
-                    .order_by(FollowUpReport.due_date, Case.actual_return, Case.reference, FollowUpReport.due_month),
-                    select(literal(1)).select_from(FollowUpReport).join(Case, Case.id == FollowUpReport.case_id)
-                    .where(late), pages.overdue, size, count_limit)
+    def page(rows, counted, number: int) -> Page:
+        return read_page(db, rows, counted, number, size, count_limit)
+
+    open_alert = (case_scope(user), RiskAlert.closed_at.is_(None))
+    alerts = page(select(RiskAlert, Case, FollowUpReport).join(Case, Case.id == RiskAlert.case_id)
+                  .outerjoin(FollowUpReport, FollowUpReport.id == RiskAlert.followup_id).where(*open_alert)
+                  .order_by(RiskAlert.opened_at, RiskAlert.id),
+                  select(literal(1)).select_from(RiskAlert).join(Case, Case.id == RiskAlert.case_id)
+                  .where(*open_alert), pages.open_alerts)
+    late = (_followed(user), FollowUpReport.status == "due", overdue_condition(tables, today))
+    overdue = page(select(FollowUpReport, Case).join(Case, Case.id == FollowUpReport.case_id).where(*late)
+                   .order_by(FollowUpReport.due_date, Case.actual_return, Case.reference, FollowUpReport.due_month),
+                   select(literal(1)).select_from(FollowUpReport).join(Case, Case.id == FollowUpReport.case_id)
+                   .where(*late), pages.overdue)
     off_plan = _off_plan_cases(user, tables, today)
-    money = _page(db, off_plan.order_by(Case.actual_return, Case.reference),
-                  off_plan.with_only_columns(literal(1)), pages.off_plan, size, count_limit)
-    followed = _page(db, select(Case).where(_followed(user)).order_by(Case.actual_return, Case.reference),
-                     select(literal(1)).select_from(Case).where(_followed(user)), pages.cases, size, count_limit)
+    money = page(off_plan.order_by(Case.actual_return, Case.reference), off_plan.with_only_columns(literal(1)),
+                 pages.off_plan)
+    followed = page(select(Case).where(_followed(user)).order_by(Case.actual_return, Case.reference),
+                    select(literal(1)).select_from(Case).where(_followed(user)), pages.cases)
     by_case = years(db, {case.id: case for case in money.items + followed.items}.values(), today)
     return Overview(alerts, _with_items(overdue, [(ReportRow(report, "overdue", True), case)
                                                   for report, case in overdue.items]),

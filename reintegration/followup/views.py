@@ -67,7 +67,7 @@ def overview():
     asked = {field: request.args.get(arg, 1, type=int) or 1 for field, arg in PAGE_ARGS.items()}
     data = status.overview(db, current_user, ops.today(), current_app.extensions["rate_tables"],
                            status.OverviewPages(**asked), size=current_app.config["PAGE_SIZE"],
-                           count_limit=current_app.config["CASE_LIST_COUNT_LIMIT"])
+                           count_limit=current_app.config["LIST_COUNT_LIMIT"])
     # The page names people's cases (references, risk signs, return dates): one list read
     # linked to every case it shows (on the pages shown, no other), recorded after
     # everything shown is read (it commits).
