@@ -154,3 +154,24 @@ def test_due_list_follows_a_case_to_its_new_partner(client, auth, db, make_org, 
     db.add(case)
     db.commit()
     assert (due_refs(old_officer), due_refs(new_officer)) == ([kept.reference], [moved.reference])
+
+
+def test_a_page_past_a_lists_end_says_so_and_never_that_the_list_is_empty(client, auth, db, make_org, make_user,
+                                                                         make_case):
+    """The portal's lists are read without a count, so a page past the end (an old link, a
+    typed number) cannot be turned into the last page: it says there is no such page and
+    links to the first, never "no reports are due" about a list that has some."""
+    mine = make_org("partner")
+    _cases(db, make_case, mine, 1, "in_followup", due=True)
+    _cases(db, make_case, mine, 1, "preparing", start=300)
+    _cases(db, make_case, mine, 1, "closed", start=500)
+    auth.login(make_user("partner", organisation=mine))
+    page = client.get("/partner/?due=7&page=7&preparing=7&closed=7").get_data(as_text=True)
+    for empty in ("No reports are due.", "Your organisation has no open cases.",
+                  "Your organisation has no cases in preparation."):
+        assert empty not in page
+    assert page.count("There is no page 7 of this list.") == 4
+    for name in ("due", "page", "preparing", "closed"):
+        assert re.search(rf'href="/partner/\?[^"]*\b{name}=1\b[^"]*">Go to the first page', page), name
+    first = client.get("/partner/").get_data(as_text=True)
+    assert "There is no page" not in first and "RT-IN-0000" in first
