@@ -4,7 +4,8 @@ A list whose page says "page n of m" must count what it shows; counting 250,000 
 or a queue of 15,000 plans on every view made the page's cost grow with the data. The
 case list and the approval queue count exactly up to a limit (or to the end of the
 page asked for, if that is further) and beyond it say "more than N" and "page n of at
-least m"; paging on still reaches every row.
+least m"; paging on still reaches every row. The other paged lists (the follow-up
+overview's, the audit trail, the administrator's) do the same with :func:`read_page`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlmodel import func, select
 
 MAX_PAGE = 1_000_000  # a page number past any data; keeps LIMIT within what a database holds
 
@@ -63,7 +64,6 @@ def read_page(db, rows, counted, number: int, size: int, count_limit: int) -> Pa
     the same rows for counting (no order), which stops at the cap of :func:`count_cap`.
     A page past the end is the last page, one below 1 the first."""
     number, cap = count_cap(number, size, count_limit)
-    found = Counted(db.execute(select(func.count()).select_from(counted.limit(cap).subquery())).scalar_one(),
-                    cap, size)
+    found = Counted(db.exec(select(func.count()).select_from(counted.limit(cap).subquery())).one(), cap, size)
     number = min(number, found.pages)
     return found.page(list(db.exec(rows.offset((number - 1) * size).limit(size)).all()), number)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import BigInteger, and_, case as when, false, func, literal, or_, type_coerce
+from sqlalchemy import BigInteger, and_, case as when, false, func, literal, null, or_, type_coerce
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -24,7 +24,7 @@ from ..domain.followup import add_months, is_overdue, month_of, period_end, spen
 from ..domain.rates import RateTable
 from ..models import (Attachment, BudgetLine, Case, Decision, Disbursement, FollowUpReport, PlanVersion, RiskAlert,
                       RiskAlertNote, User)
-from ..paging import Page, read_page
+from ..paging import Counted, Page, count_cap, read_page
 
 ZERO = Decimal("0.00")
 
@@ -388,47 +388,66 @@ def month_bounds(today: date, months: int) -> list[date]:
     return bounds
 
 
-def _money_by_month(tables, today: date):
-    """Two SQL conditions on a budget line and its case, per table valid on the return
-    date: the line's month is within the months up to now (planned to date), and within
-    the months already past, as :func:`years` counts them for ``spending_position``."""
-    now, past = [], []
+def _month_now(tables, today: date):
+    """The month of the period a case in follow-up is in on ``today``, at most the
+    period's last (``CaseYear.month``), as a SQL expression on the case; NULL without a
+    rate table valid on its return date (no position is worked out then)."""
+    whens = []
     for t in tables:
         bounds = month_bounds(today, t.period_months)
         within = _return_in(t)
-        month = BudgetLine.month
-        now.append(and_(within, or_(month == 1, *(and_(month == m, Case.actual_return < bounds[m - 1])
-                                                  for m in range(2, t.period_months + 1)))))
-        past.append(and_(within, or_(false(), *(and_(month == m, Case.actual_return < bounds[m])
-                                                 for m in range(1, t.period_months)))))
-    return or_(false(), *now), or_(false(), *past)
+        whens += [(and_(within, Case.actual_return < bounds[k]), k + 1) for k in range(t.period_months - 1, 0, -1)]
+        whens.append((within, 1))
+    return when(*whens, else_=None) if whens else null()
 
 
 def _off_plan_cases(user, tables, today: date):
     """The cases in follow-up whose money is over or under plan on ``today``
-    (``domain.followup.spending_position`` as :func:`years` works it out), as one
-    statement: the lines of the version in force summed by month and the payments summed,
-    per case, in the database."""
+    (``domain.followup.spending_position`` as :func:`years` works it out), ordered by
+    return date, as one statement: the month each case is in, then the lines of its
+    version in force summed up to and before that month, and its payments summed, in the
+    database. Its cost grows with the cases in follow-up (every case's money is looked
+    at), not with the page."""
     ore = lambda column: type_coerce(column, BigInteger)  # noqa: E731 (øre, as stored)
-    now, past = _money_by_month(tables, today)
+    followed = (select(Case.id.label("case_id"), _month_now(tables, today).label("month"))
+                .where(_followed(user), Case.actual_return.is_not(None)).subquery())
     later = aliased(PlanVersion)
     newer_approved = (select(later.id).where(later.case_id == PlanVersion.case_id, later.status == wf.APPROVED,
                                              later.number > PlanVersion.number).exists())
     planned = (select(PlanVersion.case_id.label("case_id"),
-                      func.sum(when((now, ore(BudgetLine.amount_dkk)), else_=0)).label("now"),
-                      func.sum(when((past, ore(BudgetLine.amount_dkk)), else_=0)).label("past"))
+                      func.sum(when((BudgetLine.month <= followed.c.month, ore(BudgetLine.amount_dkk)),
+                                    else_=0)).label("now"),
+                      func.sum(when((BudgetLine.month < followed.c.month, ore(BudgetLine.amount_dkk)),
+                                    else_=0)).label("past"))
+               .join(followed, followed.c.case_id == PlanVersion.case_id)
                .join(BudgetLine, BudgetLine.plan_version_id == PlanVersion.id)
-               .join(Case, Case.id == PlanVersion.case_id)
-               .where(_followed(user), PlanVersion.status == wf.APPROVED, ~newer_approved)
+               .where(PlanVersion.status == wf.APPROVED, ~newer_approved)
                .group_by(PlanVersion.case_id).subquery())
     paid = (select(Disbursement.case_id.label("case_id"), func.sum(ore(Disbursement.amount_dkk)).label("paid"))
-            .join(Case, Case.id == Disbursement.case_id).where(_followed(user))
+            .join(followed, followed.c.case_id == Disbursement.case_id)
             .group_by(Disbursement.case_id).subquery())
     paid_total, planned_now, planned_past = (func.coalesce(paid.c.paid, 0), func.coalesce(planned.c.now, 0),
                                              func.coalesce(planned.c.past, 0))
-    return (select(Case).outerjoin(planned, planned.c.case_id == Case.id).outerjoin(paid, paid.c.case_id == Case.id)
-            .where(_followed(user), or_(false(), *(_return_in(t) for t in tables)),
-                   or_(paid_total > planned_now, paid_total < planned_past)))
+    return (select(Case.id).join(followed, followed.c.case_id == Case.id)
+            .outerjoin(planned, planned.c.case_id == Case.id).outerjoin(paid, paid.c.case_id == Case.id)
+            .where(followed.c.month.is_not(None), or_(paid_total > planned_now, paid_total < planned_past))
+            .order_by(Case.actual_return, Case.reference))
+
+
+def _cases_by_id(db: Session, ids: list[int]) -> list[Case]:
+    found = {case.id: case for case in db.exec(select(Case).where(Case.id.in_(ids or [-1]))).all()}
+    return [found[case_id] for case_id in ids if case_id in found]
+
+
+def _off_plan_page(db: Session, user, tables, today: date, number: int, size: int, count_limit: int) -> Page:
+    """One page of :func:`_off_plan_cases`, from one run of it: the ids in order up to
+    the count's cap (``paging.count_cap``) give both the count and the page, where a
+    count and a page read apart would sum every case's money twice."""
+    number, cap = count_cap(number, size, count_limit)
+    ids = list(db.exec(_off_plan_cases(user, tables, today).limit(cap)).all())
+    found = Counted(len(ids), cap, size)
+    number = min(number, found.pages)
+    return found.page(_cases_by_id(db, ids[(number - 1) * size:number * size]), number)
 
 
 def overview(db: Session, user, today: date, tables, pages: OverviewPages = OverviewPages(), size: int = 25,
@@ -452,9 +471,7 @@ def overview(db: Session, user, today: date, tables, pages: OverviewPages = Over
                    .order_by(FollowUpReport.due_date, Case.actual_return, Case.reference, FollowUpReport.due_month),
                    select(literal(1)).select_from(FollowUpReport).join(Case, Case.id == FollowUpReport.case_id)
                    .where(*late), pages.overdue)
-    off_plan = _off_plan_cases(user, tables, today)
-    money = page(off_plan.order_by(Case.actual_return, Case.reference), off_plan.with_only_columns(literal(1)),
-                 pages.off_plan)
+    money = _off_plan_page(db, user, tables, today, pages.off_plan, size, count_limit)
     followed = page(select(Case).where(_followed(user)).order_by(Case.actual_return, Case.reference),
                     select(literal(1)).select_from(Case).where(_followed(user)), pages.cases)
     by_case = years(db, {case.id: case for case in money.items + followed.items}.values(), today)
