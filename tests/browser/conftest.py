@@ -190,6 +190,15 @@ def short_session_server(server_files, tmp_path_factory):
         yield base_url
 
 
+@pytest.fixture(scope="session")
+def small_pages_server(server_files, tmp_path_factory):
+    """A server of the same database whose lists show one row a page: every list with two
+    rows has page links (the pages with several paged lists, pages past the end)."""
+    with _served(server_files, tmp_path_factory.mktemp("small-pages-server"), "server-small-pages.log",
+                 PAGE_SIZE=1) as base_url:
+        yield base_url
+
+
 # --- the browser ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
@@ -378,6 +387,12 @@ def _crew(request, browser, base_url: str, findings):
 @pytest.fixture
 def page_as(request, browser, live_server, findings):
     yield from _crew(request, browser, live_server, findings)
+
+
+@pytest.fixture
+def small_pages_page_as(request, browser, small_pages_server, findings):
+    """``page_as`` on the server whose lists show one row a page (``small_pages_server``)."""
+    yield from _crew(request, browser, small_pages_server, findings)
 
 
 @pytest.fixture

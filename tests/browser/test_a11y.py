@@ -131,3 +131,38 @@ def test_the_partner_report_form_announces_its_errors(page_as):
     assert "#contact_date" in links, links
     assert not problems, "Error summary problems:\n" + "\n".join(problems)
     page_as.finish()
+
+
+def test_paged_lists_and_pages_past_their_end_pass_the_checks(small_pages_page_as):
+    """With one row a page, the follow-up overview (several paged lists, each its own
+    named navigation), the administrator's lists, the audit trail and the partner portal
+    past its lists' ends are checked (axe) like every other page."""
+    page_as = small_pages_page_as
+    cw, approver = page_as("caseworker"), page_as("approver")
+    for _ in range(2):
+        cw.goto("/cases", label="cases")
+        plan = steps.valid_plan(cw)
+        approver.goto(f"/approvals/{plan.version_id}", label="review")
+        approver.page.locator("#action-0").check()
+        approver.submit(approver.page.locator("main form[action$='/decide'] button[type=submit]"), label="approved")
+        # As steps.record_departure, from the case page: with one row a page, the case is
+        # not on the case list's first page.
+        approver.goto(f"/cases/{plan.case.id}", label="case page")
+        approver.submit(approver.page.locator(f"main a[href$='/followup/cases/{plan.case.id}/return']"),
+                        label="record the departure")
+        approver.page.locator("#return_date").fill(steps.TODAY.isoformat())
+        approver.submit(approver.page.locator("main form button[type=submit]"), label="departure recorded")
+    cw.goto("/followup/", label="follow-up overview, page 1")
+    expect(cw.page.locator("main nav[aria-label='Sider med sager i opfølgning']")).to_be_visible()
+    cw.goto("/followup/?page=2", label="follow-up overview, page 2")
+    cw.goto("/followup/?page=99999&alerts=abc&overdue=-1&money=0", label="follow-up overview, odd page numbers")
+    admin = page_as("admin")
+    for path, label in (("/admin/users", "accounts"), ("/admin/users?page=2", "accounts, page 2"),
+                        ("/admin/organisations?page=999", "organisations, last page"),
+                        ("/admin/audit?page=2", "audit trail, page 2")):
+        admin.goto(path, label=label)
+    expect(admin.page.locator("main nav.pagination")).to_be_visible()
+    partner = page_as("partner", viewport=(360, 740))
+    partner.goto("/partner/?due=9&page=9&preparing=9&closed=9", label="partner portal past the lists' ends")
+    expect(partner.page.locator("main a[href*='due=1']")).to_be_visible()  # "Go to the first page"
+    page_as.finish()
