@@ -8,14 +8,14 @@ found the due reports by walking ``ix_followupreport_due_date`` past every submi
 (750 ms against 270 ms).
 
 Revision ID: 0020
-Revises: 0018 (another change takes 0019: this one then revises 0019)
+Revises: 0019
 Create Date: 2026-12-05
 """
 from alembic import op
 
 
 revision = '0020'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
