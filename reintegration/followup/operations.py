@@ -22,7 +22,6 @@ from sqlmodel import Session, select
 from .. import mail, uploads
 from ..access import scope_for
 from ..audit import record
-from ..db import sqlite_write_lock
 from ..domain import workflow as wf
 from ..domain.followup import (AFTER_END, BEFORE_RETURN, CONTACT, PAYMENT, RISK_INDICATORS, DatedRecord,
                                final_opens_on, instalment_dkk, outside_period, period_end, return_date_violations,
@@ -32,6 +31,7 @@ from ..domain.followup import (REFUSED_CASE_CLOSED, REFUSED_NOT_OPEN_YET,  # noq
 from ..domain.violation import Violation
 from ..forms import plain_number
 from ..i18n import format_day, format_dkk, gettext as _, lazy_gettext as _l, local_today
+from ..locks import lock_case
 from ..models import (Attachment, AuditEvent, Case, Disbursement, FollowUpReport, Organisation, RiskAlert,
                       RiskAlertNote, User)
 from ..models.organisations import INACTIVE
@@ -96,17 +96,6 @@ def ensure_open(case: Case) -> None:
         raise CaseClosed(case.id)
 
 
-def _lock_case(db: Session, case: Case) -> Case:
-    """Serialise writes on one case, and read it afresh; call it before reading what the
-    write depends on (what has been paid, the reports). PostgreSQL locks the case row.
-    SQLite has one writer, but its transactions only take the write lock at their first
-    write, so two of them could both read the same totals and both insert: it takes the
-    database's write lock first (``BEGIN IMMEDIATE``), waiting for any other writer."""
-    sqlite_write_lock(db)
-    return db.exec(select(Case).where(Case.id == case.id).with_for_update()
-                   .execution_options(populate_existing=True)).one()
-
-
 def _touch(case: Case) -> None:
     case.updated_at = utcnow()
     case.revision = (case.revision or 0) + 1
@@ -147,7 +136,7 @@ def record_return(db: Session, case: Case, return_date: date, *, seen_revision: 
     if table is None:
         raise FieldErrors({"return_date": _l("No rate table covers %(day)s, so the follow-up schedule is "
                                              "unknown. Ask an administrator to add one.", day=format_day(return_date))})
-    case = _lock_case(db, case)
+    case = lock_case(db, case.id)
     try:
         ensure_open(case)  # closed while the form was open, or while this waited for the lock
     except CaseClosed:
@@ -393,7 +382,7 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
     refused send (:func:`alert_refused_report`, ``REFUSED_NOT_OPEN_YET``).
     Optimistic locking: ``seen_revision`` must still be the report's revision.
 
-    The case row is locked (``_lock_case``) before anything is written, as every other
+    The case row is locked (``locks.lock_case``) before anything is written, as every other
     write on a case does first (closing it, a payment, a refused send's alert): a report
     and a closure at once are serialised in one order, not a deadlock, and a case closed
     while the form was open, or while this waited for the lock, takes no report.
@@ -412,7 +401,7 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
     scores = dimension_scores(questions, data.answers)
     staged = _stage_all(files, "files")
     try:
-        case = _lock_case(db, case)
+        case = lock_case(db, case.id)
         ensure_open(case)
         result = db.execute(
             update(FollowUpReport)
@@ -487,14 +476,14 @@ def alert_refused_report(db: Session, case: Case, report: FollowUpReport, indica
     alert on the report, told and audited as :func:`submit_report` does, the audit saying
     where it came from. The caller's session must have nothing pending: this commits.
 
-    Concurrency: the case row is locked first (``_lock_case``, as every follow-up write on
+    Concurrency: the case row is locked first (``locks.lock_case``, as every follow-up write on
     a case), then the report and its open alerts are read, so two such sends at once are
     serialised and the second sees the first one's alert."""
     sent = {key for key in indicators if key in RISK_INDICATORS}
     if not sent:
         return RefusedRisks((), None)
     try:
-        case = _lock_case(db, case)
+        case = lock_case(db, case.id)
         report = db.exec(select(FollowUpReport).where(FollowUpReport.id == report.id)
                          .execution_options(populate_existing=True)).one()
         stored = set((report.risk_indicators or "").split(","))
@@ -715,7 +704,7 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
 
     ``token`` is the form's one-time token: a form sent again (double click, browser
     resubmit) records nothing more and raises :class:`AlreadyRecorded`. Payments on one
-    case are serialised (``_lock_case``) before what has been paid is read, so two at
+    case are serialised (``locks.lock_case``) before what has been paid is read, so two at
     once cannot both pass the check.
 
     A file chosen twice in the form is attached once; ``same_files``, when given, is told
@@ -723,7 +712,7 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
     ensure_open(case)
     if case.status != wf.IN_FOLLOWUP or case.actual_return is None:
         raise FieldErrors({None: _l("Payments can be recorded once the return date is recorded.")})
-    case = _lock_case(db, case)
+    case = lock_case(db, case.id)
     try:
         ensure_open(case)  # closed while the form was open, or while this waited for the lock
     except CaseClosed:
@@ -825,11 +814,11 @@ def tell_refused_payment(db: Session, case: Case, *, user: User, token: str | No
     The refusal is audited (the number of files only: nothing of the payment is stored).
 
     The same form sent again (its one-time ``token``) tells no one twice: the case row is
-    locked first (``_lock_case``), then the audit is read for the token. Returns who was
+    locked first (``locks.lock_case``), then the audit is read for the token. Returns who was
     told (``[]`` if no one, this time). The caller's session must have nothing pending:
     this commits. A mail failure is logged and does not undo the audit."""
     try:
-        case = _lock_case(db, case)
+        case = lock_case(db, case.id)
         if token and db.exec(select(AuditEvent.id).where(
                 AuditEvent.action == PAYMENT_REFUSED, AuditEvent.case_id == case.id,
                 AuditEvent.detail.contains(json.dumps(token), autoescape=True)).limit(1)).first() is not None:
@@ -857,7 +846,7 @@ def add_attachments(db: Session, case: Case, *, user: User, target: str, files,
     of this case: the attachments added. A file the report or payment has already, or one
     chosen twice, is not attached again; ``same_files``, when given, is told of it and of
     a file another report or payment of the case has too (:func:`_attach`). Writes on the
-    case are serialised (``_lock_case``), so two sends of the same file at once attach it
+    case are serialised (``locks.lock_case``), so two sends of the same file at once attach it
     once, and a case closed meanwhile takes no file."""
     ensure_open(case)
     kind, _sep, raw_id = (target or "").partition(":")
@@ -868,7 +857,7 @@ def add_attachments(db: Session, case: Case, *, user: User, target: str, files,
         raise FieldErrors({"target": _l("Choose one of the options.")})
     staged = _stage_all(files, "files")
     try:
-        case = _lock_case(db, case)
+        case = lock_case(db, case.id)
         ensure_open(case)  # closed while the files were being sent, or while this waited for the lock
         added, staged = _attach(db, case, staged, user=user, kind=kind, target_id=row.id, same_files=same_files)
         if added:
@@ -921,7 +910,7 @@ def close_case(db: Session, case: Case, *, user: User, reason: str, note: str, s
     open), but they must not be closed over unknowingly: while the case has any, the
     user must have ``confirmed`` closing it anyway, and the form must have shown every
     one of them (``seen_alerts``, their ids), else :class:`AlertsUnconfirmed` and nothing
-    is written. The open alerts are read under the case lock (``_lock_case``), which a
+    is written. The open alerts are read under the case lock (``locks.lock_case``), which a
     report opening an alert takes too: an alert opened after the form was shown is seen
     here, or comes after the closure (and is listed as an alert of a closed case). The
     alerts stay open for CMM and DRC; the audit names their ids (no text)."""
@@ -930,7 +919,7 @@ def close_case(db: Session, case: Case, *, user: User, reason: str, note: str, s
         raise FieldErrors({"reason": _l("Choose one of the options.")})
     if not (note or "").strip():
         raise FieldErrors({"note": _l("This field is required.")})
-    case = _lock_case(db, case)
+    case = lock_case(db, case.id)
     try:
         ensure_open(case)  # closed while the form was open, or while this waited for the lock
         open_ids = open_alert_ids(db, case.id)
