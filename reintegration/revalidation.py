@@ -12,7 +12,8 @@ needs its lines one by one, so it is read with its lines and what was paid, and 
 by the whole drafting check (``check_plan``).
 Only versions whose table or verdict changed are written, in one statement per kind of
 change and batch, which skips any version saved by someone else since it was read (that
-save ran the check itself).
+save ran the check itself). A new verdict moves the case's plan attention, so the cases
+of those versions are locked first (``locks``: the case before its versions).
 
 On PostgreSQL the three parts overlap: a thread fetches the next batch of versions while
 this one is judged, and another writes the changes found so far on a connection of its
@@ -353,6 +354,14 @@ _APPLY = """UPDATE planversion AS v SET rate_table_id = c.table_id, rate_table_v
 _APPLY_VERDICT = text(_APPLY.format(verdict=", check_ok = c.ok", distinct="DISTINCT FROM"))
 _APPLY_TABLE = text(_APPLY.format(verdict="", distinct="NOT DISTINCT FROM"))
 _CLEAR = text("TRUNCATE revalidation_change")
+# The cases whose version gets a new verdict, locked in the order of their ids before the
+# versions are written: the verdict moves the case's plan attention (the planversion
+# trigger), and every write takes a case before its versions (``locks``). A version
+# that gets only its table does not touch its case.
+_LOCK_CASES = text("""SELECT c.id FROM "case" AS c
+                      WHERE c.id IN (SELECT v.case_id FROM planversion AS v JOIN revalidation_change AS ch
+                                     ON ch.vid = v.id WHERE ch.ok IS DISTINCT FROM ch.seen_ok)
+                      ORDER BY c.id FOR UPDATE OF c""")
 
 
 def _write_postgresql(db: Session, updates: list[Update]) -> None:
@@ -361,6 +370,8 @@ def _write_postgresql(db: Session, updates: list[Update]) -> None:
         for row in updates:
             copy.write_row(row)
     statuses = {"statuses": sorted({u.seen_status for u in updates})}
+    if any(u.ok != u.seen_ok for u in updates):
+        db.execute(_LOCK_CASES)
     db.execute(_APPLY_VERDICT, statuses)
     db.execute(_APPLY_TABLE, statuses)
     db.execute(_CLEAR)

@@ -36,6 +36,7 @@ from ..plans.mapping import (StoredPlan, check_stored, content_sha256, decided_d
                              return_basis)
 from .diff import VersionDiff, diff_versions
 from ..faults import checkpoint
+from ..locks import lock_case
 
 ZERO = Decimal("0.00")
 # The budget lines of a version with an approval decision (approved, or superseded since)
@@ -340,7 +341,9 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
     decider's role and organisation, four eyes (no drafter, editor or submitter of this
     or any earlier version of the case's plan, see :func:`drafter_ids`), the
     status, the budget check as it stands today (counting what has been paid), and that
-    the content still has the digest fixed at submission. Exactly one decision per
+    the content still has the digest fixed at submission. All of it is read with the
+    case locked (``locks.lock_case``), so no payment commits between the check and the
+    decision; a refusal rolls back (letting the case go) before it is recorded. Exactly one decision per
     version: a second one, even at the same moment, hits the unique version id (or the
     status guard) and is refused as ``decision.already_decided``. Every decision and every
     refusal is audited.
@@ -356,12 +359,18 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
                       .where(PlanVersion.id == version_id, case_scope(user))).first()
     if version is None:
         raise _refuse(db, user, None, action, [Violation("decision.not_found")], version_id)
+    # The case first (``locks``), then everything the decision depends on is read afresh
+    # under its lock: a payment on the case waits until the decision is committed (and is
+    # then checked against it) instead of slipping in between the check and the commit.
+    lock_case(db, version.case_id)
+    db.refresh(version)
     stored = load_plan(db, version)
     base = base_version(db, version)
     check = check_version(db, stored, tables, today, version_lines(db, base.id) if base else ())
     digest = content_sha256(stored)
     organisation = db.get(Organisation, user.organisation_id)
     drafters = drafter_ids(db, version)
+    checkpoint("approvals.decide.checked")  # concurrency tests act here, between check and commit
     violations = wf.decision_violations(
         decider_user_id=user.id, decider_org_kind=organisation.kind if organisation else "",
         drafter_user_ids=drafters, has_errors=check.has_errors, status=version.status,

@@ -28,6 +28,7 @@ from ..domain.violation import Violation
 from ..models import BudgetLine, Case, Child, Comment, Decision, Disbursement, PlanContributor, PlanVersion
 from ..models._common import utcnow
 from ..faults import checkpoint
+from ..locks import lock_case
 from ..forms import MAX_TEXT
 from .forms import CATEGORY_LABELS, MAX_DKK, MAX_LINES, MAX_LOCAL, MAX_RATE, clean_text
 from .mapping import StoredPlan, check_stored, content_sha256, load_plan, paid_lines_as_paid, reference_date
@@ -439,7 +440,10 @@ def create_draft(db: Session, case: Case, user, tables: RateTables, today: date)
 def _claim_draft(db: Session, version: PlanVersion, seen_revision: int | None, values: dict) -> None:
     """Write ``values`` on the version if it is still a draft at ``seen_revision`` (and
     move its revision on); otherwise roll back and raise :class:`PlanFrozen` or
-    :class:`PlanConflict`."""
+    :class:`PlanConflict`. The case is locked first (``locks.lock_case``): writing a
+    version's check (or deleting the version) updates its case too (the planversion
+    trigger of migration 0002), so the case must come before the version."""
+    lock_case(db, version.case_id)
     result = db.execute(update(PlanVersion)
                         .where(PlanVersion.id == version.id, PlanVersion.revision == (seen_revision or -1),
                                PlanVersion.status == workflow.DRAFT)
@@ -641,14 +645,26 @@ def submit_version(db: Session, version: PlanVersion, *, seen_revision: int | No
 
     Refused (:class:`SubmitRefused`) by the workflow's submit rules: only a draft, and
     only without an error finding. The digest of what is decided on
-    (``content_sha256``) is fixed now; the case awaits approval."""
+    (``content_sha256``) is fixed now; the case awaits approval.
+
+    The case is locked first (``locks.lock_case``) and the version read afresh, so the
+    check counts every payment committed before the submission: a payment meanwhile
+    waits for it (and the approver's check counts that one)."""
+    lock_case(db, version.case_id)
+    db.refresh(version)
+    if version.status != workflow.DRAFT:  # submitted (or decided) by someone else meanwhile
+        db.rollback()
+        raise PlanFrozen(version)
     stored = load_plan(db, version)
     check = check_version(db, stored, tables, today)
     violations = workflow.submit_violations(version.status, has_errors=not check.ok, case_status=stored.case.status)
     if violations:
+        db.rollback()
         raise SubmitRefused(violations, check)
     if seen_revision is not None and seen_revision != version.revision:
+        db.rollback()
         raise PlanConflict(version)
+    checkpoint("plans.submit.checked")  # concurrency tests act here, between check and commit
     new_status = workflow.transition(version.status, workflow.SUBMIT)
     digest = content_sha256(stored)
     now = utcnow()

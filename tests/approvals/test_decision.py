@@ -142,7 +142,10 @@ def test_a_second_decision_is_refused_as_already_decided(auth, db, make_plan, ap
 def test_two_approvers_at_the_same_moment_give_exactly_one_decision(app, db, make_plan, approver, make_user,
                                                                     monkeypatch):
     """The second approver's checks pass (the first has not committed yet when they run);
-    the unique version id on Decision still makes it one decision."""
+    the unique version id on Decision still makes it one decision. A rival ``decide``
+    waits for the case's lock (``locks``); this rival writes the decision without it, so
+    the test takes no lock either (on SQLite the lock would make the rival wait for this
+    transaction, which waits for the rival): the unique id is the guard behind the lock."""
     version = make_plan()
     rival = make_user("approver")
     real_check = ops.check_version
@@ -156,6 +159,7 @@ def test_two_approvers_at_the_same_moment_give_exactly_one_decision(app, db, mak
         return result
 
     monkeypatch.setattr(ops, "check_version", check_then_rival_commits)
+    monkeypatch.setattr(ops, "lock_case", lambda db_, case_id: None)
     from datetime import date
 
     with app.app_context(), pytest.raises(ops.DecisionRefused) as refused:
