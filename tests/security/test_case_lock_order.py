@@ -11,6 +11,7 @@ write lock serialises writers in the same way as the row lock on PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import threading
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -24,7 +25,7 @@ from reintegration import revalidation
 from reintegration.approvals import operations as approvals
 from reintegration.followup import operations as followup
 from reintegration.followup.status import version_in_force
-from reintegration.models import BudgetLine, Case, Decision, Disbursement, PlanVersion
+from reintegration.models import AuditEvent, BudgetLine, Case, Decision, Disbursement, PlanVersion
 from reintegration.plans import operations as plans
 from reintegration.plans.operations import LineValues
 
@@ -177,6 +178,9 @@ def test_a_refused_decision_lets_the_waiting_payment_through(app, db, amendment,
                              date.today())
 
     assert [v.code for v in refused.value.violations] == ["decision.reason_missing"]
+    refusals = db.exec(select(AuditEvent.detail).where(AuditEvent.action == "approval.refused",
+                                                       AuditEvent.object_id == str(draft.id))).all()
+    assert [json.loads(detail)["violations"] for detail in refusals] == [["decision.reason_missing"]]
     assert payment.finished_inside is False
     assert payment.result == "paid"
     assert db.exec(select(func.count()).select_from(Decision).where(Decision.plan_version_id == draft.id)).one() == 0
