@@ -355,17 +355,17 @@ def test_a_case_closed_by_a_colleague_while_the_form_was_sent_is_said_so(app, cl
     closed-case message, never an error page, and the colleague's closure stands."""
     case, alert, caseworker, _cmm = alerted_case
     colleague_id, case_id = caseworker.id, case.id
-    real_lock = ops._lock_case
+    real_lock = ops.lock_case
 
-    def colleague_closes_first(session, locked):
-        monkeypatch.setattr(ops, "_lock_case", real_lock)
+    def colleague_closes_first(session, case_id_locked):
+        monkeypatch.setattr(ops, "lock_case", real_lock)
         with Session(app.extensions["db_engine"]) as other:
             ops.close_case(other, other.get(Case, case_id), user=other.get(User, colleague_id), reason="completed",
                            note="Closed by a colleague.", seen_alerts=frozenset([alert.id]), confirmed=True)
-        return real_lock(session, locked)
+        return real_lock(session, case_id_locked)
 
     auth.login(caseworker)
-    monkeypatch.setattr(ops, "_lock_case", colleague_closes_first)
+    monkeypatch.setattr(ops, "lock_case", colleague_closes_first)
     response = auth.post(f"/followup/cases/{case.id}/close", {"reason": "withdrew", "note": NOTE,
                                                                "shown_alerts": str(alert.id), "confirm_alerts": "y"},
                          follow_redirects=True)
