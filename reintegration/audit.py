@@ -160,6 +160,25 @@ def saved_revision(db: Session, action: str, obj: Any, user) -> int | None:
     return revision if isinstance(revision, int) and not isinstance(revision, bool) else None
 
 
+def last_change(db: Session, obj: Any, actions: Iterable[str], *, also: Iterable[str] = ()) -> AuditEvent | None:
+    """The latest of ``actions`` done on ``obj`` (or of the object-less ``also``, such as
+    a reload of the partner registry), from the trail: who changed it and when, for a
+    conflict page."""
+    on_obj = (AuditEvent.object_type == type(obj).__name__.lower()) & (AuditEvent.object_id == str(obj.id)) \
+        & AuditEvent.action.in_(tuple(actions))
+    condition = on_obj | AuditEvent.action.in_(tuple(also)) if also else on_obj
+    return db.exec(select(AuditEvent).where(condition).order_by(AuditEvent.id.desc()).limit(1)).first()
+
+
+def changed_fields(event: AuditEvent | None) -> list[str]:
+    """The field names an event's detail lists (``"fields": [...]``), if any."""
+    try:
+        fields = json.loads(event.detail).get("fields") if event is not None and event.detail else None
+    except (ValueError, AttributeError):
+        return []
+    return [name for name in fields if isinstance(name, str)] if isinstance(fields, list) else []
+
+
 def cases_named(detail: str | None) -> frozenset[int]:
     """The cases an event's ``detail`` names as a list (``"cases": [ids]``, written by
     ``record_for_cases``): the link rows the event must have. Not a count: the batch's

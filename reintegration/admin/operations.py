@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from ..audit import record
+from ..audit import last_change, record
 from ..auth import mfa
 from ..auth.operations import hash_password, new_session_token
 from ..db import sqlite_write_lock
@@ -78,6 +78,11 @@ class EditConflict(Exception):
     is changed."""
 
 
+class AlreadySaved(Exception):
+    """The edit form sent again (a double click, a resend) after its first send saved
+    exactly these values: nothing more is written, and the save is reported done."""
+
+
 USER_FIELDS = ("name", "email", "role", "organisation_id", "locale")
 
 
@@ -101,18 +106,39 @@ def _administrators(db: Session) -> list[int]:
                         .order_by(User.id).with_for_update(key_share=True)).all())
 
 
-def _locked(db: Session, row: User | Organisation, seen: str | None) -> list[int]:
+def _locked(db: Session, row: User | Organisation, seen: str | None, *, sent: dict, actor: User) -> list[int]:
     """Lock the administrators, then read ``row`` afresh and locked; raise
     :class:`EditConflict` (and change nothing) when it no longer matches the fingerprint
-    ``seen`` the editor started from. Returns the administrators' ids."""
+    ``seen`` the editor started from, or :class:`AlreadySaved` when that is because this
+    very form was saved already (:func:`_sent_already`). Returns the administrators' ids."""
     sqlite_write_lock(db)
     administrators = _administrators(db)
     db.exec(select(type(row)).where(type(row).id == row.id).with_for_update(key_share=True)
             .execution_options(populate_existing=True)).one()
     if not seen or fingerprint(row) != seen:
+        resent = bool(seen) and _sent_already(db, row, sent, actor)
         db.rollback()
-        raise EditConflict()
+        raise AlreadySaved() if resent else EditConflict()
     return administrators
+
+
+def _sent_already(db: Session, row: User | Organisation, sent: dict, actor: User) -> bool:
+    """Whether a save refused as stale is the resend of one that went through: the row
+    holds exactly the values sent, and its last change was this administrator's. Anything
+    else (a change since, someone else's save) stays a conflict."""
+    if any(getattr(row, name) != value for name, value in sent.items()):
+        return False
+    event = last_saved(db, row)
+    return event is not None and event.user_id == actor.id and event.action != "admin.partners_reload"
+
+
+def last_saved(db: Session, row: User | Organisation):
+    """The audit event of the last change to the values an administrator edits on ``row``
+    (its creation, an edit, or for an organisation a reload of the partner registry),
+    for the conflict page; None if the trail has none."""
+    kind = "user" if isinstance(row, User) else "organisation"
+    return last_change(db, row, (f"admin.{kind}_create", f"admin.{kind}_update"),
+                       also=("admin.partners_reload",) if kind == "organisation" else ())
 
 
 def _keep_an_administrator(administrators: list[int], losing: set[int], field: str) -> None:
@@ -165,7 +191,8 @@ def update_user(db: Session, user: User, *, actor: User, organisation: Organisat
     Administrators cannot change their own role or organisation (another administrator
     can), and the last active administrator keeps the role."""
     email, name = email.strip().lower(), name.strip()
-    administrators = _locked(db, user, seen)
+    administrators = _locked(db, user, seen, actor=actor, sent={
+        "email": email, "name": name, "role": role, "organisation_id": organisation.id, "locale": locale})
     if user.id == actor.id and role != user.role:
         raise AccountError("role", _l("You cannot change the role of your own account. Another administrator can."))
     if user.id == actor.id and organisation.id != user.organisation_id:
@@ -270,7 +297,7 @@ def save_organisation(db: Session, org: Organisation | None, values: dict, *, ac
     :func:`fingerprint` ``seen`` (else :class:`EditConflict`). The code is unique; the
     kind of an organisation that has users or cases cannot change, because their roles
     and the partner of each case depend on it."""
-    administrators = _locked(db, org, seen) if org is not None else []
+    administrators = _locked(db, org, seen, sent=values, actor=actor) if org is not None else []
     code_owner = db.exec(select(Organisation.id).where(Organisation.code == values["code"])).first()
     if code_owner is not None and (org is None or code_owner != org.id):
         raise AccountError("code", _l("Another organisation already has this code."))

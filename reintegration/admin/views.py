@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import literal
 from sqlmodel import select
 
+from .. import audit
 from ..access import allow
 from ..approvals.labels import FIGURE_LABELS
 from ..auth import mfa
@@ -95,6 +96,9 @@ def user_edit(user_id: int):
         except ops.AccountError as error:
             db.rollback()
             _field_error(form, error)
+        except ops.AlreadySaved:  # the form sent twice: its first send saved these values
+            flash(_("The account is saved."), "success")
+            return redirect(url_for("admin.users"))
         else:
             flash(_("The account is saved."), "success")
             return redirect(url_for("admin.users"))
@@ -259,12 +263,29 @@ def _saved_user_form(db, user: User):
     return _with_user_choices(db, UserForm(formdata=None, data=_user_data(user)))
 
 
-def _user_page(user: User, form, password_form=None, conflict=None, reset_form=None):
+def _saved_by(db, row, form) -> str | None:
+    """Who saved ``row`` last, when, and which of the form's fields, for a conflict page
+    (None if the trail does not say)."""
+    event = ops.last_saved(db, row)
+    if event is None:
+        return None
+    by = db.get(User, event.user_id) if event.user_id else None
+    who, at = (by.name if by else _("Someone")), format_datetime(event.at, "short")
+    if event.action == "admin.partners_reload":
+        return _("%(name)s loaded the partner registry at %(time)s, which changed this organisation.",
+                 name=who, time=at)
+    said = _("%(name)s saved it at %(time)s.", name=who, time=at)
+    labels = [str(form[name].label.text) for name in audit.changed_fields(event) if name in form]
+    return said + " " + _("Changed: %(fields)s.", fields=", ".join(labels)) if labels else said
+
+
+def _user_page(user: User, form, password_form=None, conflict=None, reset_form=None, saved_by=None):
     failures, locked_until = sign_in_lock(get_session(), user)
     return render_template("admin/user_form.html", form=form, user=user, is_self=user.id == current_user.id,
                            password_form=password_form or PasswordForm(formdata=None),
                            reset_form=reset_form or TwoFactorResetForm(formdata=None),
-                           two_factor_required=mfa.required_for(user), conflict=conflict, failures=failures,
+                           two_factor_required=mfa.required_for(user), conflict=conflict, saved_by=saved_by,
+                           failures=failures,
                            locked_until=format_datetime(locked_until, "short") if locked_until else None,
                            lock_limit=MAX_FAILURES_PER_ACCOUNT, lock_window=WINDOW // timedelta(minutes=1))
 
@@ -281,7 +302,7 @@ def _user_conflict(db, user_id: int, form):
              (form.organisation_id.label.text, organisation.name if organisation else ""),
              (form.role.label.text, str(ROLE_LABELS.get(user.role, user.role))),
              (form.locale.label.text, dict(LOCALES).get(user.locale, user.locale))]
-    return _user_page(user, form, conflict=saved), 409
+    return _user_page(user, form, conflict=saved, saved_by=_saved_by(db, user, form)), 409
 
 
 def _set_active(user_id: int, active: bool):
@@ -312,6 +333,9 @@ def _organisation_page(org: Organisation | None):
         except ops.AccountError as error:
             db.rollback()
             _field_error(form, error)
+        except ops.AlreadySaved:  # the form sent twice: its first send saved these values
+            flash(_("%(name)s is saved.", name=org.name), "success")
+            return redirect(url_for("admin.organisations"))
         else:
             flash(_("%(name)s is saved.", name=saved.name), "success")
             return redirect(url_for("admin.organisations"))
@@ -331,4 +355,5 @@ def _organisation_conflict(db, org_id: int, form):
     saved = [(form[name].label.text, str(shown.get(name, getattr(org, name) or "")))
              for name in ("kind", "code", "name", "country", "status", "languages", "currency", "contact_name",
                           "contact_email", "contact_phone")]
-    return render_template("admin/organisation_form.html", form=form, org=org, conflict=saved), 409
+    return render_template("admin/organisation_form.html", form=form, org=org, conflict=saved,
+                           saved_by=_saved_by(db, org, form)), 409
