@@ -161,6 +161,17 @@ def _saved_already(db: Session, case: Case, seen_revision: int, data: CaseInput,
             and _children_tuple(db, case.id) == tuple(data.children))
 
 
+# What moves a case's revision (so makes an open edit form stale), as the trail names it.
+REVISION_CHANGES = ("case.create", "case.update", "followup.return_recorded", "case.legal_hold_set",
+                    "case.legal_hold_lifted", "followup.case_closed", "followup.period_closed")
+
+
+def last_change(db: Session, case: Case):
+    """The audit event of the case's last change that moved its revision (an edit, the
+    return date, a legal hold, its closure), for the conflict page; None if none."""
+    return audit.last_change(db, case, REVISION_CHANGES)
+
+
 def record_read(db: Session, case: Case, *, user: User) -> None:
     """Log that ``user`` opened the case (special-category data: every read is logged)."""
     record(db, "case.read", user=user, obj=case, case_id=case.id)

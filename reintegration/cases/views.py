@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from .. import audit
 from ..access import allow, declared_roles, visible_case_or_404
 from ..db import get_session
 from ..domain.workflow import OPEN_PLAN_STATUSES
 from ..forms import plain_number
 from ..i18n import format_day, gettext as _, local_today
+from ..models import User
 from ..plans.decided import latest_decision
 from ..plans.display import decision_summary
 from ..plans.mapping import reference_date
@@ -20,7 +23,8 @@ from . import queries
 from .countries import country_name
 from .forms import MAX_CHILDREN, CaseFilterForm, CaseForm, case_form_data, rate_table_for
 from .labels import ATTENTION, CASE_STATUS, LIVES_IN, PLAN_STATUS, SEX, label, person_name
-from .operations import AlreadyCreated, CaseConflict, create_case, record_list_read, record_read, update_case
+from .operations import (AlreadyCreated, CaseConflict, create_case, last_change, record_list_read, record_read,
+                         update_case)
 
 bp = Blueprint("cases", __name__)
 bp.add_app_template_filter(person_name, "person")  # {{ case | person }}: the name as pages show it
@@ -195,13 +199,39 @@ def _conflict(db, case_id: int, form: CaseForm):
     The form now carries the current revision, so saving again is a deliberate choice."""
     db.rollback()
     current, facts = _case_or_404(db, case_id, current_user)
+    changed_by = _changed_by(db, current, form)
     record_read(db, current, user=current_user)  # the page shows the case as saved now
     form.revision.data = str(current.revision)
     return render_template("cases/form.html", form=form, case=current, conflict=_summary_rows(current, facts),
+                           changed_by=changed_by,
                            conflict_children=queries.child_rows(facts.children,
                                                                 reference_date(current) or local_today()),
                            lives_in=lambda s: label(LIVES_IN, s),
                            no_active_partner=_flag_country(form)), 409
+
+
+def _changed_by(db, case, form: CaseForm) -> str | None:
+    """Who changed the case last, when, and what, for the conflict page (None if the
+    trail does not say): a change made elsewhere (a legal hold, the return date) moves
+    the revision too, and the saved values shown may not show it."""
+    event = last_change(db, case)
+    if event is None:
+        return None
+    by = db.get(User, event.user_id) if event.user_id else None
+    who, at = (by.name if by else _("Someone")), format_datetime(event.at, "short")
+    if event.action == "case.update":
+        said = _("%(name)s saved it at %(time)s.", name=who, time=at)
+        labels = [str(form[name].label.text) for name in audit.changed_fields(event) if name in form]
+        return said + " " + _("Changed: %(fields)s.", fields=", ".join(labels)) if labels else said
+    elsewhere = {
+        "case.create": _("%(name)s created the case at %(time)s."),
+        "followup.return_recorded": _("%(name)s recorded the return date at %(time)s."),
+        "case.legal_hold_set": _("%(name)s set a legal hold on the case at %(time)s."),
+        "case.legal_hold_lifted": _("%(name)s lifted the legal hold on the case at %(time)s."),
+        "followup.case_closed": _("%(name)s closed the case at %(time)s."),
+        "followup.period_closed": _("%(name)s sent the final report at %(time)s, which closed the case."),
+    }
+    return elsewhere[event.action] % {"name": who, "time": at}
 
 
 def _flag_country(form: CaseForm) -> str | None:
