@@ -214,14 +214,61 @@ def update_user(db: Session, user: User, *, actor: User, organisation: Organisat
     return user
 
 
-def set_active(db: Session, user: User, active: bool, *, actor: User) -> User:
+class AlreadyDone(Exception):
+    """The account is already in the state asked for (a click sent twice, or another
+    administrator did it first); nothing is changed. ``by`` and ``at``: who did it and
+    when, from the trail (None if it does not say)."""
+
+    def __init__(self, by: User | None, at) -> None:
+        super().__init__("already done")
+        self.by, self.at = by, at
+
+
+class DeactivatedMeanwhile(AlreadyDone):
+    """A reactivation from a page opened before the account's latest deactivation (by
+    ``by`` at ``at``): whoever deactivated it may have had a reason the page did not
+    show, so nothing is changed."""
+
+
+def last_deactivation(db: Session, user: User):
+    """The audit event of the account's latest deactivation (None if never): the
+    reactivate form carries its id, so that a reactivation answers that deactivation."""
+    return last_change(db, user, ("admin.user_deactivate",))
+
+
+def _done_by(db: Session, event) -> tuple[User | None, object]:
+    if event is None:
+        return None, None
+    return (db.get(User, event.user_id) if event.user_id else None), event.at
+
+
+def set_active(db: Session, user: User, active: bool, *, actor: User, seen_deactivation: str | None = None) -> User:
     """Deactivate (or reactivate) an account. Deactivating also changes the session
-    token, which ends every session the user has open."""
+    token, which ends every session the user has open.
+
+    The account is read afresh under a lock: one already in the state asked for is left
+    as it is (:class:`AlreadyDone`: no second record, no new session token). A
+    reactivation must name the deactivation it answers (``seen_deactivation``, the id of
+    :func:`last_deactivation` when the page was opened); after a later one it is refused
+    (:class:`DeactivatedMeanwhile`) rather than silently undoing it."""
     if not active and user.id == actor.id:
         raise AccountError("active", _l("You cannot deactivate your own account."))
-    if not active:
-        sqlite_write_lock(db)
-        _keep_an_administrator(_administrators(db), {user.id}, "active")
+    sqlite_write_lock(db)
+    administrators = _administrators(db) if not active else []
+    db.exec(select(User).where(User.id == user.id).with_for_update(key_share=True)
+            .execution_options(populate_existing=True)).one()
+    if user.active == active:
+        done = _done_by(db, last_change(db, user, ("admin.user_activate", "admin.user_deactivate")))
+        db.rollback()
+        raise AlreadyDone(*done)
+    if active:
+        latest = last_deactivation(db, user)
+        if latest is not None and str(latest.id) != (seen_deactivation or ""):
+            done = _done_by(db, latest)
+            db.rollback()
+            raise DeactivatedMeanwhile(*done)
+    else:
+        _keep_an_administrator(administrators, {user.id}, "active")
     user.active = active
     if not active:
         user.session_token = new_session_token()

@@ -279,12 +279,16 @@ def _saved_by(db, row, form) -> str | None:
     return said + " " + _("Changed: %(fields)s.", fields=", ".join(labels)) if labels else said
 
 
-def _user_page(user: User, form, password_form=None, conflict=None, reset_form=None, saved_by=None):
+def _user_page(user: User, form, password_form=None, conflict=None, reset_form=None, saved_by=None,
+               access_conflict=None):
     failures, locked_until = sign_in_lock(get_session(), user)
+    deactivation = ops.last_deactivation(get_session(), user) if not user.active else None
     return render_template("admin/user_form.html", form=form, user=user, is_self=user.id == current_user.id,
                            password_form=password_form or PasswordForm(formdata=None),
                            reset_form=reset_form or TwoFactorResetForm(formdata=None),
                            two_factor_required=mfa.required_for(user), conflict=conflict, saved_by=saved_by,
+                           access_conflict=access_conflict,
+                           seen_deactivation=deactivation.id if deactivation is not None else "",
                            failures=failures,
                            locked_until=format_datetime(locked_until, "short") if locked_until else None,
                            lock_limit=MAX_FAILURES_PER_ACCOUNT, lock_window=WINDOW // timedelta(minutes=1))
@@ -309,9 +313,24 @@ def _set_active(user_id: int, active: bool):
     db = get_session()
     user = _user_or_404(db, user_id)
     try:
-        ops.set_active(db, user, active, actor=current_user)
+        ops.set_active(db, user, active, actor=current_user, seen_deactivation=request.form.get("seen_deactivation"))
     except ops.AccountError as error:
+        db.rollback()
         flash(str(error), "error")
+    except ops.DeactivatedMeanwhile as meanwhile:
+        # 409: the page the click came from is shown again as it is now, saying why.
+        who = meanwhile.by.name if meanwhile.by else _("Someone")
+        at = format_datetime(meanwhile.at, "short") if meanwhile.at else ""
+        return _user_page(user, _saved_user_form(db, user), access_conflict=_(
+            "%(who)s deactivated this account at %(time)s, after you opened this page, so it was not reactivated. "
+            "Find out why before you reactivate it.", who=who, time=at)), 409
+    except ops.AlreadyDone as done:
+        who = done.by.name if done.by else _("someone")
+        at = format_datetime(done.at, "short") if done.at else ""
+        flash(_("%(name)s was already reactivated by %(who)s at %(time)s. Nothing more was done.", name=user.name,
+                who=who, time=at) if active
+              else _("%(name)s was already deactivated by %(who)s at %(time)s. Nothing more was done.",
+                     name=user.name, who=who, time=at), "info")
     else:
         flash(_("%(name)s can sign in again.", name=user.name) if active
               else _("%(name)s is deactivated and signed out everywhere.", name=user.name), "success")

@@ -151,7 +151,9 @@ def test_deactivating_a_user_ends_their_session(app, client, auth, db, target):
     response = victim_client.post("/login", data={"email": target.email, "password": _password(auth), "csrf_token": token})
     assert response.status_code == 200
     # Reactivated, they can.
-    assert auth.post(f"/admin/users/{target.id}/activate").status_code == 302
+    page = client.get(f"/admin/users/{target.id}").get_data(as_text=True)
+    seen = re.search(r'name="seen_deactivation"[^>]*value="(\d*)"', page).group(1)
+    assert auth.post(f"/admin/users/{target.id}/activate", {"seen_deactivation": seen}).status_code == 302
     response = victim_client.post("/login", data={"email": target.email, "password": _password(auth), "csrf_token": token})
     assert response.status_code == 302
 
