@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from sqlmodel import Session, select
+from werkzeug.security import check_password_hash
 
 from ..audit import last_change, record
 from ..auth import mfa
@@ -278,10 +279,35 @@ def set_active(db: Session, user: User, active: bool, *, actor: User, seen_deact
     return user
 
 
-def reset_password(db: Session, user: User, password: str, *, actor: User) -> User:
+class PasswordSetMeanwhile(AlreadyDone):
+    """A new password from a page opened before another one was set (by ``by`` at
+    ``at``): the user may have been told that one, so nothing is changed."""
+
+
+def last_password_reset(db: Session, user: User):
+    """The audit event of the account's latest password reset (None if never): the
+    password form carries its id, so that a new password answers the one it replaces."""
+    return last_change(db, user, ("admin.user_password_reset",))
+
+
+def reset_password(db: Session, user: User, password: str, *, actor: User, seen_reset: str | None = "") -> User:
     """Give an account a new password (checked against the policy). Open sessions end
-    and any sign-in lock is lifted."""
+    and any sign-in lock is lifted.
+
+    ``seen_reset`` is the id of :func:`last_password_reset` when the form was opened
+    ("" if none): after a later reset the new password is refused
+    (:class:`PasswordSetMeanwhile`), unless that reset was this very form sent twice
+    (this administrator's, to this password: :class:`AlreadyDone`, nothing written)."""
     check_password_policy(password, email=user.email, name=user.name)
+    sqlite_write_lock(db)
+    db.exec(select(User).where(User.id == user.id).with_for_update(key_share=True)
+            .execution_options(populate_existing=True)).one()
+    latest = last_password_reset(db, user)
+    if latest is not None and str(latest.id) != (seen_reset or ""):
+        done = _done_by(db, latest)
+        resent = latest.user_id == actor.id and check_password_hash(user.password_hash, password)
+        db.rollback()
+        raise AlreadyDone(*done) if resent else PasswordSetMeanwhile(*done)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     user.session_token = new_session_token()

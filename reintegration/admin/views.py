@@ -113,9 +113,22 @@ def user_password(user_id: int):
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            ops.reset_password(db, user, form.password.data, actor=current_user)
+            ops.reset_password(db, user, form.password.data, actor=current_user,
+                               seen_reset=request.form.get("seen_password", ""))
         except ops.PasswordPolicyError as error:
             form.password.errors.append(str(error))
+        except ops.PasswordSetMeanwhile as meanwhile:
+            # 409: never a password written back into a page; the field says to type it again.
+            who = meanwhile.by.name if meanwhile.by else _("Someone")
+            at = format_datetime(meanwhile.at, "short") if meanwhile.at else ""
+            form.password.errors.append(_(
+                "%(who)s set a new password for this account at %(time)s, after you opened this page, so yours "
+                "was not set. The user may have been told that one. To set yours instead, type it again.",
+                who=who, time=at))
+            return _user_page(user, _saved_user_form(db, user), password_form=form), 409
+        except ops.AlreadyDone:  # the form sent twice: its first send set this password
+            flash(_("The password of %(name)s is changed; their open sessions have ended.", name=user.name), "success")
+            return redirect(url_for("admin.user_edit", user_id=user.id))
         else:
             flash(_("The password of %(name)s is changed; their open sessions have ended.", name=user.name), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
@@ -283,12 +296,14 @@ def _user_page(user: User, form, password_form=None, conflict=None, reset_form=N
                access_conflict=None):
     failures, locked_until = sign_in_lock(get_session(), user)
     deactivation = ops.last_deactivation(get_session(), user) if not user.active else None
+    password_reset = ops.last_password_reset(get_session(), user)
     return render_template("admin/user_form.html", form=form, user=user, is_self=user.id == current_user.id,
                            password_form=password_form or PasswordForm(formdata=None),
                            reset_form=reset_form or TwoFactorResetForm(formdata=None),
                            two_factor_required=mfa.required_for(user), conflict=conflict, saved_by=saved_by,
                            access_conflict=access_conflict,
                            seen_deactivation=deactivation.id if deactivation is not None else "",
+                           seen_password=password_reset.id if password_reset is not None else "",
                            failures=failures,
                            locked_until=format_datetime(locked_until, "short") if locked_until else None,
                            lock_limit=MAX_FAILURES_PER_ACCOUNT, lock_window=WINDOW // timedelta(minutes=1))
