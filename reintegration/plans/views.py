@@ -182,8 +182,12 @@ def _frozen(db, version: PlanVersion, case: Case, attempted: str, form: PlanForm
     if form is not None:
         typed = {"narrative": typed_narrative_rows(form), "lines": typed_line_rows(form),
                  "spread": typed_spread_rows(form) if attempted == "spread_cash" else []}
+    submitter = db.get(User, version.submitted_by) if version.submitted_by else None
+    submitted = ({"name": submitter.name, "at": format_datetime(version.submitted_at, "short")}
+                 if submitter is not None and version.submitted_at else None)
     return render_template("plans/frozen.html", case=case, version=version, typed=typed, file_name=file_name,
-                           status_label=status_label(version.status), case_closed=_case_closed(case, version)), 409
+                           status_label=status_label(version.status), case_closed=_case_closed(case, version),
+                           submitted=submitted), 409
 
 
 def _posted_action() -> str:
@@ -397,14 +401,15 @@ def edit(case_id: int, version_id: int):
                             blank=min(blank, MAX_BLANK_ROWS) or None, _anchor=anchor))
 
 
-def _conflict(db, current: PlanVersion, case: Case, form: PlanForm):
+def _conflict(db, current: PlanVersion, case: Case, form: PlanForm, attempted: str = "save"):
     """409: someone else saved first. The user's input stays in the form, next to what
-    the other person saved; saving again is a deliberate choice."""
+    the other person saved; saving again is a deliberate choice. ``attempted``: what was
+    refused (a save, or a submit or discard, which had no input)."""
     stored = load_plan(db, current)
     form.revision.data = str(current.revision)
     return _render_edit(db, current, case, form, status=409, conflict={
         "editor": ops.last_editor(db, current), "at": format_datetime(current.updated_at, "short"),
-        "narrative": narrative_rows(current), "lines": line_rows(stored.lines)})
+        "narrative": narrative_rows(current), "lines": line_rows(stored.lines), "attempted": attempted})
 
 
 @bp.post("/cases/<int:case_id>/plans/<int:version_id>/check")
@@ -481,23 +486,45 @@ def submit(case_id: int, version_id: int):
     form = ActionForm()
     if not form.validate():
         abort(400)
+    seen = plain_number(form.revision.data)
     if version.status != workflow.DRAFT:
-        return _frozen(db, version, case, "submit")
+        return _submitted_already(case, version, seen) or _frozen(db, version, case, "submit")
     try:
-        ops.submit_version(db, version, seen_revision=plain_number(form.revision.data), user=current_user,
-                           tables=_tables(), today=_today())
+        ops.submit_version(db, version, seen_revision=seen, user=current_user, tables=_tables(), today=_today())
     except ops.SubmitRefused as refused:
         reasons = [violation_message(v) for v in refused.violations if v.code != "submit.has_errors"]
         reasons += [f.message for f in check_view(refused.check).findings if f.severity == "error"]
         flash(_("The plan was not submitted:") + " " + " ".join(reasons), "error")
         return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id))
     except ops.PlanFrozen:
-        return _frozen(db, version, case, "submit")
+        return _submitted_already(case, version, seen) or _frozen(db, version, case, "submit")
     except ops.PlanConflict:
-        flash(_("Someone saved the plan after you opened it. Check their changes, then submit again."), "error")
-        return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id))
+        return _action_conflict(db, case.id, version.id, "submit")
     flash(_("Version %(n)d is submitted for approval and can no longer be changed.", n=version.number), "success")
     return redirect(url_for("plans.show", case_id=case.id, version_id=version.id))
+
+
+def _submitted_already(case: Case, version: PlanVersion, seen: int | None):
+    """The submit form sent twice (a double click): its first send submitted the version
+    (by this user, one revision on from the form's, nothing since). Said as done, not as
+    a refusal; None for anything else."""
+    if (version.status == workflow.SUBMITTED and version.submitted_by == current_user.id and seen is not None
+            and version.revision == seen + 1):
+        flash(_("Version %(n)d is submitted for approval and can no longer be changed.", n=version.number),
+              "success")
+        return redirect(url_for("plans.show", case_id=case.id, version_id=version.id))
+    return None
+
+
+def _action_conflict(db, case_id: int, version_id: int, attempted: str):
+    """409 to a submit or discard from a page opened before someone saved the draft:
+    nothing was done. The drafting page as saved now, saying who saved it and when, with
+    what they saved; the buttons now carry the current revision, so trying again is a
+    deliberate choice."""
+    db.rollback()
+    version, case = _version_or_404(db, case_id, version_id)
+    db.refresh(version)
+    return _conflict(db, version, case, _stored_form(db, version), attempted=attempted)
 
 
 @bp.post("/cases/<int:case_id>/plans/<int:version_id>/discard")
@@ -518,9 +545,7 @@ def discard(case_id: int, version_id: int):
     except ops.PlanFrozen:
         return _frozen(db, version, case, "discard")
     except ops.PlanConflict:
-        flash(_("Someone saved the plan after you opened it. Check their changes, then discard it again if you "
-                "still want to."), "error")
-        return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id))
+        return _action_conflict(db, case.id, version_id, "discard")
     flash(_("Draft version %(n)d is discarded: its lines and comments are deleted. The case's other versions are "
             "unchanged, and a new version can be started.", n=number), "success")
     return redirect(url_for("cases.show", case_id=case.id))
