@@ -304,6 +304,25 @@ class DecisionRefused(Exception):
         super().__init__(", ".join(v.code for v in violations))
 
 
+class DecidedAlready(Exception):
+    """The decision form sent twice (a double click, a resend): its first send took
+    exactly this decision, ``decision``. Nothing more is recorded."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(decision.id)
+        self.decision = decision
+
+
+def _same_decision_sent_again(db: Session, version_id: int, user, action: str, reason: str | None) -> None:
+    """:class:`DecidedAlready` if the version's decision is this user's, with this
+    outcome and reason (the same form sent again); nothing otherwise."""
+    taken = db.exec(select(Decision).where(Decision.plan_version_id == version_id)).first()
+    if taken is not None and taken.decided_by == user.id and taken.outcome == OUTCOMES.get(action) \
+            and (taken.reason or None) == reason:
+        db.rollback()
+        raise DecidedAlready(taken)
+
+
 def drafter_ids(db: Session, version: PlanVersion) -> set[int]:
     """Everyone who drafted, edited or submitted the version or any earlier version of
     the case's plan: none of them may decide it.
@@ -377,6 +396,7 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
         action=action, decider_role=user.role,
         content_changed=version.status == wf.SUBMITTED and version.content_sha256 != digest,
         reason_given=reason is not None, case_status=stored.case.status)
+    _same_decision_sent_again(db, version.id, user, action, reason)
     already = db.exec(select(Decision.id).where(Decision.plan_version_id == version.id)).first()
     if already is not None:
         violations = [Violation("decision.already_decided")]
@@ -418,6 +438,8 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
         checkpoint("approvals.decide")  # crash tests stop the process here (no-op otherwise)
         db.commit()
     except IntegrityError:
+        db.rollback()
+        _same_decision_sent_again(db, version.id, user, action, reason)  # two sends at the same moment
         raise _refuse(db, user, version, action, [Violation("decision.already_decided")], version_id) from None
     return decision
 

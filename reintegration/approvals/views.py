@@ -156,6 +156,8 @@ def decide(version_id: int):
     try:
         decision = ops.decide(db, version_id, current_user, form.action.data, form.reason.data, _tables(),
                               local_today())
+    except ops.DecidedAlready as done:  # the form sent twice: its first send took this decision
+        decision = done.decision
     except ops.DecisionRefused as refused:
         codes = {v.code for v in refused.violations}
         if "decision.not_found" in codes:
@@ -166,7 +168,13 @@ def decide(version_id: int):
         errors = [{"id": None, "message": violation_message(v)} for v in refused.violations]
         status = 403 if codes & AUTHORITY else 409 if codes & {"decision.already_decided",
                                                                  "decision.not_submitted"} else 422
-        return _render_review(db, version, form, status, decision_errors=errors)
+        # Decided meanwhile: what this approver chose and wrote stays in view, read-only.
+        unsent = None
+        if codes & {"decision.already_decided", "decision.not_submitted"}:
+            unsent = [(form.action.label.text, next((str(option.label.text) for option in form.action
+                                                     if option.data == form.action.data), "")),
+                      (form.reason.label.text, (form.reason.data or "").strip())]
+        return _render_review(db, version, form, status, decision_errors=errors, unsent=unsent)
     flash({"approved": _("The plan is approved."), "sent_back": _("The plan is sent back to the caseworker."),
            "rejected": _("The plan is rejected.")}[decision.outcome], "success")
     return redirect(url_for("approvals.review", version_id=version_id))
