@@ -482,14 +482,14 @@ def save_draft(db: Session, version: PlanVersion, *, seen_revision: int | None, 
 
 
 def _saved_already(db: Session, current: PlanVersion, seen_revision: int | None, narrative: dict,
-                   lines: list[LineValues], user) -> bool:
+                   lines: list[LineValues], user, action: str = "plan.update") -> bool:
     """Whether a save refused as a conflict is the resend of a save that went through:
     the version is one revision past the form's, that revision was this user's save of
     the drafting form, and the version holds exactly what the form sends (its texts, and
     its lines in order; a line new in the form has no key yet, so only its content is
     compared). Anything else (a change since, someone else's save) stays a conflict."""
     if seen_revision is None or current.revision != seen_revision + 1 \
-            or audit.saved_revision(db, "plan.update", current, user) != current.revision:
+            or audit.saved_revision(db, action, current, user) != current.revision:
         return False
     if any(getattr(current, name) != value for name, value in narrative.items()):
         return False
@@ -532,9 +532,8 @@ def import_plan(db: Session, version: PlanVersion, *, seen_revision: int | None,
     case is their source of truth. Same locking, contributor and check as :func:`save_draft`."""
     refuse_too_many_lines(len(plan.lines))
     activity = plan.activity
-    _claim_draft(db, version, seen_revision, {
-        "activity_kind": activity.kind if activity else None,
-        "activity_description": (clean_text(activity.description) or None) if activity else None})
+    narrative = {"activity_kind": activity.kind if activity else None,
+                 "activity_description": (clean_text(activity.description) or None) if activity else None}
     values = [LineValues(kind=line.kind, month=line.month, amount_dkk=line.amount_dkk,
                          category=import_category(line.category), description=clean_text(line.description),
                          currency=clean_text(line.currency).upper() if line.currency else None,
@@ -546,6 +545,13 @@ def import_plan(db: Session, version: PlanVersion, *, seen_revision: int | None,
         # its key, so the money paid on it still follows it (keep_known_keys).
         lines = keep_known_keys(lines, db.exec(select(BudgetLine).where(BudgetLine.plan_version_id == version.amends_id)
                                                .order_by(BudgetLine.position, BudgetLine.id)).all())
+    try:
+        _claim_draft(db, version, seen_revision, narrative)
+    except PlanConflict as conflict:
+        if not _saved_already(db, conflict.current, seen_revision, narrative, lines, user, action="plan.import_json"):
+            raise
+        # The same file sent twice (a double click): its first send imported exactly this.
+        return check_version(db, load_plan(db, conflict.current), tables, today)
     return _write_lines_and_check(db, version, lines, user=user, tables=tables, today=today,
                                   action="plan.import_json")
 

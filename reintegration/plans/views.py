@@ -656,8 +656,13 @@ def import_json(case_id: int, version_id: int):
         return _frozen(db, version, case, "import_json", file_name=_chosen_file_name())
     except ops.PlanConflict as conflict:
         form.revision.data = str(conflict.current.revision)
-        form.plan_file.errors = [_("Someone saved the plan after you opened this page. Nothing was imported: "
-                                   "check their changes, then import again.")]
+        editor = ops.last_editor(db, conflict.current)
+        said = _("Someone saved the plan after you opened this page. Nothing was imported: "
+                 "check their changes, then import again.")
+        if editor is not None:
+            said += " " + _("%(name)s saved it at %(time)s.", name=editor.name,
+                            time=format_datetime(conflict.current.updated_at, "short"))
+        form.plan_file.errors = [said]
         return _render_import(conflict.current, case, form, status=409)
     flash(ngettext("The plan file is imported: %(num)d budget line.", "The plan file is imported: %(num)d budget lines.",
                    len(plan.lines)), "success")

@@ -427,3 +427,26 @@ def test_a_danish_reader_is_told_why_in_danish(auth, db, plan_case, start_draft,
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and message in page
     assert "must be" not in page and "not a decimal" not in page
+
+
+def test_a_stale_import_names_who_saved_and_when(app, auth, db, draft, make_user):
+    seen = draft.revision
+    other = type(auth)(app.test_client(), make_user)
+    other.login(make_user("caseworker", name="Karen Colleague"))
+    assert other.post(edit_url(draft), base_form(draft, [{"amount_dkk": "100"}])).status_code == 302
+    response = _import(auth, draft, text=json.dumps(_document()), revision=seen)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Karen Colleague saved it at" in page
+    assert "&#34;lines&#34;" in page or "&quot;lines&quot;" in page  # the pasted plan is kept
+
+
+def test_the_same_import_sent_twice_imports_once(auth, db, draft):
+    seen = draft.revision
+    assert _import(auth, draft, _document(), revision=seen).status_code == 302
+    lines = [(line.line_key, line.amount_dkk) for line in stored_lines(db, draft)]
+    again = _import(auth, draft, _document(), revision=seen)
+    assert again.status_code == 302
+    db.expire_all()
+    assert [(line.line_key, line.amount_dkk) for line in stored_lines(db, draft)] == lines
+    assert len(db.exec(select(AuditEvent).where(AuditEvent.action == "plan.import_json")).all()) == 1
