@@ -14,6 +14,7 @@ import io
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_login import current_user
 from sqlmodel import select
 
@@ -21,7 +22,8 @@ from .. import audit, retention
 from ..access import allow, case_scope
 from ..db import get_session
 from ..i18n import gettext as _
-from ..cases.labels import CASE_STATUS, label
+from ..cases.labels import CASE_STATUS, changed_by_text, label
+from ..cases.operations import last_change
 from ..models import AuditEvent, Case, User
 from ..paging import read_page
 from .forms import AuditFilterForm, LegalHoldForm
@@ -125,15 +127,19 @@ def _case_for_privacy(db, case_id: int) -> Case:
 def case_privacy(case_id: int):
     db = get_session()
     case = _case_for_privacy(db, case_id)
+    return render_template("auditlog/case_privacy.html", **_privacy_page(db, case))
+
+
+def _privacy_page(db, case) -> dict:
+    """What the data-protection page shows, its view recorded (and committed)."""
     years = int(current_app.config["RETENTION_YEARS_AFTER_CLOSURE"])
     due = None
     if case.closed_at:
         due = retention.cutoff(case.closed_at.date(), -years).date()
     audit.record(db, "case.privacy_view", user=current_user, obj=case, case_id=case.id)
     db.commit()
-    return render_template("auditlog/case_privacy.html", case=case, years=years, due=due,
-                           status=label(CASE_STATUS, case.status),
-                           form=LegalHoldForm(revision=case.revision))
+    return dict(case=case, years=years, due=due, status=label(CASE_STATUS, case.status),
+                form=LegalHoldForm(formdata=None, revision=case.revision))
 
 
 @bp.post("/cases/<int:case_id>/legal-hold")
@@ -146,14 +152,33 @@ def legal_hold(case_id: int):
     if not form.validate_on_submit() or not raw.isascii() or not raw.isdigit() or len(raw) > 9:
         abort(400)
     hold = request.form.get("hold") == "on"
+    seen = int(form.revision.data)
     if case.anonymised_at is not None:
         flash(_("The case is already anonymised."), "warning")
-    elif not retention.set_legal_hold(db, case, hold, user=current_user, seen_revision=int(form.revision.data)):
-        flash(_("Someone else changed the case in the meantime. Check the legal hold and try again."), "warning")
-    else:
-        flash(_("Legal hold is on: the case will not be anonymised.") if hold
-              else _("Legal hold is lifted."), "success")
+        return redirect(url_for("auditlog.case_privacy", case_id=case.id))
+    if not retention.set_legal_hold(db, case, hold, user=current_user, seen_revision=seen):
+        db.refresh(case)
+        last = last_change(db, case)
+        # The button sent twice (a double click): its first send did exactly this.
+        resent = (case.legal_hold == hold and case.revision == seen + 1 and last is not None
+                  and last.user_id == current_user.id
+                  and last.action == ("case.legal_hold_set" if hold else "case.legal_hold_lifted"))
+        if not resent:
+            return _legal_hold_conflict(db, case, last)
+    flash(_("Legal hold is on: the case will not be anonymised.") if hold
+          else _("Legal hold is lifted."), "success")
     return redirect(url_for("auditlog.case_privacy", case_id=case.id))
+
+
+def _legal_hold_conflict(db, case, last):
+    """409: the case changed after the page was opened (a legal hold, an edit, ...).
+    Nothing was changed; the page as it is now, saying who changed the case and when,
+    and carrying the current revision, so that a second click is a deliberate choice."""
+    by = db.get(User, last.user_id) if last is not None and last.user_id else None
+    changed = changed_by_text(last.action, by.name if by else _("Someone"),
+                              format_datetime(last.at, "short")) if last is not None else None
+    page = _privacy_page(db, case)
+    return render_template("auditlog/case_privacy.html", conflict=changed, **page), 409
 
 
 @bp.get("/cases/<int:case_id>/subject-export.zip")

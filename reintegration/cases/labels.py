@@ -35,3 +35,24 @@ def person_name(case) -> str:
     """The person's name as pages show it: an anonymised case's stored placeholder
     (``retention.ANONYMISED_NAME``) in the reader's language."""
     return _("Anonymised") if case.anonymised_at else case.person_name
+
+
+# A change that moved a case's revision, as a conflict page names it (an edit is worded
+# by the caller, with the fields it changed).
+CASE_CHANGES = {
+    "case.create": _l("%(name)s created the case at %(time)s."),
+    "followup.return_recorded": _l("%(name)s recorded the return date at %(time)s."),
+    "case.legal_hold_set": _l("%(name)s set a legal hold on the case at %(time)s."),
+    "case.legal_hold_lifted": _l("%(name)s lifted the legal hold on the case at %(time)s."),
+    "followup.case_closed": _l("%(name)s closed the case at %(time)s."),
+    "followup.period_closed": _l("%(name)s sent the final report at %(time)s, which closed the case."),
+}
+
+
+def changed_by_text(action: str, who: str, at: str, fields: list[str] = ()) -> str:
+    """Who changed a case and when, for a conflict page: ``action`` the trail's action,
+    ``fields`` the labels of the fields an edit changed."""
+    if action in CASE_CHANGES:
+        return str(CASE_CHANGES[action]) % {"name": who, "time": at}
+    said = _("%(name)s saved it at %(time)s.", name=who, time=at)
+    return said + " " + _("Changed: %(fields)s.", fields=", ".join(fields)) if fields else said

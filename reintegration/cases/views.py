@@ -22,7 +22,7 @@ from ..plans.mapping import reference_date
 from . import queries
 from .countries import country_name
 from .forms import MAX_CHILDREN, CaseFilterForm, CaseForm, case_form_data, rate_table_for
-from .labels import ATTENTION, CASE_STATUS, LIVES_IN, PLAN_STATUS, SEX, label, person_name
+from .labels import ATTENTION, CASE_STATUS, LIVES_IN, PLAN_STATUS, SEX, changed_by_text, label, person_name
 from .operations import (AlreadyCreated, CaseConflict, create_case, last_change, record_list_read, record_read,
                          update_case)
 
@@ -218,20 +218,8 @@ def _changed_by(db, case, form: CaseForm) -> str | None:
     if event is None:
         return None
     by = db.get(User, event.user_id) if event.user_id else None
-    who, at = (by.name if by else _("Someone")), format_datetime(event.at, "short")
-    if event.action == "case.update":
-        said = _("%(name)s saved it at %(time)s.", name=who, time=at)
-        labels = [str(form[name].label.text) for name in audit.changed_fields(event) if name in form]
-        return said + " " + _("Changed: %(fields)s.", fields=", ".join(labels)) if labels else said
-    elsewhere = {
-        "case.create": _("%(name)s created the case at %(time)s."),
-        "followup.return_recorded": _("%(name)s recorded the return date at %(time)s."),
-        "case.legal_hold_set": _("%(name)s set a legal hold on the case at %(time)s."),
-        "case.legal_hold_lifted": _("%(name)s lifted the legal hold on the case at %(time)s."),
-        "followup.case_closed": _("%(name)s closed the case at %(time)s."),
-        "followup.period_closed": _("%(name)s sent the final report at %(time)s, which closed the case."),
-    }
-    return elsewhere[event.action] % {"name": who, "time": at}
+    fields = [str(form[name].label.text) for name in audit.changed_fields(event) if name in form]
+    return changed_by_text(event.action, by.name if by else _("Someone"), format_datetime(event.at, "short"), fields)
 
 
 def _flag_country(form: CaseForm) -> str | None:

@@ -207,3 +207,26 @@ def test_subject_export_holds_the_lists_that_showed_the_person_but_not_whom_else
     for other in others:  # the other people's exports find the same list
         assert db.exec(audit.filtered(case_id=other.id, action="case_list.")).one().id == read["id"]
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_legal_hold_sent_twice_or_stale(app, db, client, auth, people, make_user):
+    """The button sent twice (a double click) does it once and says so; a click from a
+    page opened before someone else changed the case is a 409 naming them, and changes
+    nothing."""
+    case = _make(db, app, people, status="closed", closed_at=CLOSED_LONG_AGO)
+    auth.login(people["caseworker"])
+    seen = case.revision
+    assert auth.post(f"/cases/{case.id}/legal-hold", {"hold": "on", "revision": seen}).status_code == 302
+    again = auth.post(f"/cases/{case.id}/legal-hold", {"hold": "on", "revision": seen}, follow_redirects=True)
+    assert "Legal hold is on" in again.get_data(as_text=True)
+    assert "in the meantime" not in again.get_data(as_text=True)
+    db.expire_all()
+    actions = db.exec(select(AuditEvent.action).where(AuditEvent.case_id == case.id)).all()
+    assert actions.count("case.legal_hold_set") == 1
+
+    other = type(auth)(app.test_client(), make_user)
+    other.login(make_user("caseworker", name="Karen Colleague"))
+    assert other.post(f"/cases/{case.id}/legal-hold", {"hold": "off", "revision": seen + 1}).status_code == 302
+    stale = auth.post(f"/cases/{case.id}/legal-hold", {"hold": "off", "revision": seen + 1})
+    assert stale.status_code == 409
+    assert "Karen Colleague lifted the legal hold on the case at" in stale.get_data(as_text=True)
