@@ -5,6 +5,7 @@ commits its change together with the audit record; reads that the check needs
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -25,7 +26,8 @@ from ..domain.money import CENT, at_most_decimals, dkk, has_more_decimals_than, 
 from ..domain.planfile import PlanFormatError
 from ..domain.rates import RateTables
 from ..domain.violation import Violation
-from ..models import BudgetLine, Case, Child, Comment, Decision, Disbursement, PlanContributor, PlanVersion
+from ..models import (AuditEvent, BudgetLine, Case, Child, Comment, Decision, Disbursement, PlanContributor,
+                      PlanVersion)
 from ..models._common import utcnow
 from ..faults import checkpoint
 from ..locks import lock_case
@@ -588,6 +590,24 @@ def discard_draft(db: Session, version: PlanVersion, *, seen_revision: int | Non
     db.commit()
     db.expunge(version)
     return detail
+
+
+def discarded_record(db: Session, case_id: int, version_id: int):
+    """The audit event of the discard of the case's draft ``version_id``, if it was one."""
+    return db.exec(select(AuditEvent).where(AuditEvent.action == "plan.draft_discarded",
+                                            AuditEvent.object_type == "planversion",
+                                            AuditEvent.object_id == str(version_id),
+                                            AuditEvent.case_id == case_id)
+                   .order_by(AuditEvent.id.desc()).limit(1)).first()
+
+
+def discarded_number(event) -> int | None:
+    """The number of the discarded version, from its record."""
+    try:
+        number = json.loads(event.detail or "{}").get("number")
+    except (ValueError, AttributeError):
+        return None
+    return number if isinstance(number, int) else None
 
 
 def next_commentable(db: Session, version: PlanVersion) -> PlanVersion | None:

@@ -57,6 +57,34 @@ def _version_or_404(db, case_id: int, version_id: int) -> tuple[PlanVersion, Cas
     return row
 
 
+def _version_or_discarded(db, case_id: int, version_id: int, *, typed: PlanForm | None = None,
+                          comment: str | None = None):
+    """``(version, case)`` as :func:`_version_or_404`; but a draft discarded meanwhile on a
+    case the user may see answers 409 (raised as an HTTP exception with the page): who
+    discarded it and when, and what was sent (the drafting ``typed`` form, or the
+    ``comment``), kept in view to copy, rather than a 404 that loses it."""
+    row = db.exec(select(PlanVersion, Case).join(Case, Case.id == PlanVersion.case_id)
+                  .where(PlanVersion.id == version_id, PlanVersion.case_id == case_id,
+                         case_scope(current_user))).first()
+    if row is not None:
+        return row
+    case = db.exec(select(Case).where(Case.id == case_id, case_scope(current_user))).first()
+    event = ops.discarded_record(db, case_id, version_id) if case is not None else None
+    if event is None:
+        abort(404)
+    by = db.get(User, event.user_id) if event.user_id else None
+    shown = None
+    if typed is not None:
+        typed.validate_for("save")  # reads every field; errors do not matter here
+        shown = {"narrative": typed_narrative_rows(typed), "lines": typed_line_rows(typed)}
+    page = render_template("plans/discarded.html", case=case, by=by.name if by else _("Someone"),
+                           at=format_datetime(event.at, "short"), number=ops.discarded_number(event),
+                           typed=shown, comment=comment)
+    record(db, "case.read", user=current_user, obj=case, case_id=case.id, detail={"page": "plans.discarded"})
+    db.commit()
+    abort(Response(page, status=409))
+
+
 def _partner_currency(db, case: Case) -> str | None:
     partner = db.get(Organisation, case.partner_id) if case.partner_id else None
     return partner.currency if partner else None
@@ -313,7 +341,8 @@ def _related_links(version: PlanVersion, case: Case) -> list[tuple[str, str]]:
 @allow(*EDIT_ROLES)
 def edit(case_id: int, version_id: int):
     db = get_session()
-    version, case = _version_or_404(db, case_id, version_id)
+    version, case = _version_or_discarded(db, case_id, version_id,
+                                          typed=PlanForm() if request.method == "POST" else None)
     if not _changeable(case, version):
         if request.method == "GET":
             return _read_only(case, version)
@@ -428,8 +457,8 @@ def check(case_id: int, version_id: int):
 @allow(*COMMENT_ROLES)
 def comment(case_id: int, version_id: int):
     db = get_session()
-    version, case = _version_or_404(db, case_id, version_id)
     form = CommentForm()
+    version, case = _version_or_discarded(db, case_id, version_id, comment=form.body.data or "")
     drafting = current_user.role in EDIT_ROLES and _changeable(case, version)
     target = url_for("plans.edit" if drafting else "plans.show", case_id=case.id, version_id=version.id,
                      _anchor="comments")
