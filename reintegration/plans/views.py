@@ -341,8 +341,10 @@ def _related_links(version: PlanVersion, case: Case) -> list[tuple[str, str]]:
 @allow(*EDIT_ROLES)
 def edit(case_id: int, version_id: int):
     db = get_session()
-    version, case = _version_or_discarded(db, case_id, version_id,
-                                          typed=PlanForm() if request.method == "POST" else None)
+    if request.method == "POST":
+        version, case = _version_or_discarded(db, case_id, version_id, typed=PlanForm())
+    else:
+        version, case = _version_or_404(db, case_id, version_id)
     if not _changeable(case, version):
         if request.method == "GET":
             return _read_only(case, version)
