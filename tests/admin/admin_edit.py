@@ -31,3 +31,21 @@ def text_of(page: str) -> str:
     import html
 
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def browser_as(app, auth, user):
+    """A second browser signed in as ``user``: its test client and its sign-in helper
+    (for two administrators on the same page)."""
+    other = app.test_client()
+    actions = type(auth)(other, None)
+    actions.login(user)
+    return other, actions
+
+
+def events(db, action: str):
+    """The audit events of ``action``, oldest first."""
+    from sqlmodel import select
+
+    from reintegration.models import AuditEvent
+
+    return db.exec(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()

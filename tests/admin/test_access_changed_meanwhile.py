@@ -6,23 +6,10 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import select
-
-from admin_edit import text_of
-from reintegration.models import AuditEvent, User
+from admin_edit import browser_as, events, text_of
+from reintegration.models import User
 
 SEEN_RE = re.compile(r'name="seen_deactivation"[^>]*value="(\d*)"')
-
-
-def _browser(app, auth, user):
-    other = app.test_client()
-    actions = type(auth)(other, None)
-    actions.login(user)
-    return other, actions
-
-
-def _events(db, action):
-    return db.exec(select(AuditEvent).where(AuditEvent.action == action)).all()
 
 
 def _seen(client, user_id) -> str:
@@ -44,7 +31,7 @@ def test_deactivating_twice_deactivates_once(client, auth, db, make_user):
     assert "was already deactivated" in text_of(again.get_data(as_text=True))
     db.expire_all()
     assert db.get(User, target.id).session_token == token
-    assert len(_events(db, "admin.user_deactivate")) == 1
+    assert len(events(db, "admin.user_deactivate")) == 1
 
 
 def test_reactivating_twice_reactivates_once(client, auth, db, make_user):
@@ -55,12 +42,12 @@ def test_reactivating_twice_reactivates_once(client, auth, db, make_user):
     assert auth.post(f"/admin/users/{target.id}/activate", form).status_code == 302
     again = auth.post(f"/admin/users/{target.id}/activate", form, follow_redirects=True)
     assert "was already reactivated" in text_of(again.get_data(as_text=True))
-    assert len(_events(db, "admin.user_activate")) == 1
+    assert len(events(db, "admin.user_activate")) == 1
 
 
 def test_a_reactivation_from_before_a_new_deactivation_is_a_conflict(app, auth, db, make_user):
-    first, first_auth = _browser(app, auth, make_user("admin", name="Astrid First"))
-    second, second_auth = _browser(app, auth, make_user("admin"))
+    first, first_auth = browser_as(app, auth, make_user("admin", name="Astrid First"))
+    second, second_auth = browser_as(app, auth, make_user("admin"))
     target = make_user("caseworker")
     assert first_auth.post(f"/admin/users/{target.id}/deactivate").status_code == 302
     seen_by_second = _seen(second, target.id)  # the second opens the page of the deactivated account

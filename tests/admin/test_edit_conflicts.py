@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from admin_edit import FINGERPRINT_RE, opened, text_of
+from admin_edit import FINGERPRINT_RE, browser_as, opened, text_of
 from reintegration.admin import operations as ops
 from reintegration.models import AuditEvent, Organisation, User
 from support import waits_for_commit
@@ -31,17 +31,10 @@ ORG_MESSAGES = {
 }
 
 
-def _browser(app, auth, user):
-    other = app.test_client()
-    actions = type(auth)(other, None)
-    actions.login(user)
-    return other, actions
-
-
 @pytest.mark.parametrize("locale", ["en", "da"])
 def test_a_second_save_of_an_account_is_a_conflict(app, auth, db, make_user, make_org, locale):
-    first, first_auth = _browser(app, auth, make_user("admin"))
-    second, second_auth = _browser(app, auth, make_user("admin", locale=locale))
+    first, first_auth = browser_as(app, auth, make_user("admin"))
+    second, second_auth = browser_as(app, auth, make_user("admin", locale=locale))
     drc = make_org("drc")
     target = make_user("caseworker", organisation=drc)
     url = f"/admin/users/{target.id}"
@@ -74,8 +67,8 @@ def test_a_second_save_of_an_account_is_a_conflict(app, auth, db, make_user, mak
 
 @pytest.mark.parametrize("locale", ["en", "da"])
 def test_a_second_save_of_an_organisation_is_a_conflict(app, auth, db, make_user, make_org, locale):
-    first, first_auth = _browser(app, auth, make_user("admin"))
-    second, second_auth = _browser(app, auth, make_user("admin", locale=locale))
+    first, first_auth = browser_as(app, auth, make_user("admin"))
+    second, second_auth = browser_as(app, auth, make_user("admin", locale=locale))
     org = make_org("partner", country="NG", status="active")
     url = f"/admin/organisations/{org.id}"
     form = {"kind": "partner", "code": org.code, "name": org.name, "country": "NG", "languages": "",

@@ -4,21 +4,8 @@ the account or organisation, when, and which fields."""
 
 from __future__ import annotations
 
-from sqlmodel import select
-
-from admin_edit import opened, text_of
-from reintegration.models import AuditEvent, Organisation, User
-
-
-def _browser(app, auth, user):
-    other = app.test_client()
-    actions = type(auth)(other, None)
-    actions.login(user)
-    return other, actions
-
-
-def _events(db, action):
-    return db.exec(select(AuditEvent).where(AuditEvent.action == action)).all()
+from admin_edit import browser_as, events, opened, text_of
+from reintegration.models import Organisation, User
 
 
 def test_an_account_form_sent_twice_is_saved_once(client, auth, db, make_user, make_org):
@@ -36,7 +23,7 @@ def test_an_account_form_sent_twice_is_saved_once(client, auth, db, make_user, m
     assert "The account is saved." in text_of(client.get(again.headers["Location"]).get_data(as_text=True))
     db.expire_all()
     assert db.get(User, target.id).name == "Renamed Once"
-    assert len(_events(db, "admin.user_update")) == 1
+    assert len(events(db, "admin.user_update")) == 1
 
 
 def test_an_organisation_form_sent_twice_is_saved_once(client, auth, db, make_user, make_org):
@@ -51,13 +38,13 @@ def test_an_organisation_form_sent_twice_is_saved_once(client, auth, db, make_us
     assert auth.post(url, form).status_code == 302
     db.expire_all()
     assert db.get(Organisation, org.id).contact_phone == "+234 9"
-    assert len(_events(db, "admin.organisation_update")) == 1
+    assert len(events(db, "admin.organisation_update")) == 1
 
 
 def test_the_account_conflict_says_who_saved_when_and_what(app, auth, db, make_user, make_org):
     first_admin = make_user("admin", name="Astrid First")
-    first, first_auth = _browser(app, auth, first_admin)
-    second, second_auth = _browser(app, auth, make_user("admin"))
+    first, first_auth = browser_as(app, auth, first_admin)
+    second, second_auth = browser_as(app, auth, make_user("admin"))
     drc = make_org("drc")
     target = make_user("caseworker", organisation=drc)
     url = f"/admin/users/{target.id}"
@@ -74,8 +61,8 @@ def test_the_account_conflict_says_who_saved_when_and_what(app, auth, db, make_u
 
 
 def test_the_organisation_conflict_says_who_saved_when_and_what(app, auth, db, make_user, make_org):
-    first, first_auth = _browser(app, auth, make_user("admin", name="Astrid First"))
-    second, second_auth = _browser(app, auth, make_user("admin"))
+    first, first_auth = browser_as(app, auth, make_user("admin", name="Astrid First"))
+    second, second_auth = browser_as(app, auth, make_user("admin"))
     org = make_org("partner", country="NG", status="active")
     url = f"/admin/organisations/{org.id}"
     form = {"kind": "partner", "code": org.code, "name": org.name, "country": "NG", "languages": "",

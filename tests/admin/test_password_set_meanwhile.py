@@ -9,17 +9,10 @@ import re
 
 from sqlmodel import select
 
-from admin_edit import text_of
+from admin_edit import browser_as, text_of
 from reintegration.models import AuditEvent, User
 
 SEEN_RE = re.compile(r'name="seen_password"[^>]*value="(\d*)"')
-
-
-def _browser(app, auth, user):
-    other = app.test_client()
-    actions = type(auth)(other, None)
-    actions.login(user)
-    return other, actions
 
 
 def _resets(db):
@@ -31,8 +24,8 @@ def _seen(client, user_id) -> str:
 
 
 def test_a_password_set_meanwhile_is_a_conflict(app, auth, db, make_user):
-    first, first_auth = _browser(app, auth, make_user("admin", name="Astrid First"))
-    second, second_auth = _browser(app, auth, make_user("admin"))
+    first, first_auth = browser_as(app, auth, make_user("admin", name="Astrid First"))
+    second, second_auth = browser_as(app, auth, make_user("admin"))
     target = make_user("caseworker")
     url = f"/admin/users/{target.id}/password"
     seen_by_first, seen_by_second = _seen(first, target.id), _seen(second, target.id)
