@@ -39,6 +39,8 @@ The writes, and how each keeps the order:
   version, whose foreign key takes the case row's key-share lock, which waits for any
   writer holding the case and keeps them waiting until the draft is committed.
 - A version's rows only, never the case: a comment (``plans.operations.add_comment``).
+- An alert's row only, never the case: closing a risk alert and adding a note to a closed
+  one (``followup.operations.close_alert``, ``add_alert_note``).
 - Many cases at once: the re-validation of open plans (``revalidation``) locks, batch
   by batch and in the order of their ids, the cases whose versions get a new verdict
   (which moves the case's plan attention) before it writes those versions; a version

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from .. import mail, uploads
 from ..access import scope_for
 from ..audit import record
+from ..db import sqlite_write_lock
 from ..domain import workflow as wf
 from ..domain.followup import (AFTER_END, BEFORE_RETURN, CONTACT, PAYMENT, RISK_INDICATORS, DatedRecord,
                                final_opens_on, instalment_dkk, outside_period, period_end, return_date_violations,
