@@ -33,8 +33,10 @@ The writes, and how each keeps the order:
   the case (``followup.operations``).
 - The case row by its own first write: a case edit (``cases.operations.update_case``:
   the optimistic ``UPDATE`` of the case, then its children and its open versions checked
-  again), the legal hold (``retention.set_legal_hold``), anonymisation
-  (``retention.anonymise_case``: the changes are flushed case first, the audit last).
+  again), the legal hold (``retention.set_legal_hold``).
+- Anonymisation (``retention.run``): :func:`lock_case` first, then the case is read again
+  and anonymised only if it is still due (a legal hold set meanwhile stops it); the
+  changes are flushed case first, the audit last.
 - Starting a draft (``plans.operations.create_draft``): its first write is the new
   version, whose foreign key takes the case row's key-share lock, which waits for any
   writer holding the case and keeps them waiting until the draft is committed.

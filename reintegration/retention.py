@@ -34,6 +34,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel, select
 
 from . import audit
+from .locks import lock_case
 from .models import (Attachment, AuditEvent, BudgetLine, Case, Child, Comment, Decision, Disbursement,
                      FollowUpReport, PlanContributor, PlanVersion, RiskAlert, RiskAlertNote)
 from .models._common import utcnow
@@ -88,11 +89,28 @@ def cutoff(today: date, years: int) -> datetime:
     return datetime.combine(day, dtime.min, tzinfo=timezone.utc)
 
 
+def _due(today: date, years: int) -> tuple:
+    """The conditions of a case due for anonymisation: closed before the cut-off, not
+    under legal hold, not anonymised yet."""
+    return (Case.status == "closed", Case.closed_at.is_not(None), Case.closed_at < cutoff(today, years),
+            Case.legal_hold == False, Case.anonymised_at.is_(None))  # noqa: E712
+
+
 def due_cases(db: Session, today: date, years: int) -> list[Case]:
-    return list(db.exec(select(Case).where(
-        Case.status == "closed", Case.closed_at.is_not(None), Case.closed_at < cutoff(today, years),
-        Case.legal_hold == False, Case.anonymised_at.is_(None),  # noqa: E712
-    ).order_by(Case.id)).all())
+    return list(db.exec(select(Case).where(*_due(today, years)).order_by(Case.id)).all())
+
+
+def _lock_if_still_due(db: Session, case_id: int, today: date, years: int) -> Case | None:
+    """Lock the case (``locks.lock_case``) and read it again: the case, if it is still
+    due, else None with the lock given up. A legal hold set, or the case anonymised by
+    another run, after the list of due cases was read stops it here: the hold's own
+    write takes the case row too, so either it came first and is seen, or it waits for
+    this anonymisation and then finds the case changed (a conflict, not a silent hold)."""
+    case = lock_case(db, case_id)
+    if db.exec(select(Case.id).where(Case.id == case_id, *_due(today, years))).first() is None:
+        db.rollback()
+        return None
+    return case
 
 
 def _clear(row: SQLModel) -> None:
@@ -157,7 +175,10 @@ def anonymise_case(db: Session, case: Case, upload_dir: Path, *, user=None) -> l
 def run(db: Session, upload_dir: Path, today: date, years: int, *, user=None) -> list[str]:
     """Anonymise every case past retention; returns their references. Idempotent."""
     done = []
-    for case in due_cases(db, today, years):
+    for case_id in [case.id for case in due_cases(db, today, years)]:
+        case = _lock_if_still_due(db, case_id, today, years)
+        if case is None:
+            continue
         files = anonymise_case(db, case, upload_dir, user=user)
         db.commit()
         for path in files:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from sqlalchemy import String, Text
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from reintegration import audit, retention
 from reintegration.models import (Attachment, AuditEvent, BudgetLine, Case, Child, Comment, Decision,
-                                  Disbursement, FollowUpReport, PlanVersion, RiskAlert, RiskAlertNote)
+                                  Disbursement, FollowUpReport, PlanVersion, RiskAlert, RiskAlertNote, User)
 from security_helpers import full_case, people  # noqa: F401
 
 CLOSED_LONG_AGO = datetime(2019, 6, 30, tzinfo=timezone.utc)
@@ -230,3 +230,29 @@ def test_legal_hold_sent_twice_or_stale(app, db, client, auth, people, make_user
     stale = auth.post(f"/cases/{case.id}/legal-hold", {"hold": "off", "revision": seen + 1})
     assert stale.status_code == 409
     assert "Karen Colleague lifted the legal hold on the case at" in stale.get_data(as_text=True)
+
+
+def test_a_legal_hold_set_while_the_run_reads_the_due_cases_stops_the_anonymisation(app, db, people, monkeypatch):
+    """A caseworker sets a legal hold on a case after the daily run has listed it as due
+    (a lawyer asked for the file that morning): the case is kept, whole, and the run
+    anonymises the others."""
+    held = _make(db, app, people, status="closed", closed_at=CLOSED_LONG_AGO)
+    other = _make(db, app, people, status="closed", closed_at=CLOSED_LONG_AGO)
+    listed = retention.due_cases
+
+    def listed_then_held(session, today, years):
+        cases = listed(session, today, years)
+        with Session(app.extensions["db_engine"]) as elsewhere:
+            case = elsewhere.get(Case, held.id)
+            assert retention.set_legal_hold(elsewhere, case, True, user=elsewhere.get(User, people["caseworker"].id),
+                                            seen_revision=case.revision)
+        return cases
+
+    monkeypatch.setattr(retention, "due_cases", listed_then_held)
+    with Session(app.extensions["db_engine"]) as session:
+        done = retention.run(session, Path(app.config["UPLOAD_DIR"]), date(2026, 11, 27), 5)
+    db.expire_all()
+    kept, anonymised = db.get(Case, held.id), db.get(Case, other.id)
+    assert done == [anonymised.reference]
+    assert kept.legal_hold and kept.anonymised_at is None and kept.person_name != "Anonymised"
+    assert anonymised.person_name == "Anonymised"
