@@ -45,3 +45,35 @@ def test_an_anonymised_case_reads_in_the_readers_language(app, db, runner, clien
     privacy = text_of(client.get(f"/cases/{case.id}/data-protection").get_data(as_text=True))
     assert f"Status {words['status']}" in privacy and words["closed"] in privacy
     assert "closed " not in privacy.replace(words["status"], "") and "2019-06-30" not in privacy
+
+
+def test_no_page_of_an_anonymised_case_shows_a_blank_as_none(app, db, runner, client, auth, make_user, people):
+    """Anonymisation empties the free text (what was done about an alert, the report's
+    answers, the plan's texts). Each page shows such a field as empty, never as the
+    word "None"."""
+    from reintegration.models import FollowUpReport, RiskAlert
+
+    case = full_case(db, app.config["UPLOAD_DIR"], **people, status="closed",
+                     closed_at=datetime(2019, 6, 30, 12, tzinfo=timezone.utc))
+    alert = db.exec(select(RiskAlert).where(RiskAlert.case_id == case.id)).one()
+    alert.closed_at, alert.closed_by = datetime(2019, 6, 1, tzinfo=timezone.utc), people["caseworker"].id
+    db.add(alert)
+    db.commit()
+    assert runner.invoke(args=["retention", "run", "--today", "2026-11-27"]).exit_code == 0
+    versions = db.exec(select(PlanVersion.id).where(PlanVersion.case_id == case.id)).all()
+    reports = db.exec(select(FollowUpReport.id).where(FollowUpReport.case_id == case.id)).all()
+    for role in ("caseworker", "cmm"):
+        auth.login(make_user(role, locale="en"))
+        urls = [f"/cases/{case.id}", f"/followup/cases/{case.id}", f"/cases/{case.id}/data-protection"]
+        urls += [f"/cases/{case.id}/plans/{v}" for v in versions]
+        urls += [f"/followup/cases/{case.id}/reports/{r}" for r in reports]
+        for url in urls:
+            response = client.get(url)
+            if response.status_code == 403:
+                continue
+            assert response.status_code == 200, url
+            # "None." (no attachments) and "None marked." (no risk signs) are words; a blank
+            # shown as Python's None is neither.
+            text = text_of(response.get_data(as_text=True))
+            assert [text[max(0, m.start() - 80):m.end() + 20] for m in re.finditer(r"\bNone\b(?!\.| marked)", text)] == [], url
+        auth.logout()
