@@ -437,7 +437,9 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
             record(db, "followup.alert_opened", user=user, obj=alert, case_id=case.id,
                    detail={"indicators": list(data.risk_indicators), "notified": [u.id for u in recipients]})
         if report.final:
-            _close(db, case, user=user, reason="period_ended", note=None, action="followup.period_closed")
+            # As a caseworker's closure does, the record names the alerts left open (ids).
+            _close(db, case, user=user, reason="period_ended", note=None, action="followup.period_closed",
+                   detail={"open_alerts": open_alert_ids(db, case.id)})
     except BaseException:
         db.rollback()
         uploads.discard(staged)

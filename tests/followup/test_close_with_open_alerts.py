@@ -343,6 +343,9 @@ def test_the_final_report_still_closes_the_case_and_alerts_its_own_signs(app, cl
     assert (closed.status, closed.closure_reason) == ("closed", "period_ended")
     assert own.followup_id == final.id and own.indicators == "debt_to_trafficker"
     assert [a.closed_at for a in db.exec(select(RiskAlert).order_by(RiskAlert.id)).all()] == [None, None]
+    # The closure's record names the alerts it left open, as a caseworker's closure does.
+    (closure,) = db.exec(select(AuditEvent).where(AuditEvent.action == "followup.period_closed")).all()
+    assert json.loads(closure.detail) == {"reason": "period_ended", "open_alerts": [earlier.id, own.id]}
     auth.login(cmm)
     listed = client.get("/followup/").get_data(as_text=True).split("<h2>Open risk alerts</h2>")[1].split("<h2")[0]
     assert THREATS in listed and DEBT in listed
