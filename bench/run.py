@@ -24,7 +24,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

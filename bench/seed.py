@@ -25,7 +25,6 @@ partner 1, so page benchmarks can open "a case with its plan of 20 lines".
 from __future__ import annotations
 
 import argparse
-import hashlib
 import random
 import sys
 import time

@@ -31,7 +31,7 @@ from sqlalchemy import text, union_all
 from sqlmodel import Session, func, select
 from werkzeug.local import LocalProxy
 
-from .models import AuditEvent, AuditEventCase
+from .models import AuditEvent, AuditEventCase, User
 from .models._common import utcnow
 
 GENESIS = "0" * 64
@@ -168,6 +168,14 @@ def last_change(db: Session, obj: Any, actions: Iterable[str], *, also: Iterable
         & AuditEvent.action.in_(tuple(actions))
     condition = on_obj | AuditEvent.action.in_(tuple(also)) if also else on_obj
     return db.exec(select(AuditEvent).where(condition).order_by(AuditEvent.id.desc()).limit(1)).first()
+
+
+def done_by(db: Session, event: AuditEvent | None) -> tuple[User | None, Any]:
+    """Who did ``event`` and when, for a conflict page: ``(None, None)`` without an event,
+    ``(None, at)`` when the trail names no account (a command, or an account since removed)."""
+    if event is None:
+        return None, None
+    return (db.get(User, event.user_id) if event.user_id else None), event.at
 
 
 def changed_fields(event: AuditEvent | None) -> list[str]:

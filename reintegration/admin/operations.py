@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash
 
-from ..audit import last_change, record
+from ..audit import done_by, last_change, record
 from ..auth import mfa
 from ..auth.operations import hash_password, new_session_token
 from ..db import sqlite_write_lock
@@ -237,12 +237,6 @@ def last_deactivation(db: Session, user: User):
     return last_change(db, user, ("admin.user_deactivate",))
 
 
-def _done_by(db: Session, event) -> tuple[User | None, object]:
-    if event is None:
-        return None, None
-    return (db.get(User, event.user_id) if event.user_id else None), event.at
-
-
 def set_active(db: Session, user: User, active: bool, *, actor: User, seen_deactivation: str | None = None) -> User:
     """Deactivate (or reactivate) an account. Deactivating also changes the session
     token, which ends every session the user has open.
@@ -259,13 +253,13 @@ def set_active(db: Session, user: User, active: bool, *, actor: User, seen_deact
     db.exec(select(User).where(User.id == user.id).with_for_update(key_share=True)
             .execution_options(populate_existing=True)).one()
     if user.active == active:
-        done = _done_by(db, last_change(db, user, ("admin.user_activate", "admin.user_deactivate")))
+        done = done_by(db, last_change(db, user, ("admin.user_activate", "admin.user_deactivate")))
         db.rollback()
         raise AlreadyDone(*done)
     if active:
         latest = last_deactivation(db, user)
         if latest is not None and str(latest.id) != (seen_deactivation or ""):
-            done = _done_by(db, latest)
+            done = done_by(db, latest)
             db.rollback()
             raise DeactivatedMeanwhile(*done)
     else:
@@ -304,7 +298,7 @@ def reset_password(db: Session, user: User, password: str, *, actor: User, seen_
             .execution_options(populate_existing=True)).one()
     latest = last_password_reset(db, user)
     if latest is not None and str(latest.id) != (seen_reset or ""):
-        done = _done_by(db, latest)
+        done = done_by(db, latest)
         resent = latest.user_id == actor.id and check_password_hash(user.password_hash, password)
         db.rollback()
         raise AlreadyDone(*done) if resent else PasswordSetMeanwhile(*done)

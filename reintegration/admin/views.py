@@ -282,8 +282,8 @@ def _saved_by(db, row, form) -> str | None:
     event = ops.last_saved(db, row)
     if event is None:
         return None
-    by = db.get(User, event.user_id) if event.user_id else None
-    who, at = (by.name if by else _("Someone")), format_datetime(event.at, "short")
+    by, at = audit.done_by(db, event)
+    who, at = (by.name if by else _("Someone")), format_datetime(at, "short")
     if event.action == "admin.partners_reload":
         return _("%(name)s loaded the partner registry at %(time)s, which changed this organisation.",
                  name=who, time=at)

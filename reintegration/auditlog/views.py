@@ -24,7 +24,7 @@ from ..db import get_session
 from ..i18n import gettext as _
 from ..cases.labels import CASE_STATUS, changed_by_text, label
 from ..cases.operations import last_change
-from ..models import AuditEvent, Case, User
+from ..models import Case, User
 from ..paging import read_page
 from .forms import AuditFilterForm, LegalHoldForm
 
@@ -174,7 +174,7 @@ def _legal_hold_conflict(db, case, last):
     """409: the case changed after the page was opened (a legal hold, an edit, ...).
     Nothing was changed; the page as it is now, saying who changed the case and when,
     and carrying the current revision, so that a second click is a deliberate choice."""
-    by = db.get(User, last.user_id) if last is not None and last.user_id else None
+    by, _at = audit.done_by(db, last)
     changed = changed_by_text(last.action, by.name if by else _("Someone"),
                               format_datetime(last.at, "short")) if last is not None else None
     page = _privacy_page(db, case)

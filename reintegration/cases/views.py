@@ -15,7 +15,6 @@ from ..db import get_session
 from ..domain.workflow import OPEN_PLAN_STATUSES
 from ..forms import plain_number
 from ..i18n import format_day, gettext as _, local_today
-from ..models import User
 from ..plans.decided import latest_decision
 from ..plans.display import decision_summary
 from ..plans.mapping import reference_date
@@ -217,9 +216,9 @@ def _changed_by(db, case, form: CaseForm) -> str | None:
     event = last_change(db, case)
     if event is None:
         return None
-    by = db.get(User, event.user_id) if event.user_id else None
+    by, at = audit.done_by(db, event)
     fields = [str(form[name].label.text) for name in audit.changed_fields(event) if name in form]
-    return changed_by_text(event.action, by.name if by else _("Someone"), format_datetime(event.at, "short"), fields)
+    return changed_by_text(event.action, by.name if by else _("Someone"), format_datetime(at, "short"), fields)
 
 
 def _flag_country(form: CaseForm) -> str | None:

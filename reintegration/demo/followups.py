@@ -26,7 +26,7 @@ from ..followup import operations as ops
 from ..followup.questions import current as current_questions
 from ..followup.status import lines_of
 from ..models import Case, Decision, FollowUpReport, PlanVersion, User
-from .cases import RETURNED_DAYS_AGO, returned_on
+from .cases import returned_on
 
 # Who returned: (lines paid up to this month, the reports to submit: (month, risk
 # indicators)). The day each returned is the cases step's (cases.returned_on): their

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from .. import mail, uploads
 from ..access import scope_for
-from ..audit import record
+from ..audit import done_by, record
 from ..db import sqlite_write_lock
 from ..domain import workflow as wf
 from ..domain.followup import (AFTER_END, BEFORE_RETURN, CONTACT, PAYMENT, RISK_INDICATORS, DatedRecord,
@@ -949,11 +949,8 @@ def record_read(db: Session, case: Case, *, user: User, page: str) -> None:
 def _last_done_by(db: Session, case: Case, *actions: str) -> tuple[User | None, object]:
     """Who did the last of ``actions`` on the case and when, from the audit trail;
     ``(None, None)`` if none was done."""
-    event = db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action.in_(actions))
-                    .order_by(AuditEvent.id.desc()).limit(1)).first()
-    if event is None:
-        return None, None
-    return (db.get(User, event.user_id) if event.user_id else None), event.at
+    return done_by(db, db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action.in_(actions))
+                               .order_by(AuditEvent.id.desc()).limit(1)).first())
 
 
 def return_saved_by(db: Session, case: Case) -> tuple[User | None, object]:

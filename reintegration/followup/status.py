@@ -483,8 +483,3 @@ def overview(db: Session, user, today: date, tables, pages: OverviewPages = Over
 
 def _with_items(page: Page, items: list) -> Page:
     return Page(items, page.number, page.pages, page.total, page.more)
-
-
-def open_alert_count(db: Session, case_id: int) -> int:
-    return db.exec(select(func.count()).select_from(RiskAlert)
-                   .where(RiskAlert.case_id == case_id, RiskAlert.closed_at.is_(None))).one()

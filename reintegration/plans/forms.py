@@ -217,7 +217,7 @@ class PlanForm(FlaskForm):
 
     def validate_for(self, action: str) -> bool:
         """Validate the plan; the spread fields only matter for ``spread_cash``."""
-        ok = self.validate()
+        self.validate()  # fills every field's errors; what counts is decided below
         # The spread fields are a helper, not part of the plan: their errors only count
         # when the helper is used.
         if action != "spread_cash":

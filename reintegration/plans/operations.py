@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from .. import audit
-from ..audit import record
+from ..audit import done_by, last_change, record
 from ..db import sqlite_write_lock
 from ..domain import workflow
 from ..domain.budget import ACTIVITY_KINDS, CASH, IN_KIND, BudgetCheck, Plan
@@ -348,14 +348,7 @@ def check_unsaved(db: Session, case: Case, narrative: dict, lines: list[LineValu
 
 def last_editor(db: Session, version: PlanVersion):
     """Who saved the version last, from the audit trail (for the conflict page)."""
-    from ..models import AuditEvent, User
-
-    event = db.exec(select(AuditEvent).where(AuditEvent.object_type == "planversion",
-                                             AuditEvent.object_id == str(version.id),
-                                             AuditEvent.action.in_(("plan.update", "plan.create",
-                                                                    "plan.import_json")))
-                    .order_by(AuditEvent.id.desc()).limit(1)).first()
-    return db.get(User, event.user_id) if event and event.user_id else None
+    return done_by(db, last_change(db, version, ("plan.update", "plan.create", "plan.import_json")))[0]
 
 
 # --- writes ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from flask_babel import format_datetime
 from flask_login import current_user
 from sqlmodel import select
 
-from .. import uploads
+from .. import audit, uploads
 from ..access import allow, case_scope
 from ..audit import record
 from ..db import get_session
@@ -72,7 +72,7 @@ def _version_or_discarded(db, case_id: int, version_id: int, *, typed: PlanForm 
     event = ops.discarded_record(db, case_id, version_id) if case is not None else None
     if event is None:
         abort(404)
-    by = db.get(User, event.user_id) if event.user_id else None
+    by, _at = audit.done_by(db, event)
     shown = None
     if typed is not None:
         typed.validate_for("save")  # reads every field; errors do not matter here

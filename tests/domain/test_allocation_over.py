@@ -4,7 +4,6 @@ over, not "used 10,000, left 0"."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from hypothesis import given, strategies as st

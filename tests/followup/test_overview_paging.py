@@ -6,7 +6,6 @@ the list read linked to the cases shown only."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal

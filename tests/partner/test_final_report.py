@@ -19,7 +19,7 @@ from reintegration.domain.followup import opens_on, period_end
 from reintegration.domain.rates import default_rates_dir, load_rate_tables
 from reintegration.followup import operations as ops
 from reintegration.followup.questions import load_questions
-from reintegration.models import Attachment, AuditEvent, Case, Disbursement, FollowUpReport, RiskAlert, User
+from reintegration.models import Attachment, AuditEvent, Case, Disbursement, FollowUpReport, RiskAlert
 
 THREATS = "The person or their family has been threatened"
 DEBT = "The person is still being asked to pay a debt to the trafficker"

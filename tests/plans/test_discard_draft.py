@@ -3,7 +3,6 @@ the case's other versions stay, and a new version can be started."""
 
 from __future__ import annotations
 
-from datetime import date
 
 from sqlmodel import func, select
 

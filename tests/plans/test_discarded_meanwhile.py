@@ -9,7 +9,7 @@ import re
 
 from sqlmodel import select
 
-from reintegration.models import Comment, PlanVersion
+from reintegration.models import Comment
 
 from plan_helpers import base_form, edit_url, plan_case, start_draft  # noqa: F401
 

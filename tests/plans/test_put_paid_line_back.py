@@ -5,7 +5,6 @@ line is never stuck."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, timedelta
 from decimal import Decimal

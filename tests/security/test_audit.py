@@ -171,7 +171,6 @@ def test_a_database_error_logs_no_bound_value_and_the_page_still_answers(app, cl
     person's name, a note); the error page is rendered after the failed transaction is
     rolled back, so the user gets the app's page, not the server's bare 500."""
     from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
 
     from reintegration.cases import views as case_views
 

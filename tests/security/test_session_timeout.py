@@ -6,7 +6,6 @@ drives the warning itself)."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import itsdangerous.timed
 import pytest
