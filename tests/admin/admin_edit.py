@@ -49,3 +49,18 @@ def events(db, action: str):
     from reintegration.models import AuditEvent
 
     return db.exec(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
+
+
+def account_form(user, organisation, **changes) -> dict:
+    """The account edit form as its page fills it for ``user`` (a caseworker of
+    ``organisation``), with ``changes`` typed in."""
+    return dict({"name": user.name, "email": user.email, "organisation_id": str(organisation.id),
+                 "role": "caseworker", "locale": "en"}, **changes)
+
+
+def partner_form(org, **changes) -> dict:
+    """The organisation edit form as its page fills it for an active Nigerian partner
+    ``org`` with no contact details, with ``changes`` typed in."""
+    return dict({"kind": "partner", "code": org.code, "name": org.name, "country": "NG", "languages": "",
+                 "currency": "NGN", "contact_name": "", "contact_email": "", "contact_phone": "", "status": "active"},
+                **changes)

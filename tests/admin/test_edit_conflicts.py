@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from admin_edit import FINGERPRINT_RE, browser_as, opened, text_of
+from admin_edit import FINGERPRINT_RE, account_form, browser_as, opened, partner_form, text_of
 from reintegration.admin import operations as ops
 from reintegration.models import AuditEvent, Organisation, User
 from support import waits_for_commit
@@ -38,8 +38,7 @@ def test_a_second_save_of_an_account_is_a_conflict(app, auth, db, make_user, mak
     drc = make_org("drc")
     target = make_user("caseworker", organisation=drc)
     url = f"/admin/users/{target.id}"
-    form = {"name": target.name, "email": target.email, "organisation_id": str(drc.id), "role": "caseworker",
-            "locale": "en"}
+    form = account_form(target, drc)
     seen_by_first, seen_by_second = opened(first, url), opened(second, url)
 
     assert first_auth.post(url, dict(form, name="Renamed By First", fingerprint=seen_by_first)).status_code == 302
@@ -71,8 +70,7 @@ def test_a_second_save_of_an_organisation_is_a_conflict(app, auth, db, make_user
     second, second_auth = browser_as(app, auth, make_user("admin", locale=locale))
     org = make_org("partner", country="NG", status="active")
     url = f"/admin/organisations/{org.id}"
-    form = {"kind": "partner", "code": org.code, "name": org.name, "country": "NG", "languages": "",
-            "currency": "NGN", "contact_name": "", "contact_email": "", "contact_phone": "", "status": "active"}
+    form = partner_form(org)
     seen_by_first, seen_by_second = opened(first, url), opened(second, url)
 
     assert first_auth.post(url, dict(form, status="inactive", fingerprint=seen_by_first)).status_code == 302
@@ -101,8 +99,7 @@ def test_a_save_without_the_opened_values_is_a_conflict(client, auth, db, make_o
     auth.login("admin")
     drc = make_org("drc")
     target = make_user("caseworker", organisation=drc)
-    form = {"name": "Changed", "email": target.email, "organisation_id": str(drc.id), "role": "caseworker",
-            "locale": "en"}
+    form = account_form(target, drc, name="Changed")
     assert auth.post(f"/admin/users/{target.id}", form).status_code == 409
     assert auth.post(f"/admin/users/{target.id}", dict(form, fingerprint="0" * 64)).status_code == 409
     org_form = {"kind": "drc", "code": drc.code, "name": "Changed", "status": "active"}

@@ -4,7 +4,7 @@ the account or organisation, when, and which fields."""
 
 from __future__ import annotations
 
-from admin_edit import browser_as, events, opened, text_of
+from admin_edit import account_form, browser_as, events, opened, partner_form, text_of
 from reintegration.models import Organisation, User
 
 
@@ -13,8 +13,7 @@ def test_an_account_form_sent_twice_is_saved_once(client, auth, db, make_user, m
     drc = make_org("drc")
     target = make_user("caseworker", organisation=drc)
     url = f"/admin/users/{target.id}"
-    form = {"name": "Renamed Once", "email": target.email, "organisation_id": str(drc.id), "role": "caseworker",
-            "locale": "en", "fingerprint": opened(client, url)}
+    form = account_form(target, drc, name="Renamed Once", fingerprint=opened(client, url))
 
     assert auth.post(url, form).status_code == 302
     again = auth.post(url, form)
@@ -30,9 +29,7 @@ def test_an_organisation_form_sent_twice_is_saved_once(client, auth, db, make_us
     auth.login("admin")
     org = make_org("partner", country="NG", status="active")
     url = f"/admin/organisations/{org.id}"
-    form = {"kind": "partner", "code": org.code, "name": org.name, "country": "NG", "languages": "",
-            "currency": "NGN", "contact_name": "", "contact_email": "", "contact_phone": "+234 9",
-            "status": "active", "fingerprint": opened(client, url)}
+    form = partner_form(org, contact_phone="+234 9", fingerprint=opened(client, url))
 
     assert auth.post(url, form).status_code == 302
     assert auth.post(url, form).status_code == 302
@@ -48,8 +45,7 @@ def test_the_account_conflict_says_who_saved_when_and_what(app, auth, db, make_u
     drc = make_org("drc")
     target = make_user("caseworker", organisation=drc)
     url = f"/admin/users/{target.id}"
-    form = {"name": target.name, "email": target.email, "organisation_id": str(drc.id), "role": "caseworker",
-            "locale": "en"}
+    form = account_form(target, drc)
     seen_by_first, seen_by_second = opened(first, url), opened(second, url)
     assert first_auth.post(url, dict(form, name="Renamed", fingerprint=seen_by_first)).status_code == 302
 
@@ -65,8 +61,7 @@ def test_the_organisation_conflict_says_who_saved_when_and_what(app, auth, db, m
     second, second_auth = browser_as(app, auth, make_user("admin"))
     org = make_org("partner", country="NG", status="active")
     url = f"/admin/organisations/{org.id}"
-    form = {"kind": "partner", "code": org.code, "name": org.name, "country": "NG", "languages": "",
-            "currency": "NGN", "contact_name": "", "contact_email": "", "contact_phone": "", "status": "active"}
+    form = partner_form(org)
     seen_by_first, seen_by_second = opened(first, url), opened(second, url)
     assert first_auth.post(url, dict(form, status="inactive", fingerprint=seen_by_first)).status_code == 302
 
