@@ -34,6 +34,8 @@ from typing import Any
 from sqlmodel import Session, SQLModel, select
 
 from . import audit
+from .followup.operations import today as followup_today
+from .followup.status import years
 from .locks import lock_case
 from .models import (Attachment, AuditEvent, BudgetLine, Case, Child, Comment, Decision, Disbursement,
                      FollowUpReport, PlanContributor, PlanVersion, RiskAlert, RiskAlertNote)
@@ -231,13 +233,24 @@ def subject_data(db: Session, case: Case) -> dict[str, Any]:
         "contributors": rows(PlanContributor, PlanContributor.plan_version_id, ids),
         "comments": rows(Comment, Comment.plan_version_id, ids),
         "decisions": rows(Decision, Decision.plan_version_id, ids),
-        "followup_reports": rows(FollowUpReport, FollowUpReport.case_id, [case.id]),
+        "followup_reports": _report_rows(db, case),
         "disbursements": rows(Disbursement, Disbursement.case_id, [case.id]),
         "risk_alerts": rows(RiskAlert, RiskAlert.case_id, [case.id]),
         "risk_alert_notes": [_row(note) for note in _alert_notes(db, case.id)],
         "attachments": rows(Attachment, Attachment.case_id, [case.id]),
         "audit_events": _audit_rows(db, case),
     }
+
+
+def _report_rows(db: Session, case: Case) -> list[dict[str, Any]]:
+    """The case's follow-up reports as stored, each with ``"state"``: what the pages show
+    it as on the day of the export (``domain.followup.report_state``). A report never sent
+    on a closed case is stored as ``"due"`` but is ``"not_required"``; the reader must not
+    take it for a report still owed."""
+    shown = {row.report.id: row.state for row in years(db, [case], followup_today())[case.id].reports}
+    return [_row(r) | {"state": shown.get(r.id)}
+            for r in db.exec(select(FollowUpReport).where(FollowUpReport.case_id == case.id)
+                             .order_by(FollowUpReport.id)).all()]
 
 
 EXPORT_LEAVES_OUT = {"ip", "prev_hash", "hash"}

@@ -183,3 +183,13 @@ def reads_of(db, page: str) -> list:
     return [event for event in db.exec(select(AuditEvent).where(AuditEvent.action == "case.read")
                                        .order_by(AuditEvent.id)).all()
             if json.loads(event.detail or "{}").get("page") == page]
+
+
+def danish_day(moment):
+    """The day a stored moment (UTC; naive from SQLite) fell on in Danish time, as the
+    pages give it (``followup.status.danish_day``)."""
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.astimezone(ZoneInfo("Europe/Copenhagen")).date()

@@ -58,6 +58,31 @@ def is_overdue(due: date, today: date, table: RateTable) -> bool:
     return today > due + timedelta(days=table.overdue_after_days)
 
 
+SUBMITTED = "submitted"
+DUE = "due"
+OVERDUE = "overdue"
+NOT_REQUIRED = "not_required"
+
+
+def report_state(stored: str, due: date, today: date, table: RateTable | None, *, case_closed: bool) -> str:
+    """What a follow-up report is to its readers, from its stored status (``"due"`` or
+    ``"submitted"``), its due date and its case: the one rule every page, workbook and
+    export follows.
+
+    A report sent stays ``SUBMITTED`` whatever becomes of its case. One never sent on a
+    closed case (closed by the caseworker, or by the final report) is ``NOT_REQUIRED``:
+    nothing can be sent on a closed case, so it is neither due nor overdue, and counts in
+    no list of reports to send. Its stored status stays ``"due"``: nothing is written at
+    closure, so the state follows the case, and a case open again has its reports due
+    again. Otherwise ``OVERDUE`` once the grace period has passed (:func:`is_overdue`;
+    never without a rate table), else ``DUE``."""
+    if stored == SUBMITTED:
+        return SUBMITTED
+    if case_closed:
+        return NOT_REQUIRED
+    return OVERDUE if table is not None and is_overdue(due, today, table) else DUE
+
+
 def period_end(return_date: date, table: RateTable) -> date:
     """The last day of the reintegration period."""
     return add_months(return_date, table.period_months)

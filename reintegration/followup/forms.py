@@ -4,6 +4,7 @@ approved amount, the period) are checked by the operations and shown at the fiel
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from flask_babel.speaklater import LazyString
@@ -12,10 +13,11 @@ from wtforms import BooleanField, HiddenField, MultipleFileField
 from wtforms.validators import Optional, ValidationError
 
 from .. import uploads
-from ..domain.followup import REFUSED_CASE_CLOSED, REFUSED_NOT_OPEN_YET, REFUSED_SUBMITTED, RISK_INDICATORS
+from ..domain.followup import (DUE, NOT_REQUIRED, OVERDUE, REFUSED_CASE_CLOSED, REFUSED_NOT_OPEN_YET, REFUSED_SUBMITTED,
+                               RISK_INDICATORS, SUBMITTED)
 from ..forms import (AmountField, ChoiceField as _Choice, DayField as _Day, RequestTokenField, bounded_text,
                      new_request_token, plain_number, required)  # noqa: F401 (new_request_token: the views')
-from ..i18n import gettext as _, language, lazy_gettext as _l
+from ..i18n import format_day, gettext as _, language, lazy_gettext as _l
 from .questions import QuestionSet
 
 CONTACT_KINDS = (("visit", _l("Home visit")), ("phone", _l("Phone call")), ("video", _l("Video call")),
@@ -41,9 +43,21 @@ REFUSED_ALERT_LABELS = {
 EARLY_CLOSURE_REASONS = (("completed", _l("Reintegration completed")), ("withdrew", _l("The person withdrew")),
                          ("contact_lost", _l("Contact lost")))
 CLOSURE_REASONS = {**dict(EARLY_CLOSURE_REASONS), "period_ended": _l("Period ended")}
+REPORT_STATES = {SUBMITTED: _l("Submitted"), DUE: _l("Due"), OVERDUE: _l("Overdue")}
 MAX_LOCAL = Decimal("1000000000000")
 MAX_DKK = Decimal("10000000")
 MAX_FILES = 5
+
+
+def report_state_label(state: str, closed_on: date | None = None) -> str:
+    """A report's state (``domain.followup.report_state``) in words, as the pages, the
+    partner portal and the summary workbook say it: a report not required names the day
+    its case was closed (``closed_on``, when known)."""
+    if state == NOT_REQUIRED:
+        if closed_on is None:
+            return _("Not required: the case is closed")
+        return _("Not required: the case was closed on %(day)s", day=format_day(closed_on))
+    return str(REPORT_STATES.get(state, state))
 
 
 def DayField(label, validators=None, **kwargs):

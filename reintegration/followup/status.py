@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from ..access import case_scope
 from ..approvals.operations import APPROVED_OUTCOME
 from ..domain import workflow as wf
-from ..domain.followup import add_months, is_overdue, month_of, period_end, spending_position
+from ..domain.followup import DUE, OVERDUE, add_months, month_of, period_end, report_state, spending_position
 from ..domain.rates import RateTable
 from ..models import (Attachment, BudgetLine, Case, Decision, Disbursement, FollowUpReport, PlanVersion, RiskAlert,
                       RiskAlertNote, User)
@@ -93,8 +93,14 @@ def paid_at_rate(db: Session, case_id: int, line_key: str, exchange_rate: Decima
 @dataclass
 class ReportRow:
     report: FollowUpReport
-    state: str  # submitted | overdue | due | not_sent (a closed case)
+    state: str  # domain.followup.report_state: submitted | overdue | due | not_required (a closed case)
     overdue: bool
+    closed_on: date | None = None  # the day (Danish time) its case was closed, for a report not required
+
+    @property
+    def to_send(self) -> bool:
+        """Whether the report is still asked for: due or overdue."""
+        return self.state in (DUE, OVERDUE)
 
 
 @dataclass
@@ -123,7 +129,7 @@ class CaseYear:
 
     @property
     def next_due(self) -> ReportRow | None:
-        return next((row for row in self.reports if row.state in ("due", "overdue")), None)
+        return next((row for row in self.reports if row.to_send), None)
 
     @property
     def overdue(self) -> list[ReportRow]:
@@ -134,20 +140,38 @@ class CaseYear:
         return self.case.status == wf.CLOSED
 
 
-def report_rows(reports, table: RateTable | None, today: date, *, closed: bool = False) -> list[ReportRow]:
-    """The reports as the timeline shows them. On a closed case a report never sent is
-    ``not_sent``: nothing can be sent any more, so it is neither due nor overdue (and
-    counts in no overdue list)."""
+def report_rows(reports, table: RateTable | None, today: date, *, closed: bool = False,
+                closed_on: date | None = None) -> list[ReportRow]:
+    """The reports as the timeline shows them (``domain.followup.report_state``). On a
+    closed case (``closed``, on ``closed_on``) a report never sent is ``not_required``:
+    nothing can be sent any more, so it is neither due nor overdue (and counts in no
+    overdue list)."""
     rows = []
     for report in sorted(reports, key=lambda r: r.due_month):
-        if report.status == "submitted":
-            rows.append(ReportRow(report, "submitted", False))
-        elif closed:
-            rows.append(ReportRow(report, "not_sent", False))
-        else:
-            overdue = table is not None and is_overdue(report.due_date, today, table)
-            rows.append(ReportRow(report, "overdue" if overdue else "due", overdue))
+        state = report_state(report.status, report.due_date, today, table, case_closed=closed)
+        rows.append(ReportRow(report, state, state == OVERDUE, closed_on if closed else None))
     return rows
+
+
+def case_rows(case: Case, reports, today: date) -> list[ReportRow]:
+    """The reports of ``case`` as :func:`report_rows` shows them: with the rate table of
+    its return, and closed, the day it was closed."""
+    return report_rows(reports, rate_table_for(case.actual_return), today, closed=case.status == wf.CLOSED,
+                       closed_on=closed_on(case))
+
+
+def danish_day(moment: datetime | None) -> date | None:
+    """The day a stored moment (UTC) fell on in Danish time."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite hands the UTC time back naive
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def closed_on(case: Case) -> date | None:
+    """The day (Danish time) the case was closed, if it was."""
+    return danish_day(case.closed_at) if case.status == wf.CLOSED else None
 
 
 def years(db: Session, cases, today: date) -> dict[int, CaseYear]:
@@ -174,7 +198,7 @@ def years(db: Session, cases, today: date) -> dict[int, CaseYear]:
             year.budget_total += line.amount_dkk
             planned_by_month[line.month] += line.amount_dkk
         year.disbursed_total = sum(case_paid.values(), ZERO)
-        year.reports = report_rows(reports.get(case.id, []), table, today, closed=case.status == wf.CLOSED)
+        year.reports = case_rows(case, reports.get(case.id, []), today)
         if case.actual_return and table:
             year.period_end = period_end(case.actual_return, table)
             month = month_of(case.actual_return, max(today, case.actual_return))
@@ -220,11 +244,7 @@ def first_approved_on(db: Session, case_id: int) -> date | None:
     decided = db.exec(select(func.min(Decision.decided_at))
                       .join(PlanVersion, PlanVersion.id == Decision.plan_version_id)
                       .where(PlanVersion.case_id == case_id, Decision.outcome == APPROVED_OUTCOME)).one()
-    if decided is None:
-        return None
-    if decided.tzinfo is None:  # SQLite hands the UTC time back naive
-        decided = decided.replace(tzinfo=timezone.utc)
-    return decided.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return danish_day(decided)
 
 
 def case_year(db: Session, case: Case, today: date) -> CaseYear:

@@ -15,7 +15,7 @@ from ..cases.labels import CASE_STATUS, label
 from ..domain.followup import RISK_INDICATORS
 from ..exports.workbook import MOMENT, cleaned, naive_utc, text_not_formula
 from ..i18n import gettext as _
-from .forms import ACTIVITY_STATUSES, CLOSURE_REASONS, REFUSED_ALERT_LABELS, RISK_LABELS
+from .forms import ACTIVITY_STATUSES, CLOSURE_REASONS, REFUSED_ALERT_LABELS, RISK_LABELS, report_state_label
 from .status import CaseYear, line_numbers
 
 def _sheet(workbook, title: str, header: list[str], rows) -> None:
@@ -60,10 +60,12 @@ def workbook_bytes(year: CaseYear, alerts, disbursements, alert_notes=None) -> b
                                  _("Exchange rate"), _("DKK")],
            [(d.paid_on, numbers.get(d.line_key), descriptions.get(d.line_key), d.amount_local, d.currency,
              d.exchange_rate, d.amount_dkk) for d in disbursements])
-    _sheet(book, _("Outcomes"), [_("Month"), _("Due"), _("Submitted (UTC)"), _("Contact date"), _("Income activity"),
-                                 _("Economic score"), _("Social score"), _("Psychosocial score"),
-                                 _("Risk indicators")],
-           [(row.report.due_month, row.report.due_date,
+    # "Status" as the follow-up page says it: a report never sent on a closed case is not
+    # required (since the day it was closed), never due or overdue.
+    _sheet(book, _("Outcomes"), [_("Month"), _("Due"), _("Status"), _("Submitted (UTC)"), _("Contact date"),
+                                 _("Income activity"), _("Economic score"), _("Social score"),
+                                 _("Psychosocial score"), _("Risk indicators")],
+           [(row.report.due_month, row.report.due_date, report_state_label(row.state, row.closed_on),
              naive_utc(row.report.submitted_at) if row.report.submitted_at else None, row.report.contact_date,
              str(statuses.get(row.report.activity_status, "")) or None, row.report.score_economic,
              row.report.score_social, row.report.score_psychosocial,

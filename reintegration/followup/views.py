@@ -22,7 +22,7 @@ from ..models import Attachment, Case, FollowUpReport, RiskAlert
 from . import operations as ops
 from . import status
 from .forms import (ACTIVITY_STATUSES, CLOSURE_REASONS, CONTACT_KINDS, REFUSED_ALERT_LABELS, RISK_LABELS,
-                    AlertNoteForm, CloseAlertForm, CloseCaseForm, ReturnForm)
+                    AlertNoteForm, CloseAlertForm, CloseCaseForm, ReturnForm, report_state_label)
 from .questions import current as current_questions
 from .status import alert_notes_of  # by name: ``status`` is also the HTTP status in the close views
 from .summary import workbook_bytes
@@ -102,8 +102,12 @@ def report(case_id: int, report_id: int):
     if case.id != case_id:
         abort(404)
     shown = report_context(db, case, report)  # read first: the record commits the one transaction
+    # Not linked unless submitted, but a report never sent says what it is (due, overdue,
+    # not required on a closed case) as the case page does.
+    [row] = status.case_rows(case, [report], ops.today())
     ops.record_read(db, case, user=current_user, page="followup.report")
-    return render_template("followup/report.html", case=case, report=report, report_links=report_links(), **shown)
+    return render_template("followup/report.html", case=case, report=report, report_links=report_links(), row=row,
+                           **shown)
 
 
 def report_links() -> bool:
@@ -329,6 +333,12 @@ def xlsx_response(content: bytes, filename: str) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.app_template_global("report_state_label")
+def report_state_label_global(state: str, closed_on=None) -> str:
+    """A report's state in words (``forms.report_state_label``), for the templates."""
+    return report_state_label(state, closed_on)
 
 
 @bp.app_template_filter("rate")

@@ -36,6 +36,17 @@ def _closed(case_id: int):
     return redirect(url_for("partner.case", case_id=case_id))
 
 
+def _not_required(case, report):
+    """The form of a report never sent on a closed case: none to fill in; the case page,
+    saying why (as it lists the report)."""
+    day = status.closed_on(case)
+    if day is None:
+        return _closed(case.id)
+    flash(_("The report for month %(month)s is no longer required: the case was closed on %(day)s, so it cannot "
+            "be sent.", month=report.due_month, day=format_day(day)), "warning")
+    return redirect(url_for("partner.case", case_id=case.id))
+
+
 PAGE_SIZE = 20
 
 
@@ -69,7 +80,7 @@ def index():
     today = ops.today()
     organisation_id = current_user.organisation_id
     due = _slice(db, queries.due_reports(organisation_id), "due")
-    due_rows = [(status.report_rows([report], status.rate_table_for(case.actual_return), today)[0], case)
+    due_rows = [(status.case_rows(case, [report], today)[0], case)
                 for report, case in queries.only_own(due.items, organisation_id)]
     active = _slice(db, queries.open_cases(organisation_id), "page")
     preparing = _slice(db, queries.preparing_cases(organisation_id), "preparing")
@@ -78,8 +89,7 @@ def index():
     if reports:
         for report in db.exec(select(FollowUpReport).where(FollowUpReport.case_id.in_(list(reports)))).all():
             reports[report.case_id].append(report)
-    active_rows = [(case, status.report_rows(reports[case.id], status.rate_table_for(case.actual_return), today))
-                   for case in active.items]
+    active_rows = [(case, status.case_rows(case, reports[case.id], today)) for case in active.items]
     plans = queries.latest_versions(db, [case.id for case in preparing.items])
     preparing_rows = [(case, plans.get(case.id)) for case in preparing.items]
     # The lists name the organisation's cases (references, return dates, reports due): one
@@ -133,7 +143,7 @@ def report(case_id: int, report_id: int):
     if case.status == wf.CLOSED:
         if form.is_submitted():  # closed while it was being written: the answers stay in view
             return _closed_refusal(db, case, report, form, questions)
-        return _closed(case.id)
+        return _not_required(case, report)
     early: dict = {}  # a final report sent too early: its risk signs, CMM and DRC alerted to them
     if form.validate_on_submit():
         same_files: list[ops.SameFile] = []
