@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 from babel.messages.pofile import read_po
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +26,25 @@ def test_every_message_has_a_danish_translation():
             if not entry or not (all(strings) if isinstance(strings, tuple) else strings) or entry.fuzzy:
                 missing.append(f"{po.parent.parent.parent.relative_to(po.parents[4])}: {message.id!r}")
     assert not missing, "untranslated (run `make extract`, then translate):\n" + "\n".join(missing)
+
+
+def test_a_message_in_several_catalogs_has_one_danish_translation():
+    """Flask-Babel merges the catalogs into one, the last loaded winning
+    (``i18n.translation_directories``): a message translated differently in two catalogs
+    shows only one of them everywhere, and the other is a dead translation that a
+    translator would correct to no effect. The same words say the same thing on every
+    page (a menu item and the page it opens, a status in two lists)."""
+    from reintegration.i18n import translation_directories
+
+    seen: dict[tuple, dict[str, object]] = {}
+    for directory in translation_directories():
+        with (Path(directory) / "da" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            for message in read_po(f, locale="da"):
+                if message.id and message.string:
+                    key = (message.id if isinstance(message.id, str) else message.id[0], message.context)
+                    seen.setdefault(key, {})[Path(directory).parent.name] = message.string
+    differing = {key[0]: found for key, found in seen.items() if len({str(s) for s in found.values()}) > 1}
+    assert not differing, differing
 
 
 def test_danish_is_the_default_and_english_is_chosen_per_user(client, auth):
