@@ -193,3 +193,16 @@ def danish_day(moment):
 
     moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
     return moment.astimezone(ZoneInfo("Europe/Copenhagen")).date()
+
+
+def decision_form(db, version, action: str = "approve", reason: str | None = None) -> dict:
+    """The review page's decision form as an approver sends it after reading the page:
+    its hidden ``seen`` says what the page shows now (``approvals.operations.Seen``)."""
+    from reintegration.approvals.operations import seen_token
+    from reintegration.models import PlanVersion
+
+    db.expire_all()
+    form = {"action": action, "seen": seen_token(db, db.get(PlanVersion, version.id))}
+    if reason is not None:
+        form["reason"] = reason
+    return form

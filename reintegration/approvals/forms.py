@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField
+from wtforms import HiddenField, RadioField
 from wtforms.validators import InputRequired
 
 from ..domain import workflow as wf
@@ -25,6 +25,10 @@ class DecisionForm(FlaskForm):
     reason = bounded_text(_l("Points to fix or reason for rejection"),
                           description=_l("Required when you send the plan back or reject it. "
                                          "The caseworker sees this text."))
+    # What the review page showed of the case, its payments and comments
+    # (``operations.Seen``): always set by the page, always checked by the decision, which
+    # refuses a form without it (a missing field never skips the check).
+    seen = HiddenField()
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -86,5 +86,24 @@ def violation_message(violation: Violation) -> str:
         "decision.unknown_action": _("Choose a decision."),
         "decision.not_found": _("The plan was not found."),
         "decision.case_closed": _("The case is closed, so the plan cannot be approved. Send it back or reject it."),
+        "decision.case_changed": _("The case changed after you opened this page, so your decision was not "
+                                   "recorded. Read the plan as it is now, then record your decision again."),
+        "decision.seen_missing": _("The form did not say what this page showed when you opened it, so your "
+                                   "decision was not recorded. Read the plan as it is now, then record your "
+                                   "decision again."),
     }
     return messages.get(code, code)
+
+
+# The parts of a case the review page shows (``operations.SEEN_CASE_FIELDS``), as the
+# conflict page names the ones changed since the approver opened it: the case form's words.
+SEEN_FIELD_LABELS = {
+    "person_name": _l("Full name"),
+    "person_date_of_birth": _l("Date of birth"),
+    "unaccompanied_minor": _l("Unaccompanied minor"),
+    "children": _l("Children"),
+    "return_country": _l("Country of return"),
+    "partner_id": _l("Partner organisation"),
+    "planned_return": _l("Planned return date"),
+    "actual_return": _l("Return date"),
+}

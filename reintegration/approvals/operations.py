@@ -9,6 +9,7 @@ still matches the digest fixed at submission) and records the outcome and the au
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -28,6 +29,7 @@ from ..domain.budget import ERROR, LINE_REMOVED_DISBURSED, BudgetCheck, househol
 from ..domain.planfile import parse_iso_date
 from ..domain.rates import RateTables
 from ..domain.violation import Violation
+from ..cases.operations import REVISION_CHANGES, last_change
 from ..models import (BudgetLine, Case, Comment, Decision, Disbursement, Organisation, PlanContributor, PlanVersion,
                       User)
 from ..paging import Counted, Page, count_cap
@@ -257,6 +259,8 @@ class Review:
     as_approved: AsApproved | None
     country: str
     partner: str | None
+    paid: dict[str, Decimal]  # what has been paid on each line key of the case (``disbursed_by_key``)
+    seen: Seen  # what the decision form says the page showed (``decide``)
 
 
 def review(db: Session, version: PlanVersion, tables: RateTables, today: date) -> Review:
@@ -275,9 +279,11 @@ def review(db: Session, version: PlanVersion, tables: RateTables, today: date) -
     else:
         base_lines = version_lines(db, comparison.base.id) if comparison.base else ()
         check = check_version(db, stored, tables, today, base_lines)
-    comments = [CommentView(name, body, at) for body, at, name in db.exec(
-        select(Comment.body, Comment.created_at, User.name).join(User, User.id == Comment.author_id)
-        .where(Comment.plan_version_id == version.id).order_by(Comment.created_at, Comment.id)).all()]
+    rows = db.exec(select(Comment.id, Comment.body, Comment.created_at, User.name)
+                   .join(User, User.id == Comment.author_id)
+                   .where(Comment.plan_version_id == version.id).order_by(Comment.created_at, Comment.id)).all()
+    comments = [CommentView(name, body, at) for _id, body, at, name in rows]
+    paid = disbursed_by_key(db, version.case_id)
     # The people the four-eyes rule bars from deciding: this version's and the earlier ones'.
     barred = drafter_ids(db, version)
     contributors = list(db.exec(select(User.name).where(User.id.in_(barred)).order_by(User.name)).all())
@@ -288,7 +294,113 @@ def review(db: Session, version: PlanVersion, tables: RateTables, today: date) -
     country, partner = ((approved.return_country, approved.partner_name) if approved
                         else (stored.case.return_country, partner_name(db, stored.case)))
     return Review(stored, check, comparison, comments, decision, taken.decided_by if taken else None, contributors,
-                  digest_ok, in_force, frozenset(barred), approved, country, partner)
+                  digest_ok, in_force, frozenset(barred), approved, country, partner, paid,
+                  seen_now(stored, paid, [row[0] for row in rows]))
+
+
+# --- what the approver saw ----------------------------------------------------------
+
+# What the review page shows that can change while the version stays submitted (the
+# version's own content cannot: its digest guards it), in the order the decision form
+# carries them. The case's fields by their names on the case: the person's name, and
+# what the rate check on the page depends on (date of birth, unaccompanied minor,
+# children, return dates), the country and the partner; then what has been paid on the
+# lines and the comments. Not on the page, so a change to them does not stop a decision:
+# sex, nationality, reflection period, contacts, the legal hold, the case's status (a
+# closed case refuses approving by itself) and an administrator renaming the partner
+# organisation (the case's partner is fingerprinted by its id, not by its name).
+SEEN_CASE_FIELDS = ("person_name", "person_date_of_birth", "unaccompanied_minor", "children", "return_country",
+                    "partner_id", "planned_return", "actual_return")
+SEEN_PARTS = SEEN_CASE_FIELDS + ("paid", "comments")
+# The changes to a case the review page shows (the trail's actions): all but the legal hold.
+SHOWN_CASE_CHANGES = tuple(action for action in REVISION_CHANGES if not action.startswith("case.legal_hold"))
+_PART_CHARS = 12
+_HEX = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a review page showed of the parts that can change under a submitted version
+    (``SEEN_PARTS``): a short fingerprint of each, so that a change is named by the part
+    it touched. The decision form carries it as ``token``."""
+
+    parts: tuple[str, ...]
+
+    @property
+    def token(self) -> str:
+        return ".".join(self.parts)
+
+    @classmethod
+    def parse(cls, text: str | None) -> Seen | None:
+        """The form's token read back; None if it is missing or not one a page gives."""
+        parts = (text or "").strip().split(".")
+        if len(parts) != len(SEEN_PARTS) or any(len(part) != _PART_CHARS or not set(part) <= _HEX
+                                                for part in parts):
+            return None
+        return cls(tuple(parts))
+
+    def changed(self, now: Seen) -> tuple[str, ...]:
+        """The parts (``SEEN_PARTS``) that differ in ``now``."""
+        return tuple(name for name, then, later in zip(SEEN_PARTS, self.parts, now.parts) if then != later)
+
+
+def _fingerprint(value) -> str:
+    return hashlib.sha256(json.dumps(value, default=str).encode("utf-8")).hexdigest()[:_PART_CHARS]
+
+
+def seen_now(stored: StoredPlan, paid: dict[str, Decimal], comment_ids) -> Seen:
+    """What the review page of ``stored`` shows now of ``SEEN_PARTS``: ``paid`` by line
+    key (:func:`disbursed_by_key`), ``comment_ids`` the version's comments."""
+    case = stored.case
+    values = {name: getattr(case, name) for name in SEEN_CASE_FIELDS if name != "children"}
+    values["children"] = [(child.date_of_birth, child.lives_in) for child in stored.children]
+    values["paid"] = sorted((key, f"{amount:.2f}") for key, amount in paid.items())
+    values["comments"] = sorted(comment_ids)
+    return Seen(tuple(_fingerprint(values[name]) for name in SEEN_PARTS))
+
+
+def comment_ids(db: Session, version_id: int) -> list[int]:
+    return list(db.exec(select(Comment.id).where(Comment.plan_version_id == version_id)).all())
+
+
+def seen_token(db: Session, version: PlanVersion) -> str:
+    """What the review page of ``version`` would carry in its decision form now."""
+    return seen_now(load_plan(db, version), disbursed_by_key(db, version.case_id), comment_ids(db, version.id)).token
+
+
+@dataclass(frozen=True)
+class UnseenChange:
+    """A change the approver did not see: ``kind`` "case" (``action`` the trail's, or None
+    if the trail does not say; ``fields`` the ``SEEN_CASE_FIELDS`` that differ),
+    "payment" or "comment"; who made it (None if unknown) and when."""
+
+    kind: str
+    by: str | None
+    at: datetime | None
+    action: str | None = None
+    fields: tuple[str, ...] = ()
+
+
+def unseen_changes(db: Session, case: Case, version: PlanVersion, changed: tuple[str, ...]) -> list[UnseenChange]:
+    """Who made the changes in ``changed`` (``Seen.changed``) and when: the case's last
+    change the page shows (``cases.operations.last_change``), the case's last payment, the
+    version's last comment."""
+    changes = []
+    fields = tuple(name for name in changed if name in SEEN_CASE_FIELDS)
+    if fields:
+        event = last_change(db, case, SHOWN_CASE_CHANGES)
+        by = db.get(User, event.user_id) if event is not None and event.user_id else None
+        changes.append(UnseenChange("case", by.name if by else None, event.at if event else case.updated_at,
+                                    event.action if event else None, fields))
+    if "paid" in changed:
+        payment = db.exec(select(Disbursement.recorded_at, User.name).join(User, User.id == Disbursement.recorded_by)
+                          .where(Disbursement.case_id == case.id).order_by(Disbursement.id.desc()).limit(1)).first()
+        changes.append(UnseenChange("payment", payment[1] if payment else None, payment[0] if payment else None))
+    if "comments" in changed:
+        comment = db.exec(select(Comment.created_at, User.name).join(User, User.id == Comment.author_id)
+                          .where(Comment.plan_version_id == version.id).order_by(Comment.id.desc()).limit(1)).first()
+        changes.append(UnseenChange("comment", comment[1] if comment else None, comment[0] if comment else None))
+    return changes
 
 
 # --- the decision -------------------------------------------------------------------
@@ -302,6 +414,23 @@ class DecisionRefused(Exception):
     def __init__(self, violations: list[Violation]) -> None:
         self.violations = violations
         super().__init__(", ".join(v.code for v in violations))
+
+
+class ChangedSinceSeen(DecisionRefused):
+    """Refused as ``decision.case_changed``: the case, its payments or the version's
+    comments changed after the approver's review page showed them; ``changes`` say who
+    changed what, and when."""
+
+    def __init__(self, violations: list[Violation], changes: list[UnseenChange]) -> None:
+        super().__init__(violations)
+        self.changes = changes
+
+
+# Refusals about who decides and whether the version is still to be decided: they stand
+# whatever the approver saw. The others (the budget check, the digest, a closed case)
+# may follow from the change the approver did not see, so that change is said first.
+BEFORE_SEEN = frozenset({"decision.unknown_action", "decision.not_submitted", "decision.wrong_organisation",
+                         "decision.own_plan", "decision.wrong_role", "decision.already_decided"})
 
 
 class DecidedAlready(Exception):
@@ -342,18 +471,19 @@ def drafter_ids(db: Session, version: PlanVersion) -> set[int]:
 
 
 def _refuse(db: Session, user, version: PlanVersion | None, action: str, violations: list[Violation],
-            version_id: int) -> DecisionRefused:
-    """Record the refused attempt in its own transaction, and return the exception to raise."""
+            version_id: int, **detail) -> DecisionRefused:
+    """Record the refused attempt in its own transaction, and return the exception to
+    raise; ``detail`` adds to the record (no free text about the person)."""
     db.rollback()
     audit.record(db, "approval.refused", user=user, object_type="planversion", object_id=version_id,
                  case_id=version.case_id if version else None,
-                 detail={"action": action, "violations": [v.code for v in violations]})
+                 detail={"action": action, "violations": [v.code for v in violations], **detail})
     db.commit()
     return DecisionRefused(violations)
 
 
 def decide(db: Session, version_id: int, user, action: str, reason: str | None, tables: RateTables,
-           today: date, now: datetime | None = None) -> Decision:
+           today: date, now: datetime | None = None, seen: str | None = None) -> Decision:
     """Approve, send back or reject a submitted version, or refuse with the reasons.
 
     Everything is checked again here, on the server, whatever the form showed: the
@@ -371,6 +501,14 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
     (their exchange rates included). The case becomes "approved", or stays "in_followup"
     once the person has returned. Sending back or rejecting puts the case back to
     "preparing" unless an earlier approved version is still in force (an amendment).
+
+    What I approve is what I saw: ``seen`` is the decision form's token of what the
+    review page showed (:class:`Seen`). If the case, its payments or the version's
+    comments changed since in a way the page shows, the decision is refused as
+    ``decision.case_changed`` (:class:`ChangedSinceSeen`, naming who changed what); a
+    token missing or not one a page gives is refused as ``decision.seen_missing``. The
+    web form always sends it; None is for callers with no page (the demo data, tests of
+    the rules), which are not checked so.
     """
     now = now or datetime.now(timezone.utc)
     reason = (reason or "").strip() or None
@@ -382,7 +520,12 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
     # under its lock: a payment on the case waits until the decision is committed (and is
     # then checked against it) instead of slipping in between the check and the commit.
     lock_case(db, version.case_id)
-    db.refresh(version)
+    # Then the version's row (``locks``: case first, then its versions): a comment, which
+    # locks only the version, is either in what is compared with ``seen`` or refused. FOR NO
+    # KEY UPDATE, as the status guard's UPDATE takes it: rows that only refer to the version
+    # (a decision) are not held up by it.
+    version = db.exec(select(PlanVersion).where(PlanVersion.id == version.id).with_for_update(key_share=True)
+                      .execution_options(populate_existing=True)).one()
     stored = load_plan(db, version)
     base = base_version(db, version)
     check = check_version(db, stored, tables, today, version_lines(db, base.id) if base else ())
@@ -400,6 +543,8 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
     already = db.exec(select(Decision.id).where(Decision.plan_version_id == version.id)).first()
     if already is not None:
         violations = [Violation("decision.already_decided")]
+    if seen is not None and not {v.code for v in violations} & BEFORE_SEEN:
+        _refuse_unseen_changes(db, user, version, stored, action, seen)
     if violations:
         raise _refuse(db, user, version, action, violations, version_id)
 
@@ -442,6 +587,21 @@ def decide(db: Session, version_id: int, user, action: str, reason: str | None, 
         _same_decision_sent_again(db, version.id, user, action, reason)  # two sends at the same moment
         raise _refuse(db, user, version, action, [Violation("decision.already_decided")], version_id) from None
     return decision
+
+
+def _refuse_unseen_changes(db: Session, user, version: PlanVersion, stored: StoredPlan, action: str,
+                           seen: str) -> None:
+    """Refuse (and audit) a decision taken on a page that showed something other than
+    the case now (:func:`decide`); nothing if the page showed the case as it is."""
+    then = Seen.parse(seen)
+    if then is None:
+        raise _refuse(db, user, version, action, [Violation("decision.seen_missing")], version.id)
+    changed = then.changed(seen_now(stored, disbursed_by_key(db, version.case_id), comment_ids(db, version.id)))
+    if changed:
+        changes = unseen_changes(db, stored.case, version, changed)  # read before the refusal rolls back
+        violations = [Violation("decision.case_changed", {"parts": list(changed)})]
+        _refuse(db, user, version, action, violations, version.id, changed=list(changed))
+        raise ChangedSinceSeen(violations, changes)
 
 
 def name_order(name: str) -> tuple[str, str]:

@@ -4,11 +4,13 @@ version against the one before (or the approved version an amendment amends)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_login import current_user
 
 from .. import audit
 from ..access import allow
 from ..cases.countries import country_name
+from ..cases.labels import CASE_CHANGES, changed_by_text
 from ..cases.operations import record_list_read
 from ..db import get_session
 from ..domain import workflow as wf
@@ -19,7 +21,7 @@ from ..plans.findings import shown_findings
 from . import operations as ops
 from .forms import DecisionForm
 from .labels import (ACTIVITY_LABELS, CATEGORY_LABELS, CHANGE_LABELS, FIELD_LABELS, KIND_LABELS, OUTCOME_LABELS,
-                     STATUS_LABELS, entitlement_label, label, shown_value, violation_message)
+                     SEEN_FIELD_LABELS, STATUS_LABELS, entitlement_label, label, shown_value, violation_message)
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 
@@ -90,7 +92,7 @@ def _review_context(db, version):
                    "budgeted": e.budgeted, "over": e.over, "source": check.rate_table.source(e.figure, language())}
                   for e in (check.allocation.entries if check.allocation else ())]
     findings = shown_findings(check)  # a removed paid line among them (line.removed_disbursed)
-    paid = ops.disbursed_by_key(db, version.case_id)
+    paid = data.paid
     lines = [{"kind": label(KIND_LABELS, line.kind), "category": label(CATEGORY_LABELS, line.category),
               "description": line.description, "month": line.month, "amount_dkk": line.amount_dkk,
               "currency": line.currency,
@@ -128,6 +130,8 @@ def _render_review(db, version, form: DecisionForm, status: int = 200, **extra):
     refused with the page shown again): everything the page shows is read first, then
     the read's record commits, and nothing reads after it."""
     page = _review_context(db, version)
+    # The form says what this page shows: deciding from it is deciding on what was read.
+    form.seen.data = page["data"].seen.token
     audit.record(db, "case.read", user=current_user, obj=version, case_id=version.case_id,
                  detail={"page": "approvals.review"})
     db.commit()
@@ -155,9 +159,16 @@ def decide(version_id: int):
         return _render_review(db, version, form, 422)
     try:
         decision = ops.decide(db, version_id, current_user, form.action.data, form.reason.data, _tables(),
-                              local_today())
+                              local_today(), seen=form.seen.data or "")
     except ops.DecidedAlready as done:  # the form sent twice: its first send took this decision
         decision = done.decision
+    except ops.ChangedSinceSeen as changed:
+        # Changed while the approver read: the page as it is now, saying who changed what and
+        # when, with the decision chosen and the text typed kept, so deciding again is one click.
+        version = ops.visible_version_or_none(db, version_id, current_user)
+        return _render_review(db, version, form, 409, changed_since=unseen_texts(changed.changes),
+                              decision_errors=[{"id": None, "message": violation_message(v)}
+                                               for v in changed.violations])
     except ops.DecisionRefused as refused:
         codes = {v.code for v in refused.violations}
         if "decision.not_found" in codes:
@@ -167,7 +178,8 @@ def decide(version_id: int):
         version = ops.visible_version_or_none(db, version_id, current_user)
         errors = [{"id": None, "message": violation_message(v)} for v in refused.violations]
         status = 403 if codes & AUTHORITY else 409 if codes & {"decision.already_decided",
-                                                                 "decision.not_submitted"} else 422
+                                                                 "decision.not_submitted"} \
+            else 400 if "decision.seen_missing" in codes else 422
         # Decided meanwhile: what this approver chose and wrote stays in view, read-only.
         unsent = None
         if codes & {"decision.already_decided", "decision.not_submitted"}:
@@ -178,6 +190,24 @@ def decide(version_id: int):
     flash({"approved": _("The plan is approved."), "sent_back": _("The plan is sent back to the caseworker."),
            "rejected": _("The plan is rejected.")}[decision.outcome], "success")
     return redirect(url_for("approvals.review", version_id=version_id))
+
+
+def unseen_texts(changes: list[ops.UnseenChange]) -> list[str]:
+    """Who changed what, and when, since the approver opened the review page."""
+    texts = []
+    for change in changes:
+        who, at = change.by or _("Someone"), format_datetime(change.at, "short") if change.at else "–"
+        if change.kind == "payment":
+            said, fields = _("%(name)s recorded a payment at %(time)s.", name=who, time=at), [_("Paid out")]
+        elif change.kind == "comment":
+            said, fields = _("%(name)s wrote a comment at %(time)s.", name=who, time=at), [_("Comments")]
+        else:
+            fields = [label(SEEN_FIELD_LABELS, name) for name in change.fields]
+            said = changed_by_text(change.action or "case.update", who, at, fields)
+            if change.action not in CASE_CHANGES:  # an edit's text names its fields already
+                fields = []
+        texts.append(said + " " + _("Changed: %(fields)s.", fields=", ".join(fields)) if fields else said)
+    return texts
 
 
 @bp.get("/<int:version_id>/changes")

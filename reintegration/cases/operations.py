@@ -166,13 +166,15 @@ REVISION_CHANGES = ("case.create", "case.update", "followup.return_recorded", "c
                     "case.legal_hold_lifted", "followup.case_closed", "followup.period_closed")
 
 
-def last_change(db: Session, case: Case):
+def last_change(db: Session, case: Case, actions: Iterable[str] = REVISION_CHANGES):
     """The audit event of the case's last change that moved its revision (an edit, the
-    return date, a legal hold, its closure), for the conflict page; None if none. Each of
-    them is recorded with the case's id, so the trail is searched by its index on
-    ``case_id``, not through every edit of every case."""
+    return date, a legal hold, its closure), for the conflict page; None if none.
+    ``actions`` narrows the changes looked at (the approval's conflict page leaves out
+    the legal hold, which its page does not show). Each of them is recorded with the
+    case's id, so the trail is searched by its index on ``case_id``, not through every
+    edit of every case."""
     return db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id,
-                                            AuditEvent.action.in_(REVISION_CHANGES))
+                                            AuditEvent.action.in_(tuple(actions)))
                    .order_by(AuditEvent.id.desc()).limit(1)).first()
 
 

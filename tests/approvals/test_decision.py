@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from approval_factories import Line, case_of
 from approval_factories import approve, approver, comment, drafter, make_plan, pay  # noqa: F401  (fixtures)
+from support import decision_form
 from reintegration.approvals import operations as ops
 from reintegration.models import AuditEvent, BudgetLine, Decision, PlanContributor, PlanVersion
 
@@ -32,7 +33,7 @@ def status_of(db, version):
 def test_approve_records_who_when_rate_table_and_digest(auth, db, make_plan, approver):
     version = make_plan()
     auth.login(approver)
-    response = auth.post(decide_url(version), {"action": "approve"})
+    response = auth.post(decide_url(version), decision_form(db, version, "approve"))
     assert response.status_code == 302
     decision = db.exec(select(Decision).where(Decision.plan_version_id == version.id)).one()
     assert (decision.outcome, decision.decided_by) == ("approved", approver.id)
@@ -60,7 +61,7 @@ def test_send_back_and_reject_need_a_reason_named_at_the_field(auth, db, make_pl
 def test_send_back_returns_the_version_and_the_case_to_preparing(auth, db, make_plan, approver):
     version = make_plan()
     auth.login(approver)
-    assert auth.post(decide_url(version), {"action": "send_back", "reason": "Split the equipment line"}).status_code == 302
+    assert auth.post(decide_url(version), decision_form(db, version, "send_back", "Split the equipment line")).status_code == 302
     assert status_of(db, version) == "returned" and case_of(db, version).status == "preparing"
     decision = db.exec(select(Decision).where(Decision.plan_version_id == version.id)).one()
     assert (decision.outcome, decision.reason) == ("sent_back", "Split the equipment line")
@@ -69,7 +70,7 @@ def test_send_back_returns_the_version_and_the_case_to_preparing(auth, db, make_
 def test_reject(auth, db, make_plan, approver):
     version = make_plan()
     auth.login(approver)
-    assert auth.post(decide_url(version), {"action": "reject", "reason": "No realistic activity"}).status_code == 302
+    assert auth.post(decide_url(version), decision_form(db, version, "reject", "No realistic activity")).status_code == 302
     assert status_of(db, version) == "rejected" and case_of(db, version).status == "preparing"
 
 
@@ -78,7 +79,7 @@ def test_an_approver_who_edited_the_plan_is_refused_and_it_is_audited(auth, db, 
     db.add(PlanContributor(plan_version_id=version.id, user_id=approver.id))
     db.commit()
     auth.login(approver)
-    response = auth.post(decide_url(version), {"action": "approve"})
+    response = auth.post(decide_url(version), decision_form(db, version, "approve"))
     assert response.status_code == 403
     assert "another approver must decide" in response.get_data(as_text=True)
     assert status_of(db, version) == "submitted"
@@ -92,14 +93,14 @@ def test_the_submitter_may_not_decide(auth, db, make_plan, make_user):
     db.add(version)
     db.commit()
     auth.login(submitter)
-    assert auth.post(decide_url(version), {"action": "approve"}).status_code == 403
+    assert auth.post(decide_url(version), decision_form(db, version, "approve")).status_code == 403
     assert refused_events(db, version)[-1]["violations"] == ["decision.own_plan"]
 
 
 def test_a_caseworker_posting_a_decision_is_refused_and_audited(auth, db, make_plan, make_user):
     version = make_plan()
     auth.login(make_user("caseworker"))
-    assert auth.post(decide_url(version), {"action": "approve"}).status_code == 403
+    assert auth.post(decide_url(version), decision_form(db, version, "approve")).status_code == 403
     assert status_of(db, version) == "submitted"
     assert "decision.wrong_organisation" in refused_events(db, version)[-1]["violations"]
 
@@ -111,7 +112,7 @@ def test_an_approver_of_another_organisation_is_refused(auth, db, make_plan, mak
     db.commit()
     version = make_plan()
     auth.login(outsider)
-    assert auth.post(decide_url(version), {"action": "approve"}).status_code == 403
+    assert auth.post(decide_url(version), decision_form(db, version, "approve")).status_code == 403
     assert refused_events(db, version)[-1]["violations"] == ["decision.wrong_organisation"]
 
 
@@ -121,8 +122,8 @@ def test_a_partner_is_refused_on_its_own_case_and_gets_404_on_another(auth, db, 
     own = make_plan(case=make_case(partner=partner_org))
     foreign = make_plan()
     auth.login(make_user("partner", organisation=partner_org))
-    assert auth.post(decide_url(own), {"action": "approve"}).status_code == 403
-    assert auth.post(decide_url(foreign), {"action": "approve"}).status_code == 404
+    assert auth.post(decide_url(own), decision_form(db, own, "approve")).status_code == 403
+    assert auth.post(decide_url(foreign), decision_form(db, foreign, "approve")).status_code == 404
     assert status_of(db, own) == status_of(db, foreign) == "submitted"
     assert refused_events(db, own) and refused_events(db, foreign)
 
@@ -130,10 +131,10 @@ def test_a_partner_is_refused_on_its_own_case_and_gets_404_on_another(auth, db, 
 def test_a_second_decision_is_refused_as_already_decided(auth, db, make_plan, approver, make_user):
     version = make_plan()
     auth.login(approver)
-    assert auth.post(decide_url(version), {"action": "approve"}).status_code == 302
+    assert auth.post(decide_url(version), decision_form(db, version, "approve")).status_code == 302
     auth.logout()
     auth.login(make_user("approver"))
-    response = auth.post(decide_url(version), {"action": "reject", "reason": "late"})
+    response = auth.post(decide_url(version), decision_form(db, version, "reject", "late"))
     assert response.status_code == 409 and "already been decided" in response.get_data(as_text=True)
     assert len(db.exec(select(Decision).where(Decision.plan_version_id == version.id)).all()) == 1
     assert refused_events(db, version)[-1]["violations"] == ["decision.already_decided"]
@@ -172,10 +173,10 @@ def test_two_approvers_at_the_same_moment_give_exactly_one_decision(app, db, mak
 def test_a_plan_with_an_error_finding_cannot_be_approved_but_can_be_sent_back(auth, db, make_plan, approver):
     version = make_plan(lines=[Line(kind="cash", amount="15000.00")])  # above the 10,000 kr. cash rate
     auth.login(approver)
-    response = auth.post(decide_url(version), {"action": "approve"})
+    response = auth.post(decide_url(version), decision_form(db, version, "approve"))
     assert response.status_code == 422 and "cannot be approved" in response.get_data(as_text=True)
     assert status_of(db, version) == "submitted"
-    assert auth.post(decide_url(version), {"action": "send_back", "reason": "Cash above the rate"}).status_code == 302
+    assert auth.post(decide_url(version), decision_form(db, version, "send_back", "Cash above the rate")).status_code == 302
 
 
 def test_a_plan_changed_after_submission_cannot_be_approved(auth, db, make_plan, approver):
@@ -185,7 +186,7 @@ def test_a_plan_changed_after_submission_cannot_be_approved(auth, db, make_plan,
     db.add(line)
     db.commit()
     auth.login(approver)
-    response = auth.post(decide_url(version), {"action": "approve"})
+    response = auth.post(decide_url(version), decision_form(db, version, "approve"))
     assert response.status_code == 422 and "changed after it was submitted" in response.get_data(as_text=True)
     assert refused_events(db, version)[-1]["violations"] == ["decision.content_changed"]
 
@@ -193,7 +194,7 @@ def test_a_plan_changed_after_submission_cannot_be_approved(auth, db, make_plan,
 def test_only_submitted_versions_are_decided(auth, db, make_plan, approver):
     draft = make_plan(status="draft")
     auth.login(approver)
-    assert auth.post(decide_url(draft), {"action": "approve"}).status_code == 409
+    assert auth.post(decide_url(draft), decision_form(db, draft, "approve")).status_code == 409
     assert status_of(db, draft) == "draft"
 
 

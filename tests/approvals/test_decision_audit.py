@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from approval_factories import approver, drafter, make_plan  # noqa: F401  (fixtures)
+from support import decision_form
 from reintegration.models import AuditEvent, Decision
 
 REASON = "Ms Adaeze Okafor still owes 3,000 USD to the recruiter in Benin City"
@@ -20,7 +21,7 @@ def test_the_reason_is_kept_on_the_decision_but_not_in_the_audit_trail(auth, db,
                                                                        action, outcome):
     version = make_plan()
     auth.login(approver)
-    assert auth.post(f"/approvals/{version.id}/decide", {"action": action, "reason": REASON}).status_code == 302
+    assert auth.post(f"/approvals/{version.id}/decide", decision_form(db, version, action, REASON)).status_code == 302
     db.expire_all()
     assert db.exec(select(Decision).where(Decision.plan_version_id == version.id)).one().reason == REASON
     event = db.exec(select(AuditEvent).where(AuditEvent.action == f"approval.{outcome}")).one()

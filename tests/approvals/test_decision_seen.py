@@ -12,6 +12,7 @@ import pytest
 
 from approval_factories import PLANNED_RETURN, Line
 from approval_factories import approve, approver, drafter, make_plan  # noqa: F401  (fixtures)
+from support import decision_form
 
 REASON = "Give the price of the hostel for the first month and a quote for the hair dryer."
 REJECTION = "The activity repeats the one that failed in 2024."
@@ -44,10 +45,10 @@ def submitted(make_case, make_plan, people):
     return case, make_plan(case=case, by=people.caseworker, lines=[Line(kind="cash", amount="4000.00")])
 
 
-def decide_by_post(auth, approver, version, action, reason):
+def decide_by_post(auth, db, approver, version, action, reason):
     """The approver's decision, through the review page's form."""
     auth.login(approver)
-    assert auth.post(f"/approvals/{version.id}/decide", {"action": action, "reason": reason}).status_code == 302
+    assert auth.post(f"/approvals/{version.id}/decide", decision_form(db, version, action, reason)).status_code == 302
     auth.logout()
 
 
@@ -63,7 +64,7 @@ def page_as(auth, user, url):
 def test_the_reason_for_sending_back_is_on_the_plan_and_the_case_page(auth, db, people, submitted, approver, role,
                                                                         locale):
     case, version = submitted
-    decide_by_post(auth, approver, version, "send_back", REASON)
+    decide_by_post(auth, db, approver, version, "send_back", REASON)
     reader = getattr(people, role)
     reader.locale = locale
     db.add(reader)
@@ -79,22 +80,22 @@ def test_the_reason_for_sending_back_is_on_the_plan_and_the_case_page(auth, db, 
 
 def test_a_partner_of_another_organisation_sees_neither_page_nor_reason(auth, db, people, submitted, approver):
     case, version = submitted
-    decide_by_post(auth, approver, version, "send_back", REASON)
+    decide_by_post(auth, db, approver, version, "send_back", REASON)
     for url in (f"/cases/{case.id}/plans/{version.id}", f"/cases/{case.id}"):
         status, page = page_as(auth, people.other_partner, url)
         assert status == 404 and REASON not in page
 
 
-def test_the_reason_for_a_rejection_is_shown_too(auth, people, submitted, approver):
+def test_the_reason_for_a_rejection_is_shown_too(auth, db, people, submitted, approver):
     case, version = submitted
-    decide_by_post(auth, approver, version, "reject", REJECTION)
+    decide_by_post(auth, db, approver, version, "reject", REJECTION)
     status, page = page_as(auth, people.caseworker, f"/cases/{case.id}/plans/{version.id}")
     assert status == 200 and REJECTION in page and "Reason for the rejection" in page and "Rejected" in page
 
 
 def test_the_next_draft_shows_the_points_to_fix_while_it_is_edited(auth, db, people, submitted, approver):
     case, version = submitted
-    decide_by_post(auth, approver, version, "send_back", REASON)
+    decide_by_post(auth, db, approver, version, "send_back", REASON)
     auth.login(people.caseworker)
     started = auth.post(f"/cases/{case.id}/plans")
     assert started.status_code == 302 and started.location.endswith("/edit")

@@ -10,6 +10,7 @@ import re
 from sqlmodel import select
 
 from approval_factories import approver, drafter, make_plan  # noqa: F401  (fixtures)
+from support import decision_form
 from reintegration.models import AuditEvent, Decision
 
 
@@ -20,7 +21,7 @@ def _text(response) -> str:
 def test_a_decision_sent_twice_is_recorded_once(auth, db, make_plan, approver):
     version = make_plan()
     auth.login(approver)
-    form = {"action": "send_back", "reason": "Split the equipment line"}
+    form = decision_form(db, version, "send_back", "Split the equipment line")
     assert auth.post(f"/approvals/{version.id}/decide", form).status_code == 302
 
     again = auth.post(f"/approvals/{version.id}/decide", form)
@@ -34,12 +35,11 @@ def test_a_decision_sent_twice_is_recorded_once(auth, db, make_plan, approver):
 def test_a_late_decision_keeps_the_reason_typed(auth, db, make_plan, approver, make_user):
     version = make_plan()
     auth.login(approver)
-    assert auth.post(f"/approvals/{version.id}/decide", {"action": "approve"}).status_code == 302
+    assert auth.post(f"/approvals/{version.id}/decide", decision_form(db, version, "approve")).status_code == 302
     auth.logout()
     auth.login(make_user("approver"))
 
-    response = auth.post(f"/approvals/{version.id}/decide",
-                         {"action": "reject", "reason": "The activity is not realistic in Benin City"})
+    response = auth.post(f"/approvals/{version.id}/decide", decision_form(db, version, "reject", "The activity is not realistic in Benin City"))
 
     assert response.status_code == 409
     page = _text(response)

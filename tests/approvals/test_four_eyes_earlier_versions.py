@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from approval_factories import Line, case_of
 from approval_factories import approve, approver, drafter, make_plan  # noqa: F401  (fixtures)
+from support import decision_form
 from reintegration.approvals import operations as ops
 from reintegration.models import AuditEvent, Decision, Organisation, PlanVersion
 
@@ -57,7 +58,7 @@ def test_the_drafter_of_an_earlier_version_may_not_approve_the_copy_someone_else
         auth, db, sent_back_then_resubmitted_by_another, lang):
     x, _y, _v1, v2 = sent_back_then_resubmitted_by_another
     auth.login(become_approver(db, x, locale=lang))
-    response = auth.post(f"/approvals/{v2.id}/decide", {"action": "approve"})
+    response = auth.post(f"/approvals/{v2.id}/decide", decision_form(db, v2, "approve"))
     assert response.status_code == 403
     assert REFUSAL[lang] in response.get_data(as_text=True)
     assert decision_of(db, v2) is None
@@ -69,7 +70,7 @@ def test_nor_send_it_back_or_reject_it(auth, db, sent_back_then_resubmitted_by_a
     x, _y, _v1, v2 = sent_back_then_resubmitted_by_another
     auth.login(become_approver(db, x))
     for action, reason in (("send_back", "Fine as it is"), ("reject", "No")):
-        assert auth.post(f"/approvals/{v2.id}/decide", {"action": action, "reason": reason}).status_code == 403
+        assert auth.post(f"/approvals/{v2.id}/decide", decision_form(db, v2, action, reason)).status_code == 403
     assert decision_of(db, v2) is None
     assert [e["violations"] for e in refused_events(db, v2)] == [["decision.own_plan"]] * 2
 
@@ -86,7 +87,7 @@ def test_the_drafter_of_a_started_copy_is_refused_through_the_plan_pages(auth, d
     assert auth.post(f"/cases/{v1.case_id}/plans/{v2.id}/submit", {"revision": str(v2.revision)}).status_code == 302
     auth.logout()
     auth.login(become_approver(db, x))
-    assert auth.post(f"/approvals/{v2.id}/decide", {"action": "approve"}).status_code == 403
+    assert auth.post(f"/approvals/{v2.id}/decide", decision_form(db, v2, "approve")).status_code == 403
     assert decision_of(db, v2) is None
     assert refused_events(db, v2)[-1]["violations"] == ["decision.own_plan"]
 
@@ -121,7 +122,7 @@ def test_an_approver_who_drafted_nothing_on_the_case_still_decides(auth, db, sen
     other = make_user("caseworker")
     make_plan(by=other)  # a plan of another case
     auth.login(become_approver(db, other))
-    assert auth.post(f"/approvals/{v2.id}/decide", {"action": "approve"}).status_code == 302
+    assert auth.post(f"/approvals/{v2.id}/decide", decision_form(db, v2, "approve")).status_code == 302
     assert decision_of(db, v2).outcome == "approved"
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from approval_factories import Line, case_of
 from approval_factories import approve, approver, comment, drafter, make_plan, pay  # noqa: F401  (fixtures)
+from support import decision_form
 from reintegration.approvals import operations as ops
 from reintegration.approvals.diff import ADDED, CHANGED, REMOVED, diff_versions
 
@@ -173,7 +174,7 @@ def test_an_amendment_cannot_go_below_what_was_paid(auth, db, paid_amendment, ap
     page = auth._client.get(f"/approvals/{amendment.id}").get_data(as_text=True).replace("\xa0", " ")
     assert "already paid out" in page and "Rent deposit" in page
     assert "Version 1 is approved and stays in force" in page
-    response = auth.post(f"/approvals/{amendment.id}/decide", {"action": "approve"})
+    response = auth.post(f"/approvals/{amendment.id}/decide", decision_form(db, amendment, "approve"))
     assert response.status_code == 422
     db.expire_all()
     assert db.get(type(first), first.id).status == "approved"  # still in force

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from approval_factories import amendment, approve, approver, comment, drafter, make_plan, pay  # noqa: F401  (fixtures)
-from support import database_trail, reads_of
+from support import database_trail, decision_form, reads_of
 
 
 def posted_in_one_transaction(app, auth, url: str, data: dict, status: int) -> str:
@@ -28,7 +28,7 @@ def posted_in_one_transaction(app, auth, url: str, data: dict, status: int) -> s
 def test_a_decision_refused_for_its_form_records_the_review_read(app, auth, db, amendment, approver):
     auth.login(approver)
     page = posted_in_one_transaction(app, auth, f"/approvals/{amendment.id}/decide",
-                                     {"action": "reject", "reason": "  "}, 422)
+                                     decision_form(db, amendment, "reject", "  "), 422)
     assert "Second dryer asked for" in page and "Hair dryer" in page
     assert [(e.user_id, e.case_id) for e in reads_of(db, "approvals.review")] == [(approver.id, amendment.case_id)]
 
@@ -39,7 +39,7 @@ def test_a_decision_refused_by_the_rules_records_the_review_read(auth, db, amend
     db.add(drafter)
     db.commit()
     auth.login(drafter)
-    response = auth.post(f"/approvals/{amendment.id}/decide", {"action": "approve"})
+    response = auth.post(f"/approvals/{amendment.id}/decide", decision_form(db, amendment, "approve"))
     assert response.status_code == 403 and "Hair dryer" in response.get_data(as_text=True)
     assert [(e.user_id, e.case_id) for e in reads_of(db, "approvals.review")] == [(drafter.id, amendment.case_id)]
 

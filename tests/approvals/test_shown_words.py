@@ -10,6 +10,7 @@ import pytest
 
 from approval_factories import Line, case_of, seal
 from approval_factories import approve, approver, drafter, make_plan  # noqa: F401  (fixtures)
+from support import decision_form
 
 # Stored codes a reader must never see (``<code>`` elements, such as a rule's name, aside).
 # Some codes are English words, and so part of the English labels: in English, only the
@@ -107,7 +108,7 @@ def test_a_decided_version_and_a_refused_decision_show_words(auth, db, make_user
     text = shown_text(auth._client.get(f"/approvals/{decided.id}").get_data(as_text=True))
     assert WORDS[lang]["approved"] in text and WORDS[lang]["equipment"] in text
     assert raw_codes(text, lang) == []
-    refused = auth.post(f"/approvals/{over.id}/decide", {"action": "approve"})
+    refused = auth.post(f"/approvals/{over.id}/decide", decision_form(db, over, "approve"))
     assert refused.status_code == 422
     text = shown_text(refused.get_data(as_text=True))
     assert WORDS[lang]["submitted"] in text and WORDS[lang]["allowance"] in text

@@ -81,6 +81,13 @@ class Browser:
     def csrf(self, path="/login") -> str:
         return CSRF.search(self.request(path)[1]).group(1)
 
+    def decision_form(self, path) -> dict:
+        """The hidden values of a review page's decision form: the CSRF token and what the
+        page showed (``approvals.operations.Seen``)."""
+        page = self.request(path)[1]
+        return {"csrf_token": CSRF.search(page).group(1), "seen": re.search(r'name="seen"[^>]*value="([^"]+)"',
+                                                                            page).group(1)}
+
     def login(self, email):
         status, body = self.request("/login", {"email": email, "password": TEST_PASSWORD, "csrf_token": self.csrf()})
         assert status == 302, body[:500]
@@ -253,10 +260,10 @@ def test_kill_during_approval_leaves_no_decision(crash_env):
     server = Server(env["url"], env["upload_dir"], env["hook_dir"], env["log"])
     browser = Browser(server.base)
     browser.login("approver@crash.test")
-    token = browser.csrf(f"/approvals/{version.id}")
+    form = browser.decision_form(f"/approvals/{version.id}")
     path = f"/approvals/{version.id}/decide"
     kill_at(server, env["hook_dir"], "approvals.decide",
-            lambda: browser.request(path, {"csrf_token": token, "action": "approve", "reason": ""}))
+            lambda: browser.request(path, {**form, "action": "approve", "reason": ""}))
     with Session(env["engine"]) as db:
         assert db.exec(select(Decision).where(Decision.plan_version_id == version.id)).first() is None
         assert db.get(PlanVersion, version.id).status == "submitted"
@@ -266,8 +273,8 @@ def test_kill_during_approval_leaves_no_decision(crash_env):
     try:
         browser = Browser(server.base)
         browser.login("approver@crash.test")
-        token = browser.csrf(f"/approvals/{version.id}")
-        status, body = browser.request(path, {"csrf_token": token, "action": "approve", "reason": ""})
+        form = browser.decision_form(f"/approvals/{version.id}")
+        status, body = browser.request(path, {**form, "action": "approve", "reason": ""})
         assert status == 302, body[:1000]
     finally:
         server.kill()
