@@ -11,7 +11,8 @@ The order, for every write that touches a case and its plan versions:
 1. **The case row.** PostgreSQL: ``SELECT ... FOR UPDATE``; SQLite: the database's one
    write lock (``BEGIN IMMEDIATE``, :func:`reintegration.db.sqlite_write_lock`).
 2. **The rows of its plan versions** (an ``UPDATE`` or ``DELETE`` of a version, the
-   ``FOR UPDATE`` of a comment's status check) and the rows under them (budget lines,
+   ``FOR UPDATE`` of a comment's status check, the decision's ``FOR NO KEY UPDATE`` of
+   the version it decides, before it compares what the approver saw) and the rows under them (budget lines,
    contributors, comments, decisions, payments, reports, files).
 3. **The audit chain's lock** (``audit.record``: an advisory lock on PostgreSQL, the
    write lock on SQLite), last, held until the commit.
