@@ -389,8 +389,8 @@ def unseen_changes(db: Session, case: Case, version: PlanVersion, changed: tuple
     fields = tuple(name for name in changed if name in SEEN_CASE_FIELDS)
     if fields:
         event = last_change(db, case, SHOWN_CASE_CHANGES)
-        by = db.get(User, event.user_id) if event is not None and event.user_id else None
-        changes.append(UnseenChange("case", by.name if by else None, event.at if event else case.updated_at,
+        by, at = audit.done_by(db, event)
+        changes.append(UnseenChange("case", by.name if by else None, at or case.updated_at,
                                     event.action if event else None, fields))
     if "paid" in changed:
         payment = db.exec(select(Disbursement.recorded_at, User.name).join(User, User.id == Disbursement.recorded_by)
