@@ -368,6 +368,15 @@ def seen_token(db: Session, version: PlanVersion) -> str:
     return seen_now(load_plan(db, version), disbursed_by_key(db, version.case_id), comment_ids(db, version.id)).token
 
 
+def changes_since(db: Session, version: PlanVersion, seen: str | None) -> list[UnseenChange]:
+    """What changed since the review page that carried ``seen`` (read only, nothing
+    refused or recorded): for a decision form refused for its own errors, whose page comes
+    back showing the case as it is now. Empty if nothing changed or ``seen`` is unreadable."""
+    then = Seen.parse(seen)
+    changed = then.changed(Seen.parse(seen_token(db, version))) if then is not None else ()
+    return unseen_changes(db, db.get(Case, version.case_id), version, changed) if changed else []
+
+
 @dataclass(frozen=True)
 class UnseenChange:
     """A change the approver did not see: ``kind`` "case" (``action`` the trail's, or None

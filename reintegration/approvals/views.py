@@ -156,7 +156,9 @@ def decide(version_id: int):
                 abort(404 if "decision.not_found" in codes else 403)
             if version is None:  # refused above in every case known; never a page without its version
                 abort(404)
-        return _render_review(db, version, form, 422)
+        # The page comes back as the case is now: if that is not what the approver read, say so.
+        changed = unseen_texts(ops.changes_since(db, version, form.seen.data))
+        return _render_review(db, version, form, 422, changed_since=changed or None)
     try:
         decision = ops.decide(db, version_id, current_user, form.action.data, form.reason.data, _tables(),
                               local_today(), seen=form.seen.data or "")

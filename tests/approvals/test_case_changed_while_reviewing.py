@@ -226,3 +226,29 @@ def test_the_four_eyes_rule_comes_before_the_conflict(app, auth, db, make_plan, 
     assert response.status_code == 403
     violations = refusals(db, version)[-1]["violations"]
     assert "decision.own_plan" in violations and "decision.case_changed" not in violations
+
+
+def test_a_form_refused_for_its_own_errors_also_says_the_case_changed(app, auth, db, make_plan, make_user,
+                                                                      approver):
+    """Sent back without the points to fix, after a caseworker changed the household: the
+    page comes back asking for the points (422), showing the case as it is now, and says so,
+    or the approver would fill in the reason and decide on a case they never read."""
+    version = make_plan()
+    caseworker = make_user("caseworker", name="Mette Holm")
+    auth.login(approver)
+    form = form_on(open_review(auth, version)) | {"action": "send_back", "reason": ""}
+
+    edit_case(app, db, version.case_id, caseworker, children=(ChildInput("Ada", date(2020, 5, 1), "home_country"),))
+    response = auth.post(f"/approvals/{version.id}/decide", form)
+
+    assert response.status_code == 422
+    text = _text(response.get_data(as_text=True))
+    assert "Write the points to fix." in text
+    assert "The case was changed after you opened this page" in text
+    assert "Mette Holm" in text and "Changed: Children." in text
+    assert decisions_on(db, version) == []
+
+    # Unchanged since the page was read: only the missing points are asked for.
+    again = form_on(response.get_data(as_text=True)) | {"action": "send_back", "reason": ""}
+    text = _text(auth.post(f"/approvals/{version.id}/decide", again).get_data(as_text=True))
+    assert "Write the points to fix." in text and "The case was changed after you opened this page" not in text
