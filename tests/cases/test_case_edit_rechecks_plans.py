@@ -97,4 +97,4 @@ def test_the_edit_form_warns_when_a_version_awaits_a_decision(auth, db, cash_pla
     auth.login("caseworker", locale="da")
     case, _version = cash_plan(status=status)
     page = auth._client.get(f"/cases/{case.id}/edit").get_data(as_text=True)
-    assert ("Version 1 af planen afventer Hjemrejsestyrelsens afgørelse" in page) is warned
+    assert ("Version 1 af planen afventer Hjemrejsestyrelsens beslutning" in page) is warned

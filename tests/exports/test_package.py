@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DECIDED = datetime(2027, 1, 15, 10, 30, 7, tzinfo=timezone.utc)
 SHEETS = {"en": ["Summary", "Plan and activity", "Budget lines", "Rate check", "Follow-up schedule",
                  "Decision trail", "Comments"],
-          "da": ["Resumé", "Plan og aktivitet", "Budgetlinjer", "Takstkontrol", "Opfølgningsplan", "Beslutningsspor",
+          "da": ["Resumé", "Plan og aktivitet", "Budgetlinjer", "Satskontrol", "Opfølgningsplan", "Beslutningsspor",
                  "Kommentarer"]}
 
 

@@ -28,8 +28,8 @@ SECOND = "Called her brother; she stays with him until the hearing."
 WORDS = {
     "en": {"conflict": "Someone else closed this alert while you were writing", "button": "Add my note to the alert",
            "closed": "closed it at", "added": "Your note is added to the alert's record of what was done."},
-    "da": {"conflict": "En anden lukkede denne advarsel, mens du skrev", "button": "Tilføj min note til advarslen",
-           "closed": "lukkede den", "added": "Din note er føjet til advarslens beskrivelse af, hvad der blev gjort."},
+    "da": {"conflict": "En anden lukkede dette varsel, mens du skrev", "button": "Tilføj min note til varslet",
+           "closed": "lukkede den", "added": "Din note er føjet til varslets beskrivelse af, hvad der blev gjort."},
 }
 
 
@@ -114,9 +114,9 @@ def test_the_second_close_is_a_conflict_that_keeps_the_text_and_adds_it_as_a_not
         shown = text_of(client.get(f"/followup/cases/{case.id}").get_data(as_text=True))
         assert FIRST in shown and SECOND in shown and second.name in shown
         book = load_workbook(io.BytesIO(client.get(f"/followup/cases/{case.id}/summary.xlsx").data))
-        header, row = book["Risk alerts" if user.locale == "en" else "Risikoadvarsler"].values
+        header, row = book["Risk alerts" if user.locale == "en" else "Risikovarsler"].values
         assert row[header.index("What was done" if user.locale == "en" else "Hvad der blev gjort")] == FIRST
-        header, row = book["Alert notes" if user.locale == "en" else "Noter til advarsler"].values
+        header, row = book["Alert notes" if user.locale == "en" else "Noter til varsler"].values
         assert row[2:] == (second.name, SECOND)
 
     # The trail: one note added, by the second, about the alert, with no text in it.
@@ -185,7 +185,7 @@ def test_a_note_is_shown_with_its_author_and_time_in_the_readers_language(app, c
     assert f"{unknown[lang]} Written some other way" in shown
     # The workbook gives the time in UTC, as its other times, under the alert it belongs to.
     book = load_workbook(io.BytesIO(client.get(f"/followup/cases/{alert.case_id}/summary.xlsx").data))
-    _header, *rows = book["Alert notes" if lang == "en" else "Noter til advarsler"].values
+    _header, *rows = book["Alert notes" if lang == "en" else "Noter til varsler"].values
     opened = stored(db, alert).opened_at.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
     assert rows == [(opened, datetime(2026, 12, 5, 14, 30), "Dorte DRC", SECOND),
                     (opened, None, None, "Written some other way")]

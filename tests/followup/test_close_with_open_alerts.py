@@ -285,9 +285,9 @@ def test_anonymous_is_sent_to_sign_in(client, alerted_case):
 # --- both languages ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("locale, words", [
-    ("da", ("Sagen har 1 åben risikoadvarsel", "Åbne risikoadvarsler",
-            "Jeg har læst de åbne risikoadvarsler og lukker sagen alligevel; advarslerne forbliver åbne",
-            "Sæt kryds for at lukke sagen, mens der er åbne risikoadvarsler")),
+    ("da", ("Sagen har 1 åbent risikovarsel", "Åbne risikovarsler",
+            "Jeg har læst de åbne risikovarsler og lukker sagen alligevel; varslerne forbliver åbne",
+            "Sæt kryds for at lukke sagen, mens der er åbne risikovarsler")),
     ("en", ("The case has 1 open risk alert", "Open risk alerts", CONFIRM,
             "Tick the box to close the case while risk alerts are open")),
 ])

@@ -186,12 +186,12 @@ def test_an_early_final_report_is_refused_in_danish_too(client, auth, db, make_o
     response = auth.post(f"/partner/cases/{case.id}/reports/{report.id}", report_data(report),
                          content_type="multipart/form-data")
     words = text_of(response.get_data(as_text=True))
-    assert response.status_code == 200 and "Den endelige rapport (måned 12) kan sendes fra" in words
+    assert response.status_code == 200 and "Slutrapporten (måned 12) kan sendes fra" in words
     assert "reintegrationsperiodens sidste dag: når den sendes, lukkes sagen. Intet blev sendt." in words
     assert "De tegn på risiko, du markerede, blev ikke gemt CMM og DRC har fået besked om dem:" in words
     assert "Rapporten for måned 1 kan sendes nu: markér også tegnene der, så de står i en rapport." in words
     auth.login(make_user("caseworker", locale="da"))
-    assert ("Markeret i den endelige rapport, som ikke kunne gemmes, fordi den blev sendt før "
+    assert ("Markeret i slutrapporten, som ikke kunne gemmes, fordi den blev sendt før "
             "reintegrationsperiodens sidste dag.") in text_of(client.get("/followup/").get_data(as_text=True))
 
 

@@ -34,16 +34,16 @@ SAID = {
            "for": "They were for: Payment of",
            "subject": "Payment not recorded for case"},
     "da": {"closed": "En sagsbehandler i DRC lukkede sagen den",
-           "not_saved": "så det, du sendte, blev ikke gemt. Den betaling, du sendte, er vist nedenfor.",
-           "kept": "Den betaling, du sendte (ikke registreret)",
+           "not_saved": "så det, du sendte, blev ikke gemt. Den udbetaling, du sendte, er vist nedenfor.",
+           "kept": "Den udbetaling, du sendte (ikke registreret)",
            "send": "send oplysningerne nedenfor og kvitteringen til sagens sagsbehandler i DRC",
-           "told": "DRC har fået besked på e-mail om, at en betaling på sagen ikke kunne registreres.",
+           "told": "DRC har fået besked på e-mail om, at en udbetaling på sagen ikke kunne registreres.",
            "files": "De filer, du valgte, blev ikke gemt (receipt.png, photo.png). Sagen er lukket, så send dem "
                     "til sagens sagsbehandler i DRC.",
            "upload": "En lukket sag kan ikke ændres, så ingen fil blev gemt. Send de filer, du valgte, til sagens "
                      "sagsbehandler i DRC.",
            "for": "De var til: Udbetaling på",
-           "subject": "Betaling ikke registreret for sag"},
+           "subject": "Udbetaling ikke registreret for sag"},
 }
 
 
@@ -118,7 +118,7 @@ def test_a_payment_sent_after_a_colleagues_final_report_closed_the_case(app, db,
     response = second.post(url, payment(case, paid_on=date.today().isoformat()), content_type="multipart/form-data")
     words = text_of(response.get_data(as_text=True))
     assert response.status_code == 409
-    assert "Ada Okafor sendte den afsluttende rapport den" in words and "og det lukkede sagen" in words
+    assert "Ada Okafor sendte slutrapporten den" in words and "og det lukkede sagen" in words
     assert SAID["da"]["kept"] in words and "1.250,50" in words and "Sewing machine" in words
     assert SAID["da"]["files"] in words
     nothing_stored(app, db)

@@ -19,8 +19,8 @@ WORDS = {
     "en": {"heading": "Your comment was not added: the version was decided while you were writing",
            "decided": "Ada Approver decided on version 1 at", "approved": "Approved",
            "sent_back": "Sent back for changes", "next": "next version", "label": "Your comment (not saved)"},
-    "da": {"heading": "Din kommentar blev ikke tilføjet: der blev truffet afgørelse om versionen, mens du skrev",
-           "decided": "Ada Approver traf afgørelse om version 1 den", "approved": "Godkendt",
+    "da": {"heading": "Din kommentar blev ikke tilføjet: der blev truffet beslutning om versionen, mens du skrev",
+           "decided": "Ada Approver traf beslutning om version 1 den", "approved": "Godkendt",
            "sent_back": "Sendt tilbage til rettelse", "next": "næste version", "label": "Din kommentar (ikke gemt)"},
 }
 

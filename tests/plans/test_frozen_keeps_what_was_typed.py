@@ -23,7 +23,7 @@ SAID = {
            "amount": "12,500.50", "kind": "Cash", "category": "Equipment"},
     "da": {"title": "Denne version kan ikke længere ændres", "typed": "Det, du skrev (ikke gemt)",
            "copy": "Det, du skrev, er bevaret nedenfor, så du kan kopiere det.",
-           "next": "For at ændre planen skal du starte en ny version fra sagssiden, når der er truffet en afgørelse.",
+           "next": "For at ændre planen skal du starte en ny version fra sagssiden, når der er truffet en beslutning.",
            "amount": "12.500,50", "kind": "Kontant", "category": "Udstyr"},
 }
 
