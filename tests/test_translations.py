@@ -1,5 +1,6 @@
 """Every user-facing string is translatable and has a Danish translation."""
 
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +46,48 @@ def test_a_message_in_several_catalogs_has_one_danish_translation():
                     seen.setdefault(key, {})[Path(directory).parent.name] = message.string
     differing = {key[0]: found for key, found in seen.items() if len({str(s) for s in found.values()}) > 1}
     assert not differing, differing
+
+
+def _glossary_rejects() -> dict[str, str]:
+    """The words in the Avoid column of ``translations/GLOSSARY.md``, each with the
+    English concept whose Danish word replaces it."""
+    from reintegration.i18n import translation_directories
+
+    glossary = Path(translation_directories()[0]) / "GLOSSARY.md"
+    rejects = {}
+    for line in glossary.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0] not in ("English", "---"):
+            for word in re.findall(r"`([^`]+)`", cells[2]):
+                rejects[word.lower()] = f"{cells[0]} -> {cells[1]}"
+    return rejects
+
+
+def test_the_glossary_rejects_the_words_a_glossary_entry_replaced():
+    rejects = _glossary_rejects()
+    assert {"takst", "taksttabel", "referencedato", "risikoadvarsel", "afgørelse"} <= set(rejects)
+    assert not {word for word in rejects if any(word in good for good in ("satstabel", "skæringsdato",
+                                                                          "risikovarsel", "udbetaling"))}
+
+
+def test_danish_translations_use_the_glossary_words():
+    """One Danish word per concept (``translations/GLOSSARY.md``): a caseworker who reads
+    "sats" on one page and "takst" on the next would rightly ask whether they differ."""
+    from reintegration.i18n import translation_directories
+
+    rejects = _glossary_rejects()
+    found = []
+    for directory in translation_directories():
+        with (Path(directory) / "da" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            for message in read_po(f, locale="da"):
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                for text in strings:
+                    for word in rejects:
+                        if word in (text or "").lower():
+                            msgid = message.id if isinstance(message.id, str) else message.id[0]
+                            found.append(f"{Path(directory).parent.name}: {msgid!r} has {word!r} "
+                                         f"(glossary: {rejects[word]})")
+    assert not found, "\n".join(found)
 
 
 def test_danish_is_the_default_and_english_is_chosen_per_user(client, auth):
