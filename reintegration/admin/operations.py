@@ -324,7 +324,30 @@ def lift_sign_in_lock(db: Session, user: User, *, actor: User) -> User:
     return user
 
 
-def reset_two_factor(db: Session, user: User, *, actor: User | None) -> User:
+# What changes an account's enrolment: the user's own (set up, turned off, new recovery
+# codes) and an administrator's or the command line's reset.
+TWO_FACTOR_CHANGES = ("auth.mfa_enabled", "auth.mfa_disabled", "auth.recovery_codes_renewed",
+                      "admin.user_mfa_reset")
+
+
+class TwoFactorChangedMeanwhile(AlreadyDone):
+    """A two-factor reset from a page opened before the account's enrolment changed
+    (``event``, the trail's record of the change: done by ``by`` at ``at``): the user
+    may have just set up a phone they hold, so nothing is reset."""
+
+    def __init__(self, event, by: User | None, at) -> None:
+        super().__init__(by, at)
+        self.event = event
+
+
+def last_two_factor_change(db: Session, user: User):
+    """The audit event of the latest change to the account's two-factor enrolment (None
+    if the trail has none): the reset form carries its id, so that a reset answers the
+    enrolment the administrator saw."""
+    return last_change(db, user, TWO_FACTOR_CHANGES)
+
+
+def reset_two_factor(db: Session, user: User, *, actor: User | None, seen_change: str | None = None) -> User:
     """Clear an account's two-factor sign-in (authenticator key and recovery codes) for a
     user who has lost both their phone and their recovery codes, and end every session
     they have open. At their next sign-in they enrol again: where their role requires two
@@ -339,9 +362,24 @@ def reset_two_factor(db: Session, user: User, *, actor: User | None) -> User:
     what a self-reset would add is a way for whoever holds their session (a stolen
     cookie, an unlocked computer) to remove the second factor and enrol their own, turning
     a session into lasting access to the account. Another administrator, or the operator
-    on the command line, does it after checking who is asking."""
+    on the command line, does it after checking who is asking.
+
+    ``seen_change`` is the id of :func:`last_two_factor_change` when the page was opened
+    ("" if none; None on the command line, which shows no page): after a later change the
+    reset is refused (:class:`TwoFactorChangedMeanwhile`), unless that change was this
+    very reset sent twice (this administrator's: :class:`AlreadyDone`, nothing written)."""
     if actor is not None and user.id == actor.id:
         raise AccountError("confirm", _l("You cannot reset your own two-factor sign-in. Another administrator can."))
+    sqlite_write_lock(db)
+    db.exec(select(User).where(User.id == user.id).with_for_update(key_share=True)
+            .execution_options(populate_existing=True)).one()
+    latest = last_two_factor_change(db, user) if seen_change is not None else None
+    if latest is not None and str(latest.id) != seen_change:
+        done = _done_by(db, latest)
+        resent = (latest.action == "admin.user_mfa_reset" and actor is not None and latest.user_id == actor.id
+                  and not user.mfa_enabled)
+        db.rollback()
+        raise AlreadyDone(*done) if resent else TwoFactorChangedMeanwhile(latest, *done)
     if not user.mfa_enabled:
         raise AccountError("confirm", _l("Two-factor sign-in is not set up for this account: there is nothing to "
                                          "reset."))

@@ -146,16 +146,41 @@ def user_two_factor_reset(user_id: int):
     if not form.validate_on_submit():
         return _user_page(user, _saved_user_form(db, user), reset_form=form)
     try:
-        ops.reset_two_factor(db, user, actor=current_user)
+        ops.reset_two_factor(db, user, actor=current_user, seen_change=request.form.get("seen_two_factor", ""))
     except ops.AccountError as error:
         db.rollback()
         flash(str(error), "error")
+    except ops.TwoFactorChangedMeanwhile as meanwhile:
+        # 409: the page is shown again as it is now, with the box to tick again unticked.
+        form.confirm.data = False
+        return _user_page(user, _saved_user_form(db, user), reset_form=form,
+                          two_factor_conflict=_two_factor_changed(user, meanwhile)), 409
+    except ops.AlreadyDone as done:  # the form sent twice: its first send did the reset
+        flash(_("Two-factor sign-in for %(name)s was already reset by you at %(time)s. Nothing more was done.",
+                name=user.name, time=format_datetime(done.at, "short")), "info")
     else:
         flash(_("Two-factor sign-in for %(name)s is reset and their open sessions have ended. They set it up "
                 "again when they next sign in.", name=user.name) if mfa.required_for(user)
               else _("Two-factor sign-in for %(name)s is reset and their open sessions have ended. They can set it "
                      "up again under Two-factor authentication.", name=user.name), "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+def _two_factor_changed(user: User, meanwhile: ops.TwoFactorChangedMeanwhile) -> str:
+    """What changed the account's two-factor sign-in after the administrator opened its
+    page, by whom and when, and why nothing was reset."""
+    at, action = format_datetime(meanwhile.at, "short"), meanwhile.event.action
+    if action == "admin.user_mfa_reset":
+        who = meanwhile.by.name if meanwhile.by else _("An operator on the command line")
+        said = _("%(who)s reset two-factor sign-in for this account at %(time)s.", who=who, time=at)
+    elif action == "auth.mfa_enabled":  # the account's owner, signed in or signing in
+        said = _("%(name)s set up two-factor sign-in at %(time)s.", name=user.name, time=at)
+    elif action == "auth.mfa_disabled":
+        said = _("%(name)s turned two-factor sign-in off at %(time)s.", name=user.name, time=at)
+    else:
+        said = _("%(name)s made new recovery codes at %(time)s.", name=user.name, time=at)
+    return said + " " + _("That was after you opened this page, so nothing was reset. If the user still asks for a "
+                          "reset, check again who is asking before you reset what is set up now.")
 
 
 @bp.post("/users/<int:user_id>/sign-in-lock/lift")
@@ -293,15 +318,17 @@ def _saved_by(db, row, form) -> str | None:
 
 
 def _user_page(user: User, form, password_form=None, conflict=None, reset_form=None, saved_by=None,
-               access_conflict=None):
+               access_conflict=None, two_factor_conflict=None):
     failures, locked_until = sign_in_lock(get_session(), user)
     deactivation = ops.last_deactivation(get_session(), user) if not user.active else None
     password_reset = ops.last_password_reset(get_session(), user)
+    two_factor_change = ops.last_two_factor_change(get_session(), user)
     return render_template("admin/user_form.html", form=form, user=user, is_self=user.id == current_user.id,
                            password_form=password_form or PasswordForm(formdata=None),
                            reset_form=reset_form or TwoFactorResetForm(formdata=None),
                            two_factor_required=mfa.required_for(user), conflict=conflict, saved_by=saved_by,
-                           access_conflict=access_conflict,
+                           access_conflict=access_conflict, two_factor_conflict=two_factor_conflict,
+                           seen_two_factor=two_factor_change.id if two_factor_change is not None else "",
                            seen_deactivation=deactivation.id if deactivation is not None else "",
                            seen_password=password_reset.id if password_reset is not None else "",
                            failures=failures,
