@@ -946,11 +946,15 @@ def record_read(db: Session, case: Case, *, user: User, page: str) -> None:
     db.commit()
 
 
+def _last_event(db: Session, case: Case, *actions: str) -> AuditEvent | None:
+    return db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action.in_(actions))
+                   .order_by(AuditEvent.id.desc()).limit(1)).first()
+
+
 def _last_done_by(db: Session, case: Case, *actions: str) -> tuple[User | None, object]:
     """Who did the last of ``actions`` on the case and when, from the audit trail;
     ``(None, None)`` if none was done."""
-    return done_by(db, db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action.in_(actions))
-                               .order_by(AuditEvent.id.desc()).limit(1)).first())
+    return done_by(db, _last_event(db, case, *actions))
 
 
 def return_saved_by(db: Session, case: Case) -> tuple[User | None, object]:
@@ -959,11 +963,20 @@ def return_saved_by(db: Session, case: Case) -> tuple[User | None, object]:
     return _last_done_by(db, case, "followup.return_recorded")
 
 
+CLOSURES = ("followup.case_closed", "followup.period_closed")
+
+
 def closed_by(db: Session, case: Case) -> User | None:
     """Who closed the case (a caseworker, or the sender of the final report), from the
     audit trail (for the page of a report sent to the closed case); ``None`` if unknown.
     When is the case's own ``closed_at``."""
-    return _last_done_by(db, case, "followup.case_closed", "followup.period_closed")[0]
+    return _last_done_by(db, case, *CLOSURES)[0]
+
+
+def closure(db: Session, case: Case) -> AuditEvent | None:
+    """The audit event that closed the case (its action says how: closed by a caseworker,
+    or by the final report), for a page refusing a change to the closed case."""
+    return _last_event(db, case, *CLOSURES)
 
 
 def record_file_read(db: Session, attachment: Attachment, *, user: User) -> None:

@@ -434,11 +434,16 @@ def create_draft(db: Session, case: Case, user, tables: RateTables, today: date)
 
 def _claim_draft(db: Session, version: PlanVersion, seen_revision: int | None, values: dict) -> None:
     """Write ``values`` on the version if it is still a draft at ``seen_revision`` (and
-    move its revision on); otherwise roll back and raise :class:`PlanFrozen` or
+    move its revision on); otherwise roll back and raise :class:`PlanFrozen` (also when
+    the case was closed meanwhile: a closed case is read-only, its draft too) or
     :class:`PlanConflict`. The case is locked first (``locks.lock_case``): writing a
     version's check (or deleting the version) updates its case too (the planversion
     trigger of migration 0002), so the case must come before the version."""
-    lock_case(db, version.case_id)
+    case = lock_case(db, version.case_id)
+    if case.status == workflow.CLOSED:  # closed after the page checked it: read-only now
+        db.rollback()
+        db.refresh(version)
+        raise PlanFrozen(version)
     result = db.execute(update(PlanVersion)
                         .where(PlanVersion.id == version.id, PlanVersion.revision == (seen_revision or -1),
                                PlanVersion.status == workflow.DRAFT)
@@ -663,8 +668,9 @@ def submit_version(db: Session, version: PlanVersion, *, seen_revision: int | No
     """Submit a draft for approval and freeze it.
 
     Refused (:class:`SubmitRefused`) by the workflow's submit rules: only a draft, and
-    only without an error finding. The digest of what is decided on
-    (``content_sha256``) is fixed now; the case awaits approval.
+    only without an error finding; a draft of a case closed meanwhile is
+    :class:`PlanFrozen`, as a draft submitted meanwhile is. The digest of what is
+    decided on (``content_sha256``) is fixed now; the case awaits approval.
 
     The case is locked first (``locks.lock_case``) and the version read afresh, so the
     check counts every payment committed before the submission: a payment meanwhile
@@ -675,6 +681,9 @@ def submit_version(db: Session, version: PlanVersion, *, seen_revision: int | No
         db.rollback()
         raise PlanFrozen(version)
     stored = load_plan(db, version)
+    if stored.case.status == workflow.CLOSED:  # closed after the page was opened: not a rule to fix
+        db.rollback()
+        raise PlanFrozen(version)
     check = check_version(db, stored, tables, today)
     violations = workflow.submit_violations(version.status, has_errors=not check.ok, case_status=stored.case.status)
     if violations:

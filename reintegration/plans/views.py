@@ -17,9 +17,11 @@ from sqlmodel import select
 from .. import audit, uploads
 from ..access import allow, case_scope
 from ..audit import record
+from ..cases.labels import changed_by_text
 from ..db import get_session
 from ..domain import budget, workflow
 from ..domain.planfile import PlanFormatError, parse_plan
+from ..followup import operations as followup_ops
 from ..forms import form_error_items, plain_number
 from ..i18n import gettext as _, local_today, ngettext
 from ..models import Case, Organisation, PlanVersion, User
@@ -213,9 +215,24 @@ def _frozen(db, version: PlanVersion, case: Case, attempted: str, form: PlanForm
     submitter = db.get(User, version.submitted_by) if version.submitted_by else None
     submitted = ({"name": submitter.name, "at": format_datetime(version.submitted_at, "short")}
                  if submitter is not None and version.submitted_at else None)
+    case_closed = _case_closed(case, version)
     return render_template("plans/frozen.html", case=case, version=version, typed=typed, file_name=file_name,
-                           status_label=status_label(version.status), case_closed=_case_closed(case, version),
+                           status_label=status_label(version.status), case_closed=case_closed,
+                           closed=_closed_by(db, case) if case_closed else None, attempted=attempted,
                            submitted=submitted), 409
+
+
+def _closed_by(db, case: Case) -> dict | None:
+    """Who closed the case and when, as the trail says (None if it does not)."""
+    event = followup_ops.closure(db, case)
+    if event is None:
+        return None
+    closer = db.get(User, event.user_id) if event.user_id else None
+    who = closer.name if closer is not None else _("Someone")
+    # Whom to talk to: the caseworker who closed it (a final report closes the case at the
+    # end of the period, and its sender is the partner's officer).
+    return {"said": changed_by_text(event.action, who, format_datetime(event.at, "short")),
+            "early": event.action == "followup.case_closed", "name": closer.name if closer is not None else None}
 
 
 def _posted_action() -> str:
@@ -518,7 +535,7 @@ def submit(case_id: int, version_id: int):
     if not form.validate():
         abort(400)
     seen = plain_number(form.revision.data)
-    if version.status != workflow.DRAFT:
+    if not _changeable(case, version):
         return _submitted_already(case, version, seen) or _frozen(db, version, case, "submit")
     try:
         ops.submit_version(db, version, seen_revision=seen, user=current_user, tables=_tables(), today=_today())
