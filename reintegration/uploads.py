@@ -169,6 +169,20 @@ def stage(stream: BinaryIO, filename: str | None) -> StagedFile:
                       clean_name(filename, content_type))
 
 
+def digest(stream: BinaryIO) -> str:
+    """The SHA-256 of an upload's content (as :func:`stage` stores it in
+    ``Attachment.sha256``), read without storing it; the stream is left at its start.
+    Reading stops past the size limit: a file that large is never attached."""
+    stream.seek(0)
+    sha, size, chunk = hashlib.sha256(), 0, stream.read(CHUNK)
+    while chunk and size <= max_bytes():
+        size += len(chunk)
+        sha.update(chunk)
+        chunk = stream.read(CHUNK)
+    stream.seek(0)
+    return sha.hexdigest()
+
+
 def add_attachment(db: Session, staged: StagedFile, *, case_id: int, user_id: int,
                    followup_id: int | None = None, disbursement_id: int | None = None) -> Attachment:
     """Add the row for a staged file to the session (see :func:`commit_with_files`)."""

@@ -451,6 +451,30 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
     return alert
 
 
+def sent_already(db: Session, report: FollowUpReport, seen_revision: int | None, data: ReportInput, *,
+                 user: User, files=()) -> bool:
+    """Whether a report send refused because the report is submitted is the resend of
+    the send that submitted it (a double tap on a slow line): this officer submitted it
+    from the form's revision (one revision on, nothing since), with exactly these answers
+    and risk signs, and every file sent is attached to the report already. Anything else
+    (a colleague's report, other answers, another file) stays a conflict."""
+    if (report.status != SUBMITTED or report.submitted_by != user.id or seen_revision is None
+            or report.revision != seen_revision + 1):
+        return False
+    stored = json.loads(report.answers or "{}").get("answers")
+    sent = {name: getattr(data, name) for name in ("contact_date", "contact_kind", "activity_status", "income_local",
+                                                    "monthly_income", "housing", "health", "schooling", "wellbeing",
+                                                    "notes")}
+    if any(getattr(report, name) != value for name, value in sent.items()) \
+            or stored != json.loads(json.dumps(data.answers)) \
+            or (report.risk_indicators or "") != ",".join(data.risk_indicators):
+        return False
+    if not files:
+        return True
+    attached = set(db.exec(select(Attachment.sha256).where(Attachment.followup_id == report.id)).all())
+    return all(uploads.digest(storage.stream) in attached for storage in files)
+
+
 # --- alerts -----------------------------------------------------------------------
 
 

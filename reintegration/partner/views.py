@@ -198,6 +198,8 @@ def _conflict(db, case, report, form, questions):
     (``_alert_unsent_risks``). Files are not attached here (the same form sent twice would
     attach them twice): the page says to choose them again on the attachments page."""
     db.rollback()
+    if _sent_twice_by_me(db, report, form):
+        return _sent_twice(case, report)
     form.revision.data = report.revision
     if report.status != ops.SUBMITTED:
         ops.record_read(db, case, user=current_user, page="partner.report")
@@ -211,6 +213,22 @@ def _conflict(db, case, report, form, questions):
     form.form_errors.append(_submitted_by(db, report))
     _files_not_saved(form, case)
     return _report_page(case, report, form, questions, **risks, **report_context(db, case, report)), 409
+
+
+def _sent_twice_by_me(db, report, form) -> bool:
+    """Whether the form is the resend of the reader's own send that submitted the report
+    (``ops.sent_already``); a colleague's send is never read as an answer for it."""
+    return (report.status == ops.SUBMITTED and report.submitted_by == current_user.id and form.validate()
+            and ops.sent_already(db, report, form.revision.data, _report_input(form), user=current_user,
+                                 files=chosen_files(form.files)))
+
+
+def _sent_twice(case, report):
+    """The form sent twice by the officer whose first send submitted it (a double tap on
+    a slow line): said as done, as the first send was, and nothing is sent again."""
+    flash(_("You sent this report on %(day)s at %(time)s (UTC). It was sent once: nothing more was sent.",
+            day=format_day(report.submitted_at.date()), time=report.submitted_at.strftime("%H:%M")), "success")
+    return redirect(url_for("partner.case", case_id=case.id), 303)
 
 
 def _closed_refusal(db, case, report, form, questions):

@@ -166,20 +166,76 @@ def test_a_final_report_sent_after_a_colleague_closed_the_period_is_a_conflict_t
     assert db.exec(select(RiskAlert)).one().indicators == "trafficker_ties,threats"
 
 
-def test_the_same_officer_sending_twice_is_told_it_is_already_submitted(app, db, two_officers):
+def test_the_same_officer_sending_twice_is_told_it_is_sent(app, db, two_officers):
+    """A double tap on a slow line: the second send of the same answers by the officer
+    whose first send submitted the report is said as done, as every form sent twice in
+    the app is (it was a 409 "You submitted this report" before), and nothing is stored,
+    alerted or mailed twice."""
     case, first, _second = two_officers()
     report = first_report(db, case)
     url = f"/partner/cases/{case.id}/reports/{report.id}"
     sent = report_data(db, report, risk_threats="y")
     assert first.post(url, sent).status_code == 302
-    response = first.post(url, sent)  # the form sent twice (a double tap on a slow line)
+    db.expire_all()
+    revision = db.get(FollowUpReport, report.id).revision
+
+    response = first.post(url, sent)  # the form sent twice
+
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/partner/cases/{case.id}")
+    words = text_of(first._client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "You sent this report on" in words and "It was sent once: nothing more was sent." in words
+    assert "was not saved" not in words
+    db.expire_all()
+    assert db.get(FollowUpReport, report.id).revision == revision
+    assert len(db.exec(select(RiskAlert)).all()) == 1 and len(app.extensions["mail_outbox"]) == 2
+    submitted = db.exec(select(AuditEvent).where(AuditEvent.action == "followup.report_submitted")).all()
+    assert len(submitted) == 1
+
+
+def test_the_same_officer_sending_twice_with_its_files_attaches_them_once(app, db, two_officers):
+    case, first, _second = two_officers()
+    report = first_report(db, case)
+    url = f"/partner/cases/{case.id}/reports/{report.id}"
+    sent = report_data(db, report)
+    assert first.post(url, dict(sent, files=(io.BytesIO(PNG), "receipt.png")),
+                      content_type="multipart/form-data").status_code == 302
+
+    response = first.post(url, dict(sent, files=(io.BytesIO(PNG), "receipt.png")), content_type="multipart/form-data")
+
+    assert response.status_code == 303
+    assert len(db.exec(select(Attachment)).all()) == 1
+
+
+@pytest.mark.parametrize("changed", [{"housing": "Moved to the aunt's house"}, {"risk_threats": "y"},
+                                     {"files": (io.BytesIO(PNG + b"another"), "other.png")}])
+def test_the_same_officer_sending_other_answers_again_is_still_a_conflict(app, db, two_officers, changed):
+    case, first, _second = two_officers()
+    report = first_report(db, case)
+    url = f"/partner/cases/{case.id}/reports/{report.id}"
+    sent = report_data(db, report)
+    assert first.post(url, sent).status_code == 302
+
+    response = first.post(url, dict(sent, **changed), content_type="multipart/form-data")
+
     page = response.get_data(as_text=True)
     words = text_of(page)
     assert response.status_code == 409
     assert "You submitted this report on" in words and "Ada Okafor" not in text_of(main_of(page))
-    # Its risk sign is in the submitted report: nothing to pass on.
-    assert "have not been sent" not in words
-    assert len(db.exec(select(RiskAlert)).all()) == 1 and len(app.extensions["mail_outbox"]) == 2
+    db.expire_all()
+    assert db.get(FollowUpReport, report.id).housing == "Rents a room" and len(db.exec(select(Attachment)).all()) == 0
+
+
+def test_a_colleague_sending_the_same_answers_is_still_a_conflict(app, db, two_officers):
+    case, first, second = two_officers()
+    report = first_report(db, case)
+    url = f"/partner/cases/{case.id}/reports/{report.id}"
+    sent = report_data(db, report)
+    assert first.post(url, sent).status_code == 302
+
+    response = second.post(url, sent)
+
+    assert response.status_code == 409
+    assert MESSAGES["en"]["submitted"] in text_of(response.get_data(as_text=True))
 
 
 def test_a_race_lost_inside_the_submit_shows_the_same_conflict(app, db, monkeypatch, two_officers):
