@@ -375,7 +375,7 @@ def reset_two_factor(db: Session, user: User, *, actor: User | None, seen_change
             .execution_options(populate_existing=True)).one()
     latest = last_two_factor_change(db, user) if seen_change is not None else None
     if latest is not None and str(latest.id) != seen_change:
-        done = _done_by(db, latest)
+        done = done_by(db, latest)
         resent = (latest.action == "admin.user_mfa_reset" and actor is not None and latest.user_id == actor.id
                   and not user.mfa_enabled)
         db.rollback()

@@ -47,7 +47,7 @@ def _unchanged(db, version):
     ("en", ["The case is closed, so version 1 was not submitted.", "Karen Colleague closed the case at",
             "The draft is kept as it was last saved", "talk to Karen Colleague"]),
     ("da", ["Sagen er lukket, så version 1 blev ikke indsendt.", "Karen Colleague lukkede sagen",
-            "Udkastet er bevaret, som det senest blev gemt", "tal med Karen Colleague"]),
+            "Kladden er bevaret, som den senest blev gemt", "tal med Karen Colleague"]),
 ])
 def test_a_submit_after_the_case_was_closed_says_who_closed_it(auth, db, make_user, plan_case, start_draft,
                                                                locale, texts):
