@@ -9,7 +9,7 @@ Each area keeps its own message catalog in ``<area>/translations``; Flask-Babel 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -19,12 +19,13 @@ from babel.dates import format_date as babel_format_date
 from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
 from babel.support import NullTranslations
 from flask import Flask, after_this_request, current_app, g, has_app_context, request, session
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
+from .config import Defaults
 from .extensions import babel
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -84,6 +85,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dkk"] = format_dkk
     app.jinja_env.filters["amount"] = format_amount
     app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["current_language"] = language
 
 
@@ -196,6 +198,13 @@ def format_rate(value: Decimal | str | None) -> str:
     return format_amount(value, decimals=max(0, -value.as_tuple().exponent))
 
 
+def local_zone() -> ZoneInfo:
+    """Where the application's users are: ``BABEL_DEFAULT_TIMEZONE``, Danish time (the
+    default's, outside an application: a retention run in a session of its own)."""
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else Defaults.BABEL_DEFAULT_TIMEZONE
+    return ZoneInfo(zone)
+
+
 def local_today() -> date:
     """Today where the application's users are (``BABEL_DEFAULT_TIMEZONE``, Danish time),
     not on the server's clock: from midnight to 01:00 (02:00 in summer) Danish time a
@@ -203,14 +212,56 @@ def local_today() -> date:
     today read as "in the future". Outside an application, the machine's own date."""
     if not has_app_context():
         return date.today()
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return datetime.now(local_zone()).date()
+
+
+# Moments are stored in UTC; people read them in Danish time. An alert opened at 00:30 on
+# 2 March in Copenhagen is 23:30 on 1 March in UTC, and ``moment.date()`` says 1 March.
+
+
+def local_time(moment: datetime) -> datetime:
+    """A stored moment in Danish time (``local_zone``). A naive moment is UTC: SQLite
+    hands back what a query computes (``min``, ``max``) without its zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(local_zone())
+
+
+def local_day(moment: datetime) -> date:
+    """The day a stored moment falls on in Denmark (not ``moment.date()``, its UTC day)."""
+    return local_time(moment).date()
+
+
+def local_midnight(day: date) -> datetime:
+    """The moment (aware, UTC) the Danish ``day`` begins: the bound of "on or after
+    ``day``" for a stored moment."""
+    return datetime.combine(day, time.min, tzinfo=local_zone()).astimezone(timezone.utc)
+
+
+def local_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """Whole Danish days, ``first`` to ``last`` inclusive (a plan approved at 00:30 on
+    1 December in Copenhagen was approved on 1 December), as UTC moments: the start, and
+    the end as an exclusive bound. The first and last days a date can hold stand for no
+    bound at all."""
+
+    def midnight(day: date, otherwise: datetime) -> datetime:
+        try:
+            return local_midnight(day)
+        except OverflowError:  # date.min or date.max, a day away from what datetime holds
+            return otherwise
+
+    lowest, highest = datetime.min.replace(tzinfo=timezone.utc), datetime.max.replace(tzinfo=timezone.utc)
+    start = lowest if first == date.min else midnight(first, lowest)
+    end = highest if last == date.max else midnight(last + timedelta(days=1), highest)
+    return start, end
 
 
 def format_day(value: date | None) -> str:
+    """A day in the reader's language; a stored moment (a ``datetime``) by its Danish day."""
     if value is None:
         return ""
-    if isinstance(value, datetime):  # a moment: Flask-Babel moves it to the reader's time zone first
-        return format_date(value, "medium")
+    if isinstance(value, datetime):
+        value = local_day(value)
     return _day(language(), value)
 
 

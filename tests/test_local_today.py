@@ -45,3 +45,26 @@ def test_no_module_asks_the_server_clock_for_today():
     for module in (approval_views, case_forms, followup_ops, plan_views):
         assert "date.today()" not in inspect.getsource(module), module.__name__
 
+
+
+AROUND_MIDNIGHT = [  # a stored UTC moment, and its day in Denmark
+    (datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc), date(2026, 3, 2)),  # 00:30 in winter (UTC+1)
+    (datetime(2026, 3, 1, 22, 59, tzinfo=timezone.utc), date(2026, 3, 1)),  # 23:59
+    (datetime(2026, 6, 1, 22, 30, tzinfo=timezone.utc), date(2026, 6, 2)),  # 00:30 in summer (UTC+2)
+    (datetime(2026, 6, 1, 21, 59), date(2026, 6, 1)),  # 23:59, naive as SQLite hands a computed moment back: UTC
+]
+
+
+@pytest.mark.parametrize("moment, danish", AROUND_MIDNIGHT)
+def test_a_stored_moment_is_shown_on_its_danish_day(app, moment, danish):
+    """A moment is stored in UTC; its day for a person is the day in Denmark, never
+    ``moment.date()``."""
+    from flask_babel import force_locale
+
+    with app.test_request_context():
+        assert i18n.local_day(moment) == danish
+        assert i18n.local_midnight(danish) <= moment.replace(tzinfo=timezone.utc) < i18n.local_midnight(
+            date.fromordinal(danish.toordinal() + 1))
+        for lang in ("da", "en"):
+            with force_locale(lang):
+                assert i18n.format_day(moment) == i18n.format_day(danish)

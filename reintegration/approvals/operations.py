@@ -38,6 +38,7 @@ from ..plans.mapping import (StoredPlan, check_stored, content_sha256, decided_d
                              return_basis)
 from .diff import VersionDiff, diff_versions
 from ..faults import checkpoint
+from ..i18n import local_day
 from ..locks import lock_case
 
 ZERO = Decimal("0.00")
@@ -190,7 +191,7 @@ def queue(db: Session, user, tables: RateTables, today: date, page: int = 1, pag
          cash, in_kind, dobs) in rows:
         cash, in_kind = Decimal(cash or ZERO), Decimal(in_kind or ZERO)
         cash_cap, total_cap = _caps(tables, actual or planned or today, dobs)
-        waited = (today - submitted_at.date()).days if submitted_at else 0
+        waited = (today - local_day(submitted_at)).days if submitted_at else 0  # days in Denmark
         items.append(QueueRow(version_id, number, amends_id is not None, case_id, ref, name, country, partner,
                               submitted_at, max(0, waited), cash, in_kind, cash + in_kind, cash_cap, total_cap))
     return found.page(items, page)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 from decimal import Decimal
 from itertools import chain
 from typing import BinaryIO
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context
+from flask import has_request_context
 from flask_babel import force_locale
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -30,7 +29,7 @@ from sqlmodel import Session, select
 from ..approvals.labels import CATEGORY_LABELS, KIND_LABELS, label
 from ..cases.countries import country_name
 from ..domain.money import from_ore
-from ..i18n import gettext as _
+from ..i18n import gettext as _, local_day_bounds
 from ..models import BudgetLine, Case, Decision, Organisation, PlanVersion
 from .workbook import BOLD, MONEY, RATE, clean_text, naive_utc, text_cell
 
@@ -38,27 +37,8 @@ CHUNK = 2000  # rows fetched per round trip
 WIDTHS = (16, 9, 20, 30, 16, 10, 16, 40, 8, 14, 10, 16, 14, 10, 24)
 
 
-def day_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    """Whole days, inclusive, as the app shows them (``BABEL_DEFAULT_TIMEZONE``, Danish
-    time: a plan approved at 00:30 on 1 December is shown as decided on 1 December, and
-    belongs to December's batch), as UTC moments: the start, and the end as an exclusive
-    bound. The first and last days a date can hold stand for no bound at all."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-    def midnight(day: date, otherwise: datetime) -> datetime:
-        try:
-            return datetime.combine(day, time.min, tzinfo=zone).astimezone(timezone.utc)
-        except OverflowError:  # date.min or date.max, a day away from what datetime holds
-            return otherwise
-
-    lowest, highest = datetime.min.replace(tzinfo=timezone.utc), datetime.max.replace(tzinfo=timezone.utc)
-    start = lowest if date_from == date.min else midnight(date_from, lowest)
-    end = highest if date_to == date.max else midnight(date_to + timedelta(days=1), highest)
-    return start, end
-
-
 def _approved_in(date_from: date, date_to: date):
-    start, end = day_bounds(date_from, date_to)
+    start, end = local_day_bounds(date_from, date_to)  # days as the app shows decisions: Danish days
     return (Decision.outcome == "approved", Decision.decided_at >= start, Decision.decided_at < end)
 
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import BigInteger, and_, case as when, false, func, literal, null, or_, type_coerce
@@ -22,6 +21,7 @@ from ..approvals.operations import APPROVED_OUTCOME
 from ..domain import workflow as wf
 from ..domain.followup import DUE, OVERDUE, add_months, month_of, period_end, report_state, spending_position
 from ..domain.rates import RateTable
+from ..i18n import local_day
 from ..models import (Attachment, BudgetLine, Case, Decision, Disbursement, FollowUpReport, PlanVersion, RiskAlert,
                       RiskAlertNote, User)
 from ..paging import Counted, Page, count_cap, read_page
@@ -161,12 +161,8 @@ def case_rows(case: Case, reports, today: date) -> list[ReportRow]:
 
 
 def danish_day(moment: datetime | None) -> date | None:
-    """The day a stored moment (UTC) fell on in Danish time."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:  # SQLite hands the UTC time back naive
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    """The day a stored moment (UTC) fell on in Danish time (``i18n.local_day``), if any."""
+    return local_day(moment) if moment is not None else None
 
 
 def closed_on(case: Case) -> date | None:

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from ..domain.budget import BudgetCheck, Plan, check_plan
 from ..domain.planfile import parse_plan
 from ..domain.rates import RateTables, parse_rate_table
+from ..i18n import local_day
 from ..models import Case, Decision, Organisation, PlanVersion, User
 from .mapping import RETURN_NONE, StoredPlan, decided_plan
 from .operations import case_differences
@@ -91,7 +92,7 @@ def approved_plan(decision: Decision, stored: StoredPlan) -> Plan:
     decision's reference date."""
     if decision.plan_document:
         return parse_plan(json.loads(decision.plan_document))
-    return decided_plan(stored, decision.reference_date or decision.decided_at.date())
+    return decided_plan(stored, decision.reference_date or local_day(decision.decided_at))
 
 
 @dataclass(frozen=True)
