@@ -27,7 +27,7 @@ import io
 import json
 import os
 import zipfile
-from datetime import date, datetime, time as dtime, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from sqlmodel import Session, SQLModel, select
 from . import audit
 from .followup.operations import today as followup_today
 from .followup.status import years
+from .i18n import local_day, local_midnight
 from .locks import lock_case
 from .models import (Attachment, AuditEvent, BudgetLine, Case, Child, Comment, Decision, Disbursement,
                      FollowUpReport, PlanContributor, PlanVersion, RiskAlert, RiskAlertNote)
@@ -82,13 +83,28 @@ def _year_only(d: date | None) -> date | None:
     return None if d is None else date(d.year, 1, 1)
 
 
-def cutoff(today: date, years: int) -> datetime:
-    """Cases closed before this moment are past retention."""
+def _years_before(day: date, years: int) -> date:
     try:
-        day = today.replace(year=today.year - years)
+        return day.replace(year=day.year - years)
     except ValueError:  # 29 February
-        day = today.replace(year=today.year - years, day=28)
-    return datetime.combine(day, dtime.min, tzinfo=timezone.utc)
+        return day.replace(year=day.year - years, day=28)
+
+
+def cutoff(today: date, years: int) -> datetime:
+    """Cases closed before this moment are past retention: the start of the day ``years``
+    before ``today``, in Denmark (``i18n.local_midnight``), so that the cases closed on one
+    Danish day are anonymised on one day, those closed after midnight UTC too."""
+    return local_midnight(_years_before(today, years))
+
+
+def anonymised_from(closed_at: datetime, years: int) -> date:
+    """The first day the retention run anonymises a case closed at ``closed_at`` (unless
+    held): by the run's own rule (``cutoff``), from about the ``years``th anniversary of
+    the Danish day it was closed on."""
+    day = _years_before(local_day(closed_at), -years)
+    while not closed_at < cutoff(day, years):
+        day += timedelta(days=1)
+    return day
 
 
 def _due(today: date, years: int) -> tuple:

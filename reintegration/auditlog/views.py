@@ -133,9 +133,7 @@ def case_privacy(case_id: int):
 def _privacy_page(db, case) -> dict:
     """What the data-protection page shows, its view recorded (and committed)."""
     years = int(current_app.config["RETENTION_YEARS_AFTER_CLOSURE"])
-    due = None
-    if case.closed_at:
-        due = retention.cutoff(case.closed_at.date(), -years).date()
+    due = retention.anonymised_from(case.closed_at, years) if case.closed_at else None
     audit.record(db, "case.privacy_view", user=current_user, obj=case, case_id=case.id)
     db.commit()
     return dict(case=case, years=years, due=due, status=label(CASE_STATUS, case.status),
