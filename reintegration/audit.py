@@ -326,7 +326,9 @@ def filtered(*, user_id: int | None = None, action: str | None = None, case_id: 
     the events of the case (their own ``case_id``) and the events about many cases linked
     to it (``AuditEventCase``: a list that showed the case, a batch export that held it),
     each once: the ids of both, by their indexes, then the events by primary key."""
-    from datetime import datetime, time as dtime, timedelta
+    from datetime import date
+
+    from .i18n import local_day_bounds
 
     stmt = select(AuditEvent)
     if user_id is not None:
@@ -337,11 +339,12 @@ def filtered(*, user_id: int | None = None, action: str | None = None, case_id: 
         stmt = stmt.where(AuditEvent.id.in_(union_all(
             select(AuditEvent.id).where(AuditEvent.case_id == case_id),
             select(AuditEventCase.event_id).where(AuditEventCase.case_id == case_id))))
+    # Days in Denmark, as the page shows the entries' times.
+    start, end = local_day_bounds(date_from or date.min, date_to or date.max)
     if date_from is not None:
-        stmt = stmt.where(AuditEvent.at >= datetime.combine(date_from, dtime.min, tzinfo=timezone.utc))
+        stmt = stmt.where(AuditEvent.at >= start)
     if date_to is not None and date_to < date_to.max:
-        stmt = stmt.where(AuditEvent.at < datetime.combine(date_to + timedelta(days=1), dtime.min,
-                                                           tzinfo=timezone.utc))
+        stmt = stmt.where(AuditEvent.at < end)
     return stmt.order_by(AuditEvent.id.desc())
 
 
@@ -411,8 +414,10 @@ def register_cli(app) -> None:
     @click.option("--user-id", type=int)
     @click.option("--action")
     @click.option("--case-id", type=int)
-    @click.option("--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]))
-    @click.option("--to", "date_to", type=click.DateTime(formats=["%Y-%m-%d"]))
+    @click.option("--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]),
+                  help="From this day (YYYY-MM-DD), in Danish time, as the audit trail page filters.")
+    @click.option("--to", "date_to", type=click.DateTime(formats=["%Y-%m-%d"]),
+                  help="To this day (YYYY-MM-DD), inclusive, in Danish time.")
     def export_command(output, user_id, action, case_id, date_from, date_to):
         """Write the audit trail (optionally filtered) as CSV. The export is itself audited."""
         with _session() as db:
