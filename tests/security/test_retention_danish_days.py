@@ -38,27 +38,25 @@ def test_the_run_anonymises_on_the_danish_day_after_the_anniversary(app, db, peo
         assert case.id in {c.id for c in retention.due_cases(db, anonymised_on, 5)}
 
 
-@pytest.mark.parametrize("at, closed_on, anonymised_on", CLOSED)
-def test_the_data_protection_page_says_the_danish_days(app, db, client, auth, people, at, closed_on, anonymised_on):
+def _privacy_page(db, app, client, auth, people, at, locale) -> str:
     case = _closed_case(db, app, people, at)
     caseworker = people["caseworker"]
-    caseworker.locale = "en"
+    caseworker.locale = locale
     db.add(caseworker)
     db.commit()
     auth.login(caseworker)
-    page = client.get(f"/cases/{case.id}/data-protection").get_data(as_text=True)
+    return client.get(f"/cases/{case.id}/data-protection").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("at, closed_on, anonymised_on", CLOSED)
+def test_the_data_protection_page_says_the_danish_days(app, db, client, auth, people, at, closed_on, anonymised_on):
+    page = _privacy_page(db, app, client, auth, people, at, "en")
     assert f"{closed_on:%b} {closed_on.day}, {closed_on.year}" in page
     assert f"{anonymised_on:%b} {anonymised_on.day}, {anonymised_on.year}" in page
 
 
 def test_the_data_protection_page_in_danish(app, db, client, auth, people):
-    case = _closed_case(db, app, people, WINTER_NIGHT)
-    caseworker = people["caseworker"]
-    caseworker.locale = "da"
-    db.add(caseworker)
-    db.commit()
-    auth.login(caseworker)
-    page = client.get(f"/cases/{case.id}/data-protection").get_data(as_text=True)
+    page = _privacy_page(db, app, client, auth, people, WINTER_NIGHT, "da")
     assert "2. mar. 2026" in page and "3. mar. 2031" in page and "1. mar. 2026" not in page
 
 
