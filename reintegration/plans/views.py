@@ -227,11 +227,11 @@ def _closed_by(db, case: Case) -> dict | None:
     event = followup_ops.closure(db, case)
     if event is None:
         return None
-    closer = db.get(User, event.user_id) if event.user_id else None
+    closer, at = audit.done_by(db, event)
     who = closer.name if closer is not None else _("Someone")
     # Whom to talk to: the caseworker who closed it (a final report closes the case at the
     # end of the period, and its sender is the partner's officer).
-    return {"said": changed_by_text(event.action, who, format_datetime(event.at, "short")),
+    return {"said": changed_by_text(event.action, who, format_datetime(at, "short")),
             "early": event.action == "followup.case_closed", "name": closer.name if closer is not None else None}
 
 
