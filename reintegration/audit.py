@@ -104,6 +104,8 @@ _SQLITE_LOCK = text("UPDATE auditevent SET id = id WHERE 0 = 1")
 def record(db: Session, action: str, *, user=None, obj: Any = None, case_id: int | None = None,
            detail: dict | None = None, object_type: str | None = None, object_id: Any = None) -> Recorded:
     """Add an audit event for ``action`` to the session's transaction (the caller commits)."""
+    if isinstance(obj, LocalProxy):  # ``obj=current_user``: the user, not the proxy ("localproxy")
+        obj = obj._get_current_object()
     if obj is not None:
         object_type = object_type or type(obj).__name__.lower()
         object_id = object_id if object_id is not None else getattr(obj, "id", None)

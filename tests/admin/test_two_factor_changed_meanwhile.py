@@ -7,6 +7,7 @@ same reset sent twice (a double click) resets once and says it is done."""
 from __future__ import annotations
 
 import re
+import time
 
 import pyotp
 import pytest
@@ -144,3 +145,35 @@ def test_the_same_reset_sent_twice_resets_once_and_says_so(client, auth, db, mak
         client.get(response.headers["Location"]).get_data(as_text=True))
     db.expire_all()
     assert db.get(User, target.id).session_token == token and len(events(db, "admin.user_mfa_reset")) == 1
+
+
+@pytest.mark.parametrize("change, url, said", [
+    ("new recovery codes", "/account/two-factor/recovery-codes", "Ulla User made new recovery codes at"),
+    ("turned off", "/account/two-factor/disable", "Ulla User turned two-factor sign-in off at"),
+])
+def test_a_change_the_user_makes_on_their_own_security_page_is_seen(app, auth, db, make_user, change, url, said):
+    """Made through the user's own page (recorded for the signed-in user), not only by
+    the enrolment's operation: the administrator's page opened before it is stale."""
+    first, first_auth = browser_as(app, auth, make_user("admin", locale="en"))
+    target = make_user("caseworker", name="Ulla User")
+    secret = pyotp.random_base32()
+    mfa.enable(db, target, secret)
+    db.commit()
+    seen = _seen(first, target)
+    _own, own_auth = browser_as(app, auth, target)  # the password: the second step is asked for
+    totp = pyotp.TOTP(secret)
+    assert own_auth.post("/login/code", {"code": totp.now()}).status_code == 302
+    prefix = "codes" if "recovery" in url else "disable"
+    fresh = totp.at(time.time() + totp.interval)  # the code just used is spent
+    token = re.search(r'csrf_token"[^>]*value="([^"]+)"', _own.get("/account/two-factor").get_data(as_text=True))[1]
+    sent = own_auth.post(url, {f"{prefix}-code": fresh, f"{prefix}-csrf_token": token, "csrf_token": token})
+    assert sent.status_code in (200, 302) and "/login" not in sent.headers.get("Location", ""), change
+    assert len(events(db, "admin.user_mfa_reset")) == 0
+
+    response = first_auth.post(_url(target), {"confirm": "y", "seen_two_factor": seen})
+
+    assert response.status_code == 409, change
+    page = text_of(response.get_data(as_text=True))
+    assert "Two-factor sign-in was changed in the meantime" in page
+    assert said in page, page
+    assert events(db, "admin.user_mfa_reset") == []
