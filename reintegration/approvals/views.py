@@ -157,8 +157,11 @@ def decide(version_id: int):
             if version is None:  # refused above in every case known; never a page without its version
                 abort(404)
         # The page comes back as the case is now: if that is not what the approver read, say so.
+        # The error summary, which has the focus and is read first, says it too: else the
+        # approver is sent straight to the missing field and decides on a case not read.
         changed = unseen_texts(ops.changes_since(db, version, form.seen.data))
-        return _render_review(db, version, form, 422, changed_since=changed or None)
+        told = [{"id": None, "message": violation_message(Violation("decision.case_changed"))}] if changed else []
+        return _render_review(db, version, form, 422, changed_since=changed or None, decision_errors=told)
     try:
         decision = ops.decide(db, version_id, current_user, form.action.data, form.reason.data, _tables(),
                               local_today(), seen=form.seen.data or "")

@@ -246,6 +246,9 @@ def test_a_form_refused_for_its_own_errors_also_says_the_case_changed(app, auth,
     assert "Write the points to fix." in text
     assert "The case was changed after you opened this page" in text
     assert "Mette Holm" in text and "Changed: Children." in text
+    # The error summary, which takes the focus, says so first, not only the missing field.
+    summary = _text(re.search(r'<div class="[^"]*error-summary.*?</ul>', response.get_data(as_text=True), re.S)[0])
+    assert "The case changed after you opened this page" in summary and "Write the points to fix." in summary
     assert decisions_on(db, version) == []
 
     # Unchanged since the page was read: only the missing points are asked for.
