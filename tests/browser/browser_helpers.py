@@ -50,6 +50,7 @@ _REFLOW_RUN = """() => {
   const describe = (e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
     + (e.classList.length ? '.' + [...e.classList].join('.') : '');
   const sticksOut = (e) => !!e && e.getBoundingClientRect().right > viewport + 0.5;
+  const before = document.activeElement;  // given back below: the page's focus is checked too
   // The topmost elements past the right edge, leaving out what a scroll region clips.
   const wide = [...document.body.querySelectorAll('*')]
     .filter((e) => sticksOut(e) && !sticksOut(e.parentElement) && !e.parentElement.closest('.table--responsive-scroll'))
@@ -60,6 +61,7 @@ _REFLOW_RUN = """() => {
     r.focus();
     const focused = document.activeElement === r;
     r.blur();
+    if (before && before !== document.body) before.focus({preventScroll: true});
     return {what: describe(r), name, role: r.getAttribute('role'), focused,
             unique: ids.length > 0 && ids.every((id) => document.querySelectorAll('[id="' + CSS.escape(id) + '"]').length === 1)};
   });

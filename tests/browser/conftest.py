@@ -302,6 +302,22 @@ class PageAs:
         sign_in(actor, email)
         return actor
 
+    def tab(self, actor: Actor, name: str) -> Actor:
+        """A second tab of ``actor``'s browser (the same session): the same user with two
+        pages open, as when a form is sent from a page opened before a change."""
+        tab = Actor(actor.page.context.new_page(), self.base_url, name, actor.lang, self.findings, axe=actor.axe,
+                    browser_lang=actor.browser_lang, reflow=actor.reflow)
+        self.actors.append(tab)
+        return tab
+
+    def code(self, role: str) -> str:
+        """A fresh authenticator code for ``role`` (one not used at sign-in), as the user
+        would read it off their phone to confirm a change of their own settings."""
+        email = ACCOUNTS.get(role, role)
+        secret = _enrolled_secrets.get(email) or demo_totp_secret(email)
+        assert secret, f"no TOTP secret is known for {email}"
+        return totp_code(email, secret)
+
     def finish(self) -> None:
         for actor in self.actors:
             actor.assert_every_page_checked()
