@@ -13,9 +13,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
+from babel.dates import get_timezone_location
 from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
 from babel.support import NullTranslations
 from flask import Flask, after_this_request, current_app, g, has_app_context, request, session
@@ -205,6 +207,17 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(zone)
 
 
+@lru_cache(maxsize=1)
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone zoneinfo knows ("Africa/Lagos"), exactly as
+    written (not "africa/lagos", which a case-blind file system might still open)."""
+    return name in _time_zones()
+
+
 def local_today() -> date:
     """Today where the application's users are (``BABEL_DEFAULT_TIMEZONE``, Danish time),
     not on the server's clock: from midnight to 01:00 (02:00 in summer) Danish time a
@@ -219,12 +232,12 @@ def local_today() -> date:
 # 2 March in Copenhagen is 23:30 on 1 March in UTC, and ``moment.date()`` says 1 March.
 
 
-def local_time(moment: datetime) -> datetime:
-    """A stored moment in Danish time (``local_zone``). A naive moment is UTC: SQLite
-    hands back what a query computes (``min``, ``max``) without its zone."""
+def local_time(moment: datetime, zone: ZoneInfo | None = None) -> datetime:
+    """A stored moment in Danish time (``local_zone``), or in ``zone``. A naive moment is
+    UTC: SQLite hands back what a query computes (``min``, ``max``) without its zone."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(local_zone())
+    return moment.astimezone(zone or local_zone())
 
 
 def local_day(moment: datetime) -> date:
@@ -254,6 +267,24 @@ def local_day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     start = lowest if first == date.min else midnight(first, lowest)
     end = highest if last == date.max else midnight(last + timedelta(days=1), highest)
     return start, end
+
+
+def format_moment_in(moment: datetime, zone: str | None) -> dict[str, str]:
+    """A stored moment as someone abroad reads it (a partner officer in Lagos): its
+    ``day`` and ``time`` (24 hours: 14:05, Danish 14.05) in their IANA ``zone``, in the
+    reader's language, and the ``zone`` named as Babel names it ("Nigeria Time", Danish
+    "Nigeria-tid"), for "on %(day)s at %(time)s (%(zone)s)". Without a zone (a partner not in the registry
+    since it gained one), the UTC day and time, labelled UTC."""
+    lang = language()
+    where = ZoneInfo(zone) if zone and is_time_zone(zone) else None
+    moment = local_time(moment, where or ZoneInfo("UTC"))
+    return {"day": _day(lang, moment.date()), "time": format_skeleton("Hm", moment, locale=lang),
+            "zone": get_timezone_location(where, locale=lang) if where and not _is_utc(zone) else "UTC"}
+
+
+def _is_utc(zone: str) -> bool:
+    # Babel names no place for UTC ("Unknown Region (UTC) Time"): it is said as UTC.
+    return zone.removeprefix("Etc/") in ("UTC", "UCT", "Universal", "Zulu")
 
 
 def format_day(value: date | None) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from .forms import CONTROL_CHARACTERS
+from .i18n import is_time_zone
 from .models import Organisation
 
 STATUSES = ("active", "prospective", "inactive")
@@ -27,6 +28,7 @@ REASONS = {
     "not_table": "must be a table",
     "not_text": "not text",
     "too_long": "longer than {limit} characters",
+    "timezone": "not a time zone name (such as Africa/Lagos): {value}",
 }
 
 
@@ -48,6 +50,7 @@ class PartnerEntry:
     languages: tuple[str, ...]
     currency: str
     status: str
+    timezone: str
     contact_name: str | None
     contact_email: str | None
     contact_phone: str | None
@@ -62,6 +65,15 @@ def _require(path: Path, data: dict, key: str, pattern: str | None = None) -> st
     if (pattern and not re.fullmatch(pattern, value)) or CONTROL_CHARACTERS.search(value):
         raise RegistryError(path, key, "invalid", value=repr(value))
     return value.strip()
+
+
+def _time_zone(path: Path, data: dict) -> str:
+    """The partner's IANA time zone, required: the partner portal shows its officers
+    times in it, and a name zoneinfo does not know would be UTC without a word."""
+    value = _require(path, data, "timezone")
+    if not is_time_zone(value):
+        raise RegistryError(path, "timezone", "timezone", value=repr(value))
+    return value
 
 
 def read_registry(directory: Path) -> list[PartnerEntry]:
@@ -90,8 +102,8 @@ def read_registry(directory: Path) -> list[PartnerEntry]:
             code=path.stem, name=_require(path, data, "name"),
             country=_require(path, data, "country", r"[A-Z]{2}"),
             languages=tuple(languages), currency=_require(path, data, "currency", r"[A-Z]{3}"),
-            status=status, contact_name=contact.get("name"), contact_email=contact.get("email"),
-            contact_phone=contact.get("phone"),
+            status=status, timezone=_time_zone(path, data), contact_name=contact.get("name"),
+            contact_email=contact.get("email"), contact_phone=contact.get("phone"),
         )
         _check_lengths(path, entry)
         entries.append(entry)
@@ -117,7 +129,7 @@ def _stored_values(entry: PartnerEntry) -> dict:
     return {
         "kind": "partner", "name": entry.name, "country": entry.country,
         "languages": ",".join(entry.languages), "currency": entry.currency,
-        "status": entry.status, "contact_name": entry.contact_name,
+        "status": entry.status, "timezone": entry.timezone, "contact_name": entry.contact_name,
         "contact_email": entry.contact_email, "contact_phone": entry.contact_phone,
     }
 

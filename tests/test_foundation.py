@@ -101,6 +101,9 @@ def test_partner_registry_loads_idempotently(app, db):
     assert load_registry(db, directory) == (0, 0)
     partners = db.exec(select(Organisation).where(Organisation.kind == "partner")).all()
     assert {p.country for p in partners} >= {"NG", "TH"}
+    # Each in its own time zone, which the partner portal shows times in.
+    assert {p.code: p.timezone for p in partners if p.country in ("NG", "TH")} == {
+        "ng-edo-reintegration": "Africa/Lagos", "th-chiang-mai-support": "Asia/Bangkok"}
     # Morocco's only partner is prospective: no active partner there.
     assert countries_without_active_partner(db, ["MA", "NG"]) == {"MA"}
 
@@ -110,6 +113,10 @@ def test_demo_command_creates_every_role_and_is_idempotent(runner, db):
     assert result.exit_code == 0, result.output
     roles = set(db.exec(select(User.role)).all())
     assert roles == {"caseworker", "cmm", "approver", "partner", "admin"}
+    # The demo's partner officers read times in their organisation's zone, not in UTC.
+    officers = db.exec(select(Organisation).join(User, User.organisation_id == Organisation.id)
+                       .where(User.role == "partner")).all()
+    assert officers and all(org.timezone for org in officers)
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "already" in again.output
 

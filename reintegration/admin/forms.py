@@ -9,7 +9,7 @@ from wtforms import BooleanField, HiddenField, PasswordField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ..forms import ChoiceField, TextField, required
-from ..i18n import lazy_gettext as _l
+from ..i18n import is_time_zone, lazy_gettext as _l
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LOCALES = (("da", "Dansk"), ("en", "English"))
@@ -83,6 +83,9 @@ class OrganisationForm(FlaskForm):
                                                                 message=_l("Language codes separated by commas, e.g. en,yo."))])
     currency = TextField(_l("Currency"), validators=[Optional(), Regexp(r"^[A-Z]{3}$", message=_l(
         "Three capital letters (ISO 4217), e.g. NGN."))])
+    timezone = TextField(_l("Time zone"), validators=[_length(64)], description=_l(
+        "Required for partner organisations: where its officers work, as a time zone name such as Africa/Lagos. "
+        "The partner portal shows them times in it."))
     contact_name = TextField(_l("Contact person"), validators=[Optional(), _length(200)])
     contact_email = TextField(_l("Contact e-mail"), validators=[Optional(), _length(254), _email])
     contact_phone = TextField(_l("Contact phone"), validators=[Optional(), _length(50)])
@@ -93,12 +96,20 @@ class OrganisationForm(FlaskForm):
         if self.kind.data == "partner" and not field.data:
             raise ValidationError(_l("Choose the country the partner works in."))
 
+    def validate_timezone(self, field):
+        value = (field.data or "").strip()
+        if not value and self.kind.data == "partner":
+            raise ValidationError(_l("Enter the partner's time zone, e.g. Africa/Lagos."))
+        if value and not is_time_zone(value):
+            raise ValidationError(_l("This is not a time zone name. Use a name such as Africa/Lagos or "
+                                     "Asia/Bangkok, with capital letters as written there."))
+
     def values(self) -> dict:
         def clean(f):
             return (f.data or "").strip() or None
 
         return {"kind": self.kind.data, "code": self.code.data.strip(), "name": self.name.data.strip(),
                 "country": self.country.data or None, "languages": clean(self.languages),
-                "currency": clean(self.currency), "contact_name": clean(self.contact_name),
-                "contact_email": clean(self.contact_email), "contact_phone": clean(self.contact_phone),
-                "status": self.status.data}
+                "currency": clean(self.currency), "timezone": clean(self.timezone),
+                "contact_name": clean(self.contact_name), "contact_email": clean(self.contact_email),
+                "contact_phone": clean(self.contact_phone), "status": self.status.data}

@@ -392,7 +392,7 @@ def reset_two_factor(db: Session, user: User, *, actor: User | None, seen_change
     return user
 
 
-ORGANISATION_FIELDS = ("kind", "code", "name", "country", "languages", "currency", "contact_name",
+ORGANISATION_FIELDS = ("kind", "code", "name", "country", "languages", "currency", "timezone", "contact_name",
                        "contact_email", "contact_phone", "status")
 
 

@@ -39,6 +39,7 @@ REGISTRY_REASONS = {
     "not_table": _l("must be a table"),
     "not_text": _l("not text"),
     "too_long": _l("longer than %(limit)d characters"),
+    "timezone": _l("not a time zone name (such as Africa/Lagos): %(value)s"),
 }
 
 
@@ -414,7 +415,7 @@ def _organisation_conflict(db, org_id: int, form):
              "country": country_name(org.country) if org.country else "",
              "status": dict(ORGANISATION_STATUSES).get(org.status, org.status)}
     saved = [(form[name].label.text, str(shown.get(name, getattr(org, name) or "")))
-             for name in ("kind", "code", "name", "country", "status", "languages", "currency", "contact_name",
-                          "contact_email", "contact_phone")]
+             for name in ("kind", "code", "name", "country", "status", "languages", "currency", "timezone",
+                          "contact_name", "contact_email", "contact_phone")]
     return render_template("admin/organisation_form.html", form=form, org=org, conflict=saved,
                            saved_by=_saved_by(db, org, form)), 409

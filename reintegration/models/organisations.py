@@ -38,6 +38,8 @@ class Organisation(SQLModel, table=True):
     contact_email: str | None = Field(default=None, max_length=254)
     contact_phone: str | None = Field(default=None, max_length=50)
     status: str = Field(default="active", max_length=16)  # active | prospective | inactive
+    # A partner's IANA time zone ("Africa/Lagos"): the partner portal shows times in it.
+    timezone: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
 

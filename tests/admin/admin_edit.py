@@ -60,7 +60,8 @@ def account_form(user, organisation, **changes) -> dict:
 
 def partner_form(org, **changes) -> dict:
     """The organisation edit form as its page fills it for an active Nigerian partner
-    ``org`` with no contact details, with ``changes`` typed in."""
+    ``org`` in Lagos time with no contact details, with ``changes`` typed in."""
     return dict({"kind": "partner", "code": org.code, "name": org.name, "country": "NG", "languages": "",
-                 "currency": "NGN", "contact_name": "", "contact_email": "", "contact_phone": "", "status": "active"},
+                 "currency": "NGN", "timezone": "Africa/Lagos", "contact_name": "", "contact_email": "",
+                 "contact_phone": "", "status": "active"},
                 **changes)

@@ -185,7 +185,7 @@ def test_admin_posts_without_csrf_are_refused(client, auth, make_org, target):
 def test_create_and_edit_an_organisation(client, auth, db):
     auth.login("admin")
     data = {"kind": "partner", "code": "gh-accra-home", "name": "Accra Home", "country": "GH",
-            "currency": "GHS", "languages": "en,tw", "status": "prospective"}
+            "currency": "GHS", "timezone": "Africa/Accra", "languages": "en,tw", "status": "prospective"}
     assert auth.post("/admin/organisations/new", data).status_code == 302
     org = db.exec(select(Organisation).where(Organisation.code == "gh-accra-home")).one()
     assert (org.country, org.status, org.currency) == ("GH", "prospective", "GHS")
@@ -234,7 +234,7 @@ def test_an_inactive_organisations_users_are_signed_out_and_cannot_sign_in(app, 
     auth.login("admin")
     org = db.get(Organisation, partner.organisation_id)
     data = {"kind": org.kind, "code": org.code, "name": org.name, "country": org.country,
-            "currency": org.currency or "", "status": "inactive"}
+            "currency": org.currency or "", "timezone": "Africa/Lagos", "status": "inactive"}
     assert save(client, auth, f"/admin/organisations/{org.id}", data).status_code == 302
     # The open session ends at its next request, and the password no longer signs in.
     response = officer.get(f"/partner/cases/{case.id}")

@@ -59,7 +59,7 @@ def test_the_account_conflict_says_who_saved_when_and_what(app, auth, db, make_u
 def test_the_organisation_conflict_says_who_saved_when_and_what(app, auth, db, make_user, make_org):
     first, first_auth = browser_as(app, auth, make_user("admin", name="Astrid First"))
     second, second_auth = browser_as(app, auth, make_user("admin"))
-    org = make_org("partner", country="NG", status="active")
+    org = make_org("partner", country="NG", status="active", timezone="Africa/Lagos")
     url = f"/admin/organisations/{org.id}"
     form = partner_form(org)
     seen_by_first, seen_by_second = opened(first, url), opened(second, url)

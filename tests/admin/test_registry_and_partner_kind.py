@@ -9,7 +9,7 @@ from sqlmodel import select
 from admin_edit import error_at, save, text_of
 from reintegration.models import AuditEvent, Case, Organisation
 
-GOOD = 'name = "Good Partner"\ncountry = "GH"\ncurrency = "GHS"\nstatus = "active"\n'
+GOOD = 'name = "Good Partner"\ncountry = "GH"\ncurrency = "GHS"\ntimezone = "Africa/Accra"\nstatus = "active"\n'
 BAD = 'name = "X"\ncountry = "ng"\ncurrency = "NGN"\nstatus = "active"\n'
 
 
@@ -62,7 +62,7 @@ def test_the_kind_of_a_partner_with_cases_cannot_change(client, auth, db, make_o
     case = make_case(partner=partner)
     auth.login("admin", locale=locale)
     fields = {"kind": "drc", "code": partner.code, "name": partner.name, "country": "NG", "languages": "",
-              "currency": "NGN", "contact_name": "", "contact_email": "", "contact_phone": "", "status": "active"}
+              "currency": "NGN", "timezone": "Africa/Lagos", "contact_name": "", "contact_email": "", "contact_phone": "", "status": "active"}
     response = save(client, auth, f"/admin/organisations/{partner.id}", fields)
     assert response.status_code == 200
     assert error_at(response.get_data(as_text=True), "kind") == message
