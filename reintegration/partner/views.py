@@ -24,8 +24,8 @@ from ..followup.forms import (RISK_LABELS, AttachmentForm, DisbursementForm, cho
 from ..followup.questions import DIMENSIONS
 from ..followup.questions import current as current_questions
 from ..followup.views import apply_errors, report_context, scoped_or_404
-from ..i18n import format_day, format_dkk, gettext as _
-from ..models import Attachment, Case, FollowUpReport, User
+from ..i18n import format_day, format_dkk, format_moment_in, gettext as _
+from ..models import Attachment, Case, FollowUpReport, Organisation, User
 from . import queries
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
@@ -39,11 +39,10 @@ def _closed(case_id: int):
 def _not_required(case, report):
     """The form of a report never sent on a closed case: none to fill in; the case page,
     saying why (as it lists the report)."""
-    day = status.closed_on(case)
-    if day is None:
+    if status.closed_on(case) is None:
         return _closed(case.id)
     flash(_("The report for month %(month)s is no longer required: the case was closed on %(day)s, so it cannot "
-            "be sent.", month=report.due_month, day=format_day(day)), "warning")
+            "be sent.", month=report.due_month, day=_partner_moment(get_session(), case.closed_at)["day"]), "warning")
     return redirect(url_for("partner.case", case_id=case.id))
 
 
@@ -226,8 +225,8 @@ def _sent_twice_by_me(db, report, form) -> bool:
 def _sent_twice(case, report):
     """The form sent twice by the officer whose first send submitted it (a double tap on
     a slow line): said as done, as the first send was, and nothing is sent again."""
-    flash(_("You sent this report on %(day)s at %(time)s (UTC). It was sent once: nothing more was sent.",
-            day=format_day(report.submitted_at.date()), time=report.submitted_at.strftime("%H:%M")), "success")
+    flash(_("You sent this report on %(day)s at %(time)s (%(zone)s). It was sent once: nothing more was sent.",
+            **_partner_moment(get_session(), report.submitted_at)), "success")
     return redirect(url_for("partner.case", case_id=case.id), 303)
 
 
@@ -315,13 +314,13 @@ def _closed_by(db, case, kept: str | None = "answers") -> str:
     else:
         by = ops.closed_by(db, case)
         who = _who(db, by.id if by else None)
-        day, time = format_day(case.closed_at.date()), case.closed_at.strftime("%H:%M")
+        when = _partner_moment(db, case.closed_at)
         if case.closure_reason == "period_ended":
-            said = _("%(who)s sent the final report on %(day)s at %(time)s (UTC), which closed this case, so what "
-                     "you sent was not saved.", who=who, day=day, time=time)
+            said = _("%(who)s sent the final report on %(day)s at %(time)s (%(zone)s), which closed this case, so "
+                     "what you sent was not saved.", who=who, **when)
         else:
-            said = _("%(who)s closed this case on %(day)s at %(time)s (UTC), so what you sent was not saved.",
-                     who=who, day=day, time=time)
+            said = _("%(who)s closed this case on %(day)s at %(time)s (%(zone)s), so what you sent was not saved.",
+                     who=who, **when)
     if kept == "answers":
         return said + " " + _("Your answers are kept below.")
     if kept == "payment":
@@ -335,9 +334,17 @@ def _submitted_by(db, report) -> str:
     if report.submitted_at is None:
         return _("%(who)s submitted this report, so what you sent was not saved. The submitted report is shown "
                  "below, and your answers are kept under it.", who=who)
-    return _("%(who)s submitted this report on %(day)s at %(time)s (UTC), so what you sent was not saved. The "
+    return _("%(who)s submitted this report on %(day)s at %(time)s (%(zone)s), so what you sent was not saved. The "
              "submitted report is shown below, and your answers are kept under it.", who=who,
-             day=format_day(report.submitted_at.date()), time=report.submitted_at.strftime("%H:%M"))
+             **_partner_moment(db, report.submitted_at))
+
+
+def _partner_moment(db, moment) -> dict[str, str]:
+    """A stored moment as the reader's organisation reads it: its day and time in the
+    partner's time zone (``Organisation.timezone``, from the registry), named; UTC for a
+    partner without one (``i18n.format_moment_in``)."""
+    organisation = db.get(Organisation, current_user.organisation_id)
+    return format_moment_in(moment, organisation.timezone if organisation else None)
 
 
 def _add_report_rules(form, case, report):

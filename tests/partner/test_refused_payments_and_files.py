@@ -22,7 +22,7 @@ from test_refused_report_risks import close_the_case, mailed
 from test_report_conflicts import browser, main_of, text_of, two_officers  # noqa: F401 - a fixture
 
 SAID = {
-    "en": {"closed": "A DRC caseworker closed this case on",
+    "en": {"closed": "A DRC caseworker closed this case on", "time": "%H:%M",
            "not_saved": "so what you sent was not saved. The payment you sent is shown below.",
            "kept": "The payment you sent (not recorded)",
            "send": "send its details below and the receipt to the DRC caseworker of the case",
@@ -33,7 +33,7 @@ SAID = {
                      "caseworker of the case.",
            "for": "They were for: Payment of",
            "subject": "Payment not recorded for case"},
-    "da": {"closed": "En sagsbehandler i DRC lukkede sagen den",
+    "da": {"closed": "En sagsbehandler i DRC lukkede sagen den", "time": "%H.%M",
            "not_saved": "så det, du sendte, blev ikke gemt. Den udbetaling, du sendte, er vist nedenfor.",
            "kept": "Den udbetaling, du sendte (ikke registreret)",
            "send": "send oplysningerne nedenfor og kvitteringen til sagens sagsbehandler i DRC",
@@ -83,7 +83,7 @@ def test_a_payment_sent_after_the_caseworker_closed_the_case_is_kept_in_view(app
     said = SAID[locale]
     assert response.status_code == 409
     closed_at = db.get(Case, case.id).closed_at
-    assert said["closed"] in words and f"{closed_at:%H:%M} (UTC)" in words and said["not_saved"] in words
+    assert said["closed"] in words and f"{closed_at:{said['time']}} (UTC)" in words and said["not_saved"] in words
     # The payment as typed: line, date, amount, note (escaped), shown but not sendable.
     assert said["kept"] in words
     assert (date.today() - timedelta(days=2)).isoformat() in words and "1.250,50" in words
@@ -164,7 +164,7 @@ def test_files_sent_after_the_case_was_closed_are_named_as_not_saved(app, auth, 
     said = SAID[locale]
     assert response.status_code == 409
     closed_at = db.get(Case, case.id).closed_at
-    assert said["closed"] in words and f"{closed_at:%H:%M} (UTC)" in words
+    assert said["closed"] in words and f"{closed_at:{said['time']}} (UTC)" in words
     assert said["files"] in words and said["upload"] in words and said["for"] in words
     assert "<form" not in main_of(page)
     db.expire_all()

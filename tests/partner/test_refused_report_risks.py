@@ -98,14 +98,14 @@ def test_signs_the_submitted_report_has_already_open_no_new_alert(app, auth, db,
 # --- the case was closed meanwhile -----------------------------------------------------------------
 
 CLOSED = {
-    "en": {"closed": "A DRC caseworker closed this case on",
+    "en": {"closed": "A DRC caseworker closed this case on", "time": "%H:%M",
            "not_saved": "so what you sent was not saved. Your answers are kept below.",
            "heading": "The signs of risk you marked were not saved",
            "alerted": ALERTED,
            "kept": "Your answers (not sent)",
            "files": "The files you chose were not saved (receipt.png). The case is closed, so send them to the DRC "
                     "caseworker of the case."},
-    "da": {"closed": "En sagsbehandler i DRC lukkede sagen den",
+    "da": {"closed": "En sagsbehandler i DRC lukkede sagen den", "time": "%H.%M",
            "not_saved": "så det, du sendte, blev ikke gemt. Dine svar er bevaret nedenfor.",
            "heading": "De tegn på risiko, du markerede, blev ikke gemt",
            "alerted": "CMM og DRC har fået besked om dem",
@@ -132,7 +132,7 @@ def test_a_report_sent_after_the_caseworker_closed_the_case_keeps_the_answers_an
     assert response.status_code == 409
     # Who closed the case and when, and that nothing was saved ...
     closed_at = db.get(Case, case.id).closed_at
-    assert said["closed"] in words and f"{closed_at:%H:%M} (UTC)" in words and said["not_saved"] in words
+    assert said["closed"] in words and f"{closed_at:{said['time']}} (UTC)" in words and said["not_saved"] in words
     # ... the answers sent, shown but not sendable, risk signs ticked ...
     assert said["kept"] in words
     assert "Sleeps at the shop since the threats" in page and "Saw the recruiter outside the shop twice" in page
