@@ -406,24 +406,21 @@ def _child(argv: list[str]) -> int:
     return 0
 
 
-def batch_range(app, db, plans: int) -> tuple[date, date, dict]:
+def batch_range(app, db, plans: int) -> tuple[date, date]:
     """The whole days (Danish time, as the export counts them) holding the latest ``plans``
-    approvals (so the range can hold a few more), and those days as bounds for SQL."""
-    from zoneinfo import ZoneInfo
+    approvals (so the range can hold a few more). Typed queries, so the moments come back
+    as datetimes on SQLite too (the bench's fallback, and its smoke test)."""
+    from sqlmodel import select
 
-    from sqlalchemy import text
+    from reintegration.i18n import local_day
+    from reintegration.models import Decision
 
-    from reintegration.exports.batch import day_bounds
-
-    low, high = db.execute(text(
-        "SELECT min(d), max(d) FROM (SELECT decided_at AS d FROM decision WHERE outcome = 'approved' "
-        "ORDER BY decided_at DESC LIMIT :n) AS latest"), {"n": plans}).one()
-    zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
-    date_from, date_to = (moment.replace(tzinfo=moment.tzinfo or timezone.utc).astimezone(zone).date()
-                          for moment in (low, high))
+    latest = db.exec(select(Decision.decided_at).where(Decision.outcome == "approved")
+                     .order_by(Decision.decided_at.desc()).limit(plans)).all()
+    if not latest:
+        raise RuntimeError("no approved plan to export")
     with app.app_context():
-        days = dict(zip("ab", day_bounds(date_from, date_to)))
-    return date_from, date_to, days
+        return local_day(min(latest)), local_day(max(latest))
 
 
 def raw_openpyxl(app, plans: int) -> dict:
@@ -443,7 +440,7 @@ def raw_openpyxl(app, plans: int) -> dict:
     from reintegration.exports.workbook import naive_utc
 
     with app.app_context(), force_locale("da"), Session(app.extensions["db_engine"]) as db:
-        date_from, date_to, _days = batch_range(app, db, plans)
+        date_from, date_to = batch_range(app, db, plans)
         kinds = kind_labels()
         rows = [[ref, number, naive_utc(decided), partner or "", country, kinds.get(kind, kind), category or "",
                  description or "", month, from_ore(ore), currency or "", None if local is None else Decimal(local),
@@ -473,12 +470,9 @@ def raw_openpyxl(app, plans: int) -> dict:
 def export_package(app, version_id: int, baseline: float) -> dict:
     """The approval package of one approved plan (exports.package.build), median of 5
     after a warm-up, in a request context like the download view."""
-    try:
-        from reintegration.exports import package
-    except ImportError:
-        return {"pending": "reintegration.exports.package is not in the app yet"}
     from sqlmodel import Session
 
+    from reintegration.exports import package
     from reintegration.models import PlanVersion
 
     times, size = [], 0
@@ -502,19 +496,15 @@ def export_batch(app, plans: int, baseline: float) -> dict:
     whole days, so the range can hold a few more), as the CLI runs it."""
     import tempfile
 
-    try:
-        from reintegration.exports.batch import headers, write_batch
-    except ImportError:
-        return {"pending": "reintegration.exports.batch.write_batch is not in the app yet"}
     from flask_babel import force_locale
-    from sqlalchemy import text
-    from sqlmodel import Session
+    from sqlmodel import Session, func, select
 
-    with Session(app.extensions["db_engine"]) as db:
-        date_from, date_to, days = batch_range(app, db, plans)
-        found = db.execute(text(
-            "SELECT count(*) FROM decision WHERE outcome = 'approved' AND decided_at >= :a AND decided_at < :b"),
-            days).scalar()
+    from reintegration.exports.batch import approved_in, headers, write_batch
+    from reintegration.models import BudgetLine, Decision, PlanVersion
+
+    with app.app_context(), Session(app.extensions["db_engine"]) as db:
+        date_from, date_to = batch_range(app, db, plans)
+        found = db.exec(select(func.count()).select_from(Decision).where(*approved_in(date_from, date_to))).one()
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as out:
         with app.app_context(), force_locale("da"), Session(app.extensions["db_engine"]) as db:
             width = len(headers())
@@ -525,12 +515,14 @@ def export_batch(app, plans: int, baseline: float) -> dict:
     # Cells actually written: the local amount, the exchange rate and the version amended
     # are left empty on lines without them, so rows x width would flatter the batch
     # against the ceiling.
-    with Session(app.extensions["db_engine"]) as db:
-        with_local, with_rate, with_amends = db.execute(text(
-            "SELECT count(b.amount_local), count(b.exchange_rate), count(v.amends_id) FROM budgetline b "
-            "JOIN decision d ON d.plan_version_id = b.plan_version_id "
-            "JOIN planversion v ON v.id = b.plan_version_id "
-            "WHERE d.outcome = 'approved' AND d.decided_at >= :a AND d.decided_at < :b"), days).one()
+    with app.app_context(), Session(app.extensions["db_engine"]) as db:
+        with_local, with_rate, with_amends = db.exec(
+            select(func.count(BudgetLine.amount_local), func.count(BudgetLine.exchange_rate),
+                   func.count(PlanVersion.amends_id))
+            .select_from(BudgetLine)
+            .join(Decision, Decision.plan_version_id == BudgetLine.plan_version_id)
+            .join(PlanVersion, PlanVersion.id == BudgetLine.plan_version_id)
+            .where(*approved_in(date_from, date_to))).one()
     cells = rows * (width - 3) + with_local + with_rate + with_amends
     return {"plans": found, "date_from": str(date_from), "date_to": str(date_to), "rows": rows, "width": width,
             "seconds": round(seconds, 2), "cells": cells, "cells_per_second": round(cells / seconds),
@@ -618,7 +610,10 @@ def bench_exports_script() -> dict | None:
     if not script.exists():
         return None
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, timeout=900)
-    return {"returncode": out.returncode, "stdout": out.stdout[-4000:], "stderr": out.stderr[-1000:]}
+    result = {"returncode": out.returncode, "stdout": out.stdout[-4000:], "stderr": out.stderr[-1000:]}
+    if out.returncode != 0:
+        result["error"] = (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1]
+    return result
 
 
 # --------------------------------------------------------------------------- report
@@ -748,6 +743,22 @@ def latest_full() -> tuple[str, dict] | None:
     return None
 
 
+def failures(results, where: str = "") -> list[str]:
+    """Every measurement that failed (an ``error`` anywhere in the results), by where it
+    sits: a figure the summary can only call "n/a" must not pass for a run that worked."""
+    found = []
+    if isinstance(results, dict):
+        if "error" in results:
+            found.append(f"{where or 'run'}: {results['error']}")
+        for key, value in results.items():
+            if key != "error":
+                found += failures(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(results, list):
+        for index, value in enumerate(results):
+            found += failures(value, f"{where}[{index}]")
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
@@ -840,7 +851,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{results['loadavg_at_end'][0]:.1f} on {results['machine']['nproc']} CPUs (other work on the machine "
         f"skews every figure)")
     say(f"\n{results['backend']}; {results['seconds']} s; written {path.relative_to(ROOT)}")
-    return 0
+    failed = failures(results)
+    for failure in failed:
+        say(f"FAILED {failure}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

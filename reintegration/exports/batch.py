@@ -37,7 +37,7 @@ CHUNK = 2000  # rows fetched per round trip
 WIDTHS = (16, 9, 20, 30, 16, 10, 16, 40, 8, 14, 10, 16, 14, 10, 24)
 
 
-def _approved_in(date_from: date, date_to: date):
+def approved_in(date_from: date, date_to: date):
     start, end = local_day_bounds(date_from, date_to)  # days as the app shows decisions: Danish days
     return (Decision.outcome == "approved", Decision.decided_at >= start, Decision.decided_at < end)
 
@@ -46,7 +46,7 @@ def count_lines(db: Session, date_from: date, date_to: date) -> int:
     """How many rows the batch will have (for the progress bar)."""
     return db.exec(select(func.count()).select_from(BudgetLine)
                    .join(Decision, Decision.plan_version_id == BudgetLine.plan_version_id)
-                   .where(*_approved_in(date_from, date_to))).one()
+                   .where(*approved_in(date_from, date_to))).one()
 
 
 def headers() -> list[str]:
@@ -104,7 +104,7 @@ def lines_query(date_from: date, date_to: date):
     trail names the cases written."""
     amended = aliased(PlanVersion)
     in_range = (select(PlanVersion.case_id).join(Decision, Decision.plan_version_id == PlanVersion.id)
-                .where(*_approved_in(date_from, date_to)))
+                .where(*approved_in(date_from, date_to)))
     # Every approved version of the cases in the range, whenever approved, with the next
     # approved one: a version approved later than ``date_to`` supersedes too.
     approved = (select(PlanVersion.id.label("version_id"),
@@ -125,7 +125,7 @@ def lines_query(date_from: date, date_to: date):
             .join(Case, Case.id == PlanVersion.case_id)
             .outerjoin(Organisation, Organisation.id == Case.partner_id)
             .join(BudgetLine, BudgetLine.plan_version_id == PlanVersion.id)
-            .where(*_approved_in(date_from, date_to))
+            .where(*approved_in(date_from, date_to))
             .order_by(Decision.decided_at, Decision.id, BudgetLine.position, BudgetLine.id))
 
 
