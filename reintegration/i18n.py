@@ -240,9 +240,10 @@ def local_time(moment: datetime, zone: ZoneInfo | None = None) -> datetime:
     return moment.astimezone(zone or local_zone())
 
 
-def local_day(moment: datetime) -> date:
-    """The day a stored moment falls on in Denmark (not ``moment.date()``, its UTC day)."""
-    return local_time(moment).date()
+def local_day(moment: datetime, zone: ZoneInfo | None = None) -> date:
+    """The day a stored moment falls on in Denmark (not ``moment.date()``, its UTC day),
+    or in ``zone`` (a partner's, :func:`reader_zone`)."""
+    return local_time(moment, zone).date()
 
 
 def local_midnight(day: date) -> datetime:
@@ -276,10 +277,16 @@ def format_moment_in(moment: datetime, zone: str | None) -> dict[str, str]:
     "Nigeria-tid"), for "on %(day)s at %(time)s (%(zone)s)". Without a zone (a partner not in the registry
     since it gained one), the UTC day and time, labelled UTC."""
     lang = language()
-    where = ZoneInfo(zone) if zone and is_time_zone(zone) else None
-    moment = local_time(moment, where or ZoneInfo("UTC"))
+    where = reader_zone(zone)
+    moment = local_time(moment, where)
     return {"day": _day(lang, moment.date()), "time": format_skeleton("Hm", moment, locale=lang),
-            "zone": get_timezone_location(where, locale=lang) if where and not _is_utc(zone) else "UTC"}
+            "zone": "UTC" if _is_utc(where.key) else get_timezone_location(where, locale=lang)}
+
+
+def reader_zone(zone: str | None) -> ZoneInfo:
+    """Where someone abroad reads moments (:func:`format_moment_in`): their IANA ``zone``
+    (a partner's ``Organisation.timezone``), or UTC without one zoneinfo knows."""
+    return ZoneInfo(zone if zone and is_time_zone(zone) else "UTC")
 
 
 def _is_utc(zone: str) -> bool:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import BigInteger, and_, case as when, false, func, literal, null, or_, type_coerce
@@ -95,7 +96,9 @@ class ReportRow:
     report: FollowUpReport
     state: str  # domain.followup.report_state: submitted | overdue | due | not_required (a closed case)
     overdue: bool
-    closed_on: date | None = None  # the day (Danish time) its case was closed, for a report not required
+    # The day its case was closed, for a report not required: in Danish time, or in the
+    # partner's zone on the partner's pages (:func:`case_rows`).
+    closed_on: date | None = None
 
     @property
     def to_send(self) -> bool:
@@ -153,11 +156,12 @@ def report_rows(reports, table: RateTable | None, today: date, *, closed: bool =
     return rows
 
 
-def case_rows(case: Case, reports, today: date) -> list[ReportRow]:
+def case_rows(case: Case, reports, today: date, *, zone: ZoneInfo | None = None) -> list[ReportRow]:
     """The reports of ``case`` as :func:`report_rows` shows them: with the rate table of
-    its return, and closed, the day it was closed."""
+    its return, and closed, the day it was closed, in Danish time or as read in ``zone``
+    (the partner portal's: ``i18n.reader_zone``)."""
     return report_rows(reports, rate_table_for(case.actual_return), today, closed=case.status == wf.CLOSED,
-                       closed_on=closed_on(case))
+                       closed_on=closed_on(case, zone))
 
 
 def danish_day(moment: datetime | None) -> date | None:
@@ -165,13 +169,16 @@ def danish_day(moment: datetime | None) -> date | None:
     return local_day(moment) if moment is not None else None
 
 
-def closed_on(case: Case) -> date | None:
-    """The day (Danish time) the case was closed, if it was."""
-    return danish_day(case.closed_at) if case.status == wf.CLOSED else None
+def closed_on(case: Case, zone: ZoneInfo | None = None) -> date | None:
+    """The day the case was closed, if it was: in Danish time, or in ``zone``."""
+    if case.status != wf.CLOSED or case.closed_at is None:
+        return None
+    return local_day(case.closed_at, zone)
 
 
-def years(db: Session, cases, today: date) -> dict[int, CaseYear]:
-    """The year of each case, in a fixed number of queries."""
+def years(db: Session, cases, today: date, *, zone: ZoneInfo | None = None) -> dict[int, CaseYear]:
+    """The year of each case, in a fixed number of queries; days of closure in Danish
+    time, or in ``zone`` (:func:`case_rows`)."""
     cases = list(cases)
     ids = [c.id for c in cases]
     versions = versions_in_force(db, ids)
@@ -194,7 +201,7 @@ def years(db: Session, cases, today: date) -> dict[int, CaseYear]:
             year.budget_total += line.amount_dkk
             planned_by_month[line.month] += line.amount_dkk
         year.disbursed_total = sum(case_paid.values(), ZERO)
-        year.reports = case_rows(case, reports.get(case.id, []), today)
+        year.reports = case_rows(case, reports.get(case.id, []), today, zone=zone)
         if case.actual_return and table:
             year.period_end = period_end(case.actual_return, table)
             month = month_of(case.actual_return, max(today, case.actual_return))
@@ -243,8 +250,8 @@ def first_approved_on(db: Session, case_id: int) -> date | None:
     return danish_day(decided)
 
 
-def case_year(db: Session, case: Case, today: date) -> CaseYear:
-    return years(db, [case], today)[case.id]
+def case_year(db: Session, case: Case, today: date, *, zone: ZoneInfo | None = None) -> CaseYear:
+    return years(db, [case], today, zone=zone)[case.id]
 
 
 def alerts_of(db: Session, case_id: int) -> list[tuple[RiskAlert, FollowUpReport | None, str | None]]:

@@ -24,7 +24,7 @@ from ..followup.forms import (RISK_LABELS, AttachmentForm, DisbursementForm, cho
 from ..followup.questions import DIMENSIONS
 from ..followup.questions import current as current_questions
 from ..followup.views import apply_errors, report_context, scoped_or_404
-from ..i18n import format_day, format_dkk, format_moment_in, gettext as _
+from ..i18n import format_day, format_dkk, format_moment_in, gettext as _, reader_zone
 from ..models import Attachment, Case, FollowUpReport, Organisation, User
 from . import queries
 
@@ -78,8 +78,9 @@ def index():
     db = get_session()
     today = ops.today()
     organisation_id = current_user.organisation_id
+    zone = _partner_zone(db)
     due = _slice(db, queries.due_reports(organisation_id), "due")
-    due_rows = [(status.case_rows(case, [report], today)[0], case)
+    due_rows = [(status.case_rows(case, [report], today, zone=zone)[0], case)
                 for report, case in queries.only_own(due.items, organisation_id)]
     active = _slice(db, queries.open_cases(organisation_id), "page")
     preparing = _slice(db, queries.preparing_cases(organisation_id), "preparing")
@@ -88,7 +89,7 @@ def index():
     if reports:
         for report in db.exec(select(FollowUpReport).where(FollowUpReport.case_id.in_(list(reports)))).all():
             reports[report.case_id].append(report)
-    active_rows = [(case, status.case_rows(case, reports[case.id], today)) for case in active.items]
+    active_rows = [(case, status.case_rows(case, reports[case.id], today, zone=zone)) for case in active.items]
     plans = queries.latest_versions(db, [case.id for case in preparing.items])
     preparing_rows = [(case, plans.get(case.id)) for case in preparing.items]
     # The lists name the organisation's cases (references, return dates, reports due): one
@@ -115,7 +116,7 @@ def _plan_links() -> bool:
 def case(case_id: int):
     db = get_session()
     case = visible_case_or_404(db, case_id, current_user)
-    year = status.case_year(db, case, ops.today())
+    year = status.case_year(db, case, ops.today(), zone=_partner_zone(db))  # closed: the day in the partner's zone
     plan = queries.latest_versions(db, [case.id]).get(case.id)
     # Everything the page shows is read before the read's record commits: one transaction.
     shown = {"disbursements": status.disbursements_of(db, case.id), "attachments": status.attachments_of(db, case.id)}
@@ -343,8 +344,20 @@ def _partner_moment(db, moment) -> dict[str, str]:
     """A stored moment as the reader's organisation reads it: its day and time in the
     partner's time zone (``Organisation.timezone``, from the registry), named; UTC for a
     partner without one (``i18n.format_moment_in``)."""
+    return format_moment_in(moment, _partner_time_zone(db))
+
+
+def _partner_zone(db):
+    """The zone the reader's organisation reads days in (``i18n.reader_zone``), for the
+    report rows (``status.case_rows``): the day a case was closed as ``_partner_moment``
+    gives it."""
+    return reader_zone(_partner_time_zone(db))
+
+
+def _partner_time_zone(db) -> str | None:
+    """The reader's organisation's IANA time zone (``Organisation.timezone``), if any."""
     organisation = db.get(Organisation, current_user.organisation_id)
-    return format_moment_in(moment, organisation.timezone if organisation else None)
+    return organisation.timezone if organisation else None
 
 
 def _add_report_rules(form, case, report):

@@ -11,7 +11,8 @@ import io
 import json
 import re
 import zipfile
-from datetime import date
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_date
@@ -51,10 +52,15 @@ def reports_of(db, case) -> dict[int, FollowUpReport]:
     return {r.due_month: r for r in db.exec(select(FollowUpReport).where(FollowUpReport.case_id == case.id)).all()}
 
 
-def closed_day(db, case, lang: str) -> str:
-    """The day the case was closed, in Danish time, as the reader's language writes it."""
+def closed_day(db, case, lang: str, partner=None) -> str:
+    """The day the case was closed, as the reader's language writes it: in Danish time,
+    or as ``partner``'s officers read it (in its time zone; UTC without one)."""
     db.expire_all()
-    return format_date(danish_day(db.get(Case, case.id).closed_at), "medium", locale=lang)
+    closed_at = db.get(Case, case.id).closed_at
+    if partner is None:
+        return format_date(danish_day(closed_at), "medium", locale=lang)
+    moment = closed_at.replace(tzinfo=timezone.utc) if closed_at.tzinfo is None else closed_at
+    return format_date(moment.astimezone(ZoneInfo(partner.timezone or "UTC")).date(), "medium", locale=lang)
 
 
 @pytest.fixture
@@ -104,7 +110,7 @@ def test_the_partner_sees_them_not_required_and_cannot_open_them(client, auth, d
     for month in (1, 6, 12):
         assert f"/partner/cases/{case.id}/reports/{reports[month].id}" not in links
     states = badges(page)
-    assert states.count(said["not_required"].format(day=closed_day(db, case, lang))) == 3
+    assert states.count(said["not_required"].format(day=closed_day(db, case, lang, partner))) == 3
     assert said["due"] not in states and said["overdue"] not in states
     assert said["none_due"] in text_of(client.get("/partner/").get_data(as_text=True))
 
@@ -119,7 +125,7 @@ def test_the_report_form_of_a_closed_case_says_why_it_cannot_be_sent(client, aut
     response = client.get(url)
     assert response.status_code == 302 and response.location.endswith(f"/partner/cases/{case.id}")
     page = text_of(client.get(response.location).get_data(as_text=True))
-    assert SAID[lang]["form"].format(day=closed_day(db, case, lang)) in page
+    assert SAID[lang]["form"].format(day=closed_day(db, case, lang, partner)) in page
     # Sent all the same (a form opened before the closure): refused, nothing stored.
     assert auth.post(url, {"revision": str(month_1.revision)}).status_code == 409
     assert reports_of(db, case)[1].status == "due"
@@ -179,3 +185,64 @@ def test_the_page_of_a_report_never_sent_says_it_is_not_required(client, auth, d
     page = client.get(f"/followup/cases/{case.id}/reports/{reports[1].id}").get_data(as_text=True)
     assert badges(page) == [said["not_required"].format(day=closed_day(db, case, lang))]
     assert badges(client.get(f"/followup/cases/{case.id}/reports/{reports[3].id}").get_data(as_text=True)) == []
+
+
+# A closure whose Danish day is not the partner's: the partner portal gives the day in the
+# partner's own time zone (UTC without one), as its other messages do; DRC and CMM read
+# the Danish day.
+CLOSED_AT = {
+    "Asia/Bangkok": (datetime(2026, 3, 1, 17, 30, tzinfo=timezone.utc), date(2026, 3, 2), date(2026, 3, 1)),
+    "Africa/Lagos": (datetime(2026, 7, 1, 22, 30, tzinfo=timezone.utc), date(2026, 7, 1), date(2026, 7, 2)),
+    None: (datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc), date(2026, 3, 1), date(2026, 3, 2)),
+}
+
+
+@pytest.fixture
+def closed_late(db, closed_case):
+    """``closed_case`` with its partner in ``zone``, closed at a moment that falls on
+    another day there than in Denmark: the case, its partner, the partner's day and the
+    Danish day."""
+
+    def make(zone):
+        case, partner = closed_case
+        moment, partner_day, danish = CLOSED_AT[zone]
+        partner.timezone, case.closed_at = zone, moment
+        db.add_all([partner, case])
+        db.commit()
+        return case, partner, partner_day, danish
+
+    return make
+
+
+@pytest.mark.parametrize("zone", list(CLOSED_AT))
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_the_partner_reads_the_day_of_closure_in_its_own_time_zone(client, auth, db, make_user, closed_late, zone,
+                                                                  lang):
+    case, partner, partner_day, danish = closed_late(zone)
+    said = SAID[lang]
+    auth.login(make_user("partner", organisation=partner, locale=lang))
+    theirs = said["not_required"].format(day=format_date(partner_day, "medium", locale=lang))
+    assert badges(client.get(f"/partner/cases/{case.id}").get_data(as_text=True)).count(theirs) == 3
+    # The report's form says the same day as the case page lists it with.
+    month_1 = reports_of(db, case)[1]
+    page = text_of(client.get(f"/partner/cases/{case.id}/reports/{month_1.id}",
+                              follow_redirects=True).get_data(as_text=True))
+    assert said["form"].format(day=format_date(partner_day, "medium", locale=lang)) in page
+    assert format_date(danish, "medium", locale=lang) not in page
+
+
+@pytest.mark.parametrize("zone", list(CLOSED_AT))
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_drc_reads_the_danish_day_of_closure_whatever_the_partners_zone(client, auth, db, closed_late, zone, lang):
+    case, _partner, partner_day, danish = closed_late(zone)
+    said = SAID[lang]
+    ours = said["not_required"].format(day=format_date(danish, "medium", locale=lang))
+    auth.login("caseworker", locale=lang)
+    states = badges(client.get(f"/followup/cases/{case.id}").get_data(as_text=True))
+    assert states.count(ours) == 3
+    assert said["not_required"].format(day=format_date(partner_day, "medium", locale=lang)) not in states
+    month_1 = reports_of(db, case)[1]
+    assert badges(client.get(f"/followup/cases/{case.id}/reports/{month_1.id}").get_data(as_text=True)) == [ours]
+    rows = list(load_workbook(io.BytesIO(client.get(f"/followup/cases/{case.id}/summary.xlsx").data))
+                [said["outcomes"]].values)
+    assert [row[rows[0].index(said["status"])] for row in rows[1:]].count(ours) == 3
