@@ -46,6 +46,8 @@ CASE_CHANGES = {
     "case.legal_hold_lifted": _l("%(name)s lifted the legal hold on the case at %(time)s."),
     "followup.case_closed": _l("%(name)s closed the case at %(time)s."),
     "followup.period_closed": _l("%(name)s sent the final report at %(time)s, which closed the case."),
+    # The retention run (a command, no account) anonymises a case its retention period after closure.
+    "retention.anonymise": _l("The case was anonymised at %(time)s, as its retention period had ended."),
 }
 
 

@@ -163,12 +163,14 @@ def _saved_already(db: Session, case: Case, seen_revision: int, data: CaseInput,
 
 # What moves a case's revision (so makes an open edit form stale), as the trail names it.
 REVISION_CHANGES = ("case.create", "case.update", "followup.return_recorded", "case.legal_hold_set",
-                    "case.legal_hold_lifted", "followup.case_closed", "followup.period_closed")
+                    "case.legal_hold_lifted", "followup.case_closed", "followup.period_closed",
+                    "retention.anonymise")
 
 
 def last_change(db: Session, case: Case, actions: Iterable[str] = REVISION_CHANGES):
     """The audit event of the case's last change that moved its revision (an edit, the
-    return date, a legal hold, its closure), for the conflict page; None if none.
+    return date, a legal hold, its closure, its anonymisation), for the conflict page;
+    None if none.
     ``actions`` narrows the changes looked at (the approval's conflict page leaves out
     the legal hold, which its page does not show). Each of them is recorded with the
     case's id, so the trail is searched by its index on ``case_id``, not through every

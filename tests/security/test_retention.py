@@ -256,3 +256,50 @@ def test_a_legal_hold_set_while_the_run_reads_the_due_cases_stops_the_anonymisat
     assert done == [anonymised.reference]
     assert kept.legal_hold and kept.anonymised_at is None and kept.person_name != "Anonymised"
     assert anonymised.person_name == "Anonymised"
+
+
+def test_a_legal_hold_sent_as_the_run_anonymises_the_case_names_the_anonymisation(app, db, auth, people, make_user,
+                                                                                  monkeypatch):
+    """The run anonymises a case between the legal-hold request reading it and its write
+    (``retention._lock_if_still_due``: the hold then finds the case changed). The 409 names
+    the anonymisation and when, not the change before it (a colleague lifting the hold
+    last week). An edit form opened before the case was anonymised is no conflict: a
+    closed case, anonymised or not, refuses edits outright."""
+    from flask_babel import force_locale, format_datetime
+
+    case = _make(db, app, people, status="closed", closed_at=CLOSED_LONG_AGO)
+    other = type(auth)(app.test_client(), make_user)
+    other.login(make_user("caseworker", name="Karen Colleague"))
+    assert other.post(f"/cases/{case.id}/legal-hold", {"hold": "on", "revision": case.revision}).status_code == 302
+    assert other.post(f"/cases/{case.id}/legal-hold", {"hold": "off", "revision": case.revision + 1}
+                      ).status_code == 302
+    db.expire_all()
+    seen = db.get(Case, case.id).revision
+    hold = retention.set_legal_hold
+
+    def anonymised_first(session, held, on, *, user, seen_revision):
+        with Session(app.extensions["db_engine"]) as run:
+            assert case.reference in retention.run(run, Path(app.config["UPLOAD_DIR"]), date(2026, 11, 27), 5)
+        return hold(session, held, on, user=user, seen_revision=seen_revision)
+
+    monkeypatch.setattr(retention, "set_legal_hold", anonymised_first)
+    auth.login(people["caseworker"])
+    response = auth.post(f"/cases/{case.id}/legal-hold", {"hold": "on", "revision": seen})
+
+    assert response.status_code == 409
+    db.expire_all()
+    assert db.get(Case, case.id).anonymised_at is not None and not db.get(Case, case.id).legal_hold
+    event = db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id,
+                                             AuditEvent.action == "retention.anonymise")).one()
+    with app.test_request_context(), force_locale("en"):
+        at = format_datetime(event.at, "short")
+    said = f"The case was anonymised at {at}, as its retention period had ended."
+    page = " ".join(response.get_data(as_text=True).split())
+    assert " ".join(said.split()) in page  # spaced as the page (the time has a narrow no-break space)
+    assert "Karen Colleague" not in page
+
+    stale = auth.post(f"/cases/{case.id}/edit", {"revision": str(seen), "person_name": "Blessing Okafor"},
+                      follow_redirects=True)
+    assert "A closed case cannot be changed." in stale.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Case, case.id).person_name == "Anonymised"
