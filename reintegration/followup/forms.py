@@ -205,6 +205,9 @@ class DisbursementForm(FlaskForm):
                                             "amount is computed at the rate approved for the line."))
     note = bounded_text(_l("Note"), max_length=500, multiline=False)
     files = files_field(_l("Receipt or photo"))
+    # Shown only when a payment the same as this one is recorded already
+    # (``ops.record_disbursement``): ticked, the payment is recorded as a second one.
+    another = BooleanField(_l("This is another payment: record it as well"))
     request_token = PaymentTokenField()
 
 

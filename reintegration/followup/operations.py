@@ -690,6 +690,28 @@ def _recorded_with(db: Session, case: Case, token: str | None, line_key: str, pa
     return AlreadyRecorded(done, same=(done.line_key, done.paid_on) == (line_key, paid_on) and amount_same)
 
 
+def _same_payment(db: Session, case: Case, line_key: str, paid_on: date, local: Decimal | None,
+                  dkk: Decimal | None, *, converted: bool) -> Disbursement | None:
+    """A payment of the case on the same line and day, of the same amount (the amount
+    typed: in local currency on a converted line, else in DKK and, if given, locally)."""
+    query = select(Disbursement).where(Disbursement.case_id == case.id, Disbursement.line_key == line_key,
+                                        Disbursement.paid_on == paid_on)
+    for done in db.exec(query.order_by(Disbursement.id)).all():
+        if converted:
+            if done.exchange_rate is not None and done.amount_local == local:
+                return done
+        elif done.exchange_rate is None and done.amount_dkk == dkk and done.amount_local == local:
+            return done
+    return None
+
+
+def same_payment_message(done: Disbursement):
+    return _l("A payment of %(amount)s on this budget line, paid on %(day)s, is already recorded, so nothing was "
+              "recorded: sending the form again after going back would count it twice. If this is another "
+              "payment, tick this box and send the form again.",
+              amount=format_dkk(done.amount_dkk), day=format_day(done.paid_on))
+
+
 def payment_date_errors(case: Case, paid_on: date | None) -> dict:
     """The rules a payment's date is held to, as :class:`FieldErrors` keys them: within
     the reintegration period after the return, and not in the future. The payment form's
@@ -719,7 +741,8 @@ def local_currency(db: Session, case: Case) -> str | None:
 
 def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, paid_on: date,
                         amount_local: Decimal | None, amount_dkk: Decimal | None, note: str | None,
-                        files=(), token: str | None = None, same_files: list | None = None) -> Disbursement:
+                        files=(), token: str | None = None, same_files: list | None = None,
+                        another: bool = False) -> Disbursement:
     """Record a cash instalment or an in-kind purchase on a line of the version in force.
 
     The date lies in the reintegration period and not in the future. When the line has a
@@ -735,7 +758,12 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
     once cannot both pass the check.
 
     A file chosen twice in the form is attached once; ``same_files``, when given, is told
-    of it and of a file another payment of the case has too (:func:`_attach`)."""
+    of it and of a file another payment of the case has too (:func:`_attach`).
+
+    A payment the case has already, on the same line and day and of the same amount, is
+    recorded only with ``another`` (the sender said it is a second payment): the browser's
+    Back button shows the form again with what was typed in it but with a fresh token, and
+    sent again it would count the one payment twice (a field error at ``another``)."""
     ensure_open(case)
     if case.status != wf.IN_FOLLOWUP or case.actual_return is None:
         raise FieldErrors({None: _l("Payments can be recorded once the return date is recorded.")})
@@ -797,6 +825,10 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
         paid = disbursed_on_line(db, case.id, line.line_key)
         if paid + dkk > line.amount_dkk:
             errors[field] = over_line_message(line.amount_dkk, paid)
+    if not errors and not another:
+        same = _same_payment(db, case, line.line_key, paid_on, local, dkk, converted=rate is not None)
+        if same is not None:
+            errors["another"] = same_payment_message(same)
     if errors:
         db.rollback()
         raise FieldErrors(errors)

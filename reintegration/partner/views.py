@@ -457,7 +457,7 @@ def disburse(case_id: int):
                                     paid_on=form.paid_on.data, amount_local=form.amount_local.data,
                                     amount_dkk=form.amount_dkk.data, note=form.note.data,
                                     files=chosen_files(form.files), token=form.request_token.data,
-                                    same_files=same_files)
+                                    same_files=same_files, another=form.another.data)
         except ops.FieldErrors as error:
             apply_errors(form, error)
             _choose_files_again(form)

@@ -126,9 +126,10 @@ def test_the_unique_token_stops_a_second_payment_the_check_missed(app, db, make_
         ops.record_disbursement(db, case, user=user, line_key=f"L{case.id}-1", paid_on=date.today(),
                                 amount_local=None, amount_dkk=Decimal("10"), note=None, token=token)
         monkeypatch.setattr(ops, "_recorded_with", misses_first)
-        with pytest.raises(ops.AlreadyRecorded) as done:
+        with pytest.raises(ops.AlreadyRecorded) as done:  # ``another``: past the check for the same payment
             ops.record_disbursement(db, case, user=user, line_key=f"L{case.id}-1", paid_on=date.today(),
-                                    amount_local=None, amount_dkk=Decimal("10"), note=None, token=token)
+                                    amount_local=None, amount_dkk=Decimal("10"), note=None, token=token,
+                                    another=True)
     assert done.value.same and len(calls) == 2
     assert len(payments(db)) == 1
 
@@ -185,3 +186,48 @@ def test_two_payments_at_once_cannot_pass_the_line(app, db, make_user, returned_
                                                                                         Decimal("6000.00")))
     with Session(engine) as fresh:
         assert [p.amount_dkk for p in fresh.exec(select(Disbursement)).all()] == [Decimal("6000.00")]
+
+
+def test_the_same_payment_sent_from_a_form_opened_again_asks_before_counting_it_twice(client, auth, db,
+                                                                                      partner_case):
+    """The browser's Back button shows the payment form again with what was typed but a
+    fresh token: sent again, the same payment (line, day, amount) is not counted twice
+    unless the officer says it is another payment."""
+    url = f"/partner/cases/{partner_case.id}/disburse"
+    first = post(auth, partner_case, payment(partner_case, form_token(client.get(url).get_data(as_text=True)),
+                                             amount_dkk="1,500"))
+    assert first.status_code == 302
+    again = post(auth, partner_case, payment(partner_case, form_token(client.get(url).get_data(as_text=True)),
+                                             amount_dkk="1,500", note="Back and sent again"))
+    page = again.get_data(as_text=True)
+    assert again.status_code == 200
+    assert "A payment of DKK\xa01,500.00 on this budget line, paid on" in page and 'href="#another"' in page
+    assert 'id="another"' in page and "Back and sent again" in page
+    assert [p.amount_dkk for p in payments(db)] == [Decimal("1500.00")]
+    # Said to be another payment, it is recorded.
+    confirmed = post(auth, partner_case, payment(partner_case, form_token(page), amount_dkk="1,500", another="y"))
+    assert confirmed.status_code == 302
+    assert [p.amount_dkk for p in payments(db)] == [Decimal("1500.00"), Decimal("1500.00")]
+
+
+def test_a_payment_that_differs_is_recorded_without_asking(client, auth, db, partner_case):
+    url = f"/partner/cases/{partner_case.id}/disburse"
+    assert 'id="another"' not in client.get(url).get_data(as_text=True)
+    for amount in ("1,500", "1,000"):
+        token = form_token(client.get(url).get_data(as_text=True))
+        assert post(auth, partner_case, payment(partner_case, token, amount_dkk=amount)).status_code == 302
+    assert [p.amount_dkk for p in payments(db)] == [Decimal("1500.00"), Decimal("1000.00")]
+
+
+def test_the_same_payment_in_local_currency_is_asked_about_in_code(app, db, make_user, returned_case):
+    case = returned_case()
+    user = make_user("partner")
+    values = dict(user=user, line_key=f"L{case.id}-0", paid_on=date.today(), amount_local=Decimal("100000"),
+                  amount_dkk=None, note=None)
+    with app.test_request_context():
+        ops.record_disbursement(db, case, token=uuid.uuid4().hex, **values)
+        with pytest.raises(ops.FieldErrors) as refused:
+            ops.record_disbursement(db, case, token=uuid.uuid4().hex, **values)
+        assert set(refused.value.errors) == {"another"}
+        ops.record_disbursement(db, case, token=uuid.uuid4().hex, another=True, **values)
+    assert [p.amount_local for p in payments(db)] == [Decimal("100000.00")] * 2
