@@ -53,6 +53,9 @@ class AmountField(Field):
         if value.as_tuple().exponent < -self.decimals:
             self.data = None
             raise ValueError(_l("Use at most %(n)s decimals.", n=self.decimals))
+        if value < 0 and self.allow_zero:  # zero is taken: "greater than zero" would be wrong
+            self.data = None
+            raise ValueError(_l("The amount cannot be negative."))
         if value < 0 or (value == 0 and not self.allow_zero):
             self.data = None
             raise ValueError(_l("The amount must be greater than zero."))

@@ -134,7 +134,8 @@ def test_stale_revision_is_a_conflict_that_keeps_the_input(client, auth, db, mak
     ("contact_kind", "", "Choose one of the options"),
     ("activity_status", "booming", "Choose one of the options"),
     ("income_local", "lots", "Enter an amount such as"),
-    ("income_local", "-5", "greater than zero"),
+    ("income_local", "-5", "The amount cannot be negative."),  # zero is an income: not "greater than zero"
+    ("monthly_income", "-5", "The amount cannot be negative."),
     ("monthly_income", "1.234,5678", "Enter an amount such as"),
     ("housing", "x" * 2001, "At most 2000 characters"),
     ("wellbeing", "x" * 2001, "At most 2000 characters"),
