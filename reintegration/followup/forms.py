@@ -121,6 +121,7 @@ def accepted_files(form, field):
         try:
             uploads.check(storage.stream)
         except uploads.UploadError as error:
+            field.refused_file = storage  # the views ask for the others again by name
             raise ValidationError(upload_message(error, storage.filename)) from None
 
 

@@ -392,16 +392,27 @@ def _keep_files(db, case, report, files) -> None:
 def _choose_files_again(form) -> None:
     """A refused form comes back without the files that were chosen (a browser cannot put
     them back, and nothing of a refused form is stored): say which to choose again, at
-    the file field, unless that field has its own error already."""
-    names = _chosen_names(form)
-    if names and not form.files.errors:
-        form.files.errors = [_("Nothing was saved, so the files you chose were not kept: choose them again "
-                               "before you send (%(names)s).", names=names)]
+    the file field. When the field has its own error, a file refused for its content or
+    size, that error names only the refused file (and only a field's first error is shown
+    at it): the good files chosen with it are named after it, or they are left behind."""
+    if not form.files.errors:
+        names = _chosen_names(form)
+        if names:
+            form.files.errors = [_("Nothing was saved, so the files you chose were not kept: choose them again "
+                                   "before you send (%(names)s).", names=names)]
+        return
+    refused = getattr(form.files, "refused_file", None)
+    others = _chosen_names(form, leave_out=refused) if refused is not None else ""
+    if others:
+        form.files.errors = [_("%(error)s The other files you chose were not kept either: choose them again "
+                               "before you send (%(names)s).", error=form.files.errors[0], names=others),
+                             *form.files.errors[1:]]
 
 
-def _chosen_names(form) -> str:
-    """The names of the files chosen in the form, for a message that asks for them again."""
-    return ", ".join(uploads.base_name(f.filename)[:80] for f in chosen_files(form.files))
+def _chosen_names(form, leave_out=None) -> str:
+    """The names of the files chosen in the form, for a message that asks for them again
+    (but the file ``leave_out``, refused on its own)."""
+    return ", ".join(uploads.base_name(f.filename)[:80] for f in chosen_files(form.files) if f is not leave_out)
 
 
 def _report_page(case, report, form, questions, **conflict):
@@ -554,6 +565,7 @@ def upload(case_id: int):
                                         files=chosen_files(form.files), same_files=same_files)
         except ops.FieldErrors as error:
             apply_errors(form, error)
+            _choose_files_again(form)
         except ops.CaseClosed:
             return _upload_closed_refusal(db, case, form)
         else:
@@ -561,6 +573,8 @@ def upload(case_id: int):
                 flash(_("The files are attached."), "success")
             _tell_same_files(same_files)
             return redirect(url_for("partner.case", case_id=case.id))
+    elif form.is_submitted():
+        _choose_files_again(form)
     ops.record_read(db, case, user=current_user, page="partner.upload")
     return render_template("partner/upload.html", case=case, form=form)
 

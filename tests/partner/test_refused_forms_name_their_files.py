@@ -60,3 +60,45 @@ def test_no_files_chosen_no_message(auth, db, make_org, make_user, returned_case
                           "amount_dkk": "99999999", "note": "", "request_token": uuid.uuid4().hex},
                          content_type="multipart/form-data")
     assert "choose them again" not in response.get_data(as_text=True)
+
+
+def test_a_file_refused_with_others_names_the_others_to_choose_again(auth, db, make_org, make_user,
+                                                                    returned_case):
+    """One file refused for its content: its error says so, and the good files chosen with
+    it, which were not kept either, are named at the field too (only one error shows
+    there), in the report, the payment and the attachments forms."""
+    partner = make_org("partner")
+    case = returned_case(partner=partner)
+    report = db.exec(select(FollowUpReport).where(FollowUpReport.case_id == case.id)
+                     .order_by(FollowUpReport.due_month)).first()
+    auth.login(make_user("partner", organisation=partner))
+
+    def files():
+        return [(io.BytesIO(b"plain text"), "notes.txt"), (io.BytesIO(PNG), "receipt.png")]
+
+    sends = {
+        f"/partner/cases/{case.id}/reports/{report.id}": {"revision": str(report.revision),
+                                                          "contact_date": date.today().isoformat()},
+        f"/partner/cases/{case.id}/disburse": {"line_key": f"L{case.id}-1", "paid_on": date.today().isoformat(),
+                                               "amount_dkk": "100", "request_token": uuid.uuid4().hex},
+        f"/partner/cases/{case.id}/attachments": {"target": f"report:{report.id}"},
+    }
+    for url, data in sends.items():
+        response = auth.post(url, {**data, "files": files()}, content_type="multipart/form-data")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, url
+        at_field = page.split('id="files-error"')[1].split("</span>")[1]  # after the hidden "Error:"
+        assert at_field.startswith("notes.txt is not a PDF, JPEG, PNG or HEIC file"), url
+        assert at_field.endswith("The other files you chose were not kept either: choose them again before you "
+                                 "send (receipt.png)."), url
+    assert db.exec(select(Attachment)).all() == []
+
+
+def test_the_attachments_form_refused_for_its_target_names_the_files_to_choose_again(auth, db, make_org, make_user,
+                                                                                    returned_case):
+    partner = make_org("partner")
+    case = returned_case(partner=partner)
+    auth.login(make_user("partner", organisation=partner))
+    response = auth.post(f"/partner/cases/{case.id}/attachments",
+                         {"target": "", "files": (io.BytesIO(PNG), "receipt.png")}, content_type="multipart/form-data")
+    assert response.status_code == 200 and AGAIN in response.get_data(as_text=True)
