@@ -147,8 +147,11 @@ def files_hint() -> str:
              "most %(mb)d MB.", n=MAX_FILES, mb=max(1, uploads.max_bytes() // (1024 * 1024)))
 
 
-def files_field(label=None):
-    return MultipleFileField(label or _l("Attachments"), validators=[accepted_files],
+def files_field(label=None, required: bool = False):
+    """A file field; ``required`` (the form checks that a file is chosen) marks it so,
+    and its label says no "optional"."""
+    return MultipleFileField(label or _l("Attachments"), validators=[*([_MustChoose()] if required else []),
+                                                                     accepted_files],
                              description=LazyString(files_hint))
 
 
@@ -214,7 +217,7 @@ class DisbursementForm(FlaskForm):
 
 class AttachmentForm(FlaskForm):
     target = ChoiceField(_l("Attach to"))
-    files = files_field(_l("Files"))
+    files = files_field(_l("Files"), required=True)
 
     def validate_files(self, field):
         if not chosen_files(field):

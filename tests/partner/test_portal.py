@@ -225,7 +225,9 @@ def test_attach_files_later_to_own_report_or_payment_only(app, client, auth, db,
     auth.login(make_user("partner", organisation=partner))
     report, foreign = first_report(db, case), first_report(db, other)
     url = f"/partner/cases/{case.id}/attachments"
-    assert "Report for month 1" in client.get(url).get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert "Report for month 1" in page
+    assert '<label class="form-label" for="files">Files</label>' in page  # a file is needed: not "(optional)"
     response = auth.post(url, {"target": f"report:{report.id}", "files": (io.BytesIO(HEIC), "IMG_0001.HEIC")},
                          content_type="multipart/form-data")
     assert response.status_code == 302
