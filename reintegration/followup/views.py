@@ -240,6 +240,8 @@ def close_alert(alert_id: int):
     form = CloseAlertForm()
     if alert.closed_at is not None:
         if request.method == "POST":  # closed by someone else after this form was opened
+            if _closed_with_this(alert, form.action.data):
+                return _alert_closed_once(case)
             return alert_closed_conflict(db, alert_id, form.action.data)
         flash(_("This alert was already closed."), "info")
         return redirect(url_for("followup.case", case_id=case.id))
@@ -249,11 +251,25 @@ def close_alert(alert_id: int):
         except ops.FieldErrors as error:
             apply_errors(form, error)
         except ops.Conflict:
+            db.refresh(alert)
+            if _closed_with_this(alert, form.action.data):
+                return _alert_closed_once(case)
             return alert_closed_conflict(db, alert_id, form.action.data)
         else:
             flash(_("The alert is closed."), "success")
             return redirect(url_for("followup.case", case_id=case.id))
     return render_close_alert(db, alert, case, form)
+
+
+def _closed_with_this(alert: RiskAlert, text: str | None) -> bool:
+    """Whether the reader closed the alert with this very text: the close form sent twice
+    (a double click on a slow line, or sent again after going back), not a conflict."""
+    return alert.closed_by == current_user.id and (text or "").strip() == (alert.action_taken or "").strip()
+
+
+def _alert_closed_once(case: Case):
+    flash(_("The alert is closed. You sent the form twice; it was closed once."), "success")
+    return redirect(url_for("followup.case", case_id=case.id), 303)
 
 
 def render_close_alert(db, alert: RiskAlert, case: Case, form, status: int = 200, closed: dict | None = None):
@@ -278,6 +294,7 @@ def alert_closed_conflict(db, alert_id: int, text: str | None, form: AlertNoteFo
     if form is None:
         form = AlertNoteForm(formdata=None, data={"note": text or ""})
     closed = {"by": closer.name if closer else None, "at": format_datetime(alert.closed_at, "short"),
+              "mine": closer is not None and closer.id == current_user.id,
               "text": alert.action_taken, "notes": alert_notes_of(db, case.id).get(alert.id, [])}
     return render_close_alert(db, alert, case, form, status=status, closed=closed)
 

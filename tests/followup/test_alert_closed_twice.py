@@ -305,3 +305,32 @@ def test_a_note_for_an_open_alert_shows_the_close_form_with_the_text(client, aut
     tree = html.fromstring(response.get_data(as_text=True))
     assert tree.xpath("//textarea[@name='action']")[0].text_content().strip() == SECOND
     assert stored(db, alert).closed_at is None and notes(db, alert) == []
+
+
+def test_the_close_sent_twice_by_its_closer_is_said_as_closed_once(client, auth, db, world):
+    """A double click on a slow line, or the form sent again after going back: the same
+    text from the user who closed the alert is the close already done, not someone
+    else's conflict, and nothing is added."""
+    alert = world["alert"]
+    as_user(auth, world["cmm"])
+    assert auth.post(f"/followup/alerts/{alert.id}/close", {"action": FIRST}).status_code == 302
+    again = auth.post(f"/followup/alerts/{alert.id}/close", {"action": f"  {FIRST} "})
+    assert again.status_code == 303 and again.headers["Location"].endswith(f"/followup/cases/{world['case'].id}")
+    shown = text_of(client.get(again.headers["Location"]).get_data(as_text=True))
+    assert "The alert is closed. You sent the form twice; it was closed once." in shown
+    assert stored(db, alert).action_taken == FIRST and notes(db, alert) == []
+    assert len(db.exec(select(AuditEvent).where(AuditEvent.action == "followup.alert_closed")).all()) == 1
+
+
+def test_a_second_close_by_the_closer_with_other_text_says_they_closed_it(client, auth, db, world):
+    """Closed in another tab with other words: the page says the reader closed it (not
+    "someone else"), and keeps the new text to add as a note."""
+    alert = world["alert"]
+    as_user(auth, world["cmm"])
+    assert auth.post(f"/followup/alerts/{alert.id}/close", {"action": FIRST}).status_code == 302
+    response = auth.post(f"/followup/alerts/{alert.id}/close", {"action": SECOND})
+    assert response.status_code == 409
+    shown = text_of(response.get_data(as_text=True))
+    assert "You have already closed this alert, in another tab or window" in shown
+    assert WORDS["en"]["conflict"] not in shown and SECOND in shown
+    assert stored(db, alert).action_taken == FIRST
