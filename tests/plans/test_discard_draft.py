@@ -87,7 +87,7 @@ def test_a_draft_saved_meanwhile_is_not_discarded(auth, db, plan_case):
 
 
 def test_only_a_caseworker_discards(auth, db, make_user, plan_case):
-    caseworker = auth.login("caseworker", locale="en")
+    auth.login("caseworker", locale="en")
     draft = _draft_with_comment(auth, db, plan_case)
     auth.logout()
     auth.login("cmm", locale="en")
