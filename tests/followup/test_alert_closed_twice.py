@@ -28,8 +28,8 @@ SECOND = "Called her brother; she stays with him until the hearing."
 WORDS = {
     "en": {"conflict": "Someone else closed this alert while you were writing", "button": "Add my note to the alert",
            "closed": "closed it at", "added": "Your note is added to the alert's record of what was done."},
-    "da": {"conflict": "En anden lukkede dette varsel, mens du skrev", "button": "Tilføj min note til varslet",
-           "closed": "lukkede den", "added": "Din note er føjet til varslets beskrivelse af, hvad der blev gjort."},
+    "da": {"conflict": "En anden lukkede dette varsel, mens du skrev", "button": "Tilføj min bemærkning til varslet",
+           "closed": "lukkede den", "added": "Din bemærkning er føjet til varslets beskrivelse af, hvad der blev gjort."},
 }
 
 
@@ -116,7 +116,7 @@ def test_the_second_close_is_a_conflict_that_keeps_the_text_and_adds_it_as_a_not
         book = load_workbook(io.BytesIO(client.get(f"/followup/cases/{case.id}/summary.xlsx").data))
         header, row = book["Risk alerts" if user.locale == "en" else "Risikovarsler"].values
         assert row[header.index("What was done" if user.locale == "en" else "Hvad der blev gjort")] == FIRST
-        header, row = book["Alert notes" if user.locale == "en" else "Noter til varsler"].values
+        header, row = book["Alert notes" if user.locale == "en" else "Bemærkninger til varsler"].values
         assert row[2:] == (second.name, SECOND)
 
     # The trail: one note added, by the second, about the alert, with no text in it.
@@ -161,7 +161,7 @@ def test_a_note_holding_the_old_separator_is_kept_whole_and_sent_twice_added_onc
 
 @pytest.mark.parametrize("lang, line", [
     ("en", "Note by Dorte DRC, 12/5/26, 3:30\u202fPM:"),  # 14:30 UTC is 15:30 in Copenhagen (winter)
-    ("da", "Note af Dorte DRC, 05.12.2026 15.30:"),
+    ("da", "Bemærkning fra Dorte DRC, 05.12.2026 15.30:"),
 ])
 def test_a_note_is_shown_with_its_author_and_time_in_the_readers_language(app, client, auth, db, world, lang,
                                                                          line):
@@ -181,11 +181,11 @@ def test_a_note_is_shown_with_its_author_and_time_in_the_readers_language(app, c
     db.commit()
     shown = text_of(client.get(f"/followup/cases/{alert.case_id}").get_data(as_text=True))
     assert " ".join(f"{line} {SECOND}".split()) in shown and "Dorte Renamed" not in shown
-    unknown = {"en": "Note (author and time not recorded):", "da": "Note (forfatter og tidspunkt ikke registreret):"}
+    unknown = {"en": "Note (author and time not recorded):", "da": "Bemærkning (forfatter og tidspunkt ikke registreret):"}
     assert f"{unknown[lang]} Written some other way" in shown
     # The workbook gives the time in UTC, as its other times, under the alert it belongs to.
     book = load_workbook(io.BytesIO(client.get(f"/followup/cases/{alert.case_id}/summary.xlsx").data))
-    _header, *rows = book["Alert notes" if lang == "en" else "Noter til varsler"].values
+    _header, *rows = book["Alert notes" if lang == "en" else "Bemærkninger til varsler"].values
     opened = stored(db, alert).opened_at.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
     assert rows == [(opened, datetime(2026, 12, 5, 14, 30), "Dorte DRC", SECOND),
                     (opened, None, None, "Written some other way")]
