@@ -126,7 +126,7 @@ def allocation_rows(page: str) -> dict[str, list[str]]:
     {entitlement: [cap, used, left, ...]} in the page's words."""
     import re
 
-    table = re.search(r'<table class="table[^"]*"[^>]*>\s*<caption[^>]*>[^<]*(?:entitlement|bevilling|Caps, used|'
+    table = re.search(r'<table class="table[^"]*"[^>]*>\s*<caption[^>]*>[^<]*(?:entitlement|ydelse|Caps, used|'
                       r'Lofter)[^<]*</caption>.*?</table>', page, re.S)
     assert table, "no allocation table"
     rows = {}

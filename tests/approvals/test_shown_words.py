@@ -130,7 +130,7 @@ def test_the_diff_cell_of_a_category_is_its_label(app):
         assert shown_value("category", "unheard_of") == "unheard_of"  # an unknown code is shown, not lost
 
 
-INCOME = {"da": ("Forventet månedlig indkomst, kr.", "1.500,50 kr."),
+INCOME = {"da": ("Forventet månedlig indkomst, DKK", "1.500,50 kr."),
           "en": ("Expected monthly income, DKK", "DKK 1,500.50")}
 
 

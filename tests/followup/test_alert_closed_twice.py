@@ -29,7 +29,7 @@ WORDS = {
     "en": {"conflict": "Someone else closed this alert while you were writing", "button": "Add my note to the alert",
            "closed": "closed it at", "added": "Your note is added to the alert's record of what was done."},
     "da": {"conflict": "En anden lukkede dette varsel, mens du skrev", "button": "Tilføj min bemærkning til varslet",
-           "closed": "lukkede den", "added": "Din bemærkning er føjet til varslets beskrivelse af, hvad der blev gjort."},
+           "closed": "lukkede det", "added": "Din bemærkning er føjet til varslets beskrivelse af, hvad der blev gjort."},
 }
 
 

@@ -27,7 +27,7 @@ def _eleven_lines(**line_two) -> list[dict]:
 
 
 @pytest.mark.parametrize("locale, expected", [
-    ("da", "Linje 2, Beløb, kr.: Indtast et beløb som fx 12.500,50."),
+    ("da", "Linje 2, Beløb, DKK: Indtast et beløb som fx 12.500,50."),
     ("en", "Line 2, Amount, DKK: Enter an amount such as 12,500.50."),
 ])
 def test_a_bad_amount_names_its_line_in_the_summary(auth, plan_case, start_draft, locale, expected):
