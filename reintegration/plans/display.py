@@ -276,6 +276,13 @@ def comment_rows(db, version_id: int) -> list[dict]:
              "at": format_datetime(c.created_at, "short")} for c, u, o in rows]
 
 
+def _file_value(value: str) -> str:
+    """A value from the file as a message quotes it: an object or a list is named in words
+    (``PlanFormatError``'s English), said here in the reader's language; any other value
+    as the file has it (a string quoted, so never mistaken for these words)."""
+    return _expected(value) if value in ("an object", "a list") else value
+
+
 def _expected(phrase: str) -> str:
     return {"an object": _("an object"), "a list": _("a list"), "a string": _("text"),
             "true or false": _("true or false"), "an integer": _("a whole number"),
@@ -293,10 +300,10 @@ def plan_format_message(error: PlanFormatError) -> str:
         text = _("%(field)s is missing.", field=where)
     elif error.code == "type":
         text = _("%(field)s must be %(expected)s; the file has %(value)s.", field=where,
-                 expected=_expected(p["expected"]), value=p["value"])
+                 expected=_expected(p["expected"]), value=_file_value(p["value"]))
     elif error.code == "choice":
         text = _("%(field)s must be one of %(choices)s; the file has %(value)s.", field=where,
-                 choices=p["choices"], value=p["value"])
+                 choices=p["choices"], value=_file_value(p["value"]))
     elif error.code == "decimal":
         text = _("%(field)s is not an amount such as \"12500.50\" (a point before the øre, no thousands "
                  "separators): %(value)s.", field=where, value=p["value"])

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from flask_babel import force_locale
 
-from reintegration.domain.budget import TOTAL_MAX, BudgetLine, Child, Person, Plan, check_plan
+from reintegration.domain.budget import CASH_MAX, TOTAL_MAX, BudgetLine, Child, Person, Plan, check_plan
 from reintegration.plans.findings import message
 
 DAY = date(2026, 6, 1)
@@ -35,3 +35,21 @@ def _total_message(app, children: int, locale: str) -> str:
 ])
 def test_the_cap_names_its_children_in_agreeing_words(app, children, locale, ending):
     assert _total_message(app, children, locale).endswith(ending)
+
+
+@pytest.mark.parametrize("children, locale, ending", [
+    (1, "en", "exceeds the provider cash rate of DKK 20,000.00."),
+    (0, "en", "exceeds the cash rate of DKK 10,000.00 for a person who is not a provider."),
+    # The Danish amount ends in "kr.": a sentence ending with it gets no second full stop.
+    (1, "da", "overstiger satsen for kontanter på 20.000,00 kr. for en person, der er forsørger."),
+    (0, "da", "overstiger satsen for kontanter på 10.000,00 kr. for en person, der ikke er forsørger."),
+])
+def test_the_cash_finding_ends_its_sentence_once(app, children, locale, ending):
+    kids = tuple(Child(date_of_birth=date(2015, 1, 1), lives_in="home_country") for _ in range(children))
+    plan = Plan(person=Person(date_of_birth=date(1990, 1, 1)), children=kids, reference_date=DAY,
+                lines=(BudgetLine(kind="cash", amount_dkk=Decimal("30000.00"), month=1),))
+    check = check_plan(plan, app.extensions["rate_tables"], DAY)
+    [finding] = [f for f in check.findings if f.rule == CASH_MAX]
+    with app.test_request_context("/"), force_locale(locale):
+        said = message(finding, check).replace("\xa0", " ")
+    assert said.endswith(ending) and ".." not in said

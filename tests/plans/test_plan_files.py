@@ -274,6 +274,24 @@ def test_pasted_text_error_is_at_the_text_field(auth, draft):
     assert response.status_code == 422 and 'id="plan_text-error"' in page and "plan must be an object; the file has a list." in page
 
 
+@pytest.mark.parametrize("text, english, danish", [
+    ("[]", "plan must be an object; the file has a list.", "plan skal være et objekt; filen har en liste."),
+    (json.dumps(_document(person=[])), "person must be an object; the file has a list.",
+     "person skal være et objekt; filen har en liste."),
+    (json.dumps(_document(lines=[{"kind": {}, "amount_dkk": "1.00", "month": 1}])),
+     "lines[0].kind must be one of cash, in_kind; the file has an object.",
+     "lines[0].kind skal være en af cash, in_kind; filen har et objekt."),
+])
+def test_a_list_or_object_in_the_file_is_named_in_the_readers_language(auth, plan_case, start_draft, text,
+                                                                          english, danish):
+    for locale, said in (("en", english), ("da", danish)):
+        auth.login("caseworker", locale=locale)
+        version = start_draft(plan_case)
+        response = auth.post(_url(version, "import"), {"revision": str(version.revision), "plan_text": text})
+        assert response.status_code == 422
+        assert said in response.get_data(as_text=True)
+
+
 def test_a_stale_revision_is_a_conflict_and_imports_nothing(auth, db, draft):
     seen = draft.revision
     auth.post(edit_url(draft), base_form(draft, [{"amount_dkk": "100"}]))
