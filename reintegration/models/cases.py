@@ -30,9 +30,10 @@ class Case(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=32, unique=True)  # e.g. RT-2026-0001
     status: str = Field(default="preparing", max_length=32, index=True)
-    # What the case's plans ask of the caseworker: "sent_back" (a version was sent back),
-    # "draft_errors" (a draft fails the budget check), or None. Kept by database triggers
-    # on planversion (migration 0002), so every writer keeps it right; never set by code.
+    # What the case's plans ask of the caseworker: "sent_back" (the newest version that is
+    # not a draft was sent back: no later version submitted yet), "draft_errors" (a draft
+    # fails the budget check), or None. Kept by database triggers on planversion
+    # (migrations 0002 and 0022), so every writer keeps it right; never set by code.
     plan_attention: str | None = Field(default=None, max_length=16)
     person_name: str = Field(max_length=200)
     person_date_of_birth: date

@@ -1,8 +1,8 @@
 """``case.plan_attention`` follows the case's plan versions whatever writes them.
 
-The caseworker's case list puts cases with a plan sent back, then cases with a draft
-that fails the budget check, first; the list reads that from a stored, indexed column
-(issue #8) that database triggers keep (migration 0002). These tests change plan
+The caseworker's case list puts cases with a plan sent back (and not yet answered by a
+later version), then cases with a draft that fails the budget check, first; the list reads that from a stored, indexed column
+(issue #8) that database triggers keep (migrations 0002 and 0022). These tests change plan
 versions through the ORM, through plain SQL (as the re-validation does) and by
 deleting them, and compare the column with the rule computed here.
 """
@@ -19,7 +19,10 @@ STATUSES = ("draft", "returned", "submitted", "approved", "superseded")
 
 
 def expected(versions: list[tuple[str, bool | None]]) -> str | None:
-    if any(status == "returned" for status, _ok in versions):
+    """``versions`` in the order of their numbers: a send-back waits for an answer while
+    the newest version that is not a draft is the one sent back (migration 0022)."""
+    decided = [status for status, _ok in versions if status != "draft"]
+    if decided and decided[-1] == "returned":
         return "sent_back"
     if any(status == "draft" and ok is False for status, ok in versions):
         return "draft_errors"
@@ -75,3 +78,29 @@ def test_the_column_follows_every_change_of_the_plans(db, make_case, operations)
         db.execute(delete(PlanVersion.__table__).where(PlanVersion.__table__.c.id == version.id))
     db.commit()
     assert stored(db, case.id) is None
+
+
+def test_a_send_back_asks_for_an_answer_until_a_later_version_is_submitted(db, make_case):
+    """Sent back, corrected in a new draft, resubmitted and approved: "Plan sent back"
+    until the resubmission, never again after it (it used to stay for good)."""
+    case = make_case()
+    returned = PlanVersion(case_id=case.id, number=1, status="returned", check_ok=True)
+    db.add(returned)
+    db.commit()
+    assert stored(db, case.id) == "sent_back"
+    draft = PlanVersion(case_id=case.id, number=2, status="draft", check_ok=False)
+    db.add(draft)
+    db.commit()
+    assert stored(db, case.id) == "sent_back"  # the draft answering it is not sent yet
+    draft.status = "submitted"
+    draft.check_ok = True
+    db.add(draft)
+    db.commit()
+    assert stored(db, case.id) is None
+    draft.status = "approved"
+    db.add(draft)
+    db.commit()
+    assert stored(db, case.id) is None
+    db.add(PlanVersion(case_id=case.id, number=3, status="draft", check_ok=False))  # an amendment with errors
+    db.commit()
+    assert stored(db, case.id) == "draft_errors"
