@@ -381,7 +381,9 @@ def _check_household(
     if table is None:
         findings.append(Finding(RATES_NONE, ERROR, params={"reference_date": reference_date}))
     if plan.activity is None or not plan.activity.description.strip():
-        findings.append(Finding(ACTIVITY_MISSING, ERROR))
+        # ``kind_missing``: no activity at all (its kind not chosen), rather than a blank
+        # description, so that a reader can be told which of the two to fill in.
+        findings.append(Finding(ACTIVITY_MISSING, ERROR, params={"kind_missing": plan.activity is None}))
     minors: list[int] = []
     for index, child in enumerate(plan.children):
         if is_minor_on(child.date_of_birth, reference_date):

@@ -44,6 +44,8 @@ def message(finding: Finding, check: BudgetCheck, line_number: int | None = None
         return _("No rate table is valid on %(date)s. An administrator must add one.",
                  date=format_day(check.reference_date))
     if finding.rule == ACTIVITY_MISSING:
+        if finding.params.get("kind_missing"):
+            return _("Choose the kind of income-generating activity the plan is built around, and describe it.")
         return _("Describe the income-generating activity the plan is built around.")
     if finding.rule == LINE_AMOUNT:
         return _("Line %(n)d: the amount must be greater than zero and have at most two decimals.", n=n)
@@ -98,7 +100,7 @@ def shown_findings(check: BudgetCheck, field_for_line=None,
         if finding.line is not None and field_for_line:
             field = field_for_line(finding.line, finding.rule)
         elif finding.rule == ACTIVITY_MISSING:
-            field = "activity_description"
+            field = "activity_kind" if finding.params.get("kind_missing") else "activity_description"
         number = (line_numbers[finding.line] if line_numbers is not None and finding.line is not None
                   and finding.line < len(line_numbers) else None)
         restore_key = restore_name = None

@@ -57,7 +57,8 @@ def test_submit_of_a_plan_without_activity_is_refused(auth, db, plan_case, start
     auth.login("caseworker", locale="en")
     version = start_draft(plan_case)
     response = auth.post(_url(version, "submit"), {"revision": str(version.revision)}, follow_redirects=True)
-    assert "Describe the income-generating activity" in response.get_data(as_text=True)
+    assert "Choose the kind of income-generating activity the plan is built around, and describe it." in \
+        response.get_data(as_text=True)
     assert _fresh(db, version).status == "draft"
 
 
