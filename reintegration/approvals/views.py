@@ -229,5 +229,7 @@ def changes(version_id: int):
     audit.record(db, "case.read", user=current_user, obj=version, case_id=version.case_id,
                  detail={"page": "approvals.changes"})
     db.commit()
+    # Only an amendment not yet decided waits while the approved version stays in force
+    # (as on the review page): once decided, the sentence would no longer be true.
     return render_template("approvals/changes.html", version=version, case=case, diff=_diff_rows(comparison),
-                           amendment=version.amends_id is not None)
+                           amendment=version.amends_id is not None and version.status in wf.OPEN_PLAN_STATUSES)

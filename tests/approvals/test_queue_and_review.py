@@ -266,3 +266,25 @@ def test_only_a_submitted_amendment_says_the_approved_version_stays_in_force(aut
     approve(amendment)
     for version in (returned, first, amendment):
         assert "stays in force" not in auth._client.get(f"/approvals/{version.id}").get_data(as_text=True)
+
+
+def test_the_changes_page_of_a_decided_amendment_no_longer_says_it_waits(auth, db, make_plan, approve, approver):
+    """The changes page said "The approved version stays in force until the amendment is
+    approved" of an amendment already approved (or sent back): only an undecided one
+    waits so, as on the review page."""
+    first = make_plan(lines=[Line(key="a", amount="5000.00")])
+    approve(first)
+    returned = make_plan(case=case_of(db, first), amends=first, lines=[Line(key="a", amount="6000.00")])
+    approve(returned, action="send_back", reason="Explain the higher amount.")
+    amendment = make_plan(case=case_of(db, first), amends=first, lines=[Line(key="a", amount="5500.00")])
+    auth.login(approver)
+
+    def changes(version):
+        return auth._client.get(f"/approvals/{version.id}/changes").get_data(as_text=True)
+
+    assert "stays in force until the amendment is approved" in changes(amendment)
+    assert "stays in force" not in changes(returned)
+    approve(amendment)
+    for version in (returned, amendment):
+        page = changes(version)
+        assert "stays in force" not in page and "Compared with version 1" in page
