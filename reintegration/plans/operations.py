@@ -424,6 +424,13 @@ def create_draft(db: Session, case: Case, user, tables: RateTables, today: date)
                                                    **{name: getattr(line, name) for name in LINE_FIELDS})
                                         for line in base_lines])
     _add_contributor(db, version.id, user.id)
+    gone = discarded_record(db, case.id, version.id)
+    if gone is not None:
+        # SQLite gives a new row the id of the highest row deleted before it, so a draft
+        # discarded and started again can come back under the same id (and URL). Its
+        # revisions start above the ones the discarded draft reached: a page still open on
+        # that draft is then refused as stale, never saved into this one.
+        version.revision = max(version.revision, (discarded_revision(gone) or 0) + 1)
     db.flush()
     _store_check(version, check_version(db, load_plan(db, version), tables, today))
     record(db, "plan.create", user=user, obj=version, case_id=case.id,
@@ -601,11 +608,21 @@ def discarded_record(db: Session, case_id: int, version_id: int):
 
 def discarded_number(event) -> int | None:
     """The number of the discarded version, from its record."""
+    return _recorded_int(event, "number")
+
+
+def discarded_revision(event) -> int | None:
+    """The revision the discarded draft had reached, from its record: a page showing
+    that revision or an earlier one was a page of the discarded draft."""
+    return _recorded_int(event, "revision")
+
+
+def _recorded_int(event, key: str) -> int | None:
     try:
-        number = json.loads(event.detail or "{}").get("number")
+        value = json.loads(event.detail or "{}").get(key)
     except (ValueError, AttributeError):
         return None
-    return number if isinstance(number, int) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def next_commentable(db: Session, version: PlanVersion) -> PlanVersion | None:

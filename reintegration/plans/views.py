@@ -64,14 +64,21 @@ def _version_or_discarded(db, case_id: int, version_id: int, *, typed: PlanForm 
     """``(version, case)`` as :func:`_version_or_404`; but a draft discarded meanwhile on a
     case the user may see answers 409 (raised as an HTTP exception with the page): who
     discarded it and when, and what was sent (the drafting ``typed`` form, or the
-    ``comment``), kept in view to copy, rather than a 404 that loses it."""
+    ``comment``), kept in view to copy, rather than a 404 that loses it. A drafting form
+    is also from the discarded draft when a new draft has come back under its id (SQLite
+    reuses the highest id) and the form's revision is one the discarded draft had."""
     row = db.exec(select(PlanVersion, Case).join(Case, Case.id == PlanVersion.case_id)
                   .where(PlanVersion.id == version_id, PlanVersion.case_id == case_id,
                          case_scope(current_user))).first()
     if row is not None:
-        return row
-    case = db.exec(select(Case).where(Case.id == case_id, case_scope(current_user))).first()
-    event = ops.discarded_record(db, case_id, version_id) if case is not None else None
+        seen = plain_number(typed.revision.data) if typed is not None else None
+        event = ops.discarded_record(db, case_id, version_id) if seen is not None else None
+        if event is None or seen > (ops.discarded_revision(event) or 0):
+            return row
+        case = row[1]
+    else:
+        case = db.exec(select(Case).where(Case.id == case_id, case_scope(current_user))).first()
+        event = ops.discarded_record(db, case_id, version_id) if case is not None else None
     if event is None:
         abort(404)
     by, _at = audit.done_by(db, event)

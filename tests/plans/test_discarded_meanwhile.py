@@ -71,3 +71,39 @@ def test_a_discarded_draft_of_a_case_out_of_reach_is_404(app, auth, db, make_use
     auth.logout()
     auth.login(make_user("partner", organisation=make_org("partner", country="TH")))
     assert auth.post(f"/cases/{version.case_id}/plans/{version.id}/comments", {"body": "x"}).status_code == 404
+
+
+def test_a_save_from_a_discarded_draft_never_lands_in_the_draft_started_after_it(app, auth, db, make_user,
+                                                                                  plan_case, start_draft):
+    """Discarded and started again at once: on SQLite the new draft gets the discarded
+    one's id (the highest id is reused), so the old page's URL names it. A save from the
+    old page is still refused as one to a discarded draft, and the new draft keeps what
+    it has (the save used to land in it, told "saved")."""
+    from reintegration.models import PlanVersion
+
+    auth.login("caseworker", locale="en")
+    version = start_draft(plan_case)
+    version_id, seen = version.id, version.revision
+    other = type(auth)(app.test_client(), make_user)
+    other.login(make_user("caseworker", name="Karen Colleague"))
+    assert other.post(f"/cases/{plan_case.id}/plans/{version_id}/discard",
+                      {"revision": str(seen), "confirm_discard": "y"}).status_code == 302
+    assert other.post(f"/cases/{plan_case.id}/plans").status_code == 302
+    db.expire_all()
+    fresh = db.exec(select(PlanVersion).where(PlanVersion.case_id == plan_case.id)).one()
+    fresh_id, fresh_revision = fresh.id, fresh.revision
+
+    # The old page posts to its own URL (which may now name the new draft), with the
+    # revision it showed.
+    response = auth.post(f"/cases/{plan_case.id}/plans/{version_id}/edit", base_form(fresh, [{"amount_dkk": "1234.00", "description": "Hair dryers"}],
+                                                    realism="Trained for two years", revision=str(seen)))
+    assert response.status_code == 409
+    page = _text(response)
+    assert "Karen Colleague discarded draft version 1 at" in page
+    assert "Trained for two years" in page and "Hair dryers" in page
+
+    db.expire_all()
+    now = db.get(PlanVersion, fresh_id)
+    assert (now.status, now.realism, now.revision) == ("draft", None, fresh_revision)
+    # The new draft's own page saves as ever.
+    assert auth.post(edit_url(now), base_form(now, realism="Trained")).status_code == 302
