@@ -206,3 +206,17 @@ def decision_form(db, version, action: str = "approve", reason: str | None = Non
     if reason is not None:
         form["reason"] = reason
     return form
+
+
+def insert_cases_with_versions(conn, cases: dict[int, list[tuple[str, bool | None]]]) -> None:
+    """Plain-SQL rows for migration tests: case ``id`` -> its plan versions as
+    ``(status, check_ok)``, numbered from 1 in the order given."""
+    for case_id, versions in cases.items():
+        conn.execute(text('INSERT INTO "case" (id, reference, status, person_name, person_date_of_birth, '
+                          'nationality, return_country, unaccompanied_minor, legal_hold, created_at, updated_at, '
+                          "revision) VALUES (:id, :ref, 'preparing', 'A', '1990-01-01', 'NG', 'NG', false, false, "
+                          "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"), {"id": case_id, "ref": f"RT-{case_id}"})
+        for number, (status, ok) in enumerate(versions, start=1):
+            conn.execute(text("INSERT INTO planversion (case_id, number, status, check_ok, created_at, "
+                              "updated_at, revision) VALUES (:c, :n, :s, :ok, CURRENT_TIMESTAMP, "
+                              "CURRENT_TIMESTAMP, 1)"), {"c": case_id, "n": number, "s": status, "ok": ok})

@@ -11,24 +11,16 @@ from sqlalchemy import inspect, text
 from reintegration import create_app
 from reintegration.migrate import downgrade, upgrade
 
+from support import insert_cases_with_versions
+
 
 def test_0002_fills_in_existing_cases_and_can_be_taken_back(scratch_url):
     app = create_app({"SECRET_KEY": "test", "DATABASE_URL": scratch_url})
     engine = app.extensions["db_engine"]
     upgrade(app, "0001")
     with engine.begin() as conn:
-        for case_id, versions in ((1, [("approved", True), ("returned", True)]),
-                                  (2, [("draft", False)]),
-                                  (3, [("draft", None), ("submitted", True)]),
-                                  (4, [])):
-            conn.execute(text('INSERT INTO "case" (id, reference, status, person_name, person_date_of_birth, '
-                              'nationality, return_country, unaccompanied_minor, legal_hold, created_at, updated_at, revision) '
-                              "VALUES (:id, :ref, 'preparing', 'A', '1990-01-01', 'NG', 'NG', false, false, "
-                              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"), {"id": case_id, "ref": f"RT-{case_id}"})
-            for number, (status, ok) in enumerate(versions, start=1):
-                conn.execute(text("INSERT INTO planversion (case_id, number, status, check_ok, created_at, "
-                                  "updated_at, revision) VALUES (:c, :n, :s, :ok, CURRENT_TIMESTAMP, "
-                                  "CURRENT_TIMESTAMP, 1)"), {"c": case_id, "n": number, "s": status, "ok": ok})
+        insert_cases_with_versions(conn, {1: [("approved", True), ("returned", True)], 2: [("draft", False)],
+                                          3: [("draft", None), ("submitted", True)], 4: []})
 
     def attention():
         with engine.connect() as conn:

@@ -10,6 +10,8 @@ from sqlalchemy import text
 from reintegration import create_app
 from reintegration.migrate import downgrade, upgrade
 
+from support import insert_cases_with_versions
+
 CASES = {
     1: [("returned", True), ("approved", True)],  # sent back, then approved
     2: [("returned", True), ("draft", True)],  # sent back, the answer being drafted
@@ -26,15 +28,7 @@ def test_0022_recomputes_every_case_and_can_be_taken_back(scratch_url):
     engine = app.extensions["db_engine"]
     upgrade(app, "0021")
     with engine.begin() as conn:
-        for case_id, versions in CASES.items():
-            conn.execute(text('INSERT INTO "case" (id, reference, status, person_name, person_date_of_birth, '
-                              'nationality, return_country, unaccompanied_minor, legal_hold, created_at, updated_at, '
-                              "revision) VALUES (:id, :ref, 'preparing', 'A', '1990-01-01', 'NG', 'NG', false, false, "
-                              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"), {"id": case_id, "ref": f"RT-{case_id}"})
-            for number, (status, ok) in enumerate(versions, start=1):
-                conn.execute(text("INSERT INTO planversion (case_id, number, status, check_ok, created_at, "
-                                  "updated_at, revision) VALUES (:c, :n, :s, :ok, CURRENT_TIMESTAMP, "
-                                  "CURRENT_TIMESTAMP, 1)"), {"c": case_id, "n": number, "s": status, "ok": ok})
+        insert_cases_with_versions(conn, CASES)
 
     def attention():
         with engine.connect() as conn:

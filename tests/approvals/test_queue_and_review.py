@@ -252,26 +252,8 @@ def test_the_changes_page_counts_unchanged_lines_in_the_singular(auth, db, make_
 
 def test_only_a_submitted_amendment_says_the_approved_version_stays_in_force(auth, db, make_plan, approve, approver):
     """A decided version's review (sent back, or superseded by the approved amendment) is
-    no longer waiting: it does not say another version stays in force until it is approved."""
-    first = make_plan(lines=[Line(key="a", amount="5000.00")])
-    approve(first)
-    returned = make_plan(case=case_of(db, first), amends=first, lines=[Line(key="a", amount="6000.00")])
-    approve(returned, action="send_back", reason="Explain the higher amount.")
-    amendment = make_plan(case=case_of(db, first), amends=first, lines=[Line(key="a", amount="5500.00")])
-    auth.login(approver)
-    for version in (returned, first):
-        assert "stays in force" not in auth._client.get(f"/approvals/{version.id}").get_data(as_text=True)
-    assert "Version 1 is approved and stays in force" in auth._client.get(
-        f"/approvals/{amendment.id}").get_data(as_text=True)
-    approve(amendment)
-    for version in (returned, first, amendment):
-        assert "stays in force" not in auth._client.get(f"/approvals/{version.id}").get_data(as_text=True)
-
-
-def test_the_changes_page_of_a_decided_amendment_no_longer_says_it_waits(auth, db, make_plan, approve, approver):
-    """The changes page said "The approved version stays in force until the amendment is
-    approved" of an amendment already approved (or sent back): only an undecided one
-    waits so, as on the review page."""
+    no longer waiting: it does not say another version stays in force until it is approved.
+    Nor does its changes page (which said it of an amendment already decided)."""
     first = make_plan(lines=[Line(key="a", amount="5000.00")])
     approve(first)
     returned = make_plan(case=case_of(db, first), amends=first, lines=[Line(key="a", amount="6000.00")])
@@ -282,9 +264,16 @@ def test_the_changes_page_of_a_decided_amendment_no_longer_says_it_waits(auth, d
     def changes(version):
         return auth._client.get(f"/approvals/{version.id}/changes").get_data(as_text=True)
 
+    for version in (returned, first):
+        assert "stays in force" not in auth._client.get(f"/approvals/{version.id}").get_data(as_text=True)
+    assert "Version 1 is approved and stays in force" in auth._client.get(
+        f"/approvals/{amendment.id}").get_data(as_text=True)
     assert "stays in force until the amendment is approved" in changes(amendment)
     assert "stays in force" not in changes(returned)
     approve(amendment)
+    for version in (returned, first, amendment):
+        assert "stays in force" not in auth._client.get(f"/approvals/{version.id}").get_data(as_text=True)
     for version in (returned, amendment):
         page = changes(version)
         assert "stays in force" not in page and "Compared with version 1" in page
+

@@ -15,12 +15,15 @@ from reintegration.plans.findings import message
 DAY = date(2026, 6, 1)
 
 
-def _total_message(app, children: int, locale: str) -> str:
+def _message(app, children: int, locale: str, rule: str = TOTAL_MAX, kind: str = "in_kind",
+             amount: str = "100000.00") -> str:
+    """The ``rule`` finding's words for a household of ``children`` minor children and
+    one line of ``amount``."""
     kids = tuple(Child(date_of_birth=date(2015, 1, 1), lives_in="home_country") for _ in range(children))
     plan = Plan(person=Person(date_of_birth=date(1990, 1, 1)), children=kids, reference_date=DAY,
-                lines=(BudgetLine(kind="in_kind", amount_dkk=Decimal("100000.00"), month=1),))
+                lines=(BudgetLine(kind=kind, amount_dkk=Decimal(amount), month=1),))
     check = check_plan(plan, app.extensions["rate_tables"], DAY)
-    [finding] = [f for f in check.findings if f.rule == TOTAL_MAX]
+    [finding] = [f for f in check.findings if f.rule == rule]
     with app.test_request_context("/"), force_locale(locale):
         return message(finding, check).replace("\xa0", " ")
 
@@ -34,7 +37,7 @@ def _total_message(app, children: int, locale: str) -> str:
     (2, "da", "overstiger husstandens loft på 58.000,00 kr. (voksensatsen plus 2 mindreårige børn)."),
 ])
 def test_the_cap_names_its_children_in_agreeing_words(app, children, locale, ending):
-    assert _total_message(app, children, locale).endswith(ending)
+    assert _message(app, children, locale).endswith(ending)
 
 
 @pytest.mark.parametrize("children, locale, ending", [
@@ -45,11 +48,5 @@ def test_the_cap_names_its_children_in_agreeing_words(app, children, locale, end
     (0, "da", "overstiger satsen for kontanter på 10.000,00 kr. for en person, der ikke er forsørger."),
 ])
 def test_the_cash_finding_ends_its_sentence_once(app, children, locale, ending):
-    kids = tuple(Child(date_of_birth=date(2015, 1, 1), lives_in="home_country") for _ in range(children))
-    plan = Plan(person=Person(date_of_birth=date(1990, 1, 1)), children=kids, reference_date=DAY,
-                lines=(BudgetLine(kind="cash", amount_dkk=Decimal("30000.00"), month=1),))
-    check = check_plan(plan, app.extensions["rate_tables"], DAY)
-    [finding] = [f for f in check.findings if f.rule == CASH_MAX]
-    with app.test_request_context("/"), force_locale(locale):
-        said = message(finding, check).replace("\xa0", " ")
+    said = _message(app, children, locale, rule=CASH_MAX, kind="cash", amount="30000.00")
     assert said.endswith(ending) and ".." not in said
