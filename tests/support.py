@@ -220,3 +220,16 @@ def insert_cases_with_versions(conn, cases: dict[int, list[tuple[str, bool | Non
             conn.execute(text("INSERT INTO planversion (case_id, number, status, check_ok, created_at, "
                               "updated_at, revision) VALUES (:c, :n, :s, :ok, CURRENT_TIMESTAMP, "
                               "CURRENT_TIMESTAMP, 1)"), {"c": case_id, "n": number, "s": status, "ok": ok})
+
+
+def danish_tomorrow() -> str:
+    """Tomorrow as the app counts days (Danish time, ``i18n.local_today``), ISO: the first
+    date a "not in the future" rule refuses. The machine's ``date.today()`` is the UTC day,
+    one day behind Denmark from Danish midnight to 01:00 (02:00 in summer), when its
+    tomorrow is the app's today and is accepted."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from reintegration.config import Defaults
+
+    return (datetime.now(ZoneInfo(Defaults.BABEL_DEFAULT_TIMEZONE)).date() + timedelta(days=1)).isoformat()

@@ -6,7 +6,7 @@ import io
 import os
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from reintegration import uploads
 from reintegration.models import Attachment, AuditEvent, Disbursement
+from support import danish_tomorrow
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -92,7 +93,7 @@ def test_paying_the_approved_local_amount_in_instalments_is_never_over_the_line(
     ({"line_key": ""}, "line_key", "Choose one of the options"),
     ({"paid_on": ""}, "paid_on", "This field is required"),
     ({"paid_on": "31.12.2026"}, "paid_on", "Enter a date such as"),
-    ({"paid_on": (date.today() + timedelta(days=1)).isoformat(), "amount_local": "10"}, "paid_on", "cannot be in the future"),
+    ({"paid_on": danish_tomorrow(), "amount_local": "10"}, "paid_on", "cannot be in the future"),
     ({"paid_on": "2026-01-01", "amount_local": "10"}, "paid_on", "before the return"),
     ({"amount_local": ""}, "amount_local", "Enter the amount in NGN"),
     ({"amount_local": "ten"}, "amount_local", "Enter an amount such as"),
@@ -221,7 +222,7 @@ def test_sniffing(head, expected):
 def test_a_refused_payment_names_every_error_at_once(auth, db, partner_case):
     """An amount that cannot be read and a date in the future: both are said on the first
     send, not the date only after the amount is fixed (as the report form does)."""
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = danish_tomorrow()
     page = disburse(auth, partner_case, paid_on=tomorrow, amount_local="abc").get_data(as_text=True)
     assert 'id="amount_local-error"' in page and 'id="paid_on-error"' in page
     assert "The date cannot be in the future." in page

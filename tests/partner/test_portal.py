@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlmodel import select
 
 from reintegration.models import Attachment, AuditEvent, Disbursement, FollowUpReport, RiskAlert
+from support import danish_tomorrow
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -128,7 +129,7 @@ def test_stale_revision_is_a_conflict_that_keeps_the_input(client, auth, db, mak
 @pytest.mark.parametrize("field, value, message", [
     ("contact_date", "", "This field is required"),
     ("contact_date", "yesterday", "Enter a date such as"),
-    ("contact_date", (date.today() + timedelta(days=1)).isoformat(), "cannot be in the future"),
+    ("contact_date", danish_tomorrow(), "cannot be in the future"),
     ("contact_date", "2026-01-01", "cannot be before the return"),
     ("contact_kind", "teleport", "Choose one of the options"),
     ("contact_kind", "", "Choose one of the options"),
