@@ -222,14 +222,22 @@ def insert_cases_with_versions(conn, cases: dict[int, list[tuple[str, bool | Non
                               "CURRENT_TIMESTAMP, 1)"), {"c": case_id, "n": number, "s": status, "ok": ok})
 
 
-def danish_tomorrow() -> str:
-    """Tomorrow as the app counts days (Danish time, ``i18n.local_today``), ISO: the first
-    date a "not in the future" rule refuses. The machine's ``date.today()`` is the UTC day,
-    one day behind Denmark from Danish midnight to 01:00 (02:00 in summer), when its
-    tomorrow is the app's today and is accepted."""
-    from datetime import datetime, timedelta
+
+def danish_today():
+    """Today as the app counts days (Danish time, ``i18n.local_today``). The machine's
+    ``date.today()`` is the UTC day, one day behind Denmark from Danish midnight to 01:00
+    (02:00 in summer): then its tomorrow is the app's today, and on New Year's night its
+    year is the old one."""
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from reintegration.config import Defaults
 
-    return (datetime.now(ZoneInfo(Defaults.BABEL_DEFAULT_TIMEZONE)).date() + timedelta(days=1)).isoformat()
+    return datetime.now(ZoneInfo(Defaults.BABEL_DEFAULT_TIMEZONE)).date()
+
+
+def danish_tomorrow() -> str:
+    """Tomorrow as the app counts days, ISO: the first date a "not in the future" rule refuses."""
+    from datetime import timedelta
+
+    return (danish_today() + timedelta(days=1)).isoformat()

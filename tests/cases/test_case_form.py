@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlmodel import select
 
 from reintegration.cases import operations
 from reintegration.models import AuditEvent, Case, Child
+from support import danish_today, danish_tomorrow
 
 
 def _cases(db):
@@ -34,7 +35,7 @@ def test_create_case_then_show_it(client, auth, case_data, db, partners):
     response = auth.post("/cases/new", case_data(user))
     assert response.status_code == 302
     [case] = _cases(db)
-    assert re.fullmatch(rf"RT-{date.today().year}-0001", case.reference)
+    assert re.fullmatch(rf"RT-{danish_today().year}-0001", case.reference)
     assert case.status == "preparing" and case.caseworker_id == user.id and case.partner_id == partners["NG"].id
     assert case.revision == 1
     [child] = db.exec(select(Child)).all()
@@ -68,8 +69,7 @@ def test_edit_case(client, auth, case_data, db, make_case, partners):
     assert "person_name" in event.detail and "children" in event.detail
 
 
-TODAY = date.today()
-FUTURE = (TODAY + timedelta(days=1)).isoformat()
+FUTURE = danish_tomorrow()
 BAD_INPUT = [
     ("person_name", "", "Enter the person's name."),
     ("person_name", "x" * 10_000_000, "At most 200 characters."),
@@ -184,7 +184,7 @@ def test_two_edits_from_the_same_revision_second_gets_a_conflict(client, auth, c
 
 def test_the_reference_is_unique_when_two_creations_race(client, auth, case_data, db, make_case, partners,
                                                          monkeypatch):
-    year = date.today().year
+    year = danish_today().year
     make_case(partner=partners["NG"], reference=f"RT-{year}-0001")
     real = operations.next_reference
     calls = []
