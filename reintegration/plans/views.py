@@ -72,7 +72,10 @@ def _version_or_discarded(db, case_id: int, version_id: int, *, typed: PlanForm 
                          case_scope(current_user))).first()
     if row is not None:
         seen = plain_number(typed.revision.data) if typed is not None else None
-        event = ops.discarded_record(db, case_id, version_id) if seen is not None else None
+        # A form at the draft's own revision or later is not the discarded draft's (a new
+        # draft under its id starts above it): only a form already behind is looked up.
+        behind = seen is not None and seen < row[0].revision
+        event = ops.discarded_record(db, case_id, version_id) if behind else None
         if event is None or seen > (ops.discarded_revision(event) or 0):
             return row
         case = row[1]
