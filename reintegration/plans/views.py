@@ -452,7 +452,7 @@ def edit(case_id: int, version_id: int):
     }
     flash(messages[action], "success")
     if not check.ok:
-        flash(_("The budget check has findings. See them beside the lines."), "warning")
+        flash(_("The budget check has findings. They are listed under “Budget check”, and a line's own beside it."), "warning")
     blank = len(form.lines.entries) - len(kept) + (1 if action == "add_line" else 0)
     anchor = "budget-lines" if action != "save" else None
     return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id,
@@ -729,7 +729,7 @@ def import_json(case_id: int, version_id: int):
                 "may differ from the check here:") + " " + "; ".join(_difference_text(*d) for d in differences) + ".",
               "warning")
     if not check.ok:
-        flash(_("The budget check has findings. See them beside the lines."), "warning")
+        flash(_("The budget check has findings. They are listed under “Budget check”, and a line's own beside it."), "warning")
     return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id))
 
 
