@@ -24,7 +24,7 @@ def dkk(value: Decimal | int | str) -> Decimal:
     """``value`` in kroner, rounded half up to øre."""
     if isinstance(value, float):
         raise TypeError("money is never a float; pass a Decimal, an int or a string")
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    return _no_negative_zero(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
 def to_ore(amount: Decimal) -> int:
@@ -45,7 +45,7 @@ def from_ore(ore: int) -> Decimal:
 def fmt_plain(amount: Decimal) -> str:
     """Machine-readable amount with exactly two decimals, e.g. ``1250.50``."""
     _require_decimal(amount)
-    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+    return str(_no_negative_zero(amount.quantize(CENT, rounding=ROUND_HALF_UP)))
 
 
 def has_more_than_two_decimals(amount: Decimal) -> bool:
@@ -92,6 +92,11 @@ def parse_plain(text: str) -> Decimal:
     if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS:
         raise ValueError("out of range")
     return Decimal(text)
+
+
+def _no_negative_zero(amount: Decimal) -> Decimal:
+    """``-0.00`` (what ``-0.001`` rounds to) as ``0.00``: no sum is ever shown as "-0.00"."""
+    return abs(amount) if amount.is_zero() else amount
 
 
 def _require_decimal(amount: object) -> None:

@@ -90,3 +90,12 @@ def test_parse_plain_refuses_huge_numbers():
     assert parse_plain("0000000000000000001") == 1  # leading zeros do not count
     with pytest.raises(ValueError, match="out of range"):
         parse_plain("9999999999999999")
+
+
+@pytest.mark.parametrize("amount", ["-0.001", "-0.00", "-0.004", "-0E-7"])
+def test_a_zero_amount_is_never_negative_zero(amount):
+    """PLAN_FORMAT: amounts are strings with two decimals. A negative amount that rounds to
+    nothing is 0.00, not "-0.00", which a reader comparing strings takes for another sum."""
+    assert fmt_plain(Decimal(amount)) == "0.00"
+    assert str(dkk(Decimal(amount))) == "0.00"
+    assert fmt_plain(Decimal("-0.005")) == "-0.01"  # half up, away from zero, as before

@@ -159,3 +159,13 @@ def test_usage_errors_are_one_line_too(args):
                             cwd=REPO, capture_output=True, timeout=60)
     assert (result.returncode, result.stdout) == (2, b"")
     assert result.stderr.startswith(b"error: ") and result.stderr.count(b"\n") == 1
+
+
+def test_totals_are_never_negative_zero(tmp_path):
+    """Lines of "-0.001" (an error, but a plan) add up to a cash total of 0.00, not "-0.00"."""
+    lines = [{"kind": "cash", "amount_dkk": "-0.001", "month": 1}, {"kind": "in_kind", "amount_dkk": "-0.00", "month": 1}]
+    result = validate(plan_file(tmp_path, {**CONTRACT_INPUT, "lines": lines}))
+    assert result.returncode == 1
+    output = json.loads(result.stdout)
+    assert output["totals"] == {"cash": "0.00", "in_kind": "0.00", "total": "0.00"}
+    assert [f["rule"] for f in output["findings"]] == ["line.amount", "line.amount"]
