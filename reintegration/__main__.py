@@ -16,7 +16,7 @@ class _OneLineParser(argparse.ArgumentParser):
     """Reports a usage error as one ``error: ...`` line, like every other refusal."""
 
     def error(self, message: str) -> None:
-        self.exit(2, f"error: {message}\n")
+        self.exit(2, f"error: {validate.one_line(message)}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from .config import Defaults
 from .domain import budget as rules
 from .domain.budget import Finding, check_plan
 from .domain.money import dkk
@@ -43,7 +45,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--today",
         type=_iso_date_argument,
         metavar="YYYY-MM-DD",
-        help="the day of checking, used when the plan has no reference_date (default: today)",
+        help="the day of checking, used when the plan has no reference_date (default: today in Denmark)",
     )
     parser.set_defaults(run=run)
 
@@ -54,11 +56,25 @@ def run(args: argparse.Namespace) -> int:
         plan = parse_plan(read_json(args.plan))
         tables = load_rate_tables(args.rates or default_rates_dir())
     except (PlanFormatError, RateTableError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_NOT_A_PLAN
-    check = check_plan(plan, tables, today=args.today or date.today())
+    check = check_plan(plan, tables, today=args.today or today())
     print(json.dumps(check_to_json(check, message), indent=2, ensure_ascii=False))
     return EXIT_OK if check.ok else EXIT_FINDINGS
+
+
+def today() -> date:
+    """The date in Denmark, as the app's ``i18n.local_today``: a plan without a reference
+    date gets the same rate table and minors from the command as from the app, also on a
+    server whose clock runs on UTC (still yesterday from midnight to 01:00 or 02:00)."""
+    return datetime.now(ZoneInfo(Defaults.BABEL_DEFAULT_TIMEZONE)).date()
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break or other unprintable character escaped (``\\n``),
+    so that the error is the one line on standard error the contract promises, whatever
+    the file or folder is called."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def read_json(name: str) -> Any:

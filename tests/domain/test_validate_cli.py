@@ -1,8 +1,10 @@
 """``python -m reintegration validate`` against the contract in PLAN_FORMAT.md, end to end."""
 
 import json
+import os
 import subprocess
 import sys
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -153,7 +155,8 @@ def test_broken_rate_tables_exit_2_naming_the_file(tmp_path):
     assert result.stderr.decode() == f"error: {rates / '2026-2029.toml'}: version: missing\n"
 
 
-@pytest.mark.parametrize("args", [("--today", "1 June"), (), ("a.json", "b.json")])
+@pytest.mark.parametrize("args", [("--today", "1 June"), (), ("a.json", "b.json"), ("a.json", "b\nc.json"),
+                                  ("--rates\nx", "a.json")])
 def test_usage_errors_are_one_line_too(args):
     result = subprocess.run([sys.executable, "-m", "reintegration", "validate", *args],
                             cwd=REPO, capture_output=True, timeout=60)
@@ -169,3 +172,95 @@ def test_totals_are_never_negative_zero(tmp_path):
     output = json.loads(result.stdout)
     assert output["totals"] == {"cash": "0.00", "in_kind": "0.00", "total": "0.00"}
     assert [f["rule"] for f in output["findings"]] == ["line.amount", "line.amount"]
+
+
+@pytest.mark.parametrize("name", ["two\nlines.json", "carriage\rreturn.json", "separator\u2028.json"])
+def test_the_error_is_one_line_whatever_the_file_is_called(tmp_path, name):
+    """PLAN_FORMAT: exit 2 with "one line on standard error". A line break in the file's
+    name (or anywhere in the message) is shown escaped, not as a second line."""
+    result = validate(str(tmp_path / name))
+    assert (result.returncode, result.stdout) == (2, b"")
+    line = result.stderr.decode()
+    assert line.endswith("\n") and len(line.splitlines()) == 1, line
+    assert line.startswith("error: ") and line.endswith(": cannot read: No such file or directory\n")
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"\xef\xbb\xbf" + json.dumps(CONTRACT_INPUT).encode(), None),  # a byte order mark is allowed
+        ("\ufeff" + json.dumps(CONTRACT_INPUT), None),
+        (json.dumps(CONTRACT_INPUT).encode("utf-16"), "{file}: not UTF-8 text: invalid byte at offset 0"),
+        (json.dumps(CONTRACT_INPUT).encode("latin-1").replace(b"Hair", b"H\xe5ir"),
+         "{file}: not UTF-8 text: invalid byte at offset {offset}"),
+    ],
+)
+def test_a_plan_file_is_utf8_with_or_without_a_byte_order_mark(tmp_path, content, error):
+    path = plan_file(tmp_path, content)
+    result = validate(path)
+    if error is None:
+        assert (result.returncode, result.stderr) == (1, b"")
+        assert json.loads(result.stdout) == CONTRACT_OUTPUT
+    else:
+        offset = Path(path).read_bytes().find(b"\xe5")
+        assert (result.returncode, result.stdout) == (2, b"")
+        assert result.stderr.decode() == f"error: {error.format(file=path, offset=offset)}\n"
+
+
+def test_a_folder_or_empty_standard_input_is_not_a_plan(tmp_path):
+    result = validate(str(tmp_path))
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert result.stderr.decode() == f"error: {tmp_path}: cannot read: Is a directory\n"
+    result = validate("-", stdin=b"")
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert result.stderr.decode() == "error: <stdin>: not JSON: Expecting value at line 1 column 1\n"
+
+
+@pytest.mark.parametrize("utc, danish", [
+    (datetime(2029, 12, 31, 23, 30, tzinfo=timezone.utc), "2030-01-01"),  # 00:30 in Denmark (winter, UTC+1)
+    (datetime(2029, 12, 31, 22, 59, tzinfo=timezone.utc), "2029-12-31"),  # 23:59
+    (datetime(2026, 6, 1, 22, 30, tzinfo=timezone.utc), "2026-06-02"),  # 00:30 in summer (UTC+2)
+])
+def test_without_a_reference_date_today_is_the_danish_date_as_in_the_app(tmp_path, monkeypatch, capsys, utc, danish):
+    """PLAN_FORMAT: reference_date absent = today, which picks the rate table. The app's
+    today is the date in Denmark (i18n.local_today), so the command's is too: on a server
+    on UTC at 00:30 on 1 January 2030 Danish time, the app finds no rate table while the
+    command, still on 31 December, passed the same file."""
+    from reintegration import validate as command
+    from reintegration.__main__ import main
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return utc.astimezone(tz) if tz else utc.replace(tzinfo=None)
+
+        @classmethod
+        def today(cls):
+            return utc.replace(tzinfo=None)
+
+    monkeypatch.setattr(command, "datetime", Clock, raising=False)
+    monkeypatch.setattr(command, "date", type("FixedDate", (date,), {"today": classmethod(lambda cls: utc.date())}))
+    plan = {key: value for key, value in CONTRACT_INPUT.items() if key != "reference_date"}
+    status = main(["validate", plan_file(tmp_path, plan)])
+    output = json.loads(capsys.readouterr().out)
+    assert output["reference_date"] == danish
+    assert output["rate_table"] == (None if danish == "2030-01-01" else "2026-2029")
+    assert status == 1
+
+
+def test_it_needs_no_app_no_database_and_no_particular_folder(tmp_path):
+    """PLAN_FORMAT: "needs no database and no running server": run from another folder,
+    with no instance configuration and an unusable database setting, it reads the
+    project's rates/ and never loads Flask or SQLAlchemy."""
+    path = plan_file(tmp_path, CONTRACT_INPUT)
+    code = ("import sys, runpy; sys.argv = ['reintegration', 'validate', sys.argv[1]]\n"
+            "try:\n    runpy.run_module('reintegration', run_name='__main__')\n"
+            "except SystemExit as end:\n"
+            "    print(sorted(m for m in ('flask', 'sqlalchemy', 'sqlmodel') if m in sys.modules), file=sys.stderr)\n"
+            "    raise\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+           "REINTEGRATION_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    result = subprocess.run([sys.executable, "-c", code, path], cwd=tmp_path, env=env, capture_output=True, timeout=60)
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == CONTRACT_OUTPUT
+    assert result.stderr == b"[]\n"
