@@ -21,7 +21,7 @@ from .config import Defaults
 from .domain import budget as rules
 from .domain.budget import Finding, check_plan
 from .domain.money import dkk
-from .domain.planfile import PlanFormatError, check_to_json, parse_iso_date, parse_plan
+from .domain.planfile import PlanFormatError, check_to_json, json_object, parse_iso_date, parse_plan
 from .domain.rates import RateTableError, default_rates_dir, load_rate_tables
 
 EXIT_OK = 0
@@ -93,7 +93,7 @@ def read_json(name: str) -> Any:
         raise PlanFormatError(where, f"not UTF-8 text: invalid byte at offset {error.start}") from None
     try:
         # Decimal for JSON numbers: no float ever enters, even in an error message.
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant, object_pairs_hook=json_object)
     except json.JSONDecodeError as error:
         raise PlanFormatError(where, f"not JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
     except ValueError as error:  # NaN and Infinity, or an integer too long to read

@@ -4,7 +4,9 @@
 field (``lines[2].amount_dkk``). A file that is a plan but breaks a budget rule parses:
 a blank activity description, a missing activity or an amount of ``12.345`` are findings
 of ``check_plan``, not format errors. ``null`` for an optional field counts as absent.
-Keys the format does not know are ignored.
+Keys the format does not know are ignored. A name given twice in an object of the plan
+is refused when the JSON was decoded with ``json_object`` (the ``validate`` command and
+the web import do): readers differ on which of the two values counts.
 """
 
 from __future__ import annotations
@@ -47,6 +49,30 @@ class PlanFormatError(ValueError):
         self.code = code
         self.params = params
         super().__init__(f"{field}: {message}")
+
+
+class _DecodedObject(dict):
+    """A JSON object as ``json_object`` decoded it: the last value of each name, as
+    ``json.loads`` keeps, and the first name the object gives twice, if any."""
+
+    __slots__ = ("given_twice",)
+
+
+def json_object(pairs: list[tuple[str, Any]]) -> dict:
+    """``object_pairs_hook`` for ``json.loads`` of a plan file. RFC 8259 leaves an object
+    with a name twice to the reader (Python keeps the last value, other readers the first
+    or refuse it), so a file that shows a reviewer one amount could pass with another;
+    ``parse_plan`` refuses it at the name."""
+    decoded = _DecodedObject(pairs)
+    decoded.given_twice = None
+    if len(decoded) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                decoded.given_twice = key
+                break
+            seen.add(key)
+    return decoded
 
 
 def parse_plan(data: Any) -> Plan:
@@ -204,6 +230,9 @@ def _get(data: dict, parent: str, key: str, convert: _Convert[_T], *, required: 
 def _object(value: Any, path: str) -> dict:
     if not isinstance(value, dict):
         raise _wrong_type(path, "an object", value)
+    if (key := getattr(value, "given_twice", None)) is not None:
+        field = key if path == _ROOT else f"{path}.{key}"
+        raise PlanFormatError(field, "given twice in the file", "duplicate")
     return value
 
 

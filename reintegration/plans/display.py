@@ -326,6 +326,8 @@ def plan_format_message(error: PlanFormatError) -> str:
         text = _("%(field)s must be amount_local times exchange_rate, rounded to øre (%(computed)s); the file has "
                  "%(value)s. Correct the amount, or the local amount or the rate.", field=where,
                  computed=p["computed"], value=p["value"])
+    elif error.code == "duplicate":
+        text = _("%(field)s is given twice in the file; give it once.", field=where)
     elif error.code == "currency":
         text = _("%(field)s is not a three-letter currency code such as NGN: %(value)s.", field=where,
                  value=p["value"])

@@ -20,7 +20,7 @@ from ..audit import record
 from ..cases.labels import changed_by_text
 from ..db import get_session
 from ..domain import budget, workflow
-from ..domain.planfile import PlanFormatError, parse_plan
+from ..domain.planfile import PlanFormatError, json_object, parse_plan
 from ..followup import operations as followup_ops
 from ..forms import form_error_items, plain_number
 from ..i18n import gettext as _, local_today, ngettext
@@ -652,7 +652,7 @@ def _submitted_plan(form: ImportForm):
     except UnicodeDecodeError:
         return field, _("The file is not UTF-8 text."), None
     try:
-        data = json.loads(decoded)
+        data = json.loads(decoded, object_pairs_hook=json_object)  # a name given twice: refused at it
     except RecursionError:
         return field, _("Not JSON: nested too deeply."), None
     except json.JSONDecodeError as error:  # where, not the parser's own English words

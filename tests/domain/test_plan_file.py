@@ -1,13 +1,14 @@
 """parse_plan: what is a plan, and how a field that is not is named."""
 
 import copy
+import json
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from reintegration.domain.budget import Activity, BudgetLine, Child, Person, Plan
-from reintegration.domain.planfile import PlanFormatError, parse_iso_date, parse_plan, plan_to_json
+from reintegration.domain.planfile import PlanFormatError, json_object, parse_iso_date, parse_plan, plan_to_json
 
 EXAMPLE = {
     "format": "reintegration-plan/1",
@@ -147,3 +148,11 @@ def test_export_keeps_an_amount_in_error_as_it_is():
 def test_iso_dates_are_exactly_yyyy_mm_dd(text):
     with pytest.raises(ValueError):
         parse_iso_date(text)
+
+
+def test_a_name_given_twice_in_an_object_of_the_plan_is_refused_at_it():
+    text = json.dumps(EXAMPLE).replace('"month": 1, "category"', '"month": 1, "month": 13, "category"')
+    with pytest.raises(PlanFormatError) as raised:
+        parse_plan(json.loads(text, object_pairs_hook=json_object))
+    assert (str(raised.value), raised.value.code) == ("lines[1].month: given twice in the file", "duplicate")
+    assert parse_plan(json.loads(json.dumps(EXAMPLE), object_pairs_hook=json_object)) == parse_plan(EXAMPLE)

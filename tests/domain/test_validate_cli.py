@@ -264,3 +264,27 @@ def test_it_needs_no_app_no_database_and_no_particular_folder(tmp_path):
     assert result.returncode == 1
     assert json.loads(result.stdout) == CONTRACT_OUTPUT
     assert result.stderr == b"[]\n"
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ('"amount_dkk": "24000.00"', "lines[0].amount_dkk: given twice in the file"),
+    ('"format": "reintegration-plan/1"', "format: given twice in the file"),
+    ('"kind": "business"', "activity.kind: given twice in the file"),
+    ('"date_of_birth": "2017-09-02"', "children[0].date_of_birth: given twice in the file"),
+])
+def test_a_name_given_twice_is_not_a_plan(tmp_path, text, error):
+    """A JSON object with a name twice is read differently by different readers (Python
+    keeps the last value, others the first or refuse it): a file showing a reviewer one
+    amount must not pass with another. Refused at the field, exit 2."""
+    first = json.dumps(CONTRACT_INPUT)
+    assert text in first
+    twice = first.replace(text, f"{text}, {text.replace('24000.00', '100.00')}", 1)
+    result = validate(plan_file(tmp_path, twice))
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert result.stderr.decode() == f"error: {error}\n"
+
+
+def test_a_name_twice_inside_a_value_the_format_ignores_is_ignored_too(tmp_path):
+    plan = json.dumps({**CONTRACT_INPUT, "colour": {"x": 1}}).replace('{"x": 1}', '{"x": 1, "x": 2}')
+    result = validate(plan_file(tmp_path, plan))
+    assert (result.returncode, json.loads(result.stdout)) == (1, CONTRACT_OUTPUT)

@@ -248,6 +248,9 @@ def test_findings_are_imported_and_shown_by_the_check(auth, db, draft):
     (json.dumps(_document(lines=[{"kind": "in_kind", "amount_dkk": "14499.99", "month": 1, "currency": "NGN",
                                   "amount_local": "3222222.22", "exchange_rate": "0.0045"}])).encode(),
      "lines[0].amount_dkk must be amount_local times exchange_rate"),
+    # A name given twice: validate refuses it (readers differ on which value counts), so does the import.
+    (json.dumps(_document()).replace('"amount_dkk": "4000.00"', '"amount_dkk": "40000.00", "amount_dkk": "4000.00"')
+     .encode(), "lines[0].amount_dkk is given twice in the file; give it once."),
     (b" ", "The file is empty."),
     (b"[" * 100_000 + b"]" * 100_000, "Not JSON"),
     (b"{" + b" " * (1024 * 1024) + b"}", "larger than 1 MB"),
@@ -436,6 +439,7 @@ def test_any_input_is_imported_or_refused_at_the_field_never_500(auth, db, plan_
     (json.dumps(_document(lines=[{"kind": "cash", "amount_dkk": 12, "month": 1}])).encode(),
      "lines[0].amount_dkk skal være et beløb skrevet som tekst"),
     (json.dumps({"format": "reintegration-plan/1"}).encode(), "person mangler."),
+    (b'{"format": "reintegration-plan/1", "format": "reintegration-plan/1"}', "format står to gange i filen"),
 ])
 def test_a_danish_reader_is_told_why_in_danish(auth, db, plan_case, start_draft, raw, message):
     """The field keeps the contract's path; the reason is in the reader's language."""
