@@ -124,6 +124,9 @@ def test_today_stands_in_for_a_missing_reference_date(tmp_path):
         ({key: value for key, value in CONTRACT_INPUT.items() if key != "person"}, "person: missing"),
         (with_line(amount_dkk="12,5x"), "lines[1].amount_dkk: not a decimal number: '12,5x'"),
         (with_line(amount_dkk=24000), "lines[1].amount_dkk: must be a decimal string, not 24000"),
+        (json.dumps(with_line()).replace('"24000.00"', "24000.00"),
+         "lines[1].amount_dkk: must be a decimal string, not 24000.00"),
+        (json.dumps(with_line()).replace('"month": 1, "description": "Monthly', '"month": 1.0, "description": "Monthly'), "lines[1].month: must be an integer, not 1.0"),
         (with_line(kind="gift"), "lines[1].kind: must be one of cash, in_kind: 'gift'"),
         (with_line(month="3"), "lines[1].month: must be an integer, not '3'"),
         (with_line(amount_dkk="1e999"), "lines[1].amount_dkk: not a decimal number: '1e999'"),
@@ -288,3 +291,49 @@ def test_a_name_twice_inside_a_value_the_format_ignores_is_ignored_too(tmp_path)
     plan = json.dumps({**CONTRACT_INPUT, "colour": {"x": 1}}).replace('{"x": 1}', '{"x": 1, "x": 2}')
     result = validate(plan_file(tmp_path, plan))
     assert (result.returncode, json.loads(result.stdout)) == (1, CONTRACT_OUTPUT)
+
+
+def test_a_warning_alone_exits_0(tmp_path):
+    """PLAN_FORMAT: exit 0 and "ok": true when no finding has severity error; a child of 18
+    or older is a warning and is not counted (no provider, caps of an adult)."""
+    plan = {**CONTRACT_INPUT, "children": [{"date_of_birth": "2008-06-01", "lives_in": "denmark"}],
+            "lines": [{"kind": "cash", "amount_dkk": "10000.00", "month": 1},
+                      {"kind": "in_kind", "amount_dkk": "30000.00", "month": 12}]}
+    result = validate(plan_file(tmp_path, plan))
+    assert result.returncode == 0
+    output = json.loads(result.stdout)
+    assert (output["ok"], output["provider"], output["minor_children"]) == (True, False, 0)
+    assert output["caps"] == {"cash": "10000.00", "total": "40000.00"}
+    assert output["findings"] == [{"rule": "child.not_minor", "severity": "warning", "child": 0,
+                                   "message": "children[0] is 18 or older on 2026-06-01 and is not counted."}]
+
+
+@pytest.mark.parametrize(("lines", "status", "rules"), [
+    ([("cash", "20000.00"), ("in_kind", "29000.00")], 0, []),
+    ([("cash", "20000.01"), ("in_kind", "28999.99")], 1, ["cash.max"]),
+    ([("cash", "20000.00"), ("in_kind", "29000.01")], 1, ["total.max"]),
+    ([("cash", "0.01"), ("in_kind", "48999.99")], 0, []),
+])
+def test_the_caps_are_inclusive_to_the_ore_end_to_end(tmp_path, lines, status, rules):
+    """PLAN_FORMAT: "exactly 40,000.00 kr. is allowed, 40,000.01 kr. is not" (here with one
+    minor child: 20,000.00 cash, 49,000.00 in all)."""
+    plan = {**CONTRACT_INPUT, "lines": [{"kind": kind, "amount_dkk": amount, "month": 6} for kind, amount in lines]}
+    result = validate(plan_file(tmp_path, plan))
+    output = json.loads(result.stdout)
+    assert (result.returncode, [f["rule"] for f in output["findings"]]) == (status, rules)
+    assert output["caps"] == {"cash": "20000.00", "total": "49000.00"}
+
+
+def test_another_folder_of_rate_tables_gives_its_figures(tmp_path):
+    """PLAN_FORMAT: the figures come from the rate table file, never from code, and an
+    option may point at another folder."""
+    rates = tmp_path / "rates"
+    rates.mkdir()
+    shipped = (REPO / "rates" / "2026-2029.toml").read_text(encoding="utf-8")
+    changed = shipped.replace('amount = "20000.00"', 'amount = "25000.00"', 1)
+    assert changed != shipped
+    (rates / "2026-2029.toml").write_text(changed, encoding="utf-8")
+    result = validate(plan_file(tmp_path, CONTRACT_INPUT), "--rates", str(rates))
+    assert (result.returncode, result.stderr) == (0, b"")
+    output = json.loads(result.stdout)
+    assert (output["ok"], output["caps"], output["findings"]) == (True, {"cash": "25000.00", "total": "49000.00"}, [])
