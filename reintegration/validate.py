@@ -21,7 +21,8 @@ from .config import Defaults
 from .domain import budget as rules
 from .domain.budget import Finding, check_plan
 from .domain.money import dkk
-from .domain.planfile import PlanFormatError, check_to_json, json_object, parse_iso_date, parse_plan
+from .domain.planfile import (PlanFormatError, check_to_json, json_constant, json_object, parse_iso_date,
+                              parse_plan)
 from .domain.rates import RateTableError, default_rates_dir, load_rate_tables
 
 EXIT_OK = 0
@@ -93,7 +94,7 @@ def read_json(name: str) -> Any:
         raise PlanFormatError(where, f"not UTF-8 text: invalid byte at offset {error.start}") from None
     try:
         # Decimal for JSON numbers: no float ever enters, even in an error message.
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant, object_pairs_hook=json_object)
+        return json.loads(text, parse_float=Decimal, parse_constant=json_constant, object_pairs_hook=json_object)
     except json.JSONDecodeError as error:
         raise PlanFormatError(where, f"not JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
     except ValueError as error:  # NaN and Infinity, or an integer too long to read
@@ -158,6 +159,3 @@ def _iso_date_argument(text: str) -> date:
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"{error}: {text!r}") from None
 
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not allowed")

@@ -75,6 +75,20 @@ def json_object(pairs: list[tuple[str, Any]]) -> dict:
     return decoded
 
 
+class JSONConstantError(ValueError):
+    """``NaN``, ``Infinity`` or ``-Infinity``: words ``json.loads`` takes, JSON does not."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+        super().__init__(f"{word} is not allowed")
+
+
+def json_constant(word: str) -> None:
+    """``parse_constant`` for ``json.loads`` of a plan file: a file with ``NaN`` is not
+    JSON, wherever it stands (the ``validate`` command and the web import agree)."""
+    raise JSONConstantError(word)
+
+
 def parse_plan(data: Any) -> Plan:
     """A ``Plan`` from decoded JSON, or ``PlanFormatError`` on the first fault found."""
     root = _object(data, _ROOT)

@@ -20,7 +20,7 @@ from ..audit import record
 from ..cases.labels import changed_by_text
 from ..db import get_session
 from ..domain import budget, workflow
-from ..domain.planfile import PlanFormatError, json_object, parse_plan
+from ..domain.planfile import JSONConstantError, PlanFormatError, json_constant, json_object, parse_plan
 from ..followup import operations as followup_ops
 from ..forms import form_error_items, plain_number
 from ..i18n import gettext as _, local_today, ngettext
@@ -652,12 +652,15 @@ def _submitted_plan(form: ImportForm):
     except UnicodeDecodeError:
         return field, _("The file is not UTF-8 text."), None
     try:
-        data = json.loads(decoded, object_pairs_hook=json_object)  # a name given twice: refused at it
+        # As validate reads it: a name given twice, or NaN, is refused.
+        data = json.loads(decoded, object_pairs_hook=json_object, parse_constant=json_constant)
     except RecursionError:
         return field, _("Not JSON: nested too deeply."), None
     except json.JSONDecodeError as error:  # where, not the parser's own English words
         return field, _("Not JSON: the text cannot be read at line %(line)d, column %(column)d.",
                         line=error.lineno, column=error.colno), None
+    except JSONConstantError as error:
+        return field, _("Not JSON: %(word)s is not a number in JSON.", word=error.word), None
     except ValueError as error:  # e.g. an integer with thousands of digits
         return field, _("Not JSON: %(error)s", error=str(error)[:200]), None
     try:

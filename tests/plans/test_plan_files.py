@@ -251,6 +251,10 @@ def test_findings_are_imported_and_shown_by_the_check(auth, db, draft):
     # A name given twice: validate refuses it (readers differ on which value counts), so does the import.
     (json.dumps(_document()).replace('"amount_dkk": "4000.00"', '"amount_dkk": "40000.00", "amount_dkk": "4000.00"')
      .encode(), "lines[0].amount_dkk is given twice in the file; give it once."),
+    # NaN and Infinity are not JSON (validate exits 2 on them), also where the format ignores the value.
+    (json.dumps(_document(colour=1.5)).replace("1.5", "NaN").encode(), "Not JSON: NaN is not a number in JSON."),
+    (json.dumps(_document(colour=1.5)).replace("1.5", "-Infinity").encode(),
+     "Not JSON: -Infinity is not a number in JSON."),
     (b" ", "The file is empty."),
     (b"[" * 100_000 + b"]" * 100_000, "Not JSON"),
     (b"{" + b" " * (1024 * 1024) + b"}", "larger than 1 MB"),
@@ -440,6 +444,7 @@ def test_any_input_is_imported_or_refused_at_the_field_never_500(auth, db, plan_
      "lines[0].amount_dkk skal være et beløb skrevet som tekst"),
     (json.dumps({"format": "reintegration-plan/1"}).encode(), "person mangler."),
     (b'{"format": "reintegration-plan/1", "format": "reintegration-plan/1"}', "format står to gange i filen"),
+    (b'{"format": "reintegration-plan/1", "x": Infinity}', "Ikke JSON: Infinity er ikke et tal i JSON."),
 ])
 def test_a_danish_reader_is_told_why_in_danish(auth, db, plan_case, start_draft, raw, message):
     """The field keeps the contract's path; the reason is in the reader's language."""
