@@ -92,8 +92,9 @@ def domain_line(line: BudgetLine) -> DomainLine:
 
 
 def plan_document(stored: StoredPlan) -> dict:
-    """The version as a plan file (PLAN_FORMAT.md). The reference date is always
-    written out, so the file gives the same verdict on any later day."""
+    """The version as a plan file (PLAN_FORMAT.md). The reference date is the case's
+    return date (actual, else planned), so the file gives the same verdict on any later
+    day; a case with neither has none, and the file none either ("absent = today")."""
     plan = domain_plan(stored)
     document = plan_to_json(plan)
     if plan.reference_date is None:

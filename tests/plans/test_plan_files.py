@@ -98,6 +98,23 @@ def test_export_downloads_the_version_as_a_plan_file(auth, db, plan_case, draft)
     assert _url(version, "plan.json") in show
 
 
+def test_a_case_without_a_return_date_exports_no_reference_date(auth, db, make_case, start_draft):
+    """PLAN_FORMAT: reference_date absent = today. A case with neither a planned nor an
+    actual return has no reference date, so the file has none (not null, not a guess),
+    and validate judges it on the day given as --today, as the app judges it today."""
+    auth.login("caseworker", locale="en")
+    case = make_case(partner=None, children=[date(2008, 6, 1)])  # 18 on 2026-06-01
+    version = _fresh(db, start_draft(case))
+    document = json.loads(auth._client.get(_url(version, "plan.json")).get_data())
+    assert "reference_date" not in document
+    assert document["children"] == [{"date_of_birth": "2008-06-01", "lives_in": "home_country"}]
+    for today, minors in (("2026-05-31", 1), ("2026-06-01", 0)):
+        result = subprocess.run([sys.executable, "-m", "reintegration", "validate", "-", "--today", today],
+                                input=json.dumps(document).encode(), capture_output=True, cwd=ROOT, timeout=120)
+        output = json.loads(result.stdout)
+        assert (output["reference_date"], output["minor_children"]) == (today, minors)
+
+
 @pytest.mark.parametrize("role", ["cmm", "approver", "partner"])
 def test_other_roles_may_export_visible_versions(auth, db, make_user, make_case, plan_case, draft, role):
     user = make_user(role, organisation=db.get(Organisation, plan_case.partner_id)) if role == "partner" \
