@@ -4,6 +4,11 @@ The contract is PLAN_FORMAT.md: one JSON object on standard output and exit stat
 error finding) or 1 (at least one); exit status 2 when the input is not a plan or the
 rate tables cannot be read, with one ``error: <field>: <what is wrong>`` line on standard
 error and nothing on standard output. Needs no database and no server.
+
+Without a reference date a plan is checked on the day of checking, counted as the app
+counts it (``i18n.local_today``): the day in Denmark, not on the machine's clock, so that
+a plan file and the drafting page agree on who is a minor and which table applies from
+midnight to 01:00 (02:00 in summer) Danish time on a server that runs on UTC.
 """
 
 from __future__ import annotations

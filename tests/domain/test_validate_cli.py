@@ -337,3 +337,40 @@ def test_another_folder_of_rate_tables_gives_its_figures(tmp_path):
     assert (result.returncode, result.stderr) == (0, b"")
     output = json.loads(result.stdout)
     assert (output["ok"], output["caps"], output["findings"]) == (True, {"cash": "25000.00", "total": "49000.00"}, [])
+
+
+@pytest.mark.parametrize("utc, danish_day", [
+    ("2026-06-01T22:30:00+00:00", "2026-06-02"),  # 00:30 in Denmark (summer time)
+    ("2026-06-01T21:59:00+00:00", "2026-06-01"),  # 23:59 in Denmark
+])
+def test_without_a_reference_date_the_day_of_checking_is_the_day_in_denmark(tmp_path, monkeypatch, capsys, utc,
+                                                                            danish_day):
+    """As on the drafting page (``local_today``), not the machine's date: on a server on
+    UTC at 00:30 Danish time, a child turning 18 that Danish day made the file a
+    provider's plan still, while the page said it was not."""
+    from datetime import date, datetime
+
+    from reintegration import __main__ as cli, validate as command
+
+    moment = datetime.fromisoformat(utc)
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+
+    class MachineDate(date):  # what date.today() says on a server whose clock is on UTC
+        @classmethod
+        def today(cls):
+            return moment.date()
+
+    monkeypatch.setattr(command, "datetime", Clock, raising=False)
+    monkeypatch.setattr(command, "date", MachineDate, raising=False)
+    plan = {**{key: value for key, value in CONTRACT_INPUT.items() if key != "reference_date"},
+            "children": [{"date_of_birth": "2008-06-02", "lives_in": "home_country"}],
+            "lines": [{"kind": "cash", "amount_dkk": "20000.00", "month": 1}]}
+    status = cli.main(["validate", plan_file(tmp_path, plan)])
+    output = json.loads(capsys.readouterr().out)
+    turned_18 = danish_day == "2026-06-02"
+    assert output["reference_date"] == danish_day
+    assert (output["provider"], output["ok"], status) == (not turned_18, not turned_18, 1 if turned_18 else 0)
