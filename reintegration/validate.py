@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date, datetime
 from decimal import Decimal
@@ -65,8 +66,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_NOT_A_PLAN
     check = check_plan(plan, tables, today=args.today or today())
-    print(json.dumps(check_to_json(check, message), indent=2, ensure_ascii=False))
-    return EXIT_OK if check.ok else EXIT_FINDINGS
+    status = EXIT_OK if check.ok else EXIT_FINDINGS
+    try:
+        print(json.dumps(check_to_json(check, message), indent=2, ensure_ascii=False))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (``validate plan.json | head``): the verdict stands, and
+        # the exit status says it; no traceback, which a caller would read as exit 1. The
+        # descriptor goes to devnull so that the interpreter's own flush at exit is quiet
+        # (the recipe of the signal module's documentation).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return status
 
 
 def today() -> date:

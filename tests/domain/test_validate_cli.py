@@ -374,3 +374,22 @@ def test_without_a_reference_date_the_day_of_checking_is_the_day_in_denmark(tmp_
     turned_18 = danish_day == "2026-06-02"
     assert output["reference_date"] == danish_day
     assert (output["provider"], output["ok"], status) == (not turned_18, not turned_18, 1 if turned_18 else 0)
+
+
+@pytest.mark.parametrize("lines, status", [
+    (CONTRACT_INPUT["lines"], 1),  # the contract's example: findings
+    ([{"kind": "in_kind", "amount_dkk": "100.00", "month": 1}], 0),
+])
+def test_a_reader_that_stops_early_gets_the_verdicts_status_and_no_traceback(tmp_path, lines, status):
+    """``validate plan.json | head -1``: the pipe closes before the JSON is written. The
+    exit status is still the verdict's (0 or 1), never a traceback read as "findings"."""
+    path = plan_file(tmp_path, {**CONTRACT_INPUT, "lines": lines})
+    script = ("import os, sys\n"
+              "from reintegration.__main__ import main\n"
+              "read, write = os.pipe()\n"
+              "os.close(read)\n"  # a reader that is already gone
+              "os.dup2(write, sys.stdout.fileno())\n"
+              f"sys.exit(main(['validate', {path!r}]))\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, timeout=60)
+    assert result.stderr == b""
+    assert result.returncode == status
