@@ -50,9 +50,8 @@ def message(finding: Finding, check: BudgetCheck, line_number: int | None = None
     if finding.rule == LINE_AMOUNT:
         return _("Line %(n)d: the amount must be greater than zero and have at most two decimals.", n=n)
     if finding.rule == LINE_MONTH:
-        months = check.rate_table.period_months if check.rate_table else 12
         return _("Line %(n)d: the month must be from 1 to %(max)d, within the year after the return.",
-                 n=n, max=months)
+                 n=n, max=finding.params["period_months"])
     if finding.rule == LINE_BELOW_DISBURSED:
         return _("Line %(n)d: %(amount)s is less than the %(paid)s already paid out on it.",
                  n=n, amount=format_dkk(finding.actual), paid=format_dkk(finding.limit))
