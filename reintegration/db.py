@@ -42,7 +42,19 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True)
+
+    @event.listens_for(engine, "connect")
+    def _postgresql_date_style(dbapi_conn, _record):
+        # A date cast to text is read back as ISO (the approval queue's children's birth
+        # dates, ``approvals.operations.queue``) whatever the server's or the role's
+        # DateStyle: a server set up with ``SQL, DMY`` would otherwise hand back
+        # "01/06/2015". Once per new connection; committed, or the pool's reset would undo it.
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET DateStyle TO ISO, YMD")
+        dbapi_conn.commit()
+
+    return engine
 
 
 def init_app(app: Flask) -> None:
