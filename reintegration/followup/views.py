@@ -17,7 +17,7 @@ from .. import uploads
 from ..access import allow, case_scope, declared_roles, visible_case_or_404
 from ..cases.operations import record_list_read
 from ..db import get_session
-from ..i18n import format_rate, gettext as _, language
+from ..i18n import format_moment_day, format_rate, gettext as _, language
 from ..models import Attachment, Case, FollowUpReport, RiskAlert
 from . import operations as ops
 from . import status
@@ -117,7 +117,8 @@ def report_links() -> bool:
 
 
 def report_context(db, case, report) -> dict:
-    """What a submitted report page shows: answers in words, risks, files, and for each
+    """What a submitted report page shows: the day it was submitted as the reader reads
+    it (a partner officer, in their own time), answers in words, risks, files, and for each
     file the other reports of the case that have the same file (``status.case_files``)."""
     questions = current_questions()
     locale = language()
@@ -128,6 +129,7 @@ def report_context(db, case, report) -> dict:
         option = question.option(stored.get(question.key, ""))
         answers.append((question.dimension, question.text_in(locale), option.label_in(locale) if option else None))
     return {
+        "submitted_on": format_moment_day(report.submitted_at) or None,
         "answers": answers,
         "risks": [RISK_LABELS[k] for k in (report.risk_indicators or "").split(",") if k in RISK_LABELS],
         "files": files.by_target.get(("report", report.id), []), "elsewhere": files.elsewhere,

@@ -5,6 +5,7 @@ JavaScript, small HTML. A partner officer sees their organisation's cases only
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -24,8 +25,8 @@ from ..followup.forms import (RISK_LABELS, AttachmentForm, DisbursementForm, cho
 from ..followup.questions import DIMENSIONS
 from ..followup.questions import current as current_questions
 from ..followup.views import apply_errors, report_context, scoped_or_404
-from ..i18n import format_day, format_dkk, format_moment_in, gettext as _, reader_zone
-from ..models import Attachment, Case, FollowUpReport, Organisation, User
+from ..i18n import format_day, format_dkk, format_moment_in, gettext as _, reader_zone, reading_zone
+from ..models import Attachment, Case, FollowUpReport, User
 from . import queries
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
@@ -42,7 +43,7 @@ def _not_required(case, report):
     if status.closed_on(case) is None:
         return _closed(case.id)
     flash(_("The report for month %(month)s is no longer required: the case was closed on %(day)s, so it cannot "
-            "be sent.", month=report.due_month, day=_partner_moment(get_session(), case.closed_at)["day"]), "warning")
+            "be sent.", month=report.due_month, day=_partner_moment(case.closed_at)["day"]), "warning")
     return redirect(url_for("partner.case", case_id=case.id))
 
 
@@ -78,7 +79,7 @@ def index():
     db = get_session()
     today = ops.today()
     organisation_id = current_user.organisation_id
-    zone = _partner_zone(db)
+    zone = _partner_zone()
     due = _slice(db, queries.due_reports(organisation_id), "due")
     due_rows = [(status.case_rows(case, [report], today, zone=zone)[0], case)
                 for report, case in queries.only_own(due.items, organisation_id)]
@@ -116,7 +117,7 @@ def _plan_links() -> bool:
 def case(case_id: int):
     db = get_session()
     case = visible_case_or_404(db, case_id, current_user)
-    year = status.case_year(db, case, ops.today(), zone=_partner_zone(db))  # closed: the day in the partner's zone
+    year = status.case_year(db, case, ops.today(), zone=_partner_zone())  # closed: the day in the partner's zone
     plan = queries.latest_versions(db, [case.id]).get(case.id)
     # Everything the page shows is read before the read's record commits: one transaction.
     shown = {"disbursements": status.disbursements_of(db, case.id), "attachments": status.attachments_of(db, case.id)}
@@ -227,7 +228,7 @@ def _sent_twice(case, report):
     """The form sent twice by the officer whose first send submitted it (a double tap on
     a slow line): said as done, as the first send was, and nothing is sent again."""
     flash(_("You sent this report on %(day)s at %(time)s (%(zone)s). It was sent once: nothing more was sent.",
-            **_partner_moment(get_session(), report.submitted_at)), "success")
+            **_partner_moment(report.submitted_at)), "success")
     return redirect(url_for("partner.case", case_id=case.id), 303)
 
 
@@ -315,7 +316,7 @@ def _closed_by(db, case, kept: str | None = "answers") -> str:
     else:
         by = ops.closed_by(db, case)
         who = _who(db, by.id if by else None)
-        when = _partner_moment(db, case.closed_at)
+        when = _partner_moment(case.closed_at)
         if case.closure_reason == "period_ended":
             said = _("%(who)s sent the final report on %(day)s at %(time)s (%(zone)s), which closed this case, so "
                      "what you sent was not saved.", who=who, **when)
@@ -337,27 +338,21 @@ def _submitted_by(db, report) -> str:
                  "below, and your answers are kept under it.", who=who)
     return _("%(who)s submitted this report on %(day)s at %(time)s (%(zone)s), so what you sent was not saved. The "
              "submitted report is shown below, and your answers are kept under it.", who=who,
-             **_partner_moment(db, report.submitted_at))
+             **_partner_moment(report.submitted_at))
 
 
-def _partner_moment(db, moment) -> dict[str, str]:
+def _partner_moment(moment) -> dict[str, str]:
     """A stored moment as the reader's organisation reads it: its day and time in the
     partner's time zone (``Organisation.timezone``, from the registry), named; UTC for a
     partner without one (``i18n.format_moment_in``)."""
-    return format_moment_in(moment, _partner_time_zone(db))
+    return format_moment_in(moment, _partner_zone().key)
 
 
-def _partner_zone(db):
-    """The zone the reader's organisation reads days in (``i18n.reader_zone``), for the
-    report rows (``status.case_rows``): the day a case was closed as ``_partner_moment``
-    gives it."""
-    return reader_zone(_partner_time_zone(db))
-
-
-def _partner_time_zone(db) -> str | None:
-    """The reader's organisation's IANA time zone (``Organisation.timezone``), if any."""
-    organisation = db.get(Organisation, current_user.organisation_id)
-    return organisation.timezone if organisation else None
+def _partner_zone() -> ZoneInfo:
+    """The zone the reader's organisation reads days and times in (``i18n.reading_zone``:
+    a partner's, UTC without one), for ``_partner_moment`` and the report rows
+    (``status.case_rows``): the day a case was closed as ``_partner_moment`` gives it."""
+    return reading_zone() or reader_zone(None)
 
 
 def _add_report_rules(form, case, report):

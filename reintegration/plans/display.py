@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import format_datetime
 from sqlmodel import select
 
 from ..domain import budget
@@ -14,7 +13,8 @@ from ..domain.planfile import PlanFormatError
 from ..domain.violation import Violation
 from ..cases.countries import country_name
 from ..cases.labels import LIVES_IN, label as case_label
-from ..i18n import format_amount, format_day, format_dkk, format_rate, gettext as _, language, lazy_gettext as _l
+from ..i18n import (format_amount, format_day, format_dkk, format_moment, format_moment_day, format_rate, gettext as _,
+                    language, lazy_gettext as _l)
 from ..models import Comment, Organisation, PlanVersion, User
 from . import decided
 from .findings import ShownFinding, shown_findings
@@ -234,13 +234,14 @@ def _narrative_groups(shown: dict) -> dict[str, list[tuple[str, str]]]:
 
 
 def decision_summary(taken: decided.DecisionTaken | None) -> dict | None:
-    """A decision as the plan and case pages show it: a title and (label, value) rows."""
+    """A decision as the plan and case pages show it: a title and (label, value) rows,
+    the day decided as the reader reads it (``i18n.format_moment_day``)."""
     if taken is None:
         return None
     decision = taken.decision
     return {"title": _("Decision on version %(n)d", n=taken.version_number),
             "rows": [(_("Decision"), str(OUTCOME_LABELS.get(decision.outcome, decision.outcome))),
-                     (_("Decided by"), taken.decided_by), (_("Decided"), format_day(decision.decided_at)),
+                     (_("Decided by"), taken.decided_by), (_("Decided"), format_moment_day(decision.decided_at)),
                      (str(REASON_LABELS.get(decision.outcome, _("Reason"))), decision.reason)]}
 
 
@@ -273,7 +274,7 @@ def comment_rows(db, version_id: int) -> list[dict]:
                    .join(Organisation, Organisation.id == User.organisation_id)
                    .where(Comment.plan_version_id == version_id).order_by(Comment.created_at, Comment.id)).all()
     return [{"id": c.id, "author": u.name, "organisation": o.name, "body": c.body,
-             "at": format_datetime(c.created_at, "short")} for c, u, o in rows]
+             "at": format_moment(c.created_at)} for c, u, o in rows]
 
 
 def _file_value(value: str) -> str:

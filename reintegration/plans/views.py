@@ -10,7 +10,6 @@ import json
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_login import current_user
 from sqlmodel import select
 
@@ -23,7 +22,7 @@ from ..domain import budget, workflow
 from ..domain.planfile import JSONConstantError, PlanFormatError, json_constant, json_object, parse_plan
 from ..followup import operations as followup_ops
 from ..forms import form_error_items, plain_number
-from ..i18n import gettext as _, local_today, ngettext
+from ..i18n import format_moment, format_moment_day, gettext as _, local_today, ngettext
 from ..models import Case, Organisation, PlanVersion, User
 from . import decided, operations as ops
 from .display import (OUTCOME_LABELS, CheckView, case_change_texts, check_view, comment_rows, decision_summary,
@@ -90,7 +89,7 @@ def _version_or_discarded(db, case_id: int, version_id: int, *, typed: PlanForm 
         typed.validate_for("save")  # reads every field; errors do not matter here
         shown = {"narrative": typed_narrative_rows(typed), "lines": typed_line_rows(typed)}
     page = render_template("plans/discarded.html", case=case, by=by.name if by else _("Someone"),
-                           at=format_datetime(event.at, "short"), number=ops.discarded_number(event),
+                           at=format_moment(event.at), number=ops.discarded_number(event),
                            typed=shown, comment=comment)
     record(db, "case.read", user=current_user, obj=case, case_id=case.id, detail={"page": "plans.discarded"})
     db.commit()
@@ -223,7 +222,7 @@ def _frozen(db, version: PlanVersion, case: Case, attempted: str, form: PlanForm
         typed = {"narrative": typed_narrative_rows(form), "lines": typed_line_rows(form),
                  "spread": typed_spread_rows(form) if attempted == "spread_cash" else []}
     submitter = db.get(User, version.submitted_by) if version.submitted_by else None
-    submitted = ({"name": submitter.name, "at": format_datetime(version.submitted_at, "short")}
+    submitted = ({"name": submitter.name, "at": format_moment(version.submitted_at)}
                  if submitter is not None and version.submitted_at else None)
     case_closed = _case_closed(case, version)
     return render_template("plans/frozen.html", case=case, version=version, typed=typed, file_name=file_name,
@@ -241,7 +240,7 @@ def _closed_by(db, case: Case) -> dict | None:
     who = closer.name if closer is not None else _("Someone")
     # Whom to talk to: the caseworker who closed it (a final report closes the case at the
     # end of the period, and its sender is the partner's officer).
-    return {"said": changed_by_text(event.action, who, format_datetime(at, "short")),
+    return {"said": changed_by_text(event.action, who, format_moment(at)),
             "early": event.action == "followup.case_closed", "name": closer.name if closer is not None else None}
 
 
@@ -334,6 +333,8 @@ def _show_context(db, version: PlanVersion, case: Case, comment_form: CommentFor
     check = approved.check if approved else ops.check_version(db, stored, _tables(), _today())
     checked = check_view(check, line_ids=[f"line-{i}" for i in range(len(stored.lines))])
     submitter = db.get(User, version.submitted_by) if version.submitted_by else None
+    # The day as the reader reads it: a partner officer abroad, in their own time.
+    submitted = f"{submitter.name}, {format_moment_day(version.submitted_at)}" if submitter else None
     review_url = None
     if current_user.role == "approver" and "approvals.review" in current_app.view_functions:
         review_url = url_for("approvals.review", version_id=version.id)
@@ -341,7 +342,7 @@ def _show_context(db, version: PlanVersion, case: Case, comment_form: CommentFor
     can_comment = current_user.role in COMMENT_ROLES and version.status in ops.COMMENTABLE
     return dict(case=case, version=version, checked=checked, links=links,
                 narrative=narrative_rows(version), lines=line_rows(stored.lines, checked),
-                comments=comment_rows(db, version.id), submitter=submitter, review_url=review_url,
+                comments=comment_rows(db, version.id), submitted=submitted, review_url=review_url,
                 comment_form=comment_form if can_comment else None,
                 status_label=status_label(version.status),
                 decision=decision_summary(taken or decided.decision_followed(db, version)),
@@ -466,7 +467,7 @@ def _conflict(db, current: PlanVersion, case: Case, form: PlanForm, attempted: s
     stored = load_plan(db, current)
     form.revision.data = str(current.revision)
     return _render_edit(db, current, case, form, status=409, conflict={
-        "editor": ops.last_editor(db, current), "at": format_datetime(current.updated_at, "short"),
+        "editor": ops.last_editor(db, current), "at": format_moment(current.updated_at),
         "narrative": narrative_rows(current), "lines": line_rows(stored.lines), "attempted": attempted})
 
 
@@ -523,7 +524,7 @@ def _comment_refused(db, version_id: int, case_id: int, text: str | None):
     refused = {"text": text or "", "status": status_label(version.status), "number": version.number,
                "by": taken.decided_by if taken else None,
                "outcome": str(OUTCOME_LABELS.get(taken.decision.outcome, taken.decision.outcome)) if taken else None,
-               "at": format_datetime(taken.decision.decided_at, "short") if taken else None,
+               "at": format_moment(taken.decision.decided_at) if taken else None,
                "next": None}
     later = ops.next_commentable(db, version)
     if later is not None:
@@ -722,7 +723,7 @@ def import_json(case_id: int, version_id: int):
                  "check their changes, then import again.")
         if editor is not None:
             said += " " + _("%(name)s saved it at %(time)s.", name=editor.name,
-                            time=format_datetime(conflict.current.updated_at, "short"))
+                            time=format_moment(conflict.current.updated_at))
         form.plan_file.errors = [said]
         return _render_import(conflict.current, case, form, status=409)
     flash(ngettext("The plan file is imported: %(num)d budget line.", "The plan file is imported: %(num)d budget lines.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from lxml import html
 
 from reintegration.models import Case, FollowUpReport
 from test_portal import first_report, report_data
@@ -113,3 +114,30 @@ def test_the_day_a_case_was_closed_is_the_partners_day(app, auth, db, officers, 
     response = first._client.get(f"/partner/cases/{case.id}/reports/{report.id}", follow_redirects=True)
 
     assert said in text_of(response.get_data(as_text=True))
+
+
+# 17:30 UTC on 1 March: 00:30 on 2 March in Bangkok (UTC+7), still 1 March in Denmark.
+NEAR_MIDNIGHT_IN_BANGKOK = datetime(2026, 3, 1, 17, 30, tzinfo=timezone.utc)
+
+
+def submitted_day(page: str, label: str) -> str:
+    """The value of the submitted report's ``label`` row ("Submitted")."""
+    return html.fromstring(page).xpath(f"//dt[normalize-space()='{label}']/following-sibling::dd[1]")[0].text_content()
+
+
+@pytest.mark.parametrize("locale, label, partners_day, danish_day", [
+    ("en", "Submitted", "Mar 2, 2026", "Mar 1, 2026"),
+    ("da", "Indsendt", "2. mar. 2026", "1. mar. 2026"),
+])
+def test_the_day_a_report_was_submitted_is_the_partners_day(app, auth, db, make_user, officers, locale, label,
+                                                            partners_day, danish_day):
+    case, first, _second = officers(locale, "Asia/Bangkok")
+    report = first_report(db, case)
+    url = f"/partner/cases/{case.id}/reports/{report.id}"
+    assert first.post(url, report_data(db, report)).status_code == 302
+    submitted_at(db, report, NEAR_MIDNIGHT_IN_BANGKOK)
+
+    assert submitted_day(first._client.get(url).get_data(as_text=True), label) == partners_day
+    caseworker = browser(app, auth, make_user("caseworker", locale=locale))
+    page = caseworker._client.get(f"/followup/cases/{case.id}/reports/{report.id}").get_data(as_text=True)
+    assert submitted_day(page, label) == danish_day  # Danish staff: the Danish day, as ever

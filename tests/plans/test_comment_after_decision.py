@@ -24,6 +24,11 @@ WORDS = {
            "sent_back": "Sendt tilbage til rettelse", "next": "næste version", "label": "Din kommentar (ikke gemt)"},
 }
 
+# The decision at 12:30 UTC on 1 July: 14:30 in Denmark, 13:30 in Lagos, as a partner
+# officer there reads it.
+WHEN = {False: {"en": "7/1/26, 2:30", "da": "01.07.2026 14.30"},
+        True: {"en": "Jul 1, 2026, 13:30 (Nigeria Time)", "da": "1. jul. 2026 kl. 13.30 (Nigeria-tid)"}}
+
 
 def text_of(page: str) -> str:
     return " ".join(html.fromstring(page).text_content().split())
@@ -61,7 +66,11 @@ def test_a_comment_on_a_version_decided_meanwhile_is_kept_on_a_409_page(auth, cl
     case = db.get(Case, submitted.case_id)
     if role == "partner":
         from reintegration.models import Organisation
-        user = make_user("partner", organisation=db.get(Organisation, case.partner_id), locale=lang)
+        partner = db.get(Organisation, case.partner_id)
+        partner.timezone = "Africa/Lagos"  # an hour behind Danish summer time
+        db.add(partner)
+        db.commit()
+        user = make_user("partner", organisation=partner, locale=lang)
     else:
         user = make_user(role, locale=lang)
     if role == "cmm":
@@ -78,7 +87,7 @@ def test_a_comment_on_a_version_decided_meanwhile_is_kept_on_a_409_page(auth, cl
     page = response.get_data(as_text=True)
     shown, words = text_of(page), WORDS[lang]
     assert words["heading"] in shown and words["decided"] in shown and words[outcome] in shown
-    assert ("01.07.2026 14.30" if lang == "da" else "7/1/26, 2:30") in shown  # Danish time
+    assert WHEN[role == "partner"][lang] in shown  # Danish time; the partner's own, named
     assert words["next"] in shown
     box = html.fromstring(page).xpath("//textarea[@id='refused-comment']")[0]
     assert box.text_content() == TEXT and box.get("readonly") is not None and box.get("name") is None

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timezone
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from reintegration.models import Comment
+from reintegration.models import AuditEvent, Comment, Organisation
 
 from plan_helpers import base_form, edit_url, plan_case, start_draft  # noqa: F401
 
@@ -107,3 +109,24 @@ def test_a_save_from_a_discarded_draft_never_lands_in_the_draft_started_after_it
     assert (now.status, now.realism, now.revision) == ("draft", None, fresh_revision)
     # The new draft's own page saves as ever.
     assert auth.post(edit_url(now), base_form(now, realism="Trained")).status_code == 302
+
+
+def test_a_partner_officer_reads_when_the_draft_was_discarded_in_their_own_time(app, auth, db, make_user,
+                                                                                plan_case, start_draft):
+    partner = db.get(Organisation, plan_case.partner_id)
+    partner.timezone = "Asia/Bangkok"
+    db.add(partner)
+    db.commit()
+    auth.login("caseworker")
+    version = start_draft(plan_case)
+    auth.logout()
+    auth.login(make_user("partner", organisation=partner, locale="en"))
+    _discard_by_colleague(app, auth, make_user, version)
+
+    response = auth.post(f"/cases/{version.case_id}/plans/{version.id}/comments", {"body": "School fees?"})
+
+    assert response.status_code == 409
+    discarded = db.exec(select(AuditEvent).where(AuditEvent.action == "plan.draft_discarded")).one().at
+    in_bangkok = discarded.replace(tzinfo=discarded.tzinfo or timezone.utc).astimezone(ZoneInfo("Asia/Bangkok"))
+    said = f"{in_bangkok:%b} {in_bangkok.day}, {in_bangkok:%Y, %H:%M} (Thailand Time)"
+    assert f"Karen Colleague discarded draft version 1 at {said}, while you were writing" in _text(response)
