@@ -172,6 +172,16 @@ def bounded_text(label, required: bool = False, max_length: int = MAX_TEXT, mult
     return cls(label, validators=validators, **kw)
 
 
+def summary_text(label: str, message: str) -> str:
+    """A field's error as the error summary names it: "Amount: Enter an amount." A label
+    that is a sentence of its own (a follow-up question: "The person's housing is safe
+    and adequate.", "How often ...?") is followed by the message as the next sentence,
+    not by a colon after its full stop or question mark (".:", "?:")."""
+    if label.endswith((".", "?", "!")):
+        return f"{label} {message}"
+    return f"{label}: {message}"
+
+
 def form_error_items(form: FlaskForm) -> list[dict]:
     """Every field error as ``{"id", "message"}``, named by its field's label, for the
     error summary. Nested forms (FieldList / FormField) are flattened; a row of a
@@ -195,7 +205,7 @@ def form_error_items(form: FlaskForm) -> list[dict]:
                 items.append({"id": None, "message": message})
             else:
                 label = f"{row}, {f.label.text}" if row else f.label.text
-                items.append({"id": f.id, "message": f"{label}: {message}"})
+                items.append({"id": f.id, "message": summary_text(label, message)})
 
     for f in form:
         walk(f)
