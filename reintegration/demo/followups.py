@@ -50,13 +50,17 @@ class DemoFile:
         return io.BytesIO(self.data)
 
 
-def tiny_png() -> bytes:
-    """A valid 1×1 grey PNG."""
+def tiny_png(title: str = "") -> bytes:
+    """A valid 1×1 grey PNG; ``title`` (a ``tEXt`` chunk) says what it stands for, so that
+    the demo's photos are different files, as real photos are (CMM's payments table notes
+    a file attached twice by its content)."""
     def chunk(kind: bytes, body: bytes) -> bytes:
         return len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
 
     header = (1).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b"")
+    text = chunk(b"tEXt", b"Title\x00" + title.encode("latin-1")) if title else b""
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + text + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+            + chunk(b"IEND", b""))
 
 
 def tiny_pdf(text: str) -> bytes:
@@ -153,7 +157,7 @@ def load(db: Session, app: Flask) -> str:
                 continue
             local = line.amount_local if line.currency and line.exchange_rate else None
             files = [DemoFile(f"receipt-{i + 1}.pdf", tiny_pdf(f"Receipt {i + 1} {case.reference}"))] if i % 2 == 0 \
-                else [DemoFile(f"photo-{i + 1}.png", tiny_png())]
+                else [DemoFile(f"photo-{i + 1}.png", tiny_png(f"Photo {i + 1} {case.reference}"))]
             ops.record_disbursement(db, case, user=partner, line_key=line.line_key, paid_on=paid_on,
                                     amount_local=local, amount_dkk=None if local else line.amount_dkk,
                                     note="Demo payment", files=files)
@@ -170,7 +174,7 @@ def load(db: Session, app: Flask) -> str:
                 wellbeing="Feels safer than at the last visit." if not risks else "Anxious; has received calls.",
                 notes=None, answers=answers, risk_indicators=risks)
             alert = ops.submit_report(db, case, report, report.revision, data, user=partner, questions=questions,
-                                      files=[DemoFile("visit-photo.png", tiny_png())])
+                                      files=[DemoFile("visit-photo.png", tiny_png(f"Visit, month {month}, {case.reference}"))])
             alerts += alert is not None
     return (f"Demo follow-up: {len(cases)} returned cases, {payments} payments with receipts, "
             f"{alerts} open risk alert(s), overdue reports included.")

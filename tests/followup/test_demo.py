@@ -27,8 +27,27 @@ def test_demo_has_the_year_to_show(app, runner, db):
     assert db.exec(select(Disbursement)).all()
     files = db.exec(select(Attachment)).all()
     assert files and all((Path(app.config["UPLOAD_DIR"]) / a.stored_name).is_file() for a in files)
+    # Every receipt and photo is a file of its own: CMM's payments table says "attached
+    # twice" only where the same file really is.
+    assert len({a.sha256 for a in files}) == len(files)
 
 
 def test_demo_files_are_real_pdf_and_png():
     assert uploads.sniff(tiny_pdf("x")[:16]) == "application/pdf" and tiny_pdf("x").rstrip().endswith(b"%%EOF")
     assert uploads.sniff(tiny_png()[:16]) == "image/png"
+
+
+def test_a_titled_demo_png_is_still_a_well_formed_png():
+    import zlib
+
+    data = tiny_png("Photo 1 RT-2026-0001")
+    assert data != tiny_png("Photo 2 RT-2026-0001")
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    at, kinds = 8, []
+    while at < len(data):
+        length = int.from_bytes(data[at:at + 4], "big")
+        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
+        assert int.from_bytes(data[at + 8 + length:at + 12 + length], "big") == zlib.crc32(kind + body)
+        kinds.append(kind)
+        at += 12 + length
+    assert (at, kinds) == (len(data), [b"IHDR", b"tEXt", b"IDAT", b"IEND"])
