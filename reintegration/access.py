@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import wraps
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
@@ -17,6 +18,7 @@ from sqlalchemy import and_, false, or_, true
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
+from .i18n import zone_or_utc
 from .models import Case, Organisation, RiskAlert, User
 from .models.organisations import INACTIVE
 
@@ -110,3 +112,15 @@ def visible_case_or_404(session, case_id: int, user: User) -> Case:
     if case is None:
         abort(404)
     return case
+
+
+def reader_time_zone(session, user: User) -> ZoneInfo | None:
+    """Where ``user`` reads the moments on a page that partners share with Danish staff
+    (``i18n.format_moment``): a partner officer in their organisation's zone
+    (``Organisation.timezone``; UTC without one zoneinfo knows, ``i18n.zone_or_utc``);
+    None for Danish staff, who read Danish time. Read while the page's transaction is
+    open: the organisation is looked up once, then found in the session."""
+    if not user.is_authenticated or user.role != "partner":
+        return None
+    organisation = session.get(Organisation, user.organisation_id)
+    return zone_or_utc(organisation.timezone if organisation else None)

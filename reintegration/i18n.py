@@ -20,7 +20,7 @@ from babel.dates import format_skeleton
 from babel.dates import get_timezone_location
 from babel.numbers import NumberFormatError, format_currency, format_decimal, parse_decimal
 from babel.support import NullTranslations
-from flask import Flask, after_this_request, current_app, g, has_app_context, has_request_context, request, session
+from flask import Flask, after_this_request, current_app, g, has_app_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -28,9 +28,7 @@ from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 from .config import Defaults
-from .db import get_session
 from .extensions import babel
-from .models import Organisation
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -244,7 +242,7 @@ def local_time(moment: datetime, zone: ZoneInfo | None = None) -> datetime:
 
 def local_day(moment: datetime, zone: ZoneInfo | None = None) -> date:
     """The day a stored moment falls on in Denmark (not ``moment.date()``, its UTC day),
-    or in ``zone`` (a partner's, :func:`reader_zone`)."""
+    or in ``zone`` (a partner's, :func:`zone_or_utc`)."""
     return local_time(moment, zone).date()
 
 
@@ -279,13 +277,13 @@ def format_moment_in(moment: datetime, zone: str | None) -> dict[str, str]:
     "Nigeria-tid"), for "on %(day)s at %(time)s (%(zone)s)". Without a zone (a partner not in the registry
     since it gained one), the UTC day and time, labelled UTC."""
     lang = language()
-    where = reader_zone(zone)
+    where = zone_or_utc(zone)
     moment = local_time(moment, where)
     return {"day": _day(lang, moment.date()), "time": format_skeleton("Hm", moment, locale=lang),
             "zone": "UTC" if _is_utc(where.key) else get_timezone_location(where, locale=lang)}
 
 
-def reader_zone(zone: str | None) -> ZoneInfo:
+def zone_or_utc(zone: str | None) -> ZoneInfo:
     """Where someone abroad reads moments (:func:`format_moment_in`): their IANA ``zone``
     (a partner's ``Organisation.timezone``), or UTC without one zoneinfo knows."""
     return ZoneInfo(zone if zone and is_time_zone(zone) else "UTC")
@@ -294,41 +292,29 @@ def reader_zone(zone: str | None) -> ZoneInfo:
 # Pages that partner officers share with Danish staff (a plan, its comments, a submitted
 # report) say when something happened for whoever reads them: Danish staff in Danish time,
 # as they always have; a partner officer in Lagos or Bangkok in their own time, named.
+# Who reads in which zone is the signed-in user's business (``access.reader_time_zone``),
+# handed in as ``zone``: None for Danish time.
 
 
-def reading_zone() -> ZoneInfo | None:
-    """Where the signed-in reader reads moments, if not in Danish time: a partner
-    officer's organisation's zone (``Organisation.timezone``; UTC without one, as
-    :func:`reader_zone`); None for everyone else (Danish staff), who read Danish time.
-    Read while the page's transaction is open: the organisation is looked up once, then
-    found in the session."""
-    if not has_request_context() or not current_user or not current_user.is_authenticated \
-            or current_user.role != "partner":
-        return None
-    organisation = get_session().get(Organisation, current_user.organisation_id)
-    return reader_zone(organisation.timezone if organisation else None)
-
-
-def format_moment(moment: datetime | None) -> str:
-    """A stored moment, its date and time, as the signed-in reader reads it, for "at
-    %(time)s" and the like: for Danish staff in Danish time, Flask-Babel's short format,
-    unlabelled, as ever; for a partner officer in their organisation's zone, named as the
-    partner portal names it ("Mar 2, 2026, 00:30 (Nigeria Time)", :func:`format_moment_in`)."""
+def format_moment(moment: datetime | None, zone: ZoneInfo | None) -> str:
+    """A stored moment, its date and time, as its reader reads it, for "at %(time)s" and
+    the like: in Danish time (``zone`` None, Danish staff), Flask-Babel's short format,
+    unlabelled, as ever; in a partner officer's ``zone``, named as the partner portal
+    names it ("Mar 2, 2026, 00:30 (Nigeria Time)", :func:`format_moment_in`)."""
     if moment is None:
         return ""
-    zone = reading_zone()
     if zone is None:
         return format_datetime(moment, "short")
     return gettext("%(day)s, %(time)s (%(zone)s)", **format_moment_in(moment, zone.key))
 
 
-def format_moment_day(moment: datetime | None) -> str:
-    """The day a stored moment fell on for the signed-in reader: the Danish day for
-    Danish staff (as :func:`format_day`), the partner's own day for a partner officer
-    (as the portal gives the day a case was closed)."""
+def format_moment_day(moment: datetime | None, zone: ZoneInfo | None) -> str:
+    """The day a stored moment fell on for its reader: the Danish day (``zone`` None, as
+    :func:`format_day`), or the day in a partner officer's ``zone`` (as the portal gives
+    the day a case was closed)."""
     if moment is None:
         return ""
-    return _day(language(), local_day(moment, reading_zone()))
+    return _day(language(), local_day(moment, zone))
 
 
 def _is_utc(zone: str) -> bool:

@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from .. import audit
-from ..access import allow, declared_roles, visible_case_or_404
+from ..access import allow, declared_roles, reader_time_zone, visible_case_or_404
 from ..db import get_session
 from ..domain.workflow import OPEN_PLAN_STATUSES
 from ..forms import plain_number
@@ -86,7 +86,7 @@ def show(case_id: int):
     plans = queries.plan_rows(db, case.id)
     # Read in the same transaction, before the read's record commits it (a read after the
     # commit would open a second transaction); only where some version has been decided.
-    decision = (decision_summary(latest_decision(db, case.id))
+    decision = (decision_summary(latest_decision(db, case.id), reader_time_zone(db, user))
                 if any(row.status not in OPEN_PLAN_STATUSES for row in plans) else None)
     # Logged in the same transaction as the reads, before anything is shown; if the
     # record cannot be committed, the page is not served.

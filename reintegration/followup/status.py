@@ -159,7 +159,7 @@ def report_rows(reports, table: RateTable | None, today: date, *, closed: bool =
 def case_rows(case: Case, reports, today: date, *, zone: ZoneInfo | None = None) -> list[ReportRow]:
     """The reports of ``case`` as :func:`report_rows` shows them: with the rate table of
     its return, and closed, the day it was closed, in Danish time or as read in ``zone``
-    (the partner portal's: ``i18n.reader_zone``)."""
+    (the partner portal's: ``access.reader_time_zone``)."""
     return report_rows(reports, rate_table_for(case.actual_return), today, closed=case.status == wf.CLOSED,
                        closed_on=closed_on(case, zone))
 

@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from .. import uploads
-from ..access import allow, case_scope, declared_roles, visible_case_or_404
+from ..access import allow, case_scope, declared_roles, reader_time_zone, visible_case_or_404
 from ..cases.operations import record_list_read
 from ..db import get_session
 from ..i18n import format_moment_day, format_rate, gettext as _, language
@@ -129,7 +129,7 @@ def report_context(db, case, report) -> dict:
         option = question.option(stored.get(question.key, ""))
         answers.append((question.dimension, question.text_in(locale), option.label_in(locale) if option else None))
     return {
-        "submitted_on": format_moment_day(report.submitted_at) or None,
+        "submitted_on": format_moment_day(report.submitted_at, reader_time_zone(db, current_user)) or None,
         "answers": answers,
         "risks": [RISK_LABELS[k] for k in (report.risk_indicators or "").split(",") if k in RISK_LABELS],
         "files": files.by_target.get(("report", report.id), []), "elsewhere": files.elsewhere,

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from .. import uploads
-from ..access import allow, declared_roles, visible_case_or_404
+from ..access import allow, declared_roles, reader_time_zone, visible_case_or_404
 from ..cases.labels import CASE_STATUS, PLAN_STATUS
 from ..cases.operations import record_list_read
 from ..db import get_session
@@ -25,7 +25,7 @@ from ..followup.forms import (RISK_LABELS, AttachmentForm, DisbursementForm, cho
 from ..followup.questions import DIMENSIONS
 from ..followup.questions import current as current_questions
 from ..followup.views import apply_errors, report_context, scoped_or_404
-from ..i18n import format_day, format_dkk, format_moment_in, gettext as _, reader_zone, reading_zone
+from ..i18n import format_day, format_dkk, format_moment_in, gettext as _, zone_or_utc
 from ..models import Attachment, Case, FollowUpReport, User
 from . import queries
 
@@ -349,10 +349,10 @@ def _partner_moment(moment) -> dict[str, str]:
 
 
 def _partner_zone() -> ZoneInfo:
-    """The zone the reader's organisation reads days and times in (``i18n.reading_zone``:
+    """The zone the reader's organisation reads days and times in (``access.reader_time_zone``:
     a partner's, UTC without one), for ``_partner_moment`` and the report rows
     (``status.case_rows``): the day a case was closed as ``_partner_moment`` gives it."""
-    return reading_zone() or reader_zone(None)
+    return reader_time_zone(get_session(), current_user) or zone_or_utc(None)
 
 
 def _add_report_rules(form, case, report):

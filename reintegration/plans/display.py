@@ -4,6 +4,7 @@ totals: the check panel's rows, the findings placed beside what caused them, lab
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
@@ -233,15 +234,15 @@ def _narrative_groups(shown: dict) -> dict[str, list[tuple[str, str]]]:
     return {group: [(labels[name], shown.get(name)) for name in names] for group, names in NARRATIVE_GROUPS.items()}
 
 
-def decision_summary(taken: decided.DecisionTaken | None) -> dict | None:
+def decision_summary(taken: decided.DecisionTaken | None, zone: ZoneInfo | None) -> dict | None:
     """A decision as the plan and case pages show it: a title and (label, value) rows,
-    the day decided as the reader reads it (``i18n.format_moment_day``)."""
+    the day decided as the reader reads it, in ``zone`` (``access.reader_time_zone``)."""
     if taken is None:
         return None
     decision = taken.decision
     return {"title": _("Decision on version %(n)d", n=taken.version_number),
             "rows": [(_("Decision"), str(OUTCOME_LABELS.get(decision.outcome, decision.outcome))),
-                     (_("Decided by"), taken.decided_by), (_("Decided"), format_moment_day(decision.decided_at)),
+                     (_("Decided by"), taken.decided_by), (_("Decided"), format_moment_day(decision.decided_at, zone)),
                      (str(REASON_LABELS.get(decision.outcome, _("Reason"))), decision.reason)]}
 
 
@@ -269,12 +270,12 @@ def _case_fact(what: str, value) -> str:
     return format_day(value)
 
 
-def comment_rows(db, version_id: int) -> list[dict]:
+def comment_rows(db, version_id: int, zone: ZoneInfo | None) -> list[dict]:
     rows = db.exec(select(Comment, User, Organisation).join(User, User.id == Comment.author_id)
                    .join(Organisation, Organisation.id == User.organisation_id)
                    .where(Comment.plan_version_id == version_id).order_by(Comment.created_at, Comment.id)).all()
     return [{"id": c.id, "author": u.name, "organisation": o.name, "body": c.body,
-             "at": format_moment(c.created_at)} for c, u, o in rows]
+             "at": format_moment(c.created_at, zone)} for c, u, o in rows]
 
 
 def _file_value(value: str) -> str:

@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from .. import audit, uploads
-from ..access import allow, case_scope
+from ..access import allow, case_scope, reader_time_zone
 from ..audit import record
 from ..cases.labels import changed_by_text
 from ..db import get_session
@@ -46,6 +46,19 @@ def _tables():
 
 def _today() -> date:
     return local_today()
+
+
+def _flash_findings() -> None:
+    """After a save or an import whose plan the budget check finds fault with: where the
+    findings are (a household cap's belongs to no line)."""
+    flash(_("The budget check has findings. They are listed under “Budget check”, and a line's own "
+            "beside it."), "warning")
+
+
+def _zone(db):
+    """Where the signed-in reader reads this page's moments: a partner officer in their
+    own zone, Danish staff in Danish time (``access.reader_time_zone``)."""
+    return reader_time_zone(db, current_user)
 
 
 def _version_or_404(db, case_id: int, version_id: int) -> tuple[PlanVersion, Case]:
@@ -89,7 +102,7 @@ def _version_or_discarded(db, case_id: int, version_id: int, *, typed: PlanForm 
         typed.validate_for("save")  # reads every field; errors do not matter here
         shown = {"narrative": typed_narrative_rows(typed), "lines": typed_line_rows(typed)}
     page = render_template("plans/discarded.html", case=case, by=by.name if by else _("Someone"),
-                           at=format_moment(event.at), number=ops.discarded_number(event),
+                           at=format_moment(event.at, _zone(db)), number=ops.discarded_number(event),
                            typed=shown, comment=comment)
     record(db, "case.read", user=current_user, obj=case, case_id=case.id, detail={"page": "plans.discarded"})
     db.commit()
@@ -201,8 +214,9 @@ def _edit_context(db, version: PlanVersion, case: Case, form: PlanForm,
     checked = _form_check(db, case, form)
     return dict(case=case, version=version, form=form, checked=checked,
                 check_summary=_check_summary_items(form, checked), drafting=True, restorable=True,
-                decision=decision_summary(decided.decision_followed(db, version)),
-                comments=comment_rows(db, version.id), comment_form=comment_form or CommentForm(formdata=None),
+                decision=decision_summary(decided.decision_followed(db, version), _zone(db)),
+                comments=comment_rows(db, version.id, _zone(db)),
+                comment_form=comment_form or CommentForm(formdata=None),
                 submit_form=ActionForm(formdata=None, data={"revision": str(version.revision)}),
                 discard_form=discard_form or DiscardForm(formdata=None, data={"revision": str(version.revision)}),
                 status_label=status_label(version.status))
@@ -222,7 +236,7 @@ def _frozen(db, version: PlanVersion, case: Case, attempted: str, form: PlanForm
         typed = {"narrative": typed_narrative_rows(form), "lines": typed_line_rows(form),
                  "spread": typed_spread_rows(form) if attempted == "spread_cash" else []}
     submitter = db.get(User, version.submitted_by) if version.submitted_by else None
-    submitted = ({"name": submitter.name, "at": format_moment(version.submitted_at)}
+    submitted = ({"name": submitter.name, "at": format_moment(version.submitted_at, _zone(db))}
                  if submitter is not None and version.submitted_at else None)
     case_closed = _case_closed(case, version)
     return render_template("plans/frozen.html", case=case, version=version, typed=typed, file_name=file_name,
@@ -240,7 +254,7 @@ def _closed_by(db, case: Case) -> dict | None:
     who = closer.name if closer is not None else _("Someone")
     # Whom to talk to: the caseworker who closed it (a final report closes the case at the
     # end of the period, and its sender is the partner's officer).
-    return {"said": changed_by_text(event.action, who, format_moment(at)),
+    return {"said": changed_by_text(event.action, who, format_moment(at, _zone(db))),
             "early": event.action == "followup.case_closed", "name": closer.name if closer is not None else None}
 
 
@@ -334,7 +348,7 @@ def _show_context(db, version: PlanVersion, case: Case, comment_form: CommentFor
     checked = check_view(check, line_ids=[f"line-{i}" for i in range(len(stored.lines))])
     submitter = db.get(User, version.submitted_by) if version.submitted_by else None
     # The day as the reader reads it: a partner officer abroad, in their own time.
-    submitted = f"{submitter.name}, {format_moment_day(version.submitted_at)}" if submitter else None
+    submitted = f"{submitter.name}, {format_moment_day(version.submitted_at, _zone(db))}" if submitter else None
     review_url = None
     if current_user.role == "approver" and "approvals.review" in current_app.view_functions:
         review_url = url_for("approvals.review", version_id=version.id)
@@ -342,10 +356,10 @@ def _show_context(db, version: PlanVersion, case: Case, comment_form: CommentFor
     can_comment = current_user.role in COMMENT_ROLES and version.status in ops.COMMENTABLE
     return dict(case=case, version=version, checked=checked, links=links,
                 narrative=narrative_rows(version), lines=line_rows(stored.lines, checked),
-                comments=comment_rows(db, version.id), submitted=submitted, review_url=review_url,
+                comments=comment_rows(db, version.id, _zone(db)), submitted=submitted, review_url=review_url,
                 comment_form=comment_form if can_comment else None,
                 status_label=status_label(version.status),
-                decision=decision_summary(taken or decided.decision_followed(db, version)),
+                decision=decision_summary(taken or decided.decision_followed(db, version), _zone(db)),
                 as_approved=approved is not None, case_changes=case_change_texts(approved),
                 drafting=version.status == workflow.DRAFT,
                 can_edit=current_user.role in EDIT_ROLES and _changeable(case, version))
@@ -453,7 +467,7 @@ def edit(case_id: int, version_id: int):
     }
     flash(messages[action], "success")
     if not check.ok:
-        flash(_("The budget check has findings. They are listed under “Budget check”, and a line's own beside it."), "warning")
+        _flash_findings()
     blank = len(form.lines.entries) - len(kept) + (1 if action == "add_line" else 0)
     anchor = "budget-lines" if action != "save" else None
     return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id,
@@ -467,7 +481,7 @@ def _conflict(db, current: PlanVersion, case: Case, form: PlanForm, attempted: s
     stored = load_plan(db, current)
     form.revision.data = str(current.revision)
     return _render_edit(db, current, case, form, status=409, conflict={
-        "editor": ops.last_editor(db, current), "at": format_moment(current.updated_at),
+        "editor": ops.last_editor(db, current), "at": format_moment(current.updated_at, _zone(db)),
         "narrative": narrative_rows(current), "lines": line_rows(stored.lines), "attempted": attempted})
 
 
@@ -524,7 +538,7 @@ def _comment_refused(db, version_id: int, case_id: int, text: str | None):
     refused = {"text": text or "", "status": status_label(version.status), "number": version.number,
                "by": taken.decided_by if taken else None,
                "outcome": str(OUTCOME_LABELS.get(taken.decision.outcome, taken.decision.outcome)) if taken else None,
-               "at": format_moment(taken.decision.decided_at) if taken else None,
+               "at": format_moment(taken.decision.decided_at, _zone(db)) if taken else None,
                "next": None}
     later = ops.next_commentable(db, version)
     if later is not None:
@@ -723,7 +737,7 @@ def import_json(case_id: int, version_id: int):
                  "check their changes, then import again.")
         if editor is not None:
             said += " " + _("%(name)s saved it at %(time)s.", name=editor.name,
-                            time=format_moment(conflict.current.updated_at))
+                            time=format_moment(conflict.current.updated_at, _zone(db)))
         form.plan_file.errors = [said]
         return _render_import(conflict.current, case, form, status=409)
     flash(ngettext("The plan file is imported: %(num)d budget line.", "The plan file is imported: %(num)d budget lines.",
@@ -733,7 +747,7 @@ def import_json(case_id: int, version_id: int):
                 "may differ from the check here:") + " " + "; ".join(_difference_text(*d) for d in differences) + ".",
               "warning")
     if not check.ok:
-        flash(_("The budget check has findings. They are listed under “Budget check”, and a line's own beside it."), "warning")
+        _flash_findings()
     return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id))
 
 
