@@ -34,7 +34,7 @@ run: setup
 	$(FLASK) db upgrade
 	$(FLASK) partners load
 	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	REINTEGRATION_PUBLIC_URL=http://127.0.0.1:5000 $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: setup
 	$(MAKE) test-sqlite

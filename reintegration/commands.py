@@ -84,6 +84,8 @@ def init_instance():
         "# Local settings; this folder is git-ignored.\n"
         f"SECRET_KEY = {secrets.token_hex(32)!r}\n"
         "# Behind HTTPS in production:\n# SESSION_COOKIE_SECURE = True\n"
+        "# The address people open the tool at, for the links in e-mails (never taken from a request):\n"
+        "# PUBLIC_URL = 'https://reintegration.example.org'\n"
         "# PostgreSQL: set REINTEGRATION_DATABASE_URL=postgresql+psycopg://user@host/db\n",
         encoding="utf-8",
     )

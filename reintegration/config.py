@@ -43,6 +43,9 @@ class Defaults:
     NODE_MODULES_DIR = str(PROJECT_ROOT / "node_modules")
 
     MAIL_BACKEND = "console"  # "console" prints; "smtp" sends (MAIL_SMTP_* settings)
+    # The scheme and host people open the tool at (e.g. "https://reintegration.example.org"),
+    # for the links in e-mails; never taken from a request. Unset, a mail names the page's path.
+    PUBLIC_URL = None
     MAIL_FROM = "noreply@reintegration.local"
 
     RETENTION_YEARS_AFTER_CLOSURE = 5

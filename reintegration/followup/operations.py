@@ -591,11 +591,15 @@ def notify_alert(case: Case, recipients: list[User]) -> None:
 def _mail_each(case: Case, recipients: list[User], what: str, compose) -> None:
     """Send each recipient ``compose(link to the case's follow-up page)`` (subject, body),
     written in their language. A failure is logged with ``what``, never lost silently,
-    and does not undo what the mail tells of."""
-    if has_request_context():
-        link = url_for("followup.case", case_id=case.id, _external=True)
-    else:
-        link = f"/followup/cases/{case.id}"
+    and does not undo what the mail tells of.
+
+    The link is the page's path on the tool's own address (``PUBLIC_URL``), or the path
+    alone when that is not set: never the address of the request that set the mail off,
+    whose Host header is whatever its sender wrote (a forged one would have the tool mail
+    CMM and DRC a link to a look-alike sign-in page)."""
+    path = url_for("followup.case", case_id=case.id) if has_request_context() else f"/followup/cases/{case.id}"
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    link = base + path
     for user in recipients:
         with force_locale(user.locale or "da"):
             subject, body = compose(link)
