@@ -9,21 +9,31 @@ What must hold:
 - a role outside the policy gets 403; anonymous users are sent to the sign-in page;
 - a partner officer or CMM contact asking for another organisation's case, version,
   report, payment, file, alert or comment gets 404 (ids reveal nothing);
+- an object of another case in a URL that names a case answers 404 to every role, even
+  one that may see both cases (``/cases/A/plans/<a version of B>``);
+- a page or download a partner officer or CMM contact can open never names another
+  organisation's case;
+- a request that is not a GET is refused without the form's CSRF token, and writes
+  nothing; a GET writes nothing but the audit trail (a cross-site link or image carries
+  the session cookie on a GET: SameSite=Lax lets it, so a GET must change nothing);
 - nobody ever gets a 500.
 POST rules are sent with a valid CSRF token and empty form data.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
+import zipfile
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from sqlmodel import Session
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel
 
 from support import _empty_tables
 from reintegration import create_app
@@ -148,7 +158,7 @@ def _side(db: Session, upload_dir: Path, key: str, country: str, shared: dict) -
     db.add(attachment)
     db.add(alert)
     db.commit()
-    return {"users": {r: u.id for r, u in users.items()},
+    return {"names": (case.person_name, case.reference), "users": {r: u.id for r, u in users.items()},
             "versions": [versions[s].id for s in ("submitted", "draft", "approved")],
             "args": {"case_id": case.id, "report_id": report.id, "disbursement_id": disbursement.id,
                      "attachment_id": attachment.id, "alert_id": alert.id, "comment_id": comment.id,
@@ -260,3 +270,124 @@ def test_an_id_no_database_row_can_have_answers_404(world, rule):
         response = client.get(url) if method == "GET" else client.open(url, method=method,
                                                                         data={"csrf_token": token})
         assert response.status_code == 404, f"{method} {url}: {response.status_code}"
+
+
+# --- beyond the policy: mixed objects, what pages name, and what requests may change -----
+
+# Routes naming a case and another object of it: each object must belong to the case.
+NESTED_RULES = [pytest.param(r, role, id=f"{r[2]} {r[1]} as {role}") for r in RULES
+                if "case_id" in r[3] and sum(a in CASE_ARGS for a in r[3]) >= 2 for role in ROLES
+                if role in _APP.view_functions[r[0]].access_roles]
+
+
+def test_there_are_nested_routes_to_check():
+    assert NESTED_RULES, "no route names a case and another object: the mixed-object test checks nothing"
+
+
+@pytest.mark.parametrize("rule, role", NESTED_RULES)
+def test_an_object_of_another_case_in_the_url_answers_404(world, rule, role):
+    """``/cases/<A>/plans/<a version of B>`` and the like: 404 for every role allowed,
+    caseworkers and approvers (who may see both cases) included, as if the pair did not
+    exist; nothing about B is read or changed through A's URL."""
+    app, sides = world
+    endpoint, _path, method, args = rule
+    client, token = _client_for(app, sides["own"]["users"][role])
+    from flask import url_for
+
+    for swapped in (a for a in args if a in CASE_ARGS):
+        values = {}
+        for arg in args:
+            side = sides["foreign" if arg == swapped else "own"]
+            values[arg] = side["versions"][0] if arg == "version_id" else side["args"][arg]
+        with app.test_request_context():
+            url = url_for(endpoint, **values)
+        response = client.get(url) if method == "GET" else client.open(url, method=method,
+                                                                         data={"csrf_token": token})
+        assert response.status_code == 404, f"{method} {url} as {role} ({swapped} of another case): " \
+                                             f"{response.status_code}"
+
+
+def _texts(response) -> bytes:
+    """The response's bytes, and those of every member of a ZIP (packages, workbooks)."""
+    body = response.get_data()
+    if body[:4] != b"PK\x03\x04":
+        return body
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        return body + b"".join(archive.read(name) for name in archive.namelist())
+
+
+READ_RULES = [pytest.param(r, role, id=f"{r[1]} as {role}") for r in RULES if r[2] == "GET"
+              for role in SCOPED_ROLES if role in _APP.view_functions[r[0]].access_roles]
+
+
+@pytest.mark.parametrize("rule, role", READ_RULES)
+def test_a_scoped_reader_never_sees_another_organisations_case(world, rule, role):
+    """Every page and download a partner officer or CMM contact opens (lists, counts,
+    search, follow-up overview, files, packages, workbooks, and the refusals of the
+    other organisation's objects) never names the other organisation's person or case."""
+    app, sides = world
+    endpoint, _path, _method, args = rule
+    client, _token = _client_for(app, sides["own"]["users"][role])
+    urls = _urls(app, endpoint, args, sides["own"])
+    if any(a in ARGS for a in args):
+        urls += _urls(app, endpoint, args, sides["foreign"])
+    for url in urls:
+        text = _texts(client.get(url))
+        for name in sides["foreign"]["names"]:
+            assert name.encode() not in text, f"GET {url} as {role} names {name!r} of another organisation"
+
+
+def _rows(engine, leave_out=()) -> dict[str, list]:
+    """Every row of every table (but ``leave_out``), to compare before and after a request."""
+    with engine.connect() as conn:
+        return {table.name: sorted(map(repr, conn.execute(sa_select(table)).all()))
+                for table in SQLModel.metadata.sorted_tables if table.name not in leave_out}
+
+
+def _first_allowed(roles) -> str | None:
+    return next((role for role in ROLES if role in roles), None)
+
+
+WRITE_RULES = [pytest.param(r, id=f"{r[2]} {r[1]}") for r in RULES if r[2] != "GET"]
+
+
+@pytest.mark.parametrize("rule", WRITE_RULES)
+def test_a_change_without_the_form_token_is_refused_and_writes_nothing(world, rule):
+    """Every route that is not a GET, sent as a role it allows (anonymous for the public
+    ones) on its own objects, without the CSRF token: 400, and no row anywhere changed,
+    the audit trail included. A route exempted from the check would fail here."""
+    app, sides = world
+    endpoint, _path, method, args = rule
+    roles = app.view_functions[endpoint].access_roles
+    role = None if PUBLIC in roles else _first_allowed(roles)
+    client, _token = _client_for(app, sides["own"]["users"][role] if role else None)
+    engine = app.extensions["db_engine"]
+    for url in _urls(app, endpoint, args, sides["own"]):
+        before = _rows(engine)
+        response = client.open(url, method=method, data={})
+        assert response.status_code == 400, f"{method} {url} as {role or 'anonymous'} without a CSRF token: " \
+                                             f"{response.status_code}"
+        assert _rows(engine) == before, f"{method} {url} without a CSRF token changed the database"
+
+
+GET_RULES = [pytest.param(r, role, id=f"{r[1]} as {role or 'anonymous'}") for r in RULES if r[2] == "GET"
+             for role in (None,) + ROLES]
+
+
+@pytest.mark.parametrize("rule, role", GET_RULES)
+def test_a_get_changes_nothing_but_the_audit_trail(world, rule, role):
+    """A GET, by anyone, on own or another organisation's objects, writes no row but the
+    audit trail's (reads are recorded). A cross-site page can make the browser send a GET
+    with the session cookie (SameSite=Lax allows it), and no form token guards it."""
+    app, sides = world
+    endpoint, _path, _method, args = rule
+    client, _token = _client_for(app, sides["own"]["users"][role] if role else None)
+    engine = app.extensions["db_engine"]
+    trail = ("auditevent", "auditeventcase")
+    before = _rows(engine, trail)
+    for side in ("own", "foreign") if any(a in ARGS for a in args) else ("own",):
+        for url in _urls(app, endpoint, args, sides[side]):
+            client.get(url)
+    after = _rows(engine, trail)
+    assert after == before, f"GET {rule[1]} as {role or 'anonymous'} changed " \
+                            f"{sorted(t for t in before if before[t] != after[t])}"
