@@ -19,7 +19,7 @@ from ..audit import record
 from ..cases.labels import changed_by_text
 from ..db import get_session
 from ..domain import budget, workflow
-from ..domain.planfile import JSONConstantError, PlanFormatError, json_constant, json_object, parse_plan
+from ..domain.planfile import JSONConstantError, PlanFormatError, json_constant, json_object, parse_plan, plan_to_json
 from ..followup import operations as followup_ops
 from ..forms import form_error_items, plain_number
 from ..i18n import format_moment, format_moment_day, gettext as _, local_today, ngettext
@@ -630,12 +630,21 @@ def export_json(case_id: int, version_id: int):
     """The version as a plan file (PLAN_FORMAT.md), as a download. An approved version
     (or one superseded since) is the plan file as approved, which the decision keeps: the
     case may have changed since (a child removed, a date corrected), and the file must
-    still be the plan that was approved and pass the validation the page says it passed."""
+    still be the plan that was approved and pass the validation the page says it passed.
+    A decision from before the decisions kept their plan file (migration 0009) gives the
+    plan its approval package holds (``decided.approved_plan``): the version on the
+    decision's reference date, not on the case's return date now (an actual return
+    recorded since)."""
     db = get_session()
     version, case = _version_or_404(db, case_id, version_id)
     decision = decided.approved_decision(db, version.id)
-    as_approved = decision is not None and bool(decision.plan_document)
-    document = json.loads(decision.plan_document) if as_approved else plan_document(load_plan(db, version))
+    as_approved = decision is not None
+    if decision is not None and decision.plan_document:
+        document = json.loads(decision.plan_document)
+    elif decision is not None:
+        document = plan_to_json(decided.approved_plan(decision, load_plan(db, version)))
+    else:
+        document = plan_document(load_plan(db, version))
     record(db, "plan.export_json", user=current_user, obj=version, case_id=case.id,
            detail={"number": version.number, "lines": len(document["lines"]), "as_approved": as_approved})
     db.commit()
