@@ -43,9 +43,10 @@ def approved_in(date_from: date, date_to: date):
 
 
 def count_lines(db: Session, date_from: date, date_to: date) -> int:
-    """How many rows the batch will have (for the progress bar)."""
-    return db.exec(select(func.count()).select_from(BudgetLine)
-                   .join(Decision, Decision.plan_version_id == BudgetLine.plan_version_id)
+    """How many rows the batch will have (for the progress bar): one per budget line, and
+    one for a version approved without any."""
+    return db.exec(select(func.count()).select_from(Decision)
+                   .outerjoin(BudgetLine, BudgetLine.plan_version_id == Decision.plan_version_id)
                    .where(*approved_in(date_from, date_to))).one()
 
 
@@ -61,8 +62,9 @@ def write_batch(db: Session, date_from: date, date_to: date, out: str | BinaryIO
                 progress: Callable[[int], None] | None = None, lang: str | None = None,
                 cases: set[int] | None = None) -> int:
     """Write the batch workbook of versions approved from ``date_from`` to ``date_to``
-    (inclusive, days in Danish time, as the app shows decisions) to ``out`` (a path or a binary file); returns the number of
-    budget-line rows. ``progress(n)`` is called with the rows written since its last call.
+    (inclusive, days in Danish time, as the app shows decisions) to ``out`` (a path or a
+    binary file); returns the number of rows (budget lines, and one per version approved
+    without any). ``progress(n)`` is called with the rows written since its last call.
     The id of every case written is added to ``cases`` (for the audit trail). Headings are
     in ``lang`` (``da``/``en``), else the current locale; outside a request Danish. Needs
     an app context."""
@@ -96,7 +98,9 @@ def as_decided():
 
 def lines_query(date_from: date, date_to: date):
     """The workbook's rows, in order: one per budget line of the versions approved in the
-    range. Plain Core columns (no ORM loading), money as raw øre and exact decimals as raw
+    range, and one with no line (no kind, no amount) for a version approved without any
+    lines, so that no approved version, an amendment that ends the budget included, is
+    missing. Plain Core columns (no ORM loading), money as raw øre and exact decimals as raw
     text, made Decimals by the writer: the rows are the export's only reading. Partner and
     country as decided (``as_decided``). Then the number of the version this one amends,
     and of the next approved version of the case (``None`` while this one is in force),
@@ -124,7 +128,7 @@ def lines_query(date_from: date, date_to: date):
             .outerjoin(amended, amended.id == PlanVersion.amends_id)
             .join(Case, Case.id == PlanVersion.case_id)
             .outerjoin(Organisation, Organisation.id == Case.partner_id)
-            .join(BudgetLine, BudgetLine.plan_version_id == PlanVersion.id)
+            .outerjoin(BudgetLine, BudgetLine.plan_version_id == PlanVersion.id)
             .where(*approved_in(date_from, date_to))
             .order_by(Decision.decided_at, Decision.id, BudgetLine.position, BudgetLine.id))
 
@@ -167,7 +171,8 @@ def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
          rate, amends, superseded_by, case_id) in rows:
         if decided_at != last_decided:  # the lines of one decision share its moment
             last_decided, moment = decided_at, naive_utc(decided_at)
-        dkk_cell.value = from_ore(ore)
+        if ore is not None:
+            dkk_cell.value = from_ore(ore)
         if local is not None:
             local_cell.value = Decimal(local)
         if rate is not None:
@@ -180,7 +185,8 @@ def _write(db: Session, date_from: date, date_to: date, out: str | BinaryIO,
             status = standing[superseded_by] = _("Superseded by version %(n)d", n=superseded_by)
         ws.append([text_cell(ws, ref), number, moment, text_cell(ws, partner or ""), countries[country],
                    text_cell(ws, kinds.get(kind, kind)), text_cell(ws, categories.get(category, category) or ""),
-                   text_cell(ws, description or ""), month, dkk_cell, text_cell(ws, currency or ""),
+                   text_cell(ws, description or ""), month, dkk_cell if ore is not None else None,
+                   text_cell(ws, currency or ""),
                    local_cell if local is not None else None, rate_cell if rate is not None else None,
                    amends, status])
         case_written(case_id)

@@ -217,3 +217,26 @@ def test_a_plan_is_in_the_batch_of_the_day_the_app_shows_it_decided(app, db, mak
     assert reference not in cases_in(day + timedelta(days=1), day + timedelta(days=40))
     assert reference not in cases_in(day - timedelta(days=40), day - timedelta(days=1))
     assert cases_in(date.min, date.max) == [reference]  # no bound at all, however the zone shifts it
+
+
+def test_a_version_approved_without_lines_has_a_row_of_its_own(app, db, make_plan, approve):
+    """An approved version with no budget lines (an amendment that ends the budget) is in
+    the workbook all the same, as in force, with no amount, and the version it replaced
+    says it is superseded: finance sees that the budget was approved away."""
+    first = make_plan(lines=[Line(kind="cash", amount="4000.00")])
+    approve(first, now=datetime(2027, 1, 5, 9, 0, tzinfo=timezone.utc))
+    ended = make_plan(case=case_of(db, first), amends=first, lines=[])
+    approve(ended, now=datetime(2027, 1, 20, 9, 0, tzinfo=timezone.utc))
+    out, cases = io.BytesIO(), set()
+    with app.test_request_context(), force_locale("en"):
+        rows = write_batch(db, date(2027, 1, 1), date(2027, 1, 31), out, cases=cases)
+        assert batch.count_lines(db, date(2027, 1, 1), date(2027, 1, 31)) == rows == 2
+    values = [[c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(out.getvalue())).active.iter_rows()]
+    reference = case_of(db, first).reference
+    assert [(r[0], r[1], r[9], r[14]) for r in values[1:]] == [(reference, 1, 4000, "Superseded by version 2"),
+                                                               (reference, 2, None, "In force")]
+    assert values[2][5:9] == [None, None, None, None] and values[2][13] == 1
+    assert cases == {first.case_id}
+    # A range holding only the amendment lists it, and so the case, too.
+    with app.test_request_context(), force_locale("en"):
+        assert write_batch(db, date(2027, 1, 20), date(2027, 1, 20), io.BytesIO()) == 1
