@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from datetime import date, datetime, timedelta, timezone
@@ -240,3 +242,17 @@ def test_a_version_approved_without_lines_has_a_row_of_its_own(app, db, make_pla
     # A range holding only the amendment lists it, and so the case, too.
     with app.test_request_context(), force_locale("en"):
         assert write_batch(db, date(2027, 1, 20), date(2027, 1, 20), io.BytesIO()) == 1
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_opens_the_batch_workbook(app, db, approvals, make_plan, approve, tmp_path):
+    """The write-only workbook (print titles, frozen header, empty text cells, a version
+    without lines) opens in LibreOffice and reads back its rows, as the package's does."""
+    approve(make_plan(lines=[]), now=datetime(2027, 1, 20, 9, 0, tzinfo=timezone.utc))
+    out = tmp_path / "batch.xlsx"
+    with app.test_request_context(), force_locale("da"):
+        rows = write_batch(db, date(2027, 1, 1), date(2027, 1, 31), str(out))
+    result = subprocess.run(["soffice", "--headless", "--convert-to", "csv", "--outdir", str(tmp_path), str(out)],
+                            capture_output=True, timeout=120)
+    assert result.returncode == 0 and (tmp_path / "batch.csv").exists()
+    assert len((tmp_path / "batch.csv").read_text(encoding="utf-8", errors="replace").splitlines()) == rows + 1 == 5
