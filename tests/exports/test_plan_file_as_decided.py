@@ -52,3 +52,15 @@ def test_the_plan_file_of_an_old_decision_is_the_one_in_its_package(app, db, aut
     response = auth._client.get(f"/cases/{case.id}/plans/{version.id}/plan.json")
     assert response.status_code == 200
     assert json.loads(response.get_data(as_text=True)) == in_package
+
+
+def test_the_plan_file_of_a_decision_is_the_one_in_its_package(app, db, auth, make_plan, approve, make_case, drafter):
+    case = make_case(children=[date(2009, 3, 2)], planned_return=date(2027, 3, 1), caseworker_id=drafter.id)
+    version = make_plan(case=case, lines=[
+        Line(kind="cash", amount="0.01", description="Nguyễn ภาษาไทย æøå"),
+        Line(amount="14500.00", category="equipment", currency="NGN", amount_local="3625000",
+             exchange_rate="0.004")])
+    approve(version, now=DECIDED)
+    auth.login(drafter)
+    response = auth._client.get(f"/cases/{case.id}/plans/{version.id}/plan.json")
+    assert json.loads(response.get_data(as_text=True)) == package_plan_file(app, db, version)
