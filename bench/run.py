@@ -443,7 +443,8 @@ def raw_openpyxl(app, plans: int) -> dict:
         date_from, date_to = batch_range(app, db, plans)
         kinds = kind_labels()
         rows = [[ref, number, naive_utc(decided), partner or "", country, kinds.get(kind, kind), category or "",
-                 description or "", month, from_ore(ore), currency or "", None if local is None else Decimal(local),
+                 description or "", month, None if ore is None else from_ore(ore), currency or "",
+                 None if local is None else Decimal(local),
                  None if rate is None else Decimal(rate), amends,
                  "In force" if superseded_by is None else f"Superseded by version {superseded_by}"]
                 for (ref, number, decided, partner, country, kind, category, description, month, ore, currency,
