@@ -9,6 +9,9 @@
   database row is added and the file renamed to its final name inside the transaction,
   and both are removed again if the commit fails. An interrupted upload therefore leaves
   no record, and at most a stray temporary file that ``flask uploads sweep`` removes.
+- A file the server cannot write (disk full, folder not writable: any ``OSError``) is an
+  :class:`UploadError` (``unstored``) like a refused one, so the form it came with is shown
+  again with what was typed, never a 500; the error is logged for the operator.
 - Files are served only through the views that check the case (``case_scope``), always
   as a download, with the stored content type and ``X-Content-Type-Options: nosniff``.
 
@@ -44,7 +47,8 @@ ACCEPTED_TYPES = tuple(EXTENSIONS)
 
 
 class UploadError(Exception):
-    """A file that is refused. ``code``: ``empty``, ``type`` or ``too_large``."""
+    """A file that is refused. ``code``: ``empty``, ``type`` or ``too_large``; or
+    ``unstored``: the server could not write it (nothing of the send was saved)."""
 
     def __init__(self, code: str, limit: int | None = None) -> None:
         super().__init__(code)
@@ -144,7 +148,10 @@ def stage(stream: BinaryIO, filename: str | None) -> StagedFile:
     content_type = sniff(head)
     if content_type is None:
         raise UploadError("type")
-    directory = upload_dir()
+    try:
+        directory = upload_dir()
+    except OSError as error:
+        raise _unstored(error) from error
     stored_name = secrets.token_hex(16)
     temp_path = directory / (stored_name + TEMP_SUFFIX)
     digest = hashlib.sha256()
@@ -162,6 +169,9 @@ def stage(stream: BinaryIO, filename: str | None) -> StagedFile:
                 chunk = stream.read(CHUNK)
             out.flush()
             os.fsync(out.fileno())
+    except OSError as error:
+        _remove(temp_path)
+        raise _unstored(error) from error
     except BaseException:
         _remove(temp_path)
         raise
@@ -200,8 +210,11 @@ def commit_with_files(db: Session, staged: Iterable[StagedFile]) -> None:
     staged = list(staged)
     try:
         db.flush()
-        for item in staged:
-            os.replace(item.temp_path, item.final_path)
+        try:
+            for item in staged:
+                os.replace(item.temp_path, item.final_path)
+        except OSError as error:
+            raise _unstored(error) from error
         if staged:
             _fsync_dir(staged[0].final_path.parent)
         checkpoint("uploads.store")  # crash tests stop the process here (no-op otherwise)
@@ -210,6 +223,13 @@ def commit_with_files(db: Session, staged: Iterable[StagedFile]) -> None:
         db.rollback()
         discard(staged)
         raise
+
+
+def _unstored(error: OSError) -> UploadError:
+    """The refusal of a file the server could not write, logged for the operator (the
+    error names our own path and the reason, never the client's file name)."""
+    current_app.logger.error("an upload could not be stored: %s", error)
+    return UploadError("unstored")
 
 
 def discard(staged: Iterable[StagedFile]) -> None:

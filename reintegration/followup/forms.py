@@ -136,6 +136,18 @@ def upload_message(error: uploads.UploadError, filename: str | None):
               "Nothing was saved.", name=name)
 
 
+def unstored_message(names: str, *, optional: bool):
+    """The files sent could not be written on the server (``uploads`` code ``unstored``):
+    nothing was saved, what was typed is kept. A report or a payment (``optional``) can be
+    sent without its files, which can be added later on the attachments page."""
+    if optional:
+        return _l("The server could not store the files you chose (%(names)s), so nothing was saved. What you "
+                  "entered is kept below: choose the files again and send it again. If it fails again, send it "
+                  "without the files and add them later on the page for receipts and photos.", names=names)
+    return _l("The server could not store the files you chose (%(names)s), so nothing was saved. Choose them "
+              "again and send them again. If it fails again, try again later.", names=names)
+
+
 def chosen_files(field) -> list:
     """The uploaded files of a file field, leaving out empty file inputs."""
     return [f for f in (field.data or []) if hasattr(f, "stream") and f.filename]

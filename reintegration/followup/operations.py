@@ -252,17 +252,42 @@ class ReportInput:
     risk_indicators: tuple[str, ...]
 
 
-def _stage_all(files, field: str) -> list[uploads.StagedFile]:
+def _stage_all(files, field: str, *, optional: bool = True) -> list[uploads.StagedFile]:
+    """Stage each file sent (``uploads.stage``), or none: a file refused, or one the
+    server cannot write, is a :class:`FieldErrors` at ``field`` (see :func:`_unstored`)."""
     staged: list[uploads.StagedFile] = []
     try:
         for storage in files:
             staged.append(uploads.stage(storage.stream, storage.filename))
     except uploads.UploadError as error:
         uploads.discard(staged)
+        if error.code == "unstored":
+            raise _unstored(files, field, optional=optional) from None
         from .forms import upload_message
 
         raise FieldErrors({field: upload_message(error, getattr(storage, "filename", None))}) from None
     return staged
+
+
+def _commit_with_files(db: Session, staged: list[uploads.StagedFile], files, field: str, *,
+                       optional: bool = True) -> None:
+    """``uploads.commit_with_files``: a file the server cannot move into place is a
+    :class:`FieldErrors` at ``field``, nothing written (see :func:`_unstored`)."""
+    try:
+        uploads.commit_with_files(db, staged)
+    except uploads.UploadError:
+        raise _unstored(files, field, optional=optional) from None
+
+
+def _unstored(files, field: str, *, optional: bool) -> FieldErrors:
+    """The server could not write the files sent (disk full, say): nothing of the send was
+    saved, and the form is shown again with what was typed, the files named at ``field``
+    to choose again. A report's or a payment's files are ``optional``: it can be sent
+    without them, and they added later, so a full disk never holds back a report."""
+    from .forms import unstored_message
+
+    names = ", ".join(uploads.base_name(storage.filename)[:80] for storage in files)
+    return FieldErrors({field: unstored_message(names, optional=optional)})
 
 
 @dataclass(frozen=True)
@@ -444,7 +469,7 @@ def submit_report(db: Session, case: Case, report: FollowUpReport, seen_revision
         db.rollback()
         uploads.discard(staged)
         raise
-    uploads.commit_with_files(db, staged)
+    _commit_with_files(db, staged, files, "files")
     db.refresh(report)
     if alert is not None:
         notify_alert(case, recipients)
@@ -862,7 +887,7 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
         db.rollback()
         uploads.discard(staged)
         raise
-    uploads.commit_with_files(db, staged)
+    _commit_with_files(db, staged, files, "files")
     return disbursement
 
 
@@ -918,7 +943,7 @@ def add_attachments(db: Session, case: Case, *, user: User, target: str, files,
     row = db.get(model, target_id) if model and target_id else None
     if row is None or row.case_id != case.id:
         raise FieldErrors({"target": _l("Choose one of the options.")})
-    staged = _stage_all(files, "files")
+    staged = _stage_all(files, "files", optional=False)
     try:
         case = lock_case(db, case.id)
         ensure_open(case)  # closed while the files were being sent, or while this waited for the lock
@@ -931,7 +956,7 @@ def add_attachments(db: Session, case: Case, *, user: User, target: str, files,
         db.rollback()
         uploads.discard(staged)
         raise
-    uploads.commit_with_files(db, staged)
+    _commit_with_files(db, staged, files, "files", optional=False)
     return added
 
 
