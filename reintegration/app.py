@@ -18,6 +18,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )
+    from .uploads import UploadRequest
+
+    app.request_class = UploadRequest  # the forms that take files (uploads.takes_files)
     app.config.from_object(Defaults)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

@@ -32,6 +32,12 @@ class Defaults:
     # fields. Any smaller, and a report with three 7 MB photos, each one allowed, would be
     # refused whole, its answers and risk signs lost.
     MAX_CONTENT_LENGTH = 5 * UPLOAD_MAX_BYTES + 1024 * 1024
+    # The whole request of a form that takes files (uploads.takes_files), sent by a
+    # signed-in user: a file over UPLOAD_MAX_BYTES in it (a video chosen by mistake) is
+    # read, dropped and refused at its field, the rest of the form kept; only a request
+    # larger than this is a 413 that keeps nothing. The proxy in front of the application
+    # must let requests this large through (nginx: client_max_body_size).
+    UPLOAD_REQUEST_MAX_BYTES = 256 * 1024 * 1024
 
     BABEL_DEFAULT_LOCALE = "da"
     BABEL_DEFAULT_TIMEZONE = "Europe/Copenhagen"

@@ -14,6 +14,11 @@
   again with what was typed, never a 500; the error is logged for the operator.
 - Files are served only through the views that check the case (``case_scope``), always
   as a download, with the stored content type and ``X-Content-Type-Options: nosniff``.
+- A form that takes files (its view marked :func:`takes_files`) may be sent by a
+  signed-in user up to ``UPLOAD_REQUEST_MAX_BYTES``, and each of its files is kept only
+  up to one byte over ``UPLOAD_MAX_BYTES`` while the request is read
+  (:class:`UploadRequest`): a file too large, or a video chosen by mistake, is refused at
+  the file field with everything typed kept, not by a 413 that loses the form.
 
 Errors are codes (:class:`UploadError`); the web layer words them.
 """
@@ -24,6 +29,7 @@ import hashlib
 import os
 import re
 import secrets
+import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -31,9 +37,10 @@ from pathlib import Path
 from typing import BinaryIO, Iterable
 
 import click
-from flask import abort, current_app, send_file
+from flask import Request, abort, current_app, send_file, session
 from flask.cli import AppGroup
 from sqlmodel import Session, select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .models import Attachment
 from .faults import checkpoint
@@ -44,6 +51,7 @@ STORED_NAME = re.compile(r"^[0-9a-f]{32}$")
 HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"mif1", b"msf1")
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "image/heic": ".heic"}
 ACCEPTED_TYPES = tuple(EXTENSIONS)
+MAX_FILES = 5  # files per send (``followup.forms.accepted_files``)
 
 
 class UploadError(Exception):
@@ -77,6 +85,69 @@ def upload_dir() -> Path:
     directory = Path(current_app.config["UPLOAD_DIR"])
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     return directory
+
+
+def takes_files(view):
+    """Marks a view whose form takes files limited by ``UPLOAD_MAX_BYTES`` (see
+    :class:`UploadRequest`). Put it under the route, above the access check."""
+    view.takes_files = True
+    return view
+
+
+class UploadRequest(Request):
+    """The application's request. For a view marked :func:`takes_files`, sent by a
+    signed-in user, the whole request may be ``UPLOAD_REQUEST_MAX_BYTES`` (not
+    ``MAX_CONTENT_LENGTH``), and each file is kept only up to ``UPLOAD_MAX_BYTES + 1``
+    bytes, the rest read and dropped: the form's check then finds the file too large and
+    says so at its field, with the rest of the form kept. What the request keeps of all
+    its files together is at most ``MAX_FILES + 1`` files at that size (413 beyond)."""
+
+    def _takes_files(self) -> bool:
+        if not current_app or not self.endpoint:
+            return False
+        return getattr(current_app.view_functions.get(self.endpoint), "takes_files", False)
+
+    @property
+    def max_content_length(self) -> int | None:
+        # Signed in: the session says so. The user is not loaded here, while the request is
+        # read (before the hooks that run first, such as the session's being made permanent).
+        limit = super().max_content_length
+        if self._max_content_length is None and self._takes_files() and session.get("_user_id"):
+            return max(limit or 0, int(current_app.config["UPLOAD_REQUEST_MAX_BYTES"]))
+        return limit
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        if not self._takes_files():
+            return super()._get_file_stream(total_content_length, content_type, filename, content_length)
+        cap = max_bytes() + 1
+        if not hasattr(self, "_file_room"):
+            self._file_room = [(MAX_FILES + 1) * cap]
+        return _CappedPart(cap, self._file_room)
+
+
+class _CappedPart(tempfile.SpooledTemporaryFile):
+    """One file of a request: its first ``cap`` bytes kept (in memory, on disk past
+    500 kB), the rest dropped; ``room`` (shared by the request's files) is what all of
+    them may still keep together."""
+
+    def __init__(self, cap: int, room: list[int]) -> None:
+        super().__init__(max_size=500 * 1024, mode="rb+")
+        self._cap = cap
+        self._room = room
+
+    def write(self, data) -> int:
+        kept = bytes(data[: self._cap])
+        if kept:
+            if len(kept) > self._room[0]:
+                raise RequestEntityTooLarge()
+            self._room[0] -= len(kept)
+            self._cap -= len(kept)
+            super().write(kept)
+        return len(data)
 
 
 def check(stream: BinaryIO, limit: int | None = None) -> str:

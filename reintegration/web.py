@@ -9,6 +9,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from . import uploads
 from .db import get_session
 from .forms import form_error_items
 from .i18n import gettext as _
@@ -93,7 +94,10 @@ def init_app(app: Flask) -> None:
         messages = {
             403: _("Your role does not give access to this page. If you think it should, contact an administrator."),
             404: _("The page does not exist, or you do not have access to it."),
-            413: _("The upload or form is larger than allowed. Nothing was saved."),
+            413: _("Nothing was saved: what you sent is larger than the server accepts at once. Go back with your "
+                   "browser's Back button (what you typed is usually still in the form), then send it with fewer "
+                   "or smaller files: at most %(n)d files, each at most %(mb)d MB.", n=uploads.MAX_FILES,
+                   mb=max(1, uploads.max_bytes() // (1024 * 1024))),
         }
         code = error.code or 500
         message = str(error.description) if isinstance(error, UnusableInput) else messages.get(code)

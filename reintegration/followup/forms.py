@@ -46,7 +46,7 @@ CLOSURE_REASONS = {**dict(EARLY_CLOSURE_REASONS), "period_ended": _l("Period end
 REPORT_STATES = {SUBMITTED: _l("Submitted"), DUE: _l("Due"), OVERDUE: _l("Overdue")}
 MAX_LOCAL = Decimal("1000000000000")
 MAX_DKK = Decimal("10000000")
-MAX_FILES = 5
+MAX_FILES = uploads.MAX_FILES
 
 
 def report_state_label(state: str, closed_on: date | None = None) -> str:

@@ -127,6 +127,7 @@ def case(case_id: int):
 
 
 @bp.route("/cases/<int:case_id>/reports/<int:report_id>", methods=["GET", "POST"])
+@uploads.takes_files
 @allow("partner")
 def report(case_id: int, report_id: int):
     db = get_session()
@@ -443,6 +444,7 @@ def _line_choices(year) -> list[tuple[str, str]]:
 
 
 @bp.route("/cases/<int:case_id>/disburse", methods=["GET", "POST"])
+@uploads.takes_files
 @allow("partner")
 def disburse(case_id: int):
     db = get_session()
@@ -543,6 +545,7 @@ def _typed(field) -> str:
 
 
 @bp.route("/cases/<int:case_id>/attachments", methods=["GET", "POST"])
+@uploads.takes_files
 @allow("partner")
 def upload(case_id: int):
     db = get_session()

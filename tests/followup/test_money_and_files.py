@@ -136,6 +136,7 @@ def test_an_oversize_file_is_refused(app, auth, db, partner_case):
 
 def test_a_request_over_the_limit_is_413(app, auth, partner_case):
     app.config["MAX_CONTENT_LENGTH"] = 10_000
+    app.config["UPLOAD_REQUEST_MAX_BYTES"] = 10_000  # a file form's (tests/partner/test_files_over_the_limit.py)
     response = disburse(auth, partner_case, amount_local="1000", files=(io.BytesIO(PNG + b"\0" * 20_000), "x.png"))
     assert response.status_code == 413
 
