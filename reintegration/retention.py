@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import unicodedata
 import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -292,9 +293,23 @@ def _audit_rows(db: Session, case: Case) -> list[dict[str, Any]]:
     return found
 
 
+MEMBER_NAME_BYTES = 200  # with "<id>-" before it, within the 255 bytes a file system takes
+
+
 def _safe_member(name: str) -> str:
-    cleaned = "".join(ch for ch in name if ch.isalnum() or ch in "._- ").strip(" .")
-    return cleaned[:120] or "file"
+    """A file's name in the export: its letters (with their accents and vowel signs:
+    Unicode letters, marks and digits), ``._-`` and spaces, nothing else; at most
+    :data:`MEMBER_NAME_BYTES` in UTF-8, shortened before its extension, so that the export
+    unpacks anywhere (Thai and Vietnamese take three bytes a letter)."""
+    cleaned = "".join(ch for ch in unicodedata.normalize("NFC", name)
+                      if unicodedata.category(ch)[0] in "LMN" or ch in "._- ").strip(" .")
+    stem, dot, extension = cleaned.rpartition(".")
+    if not dot or not stem or len(extension) > 10:
+        stem, extension = cleaned, ""
+    extension = "." + extension if extension else ""
+    room = MEMBER_NAME_BYTES - len(extension.encode("utf-8"))
+    stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" .")
+    return (stem + extension) if stem else "file" + extension
 
 
 def write_subject_zip(db: Session, case: Case, upload_dir: Path, out) -> int:

@@ -4,6 +4,7 @@ subject's export."""
 from __future__ import annotations
 
 import io
+import secrets
 import json
 import zipfile
 from datetime import date, datetime, timezone
@@ -303,3 +304,30 @@ def test_a_legal_hold_sent_as_the_run_anonymises_the_case_names_the_anonymisatio
     assert "A closed case cannot be changed." in stale.get_data(as_text=True)
     db.expire_all()
     assert db.get(Case, case.id).person_name == "Anonymised"
+
+
+def test_subject_export_file_names_fit_a_file_system_and_keep_their_letters(app, db, runner, people, tmp_path):
+    """A file's name in the export keeps its letters with their accents and vowel signs
+    (Thai, Vietnamese, Danish), and fits the 255 bytes a file system takes for a name, so
+    that the export can be unpacked: a long Thai name once made the folder export fail
+    ("File name too long"), and Thai lost its vowel signs."""
+    case = _make(db, app, people)
+    attachment = db.exec(select(Attachment).where(Attachment.case_id == case.id)).one()
+    names = {"thai": "ใบเสร็จ ค่าเช่า.png", "long": "ใบเสร็จรับเงินค่าเช่าบ้าน" * 6 + ".png",
+             "vietnamese": "Hóa đơn tiếng Việt.png", "danish": "kvittering æøå.png"}
+    for name in names.values():
+        db.add(Attachment(case_id=case.id, followup_id=attachment.followup_id, stored_name=secrets.token_hex(16),
+                          original_name=name, content_type="image/png", size=3, sha256="c" * 64,
+                          uploaded_by=attachment.uploaded_by))
+    db.commit()
+    for row in db.exec(select(Attachment).where(Attachment.case_id == case.id)).all():
+        (Path(app.config["UPLOAD_DIR"]) / row.stored_name).write_bytes(b"\x89PNG")
+    folder = tmp_path / "folder"
+    result = runner.invoke(args=["subject-export", case.reference, "-o", str(folder)])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (folder / "files").iterdir())
+    assert len(written) == 5 and all(len(name.encode()) <= 255 for name in written)
+    assert any(name.endswith("-ใบเสร็จ ค่าเช่า.png") for name in written)
+    assert any(name.endswith("-kvittering æøå.png") for name in written)
+    assert any(name.endswith("-Hóa đơn tiếng Việt.png") for name in written)
+    assert any("-ใบเสร็จรับเงินค่าเช่าบ้านใบเสร็จ" in name and name.endswith(".png") for name in written)
