@@ -10,8 +10,10 @@ database and ``uploads/``:
 
 Uploaded files are immutable once stored (random names, never rewritten), so copying
 the folder after the database snapshot gives every recorded file; files stored in
-between are extra (``flask uploads sweep`` removes them after a restore). Temporary
-``.part`` files are left out.
+between are extra (``flask uploads sweep`` removes them after a restore). A file deleted
+while the folder is copied (the retention run, the sweep) is left out, and the backup goes
+on; the manifest counts the files the archive holds. Temporary ``.part`` files are left
+out.
 
 ``flask restore FILE`` is for a stopped application: SQLite's file is replaced
 atomically (``os.replace``, WAL side files removed); PostgreSQL gets
@@ -86,18 +88,26 @@ def backup(url: str, upload_dir: Path, output: Path, *, audit_head: str | None =
             raise BackupError(f"no backup method for {make_url(url).drivername}")
         files = sorted(p for p in Path(upload_dir).rglob("*") if p.is_file() and not p.name.endswith(".part")) \
             if Path(upload_dir).is_dir() else []
-        manifest = {"format": FORMAT, "database": kind, "created_at": utcnow().isoformat(),
-                    "files": len(files), "audit_head": audit_head}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         partial = output.with_name(output.name + ".part")
         # The whole database and every upload: readable by the owner only, whatever the umask.
         partial.touch(mode=0o600)
         os.chmod(partial, 0o600)
         with tarfile.open(partial, "w:gz") as tar:
-            tar.add(tmp / "manifest.json", "manifest.json")
             tar.add(tmp / db_member, db_member)
+            held = 0
             for path in files:
-                tar.add(path, "uploads/" + path.relative_to(upload_dir).as_posix())
+                try:
+                    tar.add(path, "uploads/" + path.relative_to(upload_dir).as_posix())
+                except FileNotFoundError:
+                    # Deleted since the listing, by the retention run (its row goes with it)
+                    # or the sweep (it had none): the backup goes on without it.
+                    continue
+                held += 1
+            # Last, so that it counts the files the archive holds.
+            manifest = {"format": FORMAT, "database": kind, "created_at": utcnow().isoformat(),
+                        "files": held, "audit_head": audit_head}
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            tar.add(tmp / "manifest.json", "manifest.json")
         os.replace(partial, output)
     return manifest
 

@@ -4,6 +4,7 @@ that compares every row of every table and every file."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import threading
 from pathlib import Path
@@ -129,3 +130,33 @@ def test_missing_pg_dump_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(backup.shutil, "which", lambda name: None)
     with pytest.raises(backup.BackupError, match="pg_dump is not on PATH"):
         backup.backup("postgresql+psycopg://u@h/db", tmp_path, tmp_path / "x.tar.gz")
+
+
+def test_a_file_deleted_while_the_backup_runs_does_not_stop_it(app, db, runner, people, tmp_path, monkeypatch):
+    """The retention run or the sweep may delete files while a backup copies the uploads
+    (both are scheduled, often at night): the backup goes on with the others and counts
+    what it holds, instead of failing and leaving no backup that night."""
+    import tarfile
+
+    full_case(db, app.config["UPLOAD_DIR"], **people)
+    full_case(db, app.config["UPLOAD_DIR"], **people)
+    db.close()
+    upload_dir = Path(app.config["UPLOAD_DIR"])
+    first, second = sorted(upload_dir.iterdir())
+    add = tarfile.TarFile.add
+
+    def add_then_delete(self, name, arcname=None, **kwargs):
+        add(self, name, arcname, **kwargs)
+        if Path(name) == first:
+            second.unlink()  # as the retention run deletes an anonymised case's files
+
+    monkeypatch.setattr(tarfile.TarFile, "add", add_then_delete)
+    archive = tmp_path / "backup.tar.gz"
+    result = runner.invoke(args=["backup", "-o", str(archive)])
+    assert result.exit_code == 0, result.output
+    monkeypatch.undo()
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+    assert f"uploads/{first.name}" in names and f"uploads/{second.name}" not in names
+    assert manifest["files"] == 1
