@@ -7,8 +7,10 @@
   names; the SHA-256 of the content is recorded.
 - A file is first copied to a temporary file in the same folder and fsynced; the
   database row is added and the file renamed to its final name inside the transaction,
-  and both are removed again if the commit fails. An interrupted upload therefore leaves
-  no record, and at most a stray temporary file that ``flask uploads sweep`` removes.
+  and both are removed again if the commit fails (the file only if its row is surely not
+  recorded: a commit can fail after the database made it). An interrupted upload
+  therefore leaves no record, and at most a stray file that ``flask uploads sweep``
+  removes; never a record without its file.
 - A file the server cannot write (disk full, folder not writable: any ``OSError``) is an
   :class:`UploadError` (``unstored``) like a refused one, so the form it came with is shown
   again with what was typed, never a 500; the error is logged for the operator.
@@ -277,8 +279,11 @@ def add_attachment(db: Session, staged: StagedFile, *, case_id: int, user_id: in
 
 def commit_with_files(db: Session, staged: Iterable[StagedFile]) -> None:
     """Move staged files to their final names and commit, as one: if anything fails,
-    the transaction is rolled back and the files are removed."""
+    the transaction is rolled back and the files are removed. A commit that fails may
+    have been made all the same (the connection lost during COMMIT): the files whose
+    rows a fresh session then finds are kept (:func:`_discard_unrecorded`)."""
     staged = list(staged)
+    committing = False
     try:
         db.flush()
         try:
@@ -289,11 +294,33 @@ def commit_with_files(db: Session, staged: Iterable[StagedFile]) -> None:
         if staged:
             _fsync_dir(staged[0].final_path.parent)
         checkpoint("uploads.store")  # crash tests stop the process here (no-op otherwise)
+        committing = True
         db.commit()
     except BaseException:
         db.rollback()
-        discard(staged)
+        if committing:
+            _discard_unrecorded(db, staged)
+        else:
+            discard(staged)
         raise
+
+
+def _discard_unrecorded(db: Session, staged: list[StagedFile]) -> None:
+    """After a failed commit, remove the staged files that no row names. The commit may
+    have been made (its outcome is unknown when the connection is lost during COMMIT), so
+    a fresh session looks for the rows; a file is removed only when its row is surely
+    absent. If the database cannot be asked, the files stay: ``flask uploads sweep``
+    removes them an hour later if no row names them, so a recorded file is never lost."""
+    names = [item.stored_name for item in staged]
+    if not names:
+        return
+    try:
+        with Session(db.get_bind()) as fresh:
+            recorded = set(fresh.exec(select(Attachment.stored_name).where(Attachment.stored_name.in_(names))).all())
+    except Exception:
+        current_app.logger.warning("after a failed commit, %d upload(s) are left for the sweep", len(names))
+        return
+    discard(item for item in staged if item.stored_name not in recorded)
 
 
 def _unstored(error: OSError) -> UploadError:

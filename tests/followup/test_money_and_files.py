@@ -196,6 +196,39 @@ def test_a_failed_commit_leaves_no_record_and_no_file(app, db, make_user, return
     assert stored_files(app) == []
 
 
+def test_a_commit_that_failed_after_the_database_made_it_keeps_the_file(app, db, make_user, returned_case,
+                                                                        monkeypatch):
+    """A commit can fail after the database made it (the connection lost during COMMIT):
+    its rows are then recorded, and their files must stay, or the receipts are lost. The
+    files of a commit that did not go through are removed, as above."""
+    from sqlalchemy.exc import OperationalError
+
+    from reintegration.followup import operations as ops
+
+    case = returned_case()
+    user = make_user("partner")
+    made = db.commit
+
+    class Upload:
+        filename = "r.png"
+        stream = io.BytesIO(PNG)
+
+    def commit_then_fail():
+        made()
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    with app.test_request_context():
+        monkeypatch.setattr(db, "commit", commit_then_fail)
+        with pytest.raises(OperationalError):
+            ops.record_disbursement(db, case, user=user, line_key=f"L{case.id}-1", paid_on=date.today(),
+                                    amount_local=None, amount_dkk=Decimal("10"), note=None, files=[Upload()])
+        monkeypatch.undo()
+    db.rollback()
+    [attachment] = db.exec(select(Attachment)).all()
+    assert stored_files(app) == [attachment.stored_name]
+    assert len(db.exec(select(Disbursement)).all()) == 1
+
+
 def test_sweep_removes_stray_files_older_than_an_hour(app, db, runner):
     directory = Path(app.config["UPLOAD_DIR"])
     directory.mkdir(parents=True)
