@@ -935,7 +935,7 @@ def add_attachments(db: Session, case: Case, *, user: User, target: str, files,
     chosen twice, is not attached again; ``same_files``, when given, is told of it and of
     a file another report or payment of the case has too (:func:`_attach`). Writes on the
     case are serialised (``locks.lock_case``), so two sends of the same file at once attach it
-    once, and a case closed meanwhile takes no file."""
+    once, and a case closed meanwhile takes no file, nor a report dropped meanwhile."""
     ensure_open(case)
     kind, _sep, raw_id = (target or "").partition(":")
     target_id = plain_number(raw_id)
@@ -947,6 +947,10 @@ def add_attachments(db: Session, case: Case, *, user: User, target: str, files,
     try:
         case = lock_case(db, case.id)
         ensure_open(case)  # closed while the files were being sent, or while this waited for the lock
+        if db.exec(select(model.id).where(model.id == row.id)).first() is None:
+            # A report not sent and without files is dropped when a changed return date no
+            # longer asks for it (record_return): the form offers the case's reports again.
+            raise FieldErrors({"target": _l("Choose one of the options.")})
         added, staged = _attach(db, case, staged, user=user, kind=kind, target_id=row.id, same_files=same_files)
         if added:
             db.flush()

@@ -564,6 +564,8 @@ def upload(case_id: int):
         except ops.FieldErrors as error:
             apply_errors(form, error)
             _choose_files_again(form)
+            if "target" in error.errors:  # the report chosen was dropped meanwhile: the choices as they are now
+                form.target.choices = [("", _("Choose"))] + _targets(db, case)
         except ops.CaseClosed:
             return _upload_closed_refusal(db, case, form)
         else:

@@ -102,3 +102,36 @@ def test_the_attachments_form_refused_for_its_target_names_the_files_to_choose_a
     response = auth.post(f"/partner/cases/{case.id}/attachments",
                          {"target": "", "files": (io.BytesIO(PNG), "receipt.png")}, content_type="multipart/form-data")
     assert response.status_code == 200 and AGAIN in response.get_data(as_text=True)
+
+
+def test_files_for_a_report_dropped_meanwhile_are_named_to_choose_again(app, auth, db, make_org, make_user,
+                                                                        returned_case, monkeypatch):
+    """A report not sent and without files is dropped when a changed return date no longer
+    asks for it. Files sent for it while that happened (it was there when the page
+    checked, gone once the case was locked) are refused at the choice of report, named
+    to choose again: never a 500 that loses them."""
+    from sqlmodel import Session
+
+    from reintegration.followup import operations as ops
+
+    partner = make_org("partner")
+    case = returned_case(partner=partner)
+    report = db.exec(select(FollowUpReport).where(FollowUpReport.case_id == case.id)
+                     .order_by(FollowUpReport.due_month.desc())).first()
+    auth.login(make_user("partner", organisation=partner))
+    lock = ops.lock_case
+
+    def dropped_meanwhile(session, case_id):
+        with Session(app.extensions["db_engine"]) as other:  # as record_return drops it
+            other.delete(other.get(FollowUpReport, report.id))
+            other.commit()
+        return lock(session, case_id)
+
+    monkeypatch.setattr(ops, "lock_case", dropped_meanwhile)
+    response = auth.post(f"/partner/cases/{case.id}/attachments",
+                         {"target": f"report:{report.id}", "files": (io.BytesIO(PNG), "receipt.png")},
+                         content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'href="#target"' in page and AGAIN in page
+    assert f'value="report:{report.id}"' not in page  # the choices as the case has them now
+    assert db.exec(select(Attachment)).all() == []
