@@ -27,9 +27,9 @@ waits for the other, and PostgreSQL fails one of them (a deadlock).
 
 The writes, and how each keeps the order:
 
-- :func:`lock_case` first: the decision (``approvals.operations.decide``), submitting,
-  saving a draft, importing a plan file and discarding a draft (``plans.operations``:
-  ``submit_version``, ``_claim_draft``), recording the return, a follow-up report, an
+- :func:`lock_case` first: the decision (``approvals.operations.decide``), starting,
+  submitting, saving a draft, importing a plan file and discarding a draft
+  (``plans.operations``: ``create_draft``, ``submit_version``, ``_claim_draft``), recording the return, a follow-up report, an
   alert from a refused report, a payment and a refused payment's notice, files, closing
   the case (``followup.operations``).
 - The case row by its own first write: a case edit (``cases.operations.update_case``:
@@ -38,9 +38,6 @@ The writes, and how each keeps the order:
 - Anonymisation (``retention.run``): :func:`lock_case` first, then the case is read again
   and anonymised only if it is still due (a legal hold set meanwhile stops it); the
   changes are flushed case first, the audit last.
-- Starting a draft (``plans.operations.create_draft``): its first write is the new
-  version, whose foreign key takes the case row's key-share lock, which waits for any
-  writer holding the case and keeps them waiting until the draft is committed.
 - A version's rows only, never the case: a comment (``plans.operations.add_comment``).
 - An alert's row only, never the case: closing a risk alert and adding a note to a closed
   one (``followup.operations.close_alert``, ``add_alert_note``).

@@ -76,6 +76,18 @@ def transition(current: str, action: str) -> str:
         raise WorkflowError("workflow.not_allowed", {"status": current, "action": action}) from None
 
 
+def start_violations(case_status: str, open_version_status: str | None = None) -> list[Violation]:
+    """Why a new version of the case's plan may not be started: never on a closed case (a
+    closed case is read-only), and not while a version is open (``OPEN_PLAN_STATUSES``,
+    ``open_version_status``: the next version starts as a copy of the last one decided)."""
+    violations = []
+    if case_status == CLOSED:
+        violations.append(Violation("start.case_closed"))
+    if open_version_status in OPEN_PLAN_STATUSES:
+        violations.append(Violation("start.open_version", {"status": open_version_status}))
+    return violations
+
+
 def submit_violations(status: str, has_errors: bool, case_status: str | None = None) -> list[Violation]:
     """Why a version may not be submitted: only drafts go, only without error findings,
     and never on a closed case."""

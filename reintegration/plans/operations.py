@@ -74,6 +74,14 @@ class CommentAlreadyAdded(Exception):
         self.comment = comment
 
 
+class CaseClosed(Exception):
+    """The case is closed (a closed case is read-only): no new version is started."""
+
+    def __init__(self, case: Case):
+        super().__init__(f"case {case.id} is closed")
+        self.case = case
+
+
 class OpenVersionExists(Exception):
     """The case already has a draft or a submitted version."""
 
@@ -395,11 +403,20 @@ def create_draft(db: Session, case: Case, user, tables: RateTables, today: date)
 
     If the latest version was sent back, rejected or approved, the draft starts as a copy
     of it (activity, texts and lines, each line keeping its ``line_key``); a draft after
-    an approved version is an amendment of it (``amends_id``). Refused with
-    :class:`OpenVersionExists` while a draft or submitted version is open."""
+    an approved version is an amendment of it (``amends_id``). Refused
+    (``workflow.start_violations``) with :class:`CaseClosed` on a closed case, and with
+    :class:`OpenVersionExists` while a draft or submitted version is open.
+
+    The case is locked first (``locks.lock_case``) and read afresh: a case closed after
+    the page checked it, or while this waited for the lock, gets no new version."""
+    case = lock_case(db, case.id)
     versions = versions_for_case(db, case.id)
     open_version = next((v for v in versions if v.status in workflow.OPEN_PLAN_STATUSES), None)
-    if open_version is not None:
+    violations = workflow.start_violations(case.status, open_version.status if open_version else None)
+    if violations:
+        db.rollback()
+        if violations[0].code == "start.case_closed":
+            raise CaseClosed(case)
         raise OpenVersionExists(open_version)
     latest = versions[0] if versions else None
     base = latest if latest is not None and latest.status in FOLLOWED_BY_DRAFT else None

@@ -306,6 +306,9 @@ def create(case_id: int):
         return redirect(url_for("cases.show", case_id=case.id))
     try:
         version = ops.create_draft(db, case, current_user, _tables(), _today())
+    except ops.CaseClosed:  # closed after the check above
+        flash(_("The case is closed; no new plan version can be started."), "error")
+        return redirect(url_for("cases.show", case_id=case.id))
     except ops.OpenVersionExists as exists:
         if exists.version.status == workflow.DRAFT:
             flash(_("The case already has a draft. Continue it here."), "info")

@@ -102,3 +102,15 @@ def test_nothing_is_submitted_or_approved_on_a_closed_case():
                   has_errors=False, status=wf.SUBMITTED, case_status=wf.CLOSED)
     assert wf.decision_violations(action=wf.APPROVE, **common) == [Violation("decision.case_closed")]
     assert wf.decision_violations(action=wf.SEND_BACK, reason_given=True, **common) == []
+
+
+def test_start_violations():
+    """A new version is started on an open case without an open version; a version
+    decided (returned, rejected, approved, superseded) does not stand in the way."""
+    for status in (None, wf.RETURNED, wf.REJECTED, wf.APPROVED, wf.SUPERSEDED):
+        assert wf.start_violations(wf.PREPARING, status) == []
+        assert wf.start_violations(wf.IN_FOLLOWUP, status) == []
+    assert wf.start_violations(wf.CLOSED) == [Violation("start.case_closed")]
+    assert wf.start_violations(wf.CASE_APPROVED, wf.SUBMITTED) == [Violation("start.open_version",
+                                                                             {"status": wf.SUBMITTED})]
+    assert [v.code for v in wf.start_violations(wf.CLOSED, wf.DRAFT)] == ["start.case_closed", "start.open_version"]

@@ -160,3 +160,27 @@ def test_a_case_closed_by_the_final_report_is_named_so(auth, db, make_user, plan
     assert response.status_code == 409
     assert "Ada Okafor sent the final report at" in page and "which closed the case" in page
     assert "talk to" not in page
+
+
+def test_no_version_is_started_on_a_case_closed_as_it_is_started(monkeypatch, auth, db, make_user, plan_case):
+    """The page's check found the case open; a colleague closes it before the new version
+    is written: the start reads the case again under its lock and refuses, so a closed
+    case never gets a draft (which could then be neither saved, submitted nor discarded)."""
+    auth.login("caseworker", locale="en")
+    real = plan_ops.create_draft
+
+    def closed_first(*args, **kwargs):
+        monkeypatch.setattr(plan_ops, "create_draft", real)
+        _closed_by_colleague(db, make_user, plan_case.id)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plan_ops, "create_draft", closed_first)
+
+    response = auth.post(f"/cases/{plan_case.id}/plans", follow_redirects=True)
+
+    assert response.status_code == 200
+    assert "The case is closed; no new plan version can be started." in _text(response)
+    db.expire_all()
+    assert db.get(Case, plan_case.id).status == "closed"
+    assert db.exec(select(PlanVersion).where(PlanVersion.case_id == plan_case.id)).all() == []
+    assert not db.exec(select(AuditEvent).where(AuditEvent.action == "plan.create")).first()
