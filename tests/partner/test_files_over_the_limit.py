@@ -10,12 +10,12 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from reintegration.models import Attachment, Disbursement, FollowUpReport
+from reintegration.models import Attachment
+from test_files_the_server_cannot_store import nothing_stored, signed_in_officer_case
 from test_portal import PNG, report_data
 
 LIMIT = 4096
@@ -26,19 +26,7 @@ VIDEO = b"\0\0\0\x18ftypmp42" + b"\0" * 60_000  # far over the file limit and ov
 def officer_case(app, auth, db, make_org, make_user, returned_case, monkeypatch):
     monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", LIMIT)
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 20_000)
-    partner = make_org("partner")
-    case = returned_case(partner=partner, days_ago=40)
-    auth.login(make_user("partner", organisation=partner))
-    report = db.exec(select(FollowUpReport).where(FollowUpReport.case_id == case.id)
-                     .order_by(FollowUpReport.due_month)).first()
-    return case, report
-
-
-def nothing_stored(app, db) -> None:
-    db.expire_all()
-    assert db.exec(select(Attachment)).all() == [] and db.exec(select(Disbursement)).all() == []
-    folder = Path(app.config["UPLOAD_DIR"])
-    assert not folder.is_dir() or list(folder.iterdir()) == []
+    return signed_in_officer_case(auth, db, make_org, make_user, returned_case)
 
 
 def test_a_report_with_a_video_far_over_the_limit_keeps_its_answers(app, auth, db, officer_case):

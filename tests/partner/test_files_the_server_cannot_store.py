@@ -41,14 +41,20 @@ def files():
     return [(io.BytesIO(PNG), "receipt.png"), (io.BytesIO(PNG + b"\0"), "photo.png")]
 
 
-@pytest.fixture
-def officer_case(auth, db, make_org, make_user, returned_case):
+def signed_in_officer_case(auth, db, make_org, make_user, returned_case):
+    """A partner's case, returned 40 days ago, its officer signed in: the case and its
+    first report due."""
     partner = make_org("partner")
     case = returned_case(partner=partner, days_ago=40)
     auth.login(make_user("partner", organisation=partner))
     report = db.exec(select(FollowUpReport).where(FollowUpReport.case_id == case.id)
                      .order_by(FollowUpReport.due_month)).first()
     return case, report
+
+
+@pytest.fixture
+def officer_case(auth, db, make_org, make_user, returned_case):
+    return signed_in_officer_case(auth, db, make_org, make_user, returned_case)
 
 
 def nothing_stored(app, db) -> None:
