@@ -29,9 +29,9 @@ The writes, and how each keeps the order:
 
 - :func:`lock_case` first: the decision (``approvals.operations.decide``), starting,
   submitting, saving a draft, importing a plan file and discarding a draft
-  (``plans.operations``: ``create_draft``, ``submit_version``, ``_claim_draft``), recording the return, a follow-up report, an
-  alert from a refused report, a payment and a refused payment's notice, files, closing
-  the case (``followup.operations``).
+  (``plans.operations``: ``create_draft``, ``submit_version``, ``_claim_draft``),
+  recording the return, a follow-up report, an alert from a refused report, a payment
+  and a refused payment's notice, files, closing the case (``followup.operations``).
 - The case row by its own first write: a case edit (``cases.operations.update_case``:
   the optimistic ``UPDATE`` of the case, then its children and its open versions checked
   again), the legal hold (``retention.set_legal_hold``).
