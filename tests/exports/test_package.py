@@ -260,3 +260,18 @@ def test_the_package_names_country_and_categories_in_words(app, db, make_plan, a
         page = archive.read(next(n for n in archive.namelist() if n.endswith(".html"))).decode()
     country, category = words
     assert f"<td>{country}</td>" in page and category in page and "education_fees" not in page
+
+
+def test_the_printable_page_keeps_the_plans_line_breaks(app, db, make_plan, approve, make_case):
+    """The archived page shows a plan's texts as typed: a description written over several
+    lines (the activity, its steps) keeps its line breaks, as the comments do."""
+    activity = "Hair salon in Benin City.\nStep 1: rent the chair.\nStep 2: buy the dryers."
+    version = make_plan(case=make_case(planned_return=date(2027, 3, 1)), activity=activity,
+                        lines=[Line(amount="1000.00", description="Dryer\nand chair")])
+    approve(version)
+    db.refresh(version)
+    with zipfile.ZipFile(io.BytesIO(build(app, db, version).data)) as archive:
+        page = archive.read(next(n for n in archive.namelist() if n.endswith(".html"))).decode()
+    assert "td.text { white-space: pre-wrap; }" in page
+    assert f'<td class="text">{activity}</td>' in page
+    assert '<td class="text">Dryer\nand chair</td>' in page
