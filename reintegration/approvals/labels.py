@@ -79,8 +79,11 @@ def violation_message(violation: Violation) -> str:
                                 "so another approver must decide on it."),
         "decision.has_errors": _("The plan has errors in the rate check and cannot be approved. "
                                  "Send it back with the points to fix."),
-        "decision.content_changed": _("The plan changed after it was submitted, so it cannot be approved "
-                                      "as it is. Send it back."),
+        # The submitted digest covers the plan file, whose household and reference date
+        # come from the case (plans.mapping.content_sha256): a case edit changes it too.
+        "decision.content_changed": _("The plan, or the person, children or return date it was checked against, "
+                                      "changed after it was submitted, so it cannot be approved as it is. "
+                                      "Send it back."),
         "decision.reason_missing": _("Write the points to fix or the reason for the rejection."),
         "decision.already_decided": _("This version has already been decided. A decision is final."),
         "decision.unknown_action": _("Choose a decision."),

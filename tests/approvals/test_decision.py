@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -188,6 +189,23 @@ def test_a_plan_changed_after_submission_cannot_be_approved(auth, db, make_plan,
     auth.login(approver)
     response = auth.post(decide_url(version), decision_form(db, version, "approve"))
     assert response.status_code == 422 and "changed after it was submitted" in response.get_data(as_text=True)
+    assert refused_events(db, version)[-1]["violations"] == ["decision.content_changed"]
+
+
+def test_a_case_fact_changed_after_submission_is_named_with_the_refusal(auth, db, make_plan, approver):
+    """The submitted digest covers the plan file, whose household and reference date come
+    from the case: a return date moved after submission refuses the approval too, and the
+    approver is told it may be the case's facts, not only the plan, that changed."""
+    version = make_plan()
+    case = case_of(db, version)
+    case.planned_return = date(2027, 4, 1)
+    db.add(case)
+    db.commit()
+    auth.login(approver)
+    said = "The plan, or the person, children or return date it was checked against, changed after it was submitted"
+    assert said in auth._client.get(f"/approvals/{version.id}").get_data(as_text=True)
+    response = auth.post(decide_url(version), decision_form(db, version, "approve"))
+    assert response.status_code == 422 and said in response.get_data(as_text=True)
     assert refused_events(db, version)[-1]["violations"] == ["decision.content_changed"]
 
 
