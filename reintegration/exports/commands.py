@@ -71,7 +71,8 @@ def export_package(case_reference, number, output, lang):
 @click.option("--lang", type=click.Choice(["da", "en"]), default="da", show_default=True,
               help="Language of the headings.")
 def export_batch(date_from, date_to, output, lang):
-    """Write every version approved in the period as one workbook, one row per budget line."""
+    """Write every version approved in the period as one workbook, one row per budget line
+    (and one for a version approved without any)."""
     from .batch import count_lines, write_batch
 
     first, last = date_from.date(), date_to.date()
@@ -81,14 +82,16 @@ def export_batch(date_from, date_to, output, lang):
     with _session() as db, force_locale(lang):
         total = count_lines(db, first, last)
         if total >= PROGRESS_FROM:
-            with click.progressbar(length=total, label="Budget lines", file=click.get_text_stream("stderr")) as bar:
+            with click.progressbar(length=total, label="Rows", file=click.get_text_stream("stderr")) as bar:
                 rows = write_batch(db, first, last, output, progress=bar.update, lang=lang, cases=cases)
         else:
             rows = write_batch(db, first, last, output, lang=lang, cases=cases)
         audit.record_for_cases(db, "export.batch", cases, detail={"from": first.isoformat(), "to": last.isoformat(),
                                                                    "language": lang, "via": "cli"})
         db.commit()
-    click.echo(f"{output}: {rows} budget lines approved {first.isoformat()} to {last.isoformat()}.")
+    of_cases = f"{len(cases)} case" if len(cases) == 1 else f"{len(cases)} cases"
+    click.echo(f"{output}: {rows} rows of {of_cases}, versions approved {first.isoformat()} to {last.isoformat()} "
+               "(a row per budget line; a version approved without lines has one).")
 
 
 def register_cli(app: Flask) -> None:

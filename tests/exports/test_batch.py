@@ -82,7 +82,7 @@ def test_export_batch_command(runner, approvals, tmp_path):
     out = tmp_path / "batch.xlsx"
     result = runner.invoke(args=["export-batch", "--from", "2027-01-01", "--to", "2027-03-31", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "4 budget lines" in result.output
+    assert "4 rows of 3 cases" in result.output
     ws = openpyxl.load_workbook(out).active
     assert ws["A1"].value == "Sag"  # Danish headings by default
     english = tmp_path / "batch-en.xlsx"
