@@ -26,8 +26,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
+import time
 import unicodedata
 import zipfile
+from contextlib import ExitStack
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -312,25 +315,42 @@ def _safe_member(name: str) -> str:
     return (stem + extension) if stem else "file" + extension
 
 
-def write_subject_zip(db: Session, case: Case, upload_dir: Path, out) -> int:
+def write_subject_zip(db: Session, case: Case, upload_dir: Path, out) -> tuple[int, list[int]]:
     """Write ``data.json`` and ``files/<id>-<name>`` to a ZIP in ``out`` (a path or a
-    binary file object); returns the number of files included."""
+    binary file object). Returns the number of files included, and the ids of the
+    attachments whose file the uploads folder does not hold (lost, or not restored with a
+    backup): ``data.json`` names them (``files_not_found``), so that the export says what
+    it lacks instead of leaving it out unsaid."""
     data = subject_data(db, case)
-    n = 0
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True))
+    with ExitStack() as files:
+        # Opened before data.json is written: what it says is what the export holds, even
+        # if a file is deleted meanwhile (an open file stays readable).
+        opened = {}
         for item in data["attachments"]:
             path = upload_dir / item["stored_name"]
-            if path.is_file():
-                zf.write(path, f"files/{item['id']}-{_safe_member(item['original_name'])}")
-                n += 1
-    return n
+            try:
+                opened[item["id"]] = files.enter_context(path.open("rb"))
+            except (FileNotFoundError, IsADirectoryError):
+                pass
+        data["files_not_found"] = [item["id"] for item in data["attachments"] if item["id"] not in opened]
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True))
+            for item in data["attachments"]:
+                if item["id"] in opened:
+                    source = opened[item["id"]]
+                    member = zipfile.ZipInfo(f"files/{item['id']}-{_safe_member(item['original_name'])}",
+                                             time.localtime(os.fstat(source.fileno()).st_mtime)[:6])
+                    member.compress_type = zipfile.ZIP_DEFLATED
+                    with zf.open(member, "w") as target:
+                        shutil.copyfileobj(source, target)
+    return len(opened), data["files_not_found"]
 
 
-def subject_zip_bytes(db: Session, case: Case, upload_dir: Path) -> bytes:
+def subject_zip_bytes(db: Session, case: Case, upload_dir: Path) -> tuple[bytes, int, list[int]]:
+    """``write_subject_zip`` into memory: the ZIP's bytes, the files held, the ids not found."""
     buffer = io.BytesIO()
-    write_subject_zip(db, case, upload_dir, buffer)
-    return buffer.getvalue()
+    n, not_found = write_subject_zip(db, case, upload_dir, buffer)
+    return buffer.getvalue(), n, not_found
 
 
 def register_cli(app) -> None:
@@ -374,16 +394,20 @@ def register_cli(app) -> None:
                 raise click.ClickException(f"no case {reference!r}")
             upload_dir = Path(current_app.config["UPLOAD_DIR"])
             if output.lower().endswith(".zip"):
-                n = write_subject_zip(db, case, upload_dir, output)
+                n, not_found = write_subject_zip(db, case, upload_dir, output)
             else:
                 buffer = io.BytesIO()
-                n = write_subject_zip(db, case, upload_dir, buffer)
+                n, not_found = write_subject_zip(db, case, upload_dir, buffer)
                 Path(output).mkdir(parents=True, exist_ok=True)
                 with zipfile.ZipFile(buffer) as zf:
                     zf.extractall(output)
-            audit.record(db, "case.subject_export", obj=case, case_id=case.id, detail={"via": "cli", "files": n})
+            detail = {"via": "cli", "files": n} | ({"files_not_found": not_found} if not_found else {})
+            audit.record(db, "case.subject_export", obj=case, case_id=case.id, detail=detail)
             db.commit()
         click.echo(f"Wrote the data of {reference} and {n} file(s) to {output}.")
+        if not_found:
+            click.echo(f"Not found in the uploads folder, so not in the export: the file(s) of attachment(s) "
+                       f"{', '.join(map(str, not_found))} (named in data.json, files_not_found).", err=True)
 
     app.cli.add_command(group)
     app.cli.add_command(subject_export)

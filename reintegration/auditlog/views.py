@@ -184,8 +184,10 @@ def _legal_hold_conflict(db, case, last):
 def subject_export(case_id: int):
     db = get_session()
     case = _case_for_privacy(db, case_id)
-    data = retention.subject_zip_bytes(db, case, Path(current_app.config["UPLOAD_DIR"]))
-    audit.record(db, "case.subject_export", user=current_user, obj=case, case_id=case.id, detail={"via": "web"})
+    data, _files, not_found = retention.subject_zip_bytes(db, case, Path(current_app.config["UPLOAD_DIR"]))
+    # A file not found is named in the export's data.json, and here for the operator.
+    audit.record(db, "case.subject_export", user=current_user, obj=case, case_id=case.id,
+                 detail={"via": "web"} | ({"files_not_found": not_found} if not_found else {}))
     db.commit()
     return Response(data, mimetype="application/zip",
                     headers={"Content-Disposition": f"attachment; filename={case.reference}-subject-export.zip",

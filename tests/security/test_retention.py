@@ -331,3 +331,39 @@ def test_subject_export_file_names_fit_a_file_system_and_keep_their_letters(app,
     assert any(name.endswith("-kvittering æøå.png") for name in written)
     assert any(name.endswith("-Hóa đơn tiếng Việt.png") for name in written)
     assert any("-ใบเสร็จรับเงินค่าเช่าบ้านใบเสร็จ" in name and name.endswith(".png") for name in written)
+
+
+def test_subject_export_names_a_recorded_file_it_could_not_find(app, db, runner, client, auth, people, tmp_path):
+    """A recorded file missing from the uploads folder (lost, or not restored with a
+    backup) is not left out unsaid: data.json names it (``files_not_found``), the command
+    says so, and the audit trail holds it; the files that are there are exported."""
+    case = _make(db, app, people)
+    kept = db.exec(select(Attachment).where(Attachment.case_id == case.id)).one()
+    lost = Attachment(case_id=case.id, followup_id=kept.followup_id, stored_name=secrets.token_hex(16),
+                      original_name="receipt.png", content_type="image/png", size=3, sha256="d" * 64,
+                      uploaded_by=kept.uploaded_by)
+    db.add(lost)
+    db.commit()
+    auth.login("admin")
+    response = client.get(f"/cases/{case.id}/subject-export.zip")
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.data)) as zf:
+        data = json.loads(zf.read("data.json"))
+        members = [n for n in zf.namelist() if n.startswith("files/")]
+        assert members == [f"files/{kept.id}-{retention._safe_member(kept.original_name)}"]
+        assert zf.read(members[0]).startswith(b"\x89PNG")
+    assert data["files_not_found"] == [lost.id] and len(data["attachments"]) == 2
+    out = tmp_path / "export.zip"
+    result = runner.invoke(args=["subject-export", case.reference, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 file(s)" in result.output and f"attachment(s) {lost.id}" in result.output
+    details = [json.loads(e.detail) if isinstance(e.detail, str) else e.detail
+               for e in db.exec(select(AuditEvent).where(AuditEvent.action == "case.subject_export")).all()]
+    assert [d.get("files_not_found") for d in details] == [[lost.id], [lost.id]]
+
+
+def test_subject_export_of_a_case_whose_files_are_all_there_says_none_is_missing(app, db, auth, client, people):
+    case = _make(db, app, people)
+    auth.login("admin")
+    with zipfile.ZipFile(io.BytesIO(client.get(f"/cases/{case.id}/subject-export.zip").data)) as zf:
+        assert json.loads(zf.read("data.json"))["files_not_found"] == []
