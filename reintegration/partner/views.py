@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
@@ -198,8 +199,13 @@ def _conflict(db, case, report, form, questions):
     beside the answers sent, which can no longer be sent. Nothing in the portal adds to a
     submitted report but files, so CMM and DRC are alerted to the risk signs it lacks
     (``_alert_unsent_risks``). Files are not attached here (the same form sent twice would
-    attach them twice): the page says to choose them again on the attachments page."""
+    attach them twice): the page says to choose them again on the attachments page.
+
+    Gone (a changed return date dropped it while this waited for the case's lock): the
+    case's page says so (:func:`_dropped`)."""
     db.rollback()
+    if db.get(FollowUpReport, inspect(report).identity[0]) is None:  # its key, without loading it
+        return _dropped(db, case.id)
     if _sent_twice_by_me(db, report, form):
         return _sent_twice(case, report)
     form.revision.data = report.revision
@@ -215,6 +221,18 @@ def _conflict(db, case, report, form, questions):
     form.form_errors.append(_submitted_by(db, report))
     _files_not_saved(form, case)
     return _report_page(case, report, form, questions, **risks, **report_context(db, case, report)), 409
+
+
+def _dropped(db, case_id: int):
+    """A report sent that the case no longer has: a changed return date dropped it while
+    the send waited for the case's lock (``record_return``: a month the follow-up no
+    longer asks for, not sent and without files). Nothing is written; the case's page
+    says so, its reports as they are now. (Dropped before the send arrived, its URL is a
+    404, as any report the case does not have: report ids reveal nothing.)"""
+    case = visible_case_or_404(db, case_id, current_user)
+    flash(_("This report is no longer asked for: the return date was changed, and the follow-up no longer has "
+            "this month. Nothing was sent. Write what you saw in the report that is due now."), "warning")
+    return redirect(url_for("partner.case", case_id=case.id))
 
 
 def _sent_twice_by_me(db, report, form) -> bool:

@@ -325,3 +325,46 @@ def test_another_partner_still_cannot_send_or_see_the_report(app, auth, db, make
     assert caseworker.post(url, second_officers_report(db, report, str(report.revision + 1))).status_code == 403
     db.expire_all()
     assert db.get(FollowUpReport, report.id).risk_indicators == "" and db.exec(select(RiskAlert)).all() == []
+
+
+@pytest.mark.parametrize("when", ["before", "meanwhile"])
+def test_a_report_dropped_while_it_is_sent_is_said_so_never_a_500(app, auth, db, make_org, make_user, returned_case,
+                                                              monkeypatch, when):
+    """A report not sent and without files is dropped when a changed return date no longer
+    asks for it. Sent while it waited for the case's lock, it is said so on the case's
+    page, with nothing written: never a 500. Dropped before the send arrived, its URL is a
+    404, as for any report the case does not have (ids reveal nothing)."""
+    from sqlmodel import Session
+
+    from reintegration.followup import operations as ops
+
+    partner = make_org("partner")
+    case = returned_case(partner=partner, days_ago=40)
+    report = first_report(db, case)
+    data = report_data(db, report, notes="She opened the salon.")
+    auth.login(make_user("partner", organisation=partner))
+
+    def drop():
+        with Session(app.extensions["db_engine"]) as other:  # as record_return drops it
+            other.delete(other.get(FollowUpReport, report.id))
+            other.commit()
+
+    if when == "before":
+        drop()
+    else:
+        lock = ops.lock_case
+
+        def dropped_meanwhile(session, case_id):
+            drop()
+            return lock(session, case_id)
+
+        monkeypatch.setattr(ops, "lock_case", dropped_meanwhile)
+    response = auth.post(f"/partner/cases/{case.id}/reports/{report.id}", data)
+    if when == "before":  # a report the case does not have, as any other id: nothing to tell
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 302 and response.location.endswith(f"/partner/cases/{case.id}")
+        page = auth._client.get(response.location).get_data(as_text=True)
+        assert "This report is no longer asked for" in page
+    db.expire_all()
+    assert db.exec(select(FollowUpReport).where(FollowUpReport.status == "submitted")).all() == []
