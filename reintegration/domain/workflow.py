@@ -68,6 +68,15 @@ class WorkflowError(Exception):
         super().__init__(f"{code} {dict(params)}")
 
 
+class CaseClosed(Exception):
+    """The case is closed: a closed case is read-only, so nothing is started, sent or
+    changed on it. Raised by the operations of both drafting and follow-up."""
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__(f"case {case_id} is closed")
+        self.case_id = case_id
+
+
 def transition(current: str, action: str) -> str:
     """The status a plan version moves to when ``action`` is taken on it."""
     try:

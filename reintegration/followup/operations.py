@@ -30,6 +30,7 @@ from ..domain.followup import (AFTER_END, BEFORE_RETURN, CONTACT, PAYMENT, RISK_
 from ..domain.followup import (REFUSED_CASE_CLOSED, REFUSED_NOT_OPEN_YET,  # noqa: F401 (for the views, as ops.*)
                                REFUSED_SUBMITTED)
 from ..domain.violation import Violation
+from ..domain.workflow import CaseClosed
 from ..forms import plain_number
 from ..i18n import format_day, format_dkk, gettext as _, lazy_gettext as _l, local_today
 from ..locks import lock_case
@@ -58,10 +59,6 @@ class FieldErrors(Exception):
     def __init__(self, errors: dict) -> None:
         super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
-
-
-class CaseClosed(Exception):
-    """The case is closed and can no longer change."""
 
 
 class Conflict(Exception):

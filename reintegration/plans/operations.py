@@ -26,6 +26,7 @@ from ..domain.money import CENT, at_most_decimals, dkk, has_more_decimals_than, 
 from ..domain.planfile import PlanFormatError
 from ..domain.rates import RateTables
 from ..domain.violation import Violation
+from ..domain.workflow import CaseClosed
 from ..models import (AuditEvent, BudgetLine, Case, Child, Comment, Decision, Disbursement, PlanContributor,
                       PlanVersion)
 from ..models._common import utcnow
@@ -72,14 +73,6 @@ class CommentAlreadyAdded(Exception):
     def __init__(self, comment: Comment):
         super().__init__(f"comment {comment.id} was added by this form")
         self.comment = comment
-
-
-class CaseClosed(Exception):
-    """The case is closed (a closed case is read-only): no new version is started."""
-
-    def __init__(self, case: Case):
-        super().__init__(f"case {case.id} is closed")
-        self.case = case
 
 
 class OpenVersionExists(Exception):
@@ -416,7 +409,7 @@ def create_draft(db: Session, case: Case, user, tables: RateTables, today: date)
     if violations:
         db.rollback()
         if violations[0].code == "start.case_closed":
-            raise CaseClosed(case)
+            raise CaseClosed(case.id)
         raise OpenVersionExists(open_version)
     latest = versions[0] if versions else None
     base = latest if latest is not None and latest.status in FOLLOWED_BY_DRAFT else None
