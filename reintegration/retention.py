@@ -346,6 +346,14 @@ def write_subject_zip(db: Session, case: Case, upload_dir: Path, out) -> tuple[i
     return len(opened), data["files_not_found"]
 
 
+def record_subject_export(db: Session, case: Case, not_found: list[int], *, via: str, user=None, **detail) -> None:
+    """Add the audit event of a subject export (``via`` "web" or "cli", and ``detail``
+    such as the number of files) to the transaction; the ids of the attachments whose file
+    was not found are named in it, as in the export's ``data.json``."""
+    audit.record(db, "case.subject_export", user=user, obj=case, case_id=case.id,
+                 detail={"via": via, **detail} | ({"files_not_found": not_found} if not_found else {}))
+
+
 def subject_zip_bytes(db: Session, case: Case, upload_dir: Path) -> tuple[bytes, int, list[int]]:
     """``write_subject_zip`` into memory: the ZIP's bytes, the files held, the ids not found."""
     buffer = io.BytesIO()
@@ -401,8 +409,7 @@ def register_cli(app) -> None:
                 Path(output).mkdir(parents=True, exist_ok=True)
                 with zipfile.ZipFile(buffer) as zf:
                     zf.extractall(output)
-            detail = {"via": "cli", "files": n} | ({"files_not_found": not_found} if not_found else {})
-            audit.record(db, "case.subject_export", obj=case, case_id=case.id, detail=detail)
+            record_subject_export(db, case, not_found, via="cli", files=n)
             db.commit()
         click.echo(f"Wrote the data of {reference} and {n} file(s) to {output}.")
         if not_found:

@@ -185,9 +185,7 @@ def subject_export(case_id: int):
     db = get_session()
     case = _case_for_privacy(db, case_id)
     data, _files, not_found = retention.subject_zip_bytes(db, case, Path(current_app.config["UPLOAD_DIR"]))
-    # A file not found is named in the export's data.json, and here for the operator.
-    audit.record(db, "case.subject_export", user=current_user, obj=case, case_id=case.id,
-                 detail={"via": "web"} | ({"files_not_found": not_found} if not_found else {}))
+    retention.record_subject_export(db, case, not_found, via="web", user=current_user)
     db.commit()
     return Response(data, mimetype="application/zip",
                     headers={"Content-Disposition": f"attachment; filename={case.reference}-subject-export.zip",
