@@ -760,6 +760,19 @@ def failures(results, where: str = "") -> list[str]:
     return found
 
 
+def uncompiled_catalogs() -> list[Path]:
+    """The Danish catalogs with no compiled ``messages.mo``, or one older than its
+    ``messages.po``: the pages would be measured in the English fallback, not as served
+    (a bench run from a fresh clone without ``make translations``, the twenty-fourth
+    session)."""
+    stale = []
+    for po in sorted((ROOT / "reintegration").glob("**/translations/*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            stale.append(po)
+    return stale
+
+
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
@@ -774,6 +787,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", action="append", default=[],
                         choices=("pages", "exports", "revalidation", "weight", "validate"), help="leave a part out")
     args = parser.parse_args(argv)
+    if stale := uncompiled_catalogs():
+        say("the catalogs are not compiled (run `make translations`), so the pages would be measured "
+            "untranslated: " + ", ".join(str(po.relative_to(ROOT)) for po in stale))
+        return 2
     seconds = args.seconds or (10 if args.scale == "quick" else 20)
     tool = args.tool or ("wrk" if load.wrk_available() else "python")
     if tool == "wrk" and not load.wrk_available():

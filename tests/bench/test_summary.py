@@ -3,6 +3,7 @@ target names (bench/run.py ``summary``)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -55,3 +56,20 @@ def test_a_figure_is_judged_as_measured_not_as_rounded():
     assert table[label("growth_case_list_p95")] == (1.25, "PASS")
     assert _results(pages={"quick": {"health": {"rps": 1000.0}, "case_page": {"rps": 349.6}}})[
         label("case_page_vs_health")] == (0.35, "MISS")
+
+
+def test_a_run_refuses_to_measure_pages_whose_catalogs_are_not_compiled(tmp_path, monkeypatch, capsys):
+    po = tmp_path / "reintegration" / "plans" / "translations" / "da" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_text("")
+    monkeypatch.setattr(run, "ROOT", tmp_path)
+    assert run.uncompiled_catalogs() == [po]
+    assert run.main(["--scale", "quick"]) == 2  # before any database is touched
+    assert "make translations" in capsys.readouterr().out
+    mo = po.with_suffix(".mo")
+    mo.write_bytes(b"")
+    mtime = po.stat().st_mtime
+    os.utime(mo, (mtime - 10, mtime - 10))  # older than the catalog it was compiled from
+    assert run.uncompiled_catalogs() == [po]
+    os.utime(mo, (mtime + 10, mtime + 10))
+    assert run.uncompiled_catalogs() == []
