@@ -109,18 +109,22 @@ class UploadRequest(Request):
             return False
         return getattr(current_app.view_functions.get(self.endpoint), "takes_files", False)
 
+    _limit_set_for_request = False
+
     @property
     def max_content_length(self) -> int | None:
         # Signed in: the session says so. The user is not loaded here, while the request is
         # read (before the hooks that run first, such as the session's being made permanent).
+        # A limit a view sets on its request (Flask's documented setter) is kept as set.
         limit = super().max_content_length
-        if self._max_content_length is None and self._takes_files() and session.get("_user_id"):
+        if not self._limit_set_for_request and self._takes_files() and session.get("_user_id"):
             return max(limit or 0, int(current_app.config["UPLOAD_REQUEST_MAX_BYTES"]))
         return limit
 
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:
-        self._max_content_length = value
+        self._limit_set_for_request = value is not None  # None: the default again, as in Flask
+        Request.max_content_length.fset(self, value)
 
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
         if not self._takes_files():

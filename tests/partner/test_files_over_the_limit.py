@@ -12,6 +12,7 @@ import uuid
 from datetime import date
 
 import pytest
+from flask import request, session
 from sqlmodel import select
 
 from reintegration.models import Attachment
@@ -131,3 +132,16 @@ def test_what_a_request_keeps_of_its_files_is_bounded(app, auth, db, officer_cas
                          content_type="multipart/form-data")
     assert response.status_code == 413
     nothing_stored(app, db)
+
+
+def test_a_limit_set_on_the_request_is_kept_on_a_file_form(app, officer_case):
+    """Flask's documented per-request setter still decides when a view uses it: the larger
+    limit for signed-in users is a default, not an override."""
+    case, _report = officer_case
+    with app.test_request_context(f"/partner/cases/{case.id}/attachments", method="POST"):
+        session["_user_id"] = "1"
+        assert request.max_content_length == app.config["UPLOAD_REQUEST_MAX_BYTES"]
+        request.max_content_length = 1234
+        assert request.max_content_length == 1234
+        request.max_content_length = None  # None is the default again, as in Flask
+        assert request.max_content_length == app.config["UPLOAD_REQUEST_MAX_BYTES"]
