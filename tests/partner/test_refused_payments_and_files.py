@@ -18,7 +18,7 @@ from sqlmodel import select
 from reintegration.followup import operations as ops
 from reintegration.models import Attachment, AuditEvent, Case, Disbursement, FollowUpReport, User
 from test_portal import PNG, report_data
-from test_refused_report_risks import close_the_case, mailed
+from test_refused_report_risks import close_the_case
 from test_report_conflicts import browser, main_of, text_of, two_officers  # noqa: F401 - a fixture
 
 SAID = {
