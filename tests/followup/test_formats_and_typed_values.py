@@ -213,3 +213,22 @@ def test_a_report_before_the_return_and_without_answers_shows_both(client, auth,
     page = auth.post(f"/partner/cases/{case.id}/reports/{report.id}", data).get_data(as_text=True)
     assert 'href="#contact_date"' in page and "før hjemrejsen" in page
     assert len(re.findall(r'href="#q_', page)) == len(load_questions().questions)
+
+
+def test_a_dkk_line_that_names_its_currency_shows_no_empty_amount_or_rate(client, auth, officer, make_user,
+                                                                         returned_case):
+    """A line approved in DKK keeps the currency the drafting form filled in (the
+    partner's) without a local amount or rate: the approved budget on the follow-up and
+    partner pages shows no blank amount and no "rate" without one ("NGN · rate ")."""
+    partner, user = officer("en")
+    lines = [dict(line) for line in LINES] + [{"kind": "cash", "month": 6, "amount_dkk": Decimal("1000.00"),
+                                               "currency": "NGN", "description": "Extra cash instalment"}]
+    case = returned_case(partner=partner, lines=lines)
+    for who, url in ((user, f"/partner/cases/{case.id}"), (make_user("caseworker", locale="en"),
+                                                           f"/followup/cases/{case.id}")):
+        auth.login(who)
+        page = client.get(url).get_data(as_text=True)
+        auth.logout()
+        row = re.search(r"Extra cash instalment(.*?)</th>", page, re.S).group(1)
+        assert "NGN" not in row and "rate" not in row, (url, row)
+        assert "900,000.00 NGN · rate 0.0045<" in page  # a line in local currency shows both, as before
