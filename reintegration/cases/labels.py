@@ -25,6 +25,15 @@ SEX = {"female": _l("Female"), "male": _l("Male"), "other": _l("Other")}
 LIVES_IN = {"home_country": _l("In the home country"), "denmark": _l("In Denmark")}
 
 
+def inactive_partner_warning(partner_name: str) -> str:
+    """What the case and follow-up pages say while the case's partner organisation is
+    inactive: its officers can no longer sign in (``auth.operations``), so nothing of
+    theirs reaches the case until someone acts."""
+    return _("%(partner)s, the case's partner organisation, is inactive: its partner officers cannot sign in, so "
+             "they can neither work on the plan, send follow-up reports nor record payments. Choose another partner "
+             "organisation for the case, or ask an administrator to make it active again.", partner=partner_name)
+
+
 def label(mapping: dict, code: str | None) -> str:
     if code is None:
         return ""

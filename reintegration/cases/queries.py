@@ -18,6 +18,7 @@ from ..domain.money import from_ore
 from ..i18n import gettext as _
 from ..models import Case, Child, Organisation, PlanVersion, User
 from ..models.cases import CASE_STATUSES
+from ..models.organisations import INACTIVE
 from ..paging import Counted, Page, count_cap
 from ..partners import countries_without_active_partner
 from .countries import country_choices, country_name
@@ -296,6 +297,7 @@ class CaseFacts:
     caseworker_name: str | None
     country_has_active_partner: bool
     children: tuple[Child, ...] = ()
+    partner_inactive: bool = False  # the case's own partner organisation is set inactive
 
 
 def case_with_facts(db: Session, case_id: int, user) -> tuple[Case, CaseFacts] | None:
@@ -306,9 +308,10 @@ def case_with_facts(db: Session, case_id: int, user) -> tuple[Case, CaseFacts] |
     rows = db.exec(_case_facts_statement(*scope_key(user)), params={"case_id": case_id}).all()
     if not rows:
         return None
-    found, partner_name, cmm_name, caseworker_name, has_active, _child = rows[0]
+    found, partner_name, cmm_name, caseworker_name, has_active, partner_status, _child = rows[0]
     children = tuple(row[-1] for row in rows if row[-1] is not None)
-    return found, CaseFacts(partner_name, cmm_name, caseworker_name, bool(has_active), children)
+    return found, CaseFacts(partner_name, cmm_name, caseworker_name, bool(has_active), children,
+                            partner_inactive=partner_status == INACTIVE)
 
 
 @lru_cache(maxsize=1024)
@@ -328,7 +331,7 @@ def _case_facts_base():
                                         aliased(Organisation))
     has_partner = (select(active.id).where(active.kind == "partner", active.status == "active",
                                            active.country == Case.return_country).exists())
-    return (select(Case, partner.name, cmm.name, caseworker.name, has_partner, Child)
+    return (select(Case, partner.name, cmm.name, caseworker.name, has_partner, partner.status, Child)
             .outerjoin(partner, partner.id == Case.partner_id)
             .outerjoin(cmm, cmm.id == Case.cmm_contact_id)
             .outerjoin(caseworker, caseworker.id == Case.caseworker_id)

@@ -21,7 +21,8 @@ from ..plans.mapping import reference_date
 from . import queries
 from .countries import country_name
 from .forms import MAX_CHILDREN, CaseFilterForm, CaseForm, case_form_data, rate_table_for
-from .labels import ATTENTION, CASE_STATUS, LIVES_IN, PLAN_STATUS, SEX, changed_by_text, label, person_name
+from .labels import (ATTENTION, CASE_STATUS, LIVES_IN, PLAN_STATUS, SEX, changed_by_text, inactive_partner_warning,
+                     label, person_name)
 from .operations import (AlreadyCreated, CaseConflict, create_case, last_change, record_list_read, record_read,
                          update_case)
 
@@ -266,10 +267,14 @@ def _summary_rows(case, facts: queries.CaseFacts) -> list[tuple[str, str]]:
 
 def _warnings(case, facts: queries.CaseFacts) -> list[str]:
     warnings = []
-    if not facts.country_has_active_partner:
+    if facts.partner_inactive and case.status != "closed":
+        warnings.append(inactive_partner_warning(facts.partner_name))
+    # Only while the plan is prepared: once it is approved, "before the plan is drafted"
+    # is past (a case whose own partner is inactive is told so above).
+    if case.status in ("preparing", "awaiting_approval") and not facts.country_has_active_partner:
         warnings.append(_("%(country)s has no active partner organisation. Find a partner before the plan is drafted.",
                           country=country_name(case.return_country)))
-    elif case.partner_id is None:
+    elif case.partner_id is None and case.status != "closed":
         warnings.append(_("No partner organisation is chosen yet."))
     if case.reflection_start and case.reflection_end:
         table = rate_table_for(case.reflection_start)

@@ -23,8 +23,9 @@ from ..domain import workflow as wf
 from ..domain.followup import DUE, OVERDUE, add_months, month_of, period_end, report_state, spending_position
 from ..domain.rates import RateTable
 from ..i18n import local_day
-from ..models import (Attachment, BudgetLine, Case, Decision, Disbursement, FollowUpReport, PlanVersion, RiskAlert,
-                      RiskAlertNote, User)
+from ..models import (Attachment, BudgetLine, Case, Decision, Disbursement, FollowUpReport, Organisation, PlanVersion,
+                      RiskAlert, RiskAlertNote, User)
+from ..models.organisations import INACTIVE
 from ..paging import Counted, Page, count_cap, read_page
 
 ZERO = Decimal("0.00")
@@ -240,6 +241,16 @@ def line_label(db: Session, case: Case, line_key: str) -> tuple[int | None, str]
         if line.line_key == line_key:
             return line_number(line), line_name(line)
     return None, ""
+
+
+def inactive_partner_name(db: Session, case: Case) -> str | None:
+    """The name of the case's partner organisation while it is inactive and the case is
+    open (its officers cannot sign in, so no report or payment of theirs can come), else
+    None."""
+    if case.partner_id is None or case.status == wf.CLOSED:
+        return None
+    partner = db.get(Organisation, case.partner_id)
+    return partner.name if partner is not None and partner.status == INACTIVE else None
 
 
 def first_approved_on(db: Session, case_id: int) -> date | None:

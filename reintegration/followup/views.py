@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from .. import uploads
 from ..access import allow, case_scope, declared_roles, reader_time_zone, visible_case_or_404
+from ..cases.labels import inactive_partner_warning
 from ..cases.operations import record_list_read
 from ..db import get_session
 from ..i18n import format_moment_day, format_rate, gettext as _, language
@@ -88,10 +89,18 @@ def case(case_id: int):
     files = status.case_files(db, case.id)
     shown = {"alerts": status.alerts_of(db, case.id), "notes_by_alert": status.alert_notes_of(db, case.id),
              "disbursements": status.disbursements_of(db, case.id),
-             "attachments": files.by_target, "elsewhere": files.elsewhere, "line_names": status.line_names(year)}
+             "attachments": files.by_target, "elsewhere": files.elsewhere, "line_names": status.line_names(year),
+             "partner_warning": _partner_warning(db, case)}
     ops.record_read(db, case, user=current_user, page="followup.case")
     return render_template("followup/case.html", case=case, year=year, risk_labels=RISK_LABELS,
                            refused_labels=REFUSED_ALERT_LABELS, reasons=CLOSURE_REASONS, **shown)
+
+
+def _partner_warning(db, case: Case) -> str | None:
+    """What the page says while the case's partner organisation is inactive (as the case
+    page does): no report or payment can come from it."""
+    name = status.inactive_partner_name(db, case)
+    return inactive_partner_warning(name) if name is not None else None
 
 
 @bp.get("/cases/<int:case_id>/reports/<int:report_id>")
