@@ -21,7 +21,7 @@ from ..core.navigation import ROLE_LABELS
 from ..db import get_session
 from ..i18n import gettext as _, lazy_gettext as _l
 from ..models import Organisation, User
-from ..models.organisations import ROLE_ORGANISATION
+from ..models.organisations import INACTIVE, ROLE_ORGANISATION
 from ..paging import read_page
 from . import operations as ops
 from .forms import (LOCALES, ORGANISATION_KINDS, ORGANISATION_STATUSES, NewUserForm, OrganisationForm, PasswordForm,
@@ -48,7 +48,8 @@ REGISTRY_REASONS = {
 def users():
     db = get_session()
     # Accounts are deactivated, never deleted: the list grows with the programme, so it is paged.
-    page = _page(db, select(User, Organisation.name).join(Organisation, Organisation.id == User.organisation_id)
+    page = _page(db, select(User, Organisation.name, Organisation.status)
+                 .join(Organisation, Organisation.id == User.organisation_id)
                  .order_by(User.active.desc(), Organisation.name, User.name, User.id),
                  select(literal(1)).select_from(User))
     return render_template("admin/users.html", page=page, role_label=lambda r: str(ROLE_LABELS.get(r, r)))
@@ -86,7 +87,7 @@ def user_edit(user_id: int):
     data = _user_data(user)
     if request.method == "POST":
         del data["fingerprint"]  # the values the editor started from come only from the form
-    form = _with_user_choices(db, UserForm(data=data))
+    form = _with_user_choices(db, UserForm(data=data), user)
     if form.validate_on_submit():
         try:
             ops.update_user(db, user, actor=current_user, organisation=db.get(Organisation, int(form.organisation_id.data)),
@@ -279,10 +280,19 @@ def _user_or_404(db, user_id: int) -> User:
     return user
 
 
-def _with_user_choices(db, form):
-    orgs = db.exec(select(Organisation).where(Organisation.status != "inactive")
-                   .order_by(Organisation.kind, Organisation.name)).all()
-    form.organisation_id.choices = [("", _("Choose an organisation"))] + [(str(o.id), o.name) for o in orgs]
+def _with_user_choices(db, form, user: User | None = None):
+    """The organisation and role choices: the organisations not inactive and, for an
+    existing ``user`` of an inactive one, that one first, marked inactive. Left out, the
+    form would show no organisation at all and refuse any other change to the account
+    (a name, the language) until the user was moved (as the case form keeps a partner
+    set inactive, ``cases.queries.fill_choices``)."""
+    orgs = list(db.exec(select(Organisation).where(Organisation.status != INACTIVE)
+                        .order_by(Organisation.kind, Organisation.name)).all())
+    choices = [(str(o.id), o.name) for o in orgs]
+    current = db.get(Organisation, user.organisation_id) if user is not None else None
+    if current is not None and current.status == INACTIVE:
+        choices.insert(0, (str(current.id), f"{current.name} {_('(inactive)')}"))
+    form.organisation_id.choices = [("", _("Choose an organisation"))] + choices
     form.role.choices = [("", _("Choose a role"))] + [(role, str(ROLE_LABELS[role])) for role in ROLE_ORGANISATION]
     return form
 
@@ -299,7 +309,7 @@ def _user_data(user: User) -> dict:
 
 def _saved_user_form(db, user: User):
     """The account's edit form with its saved values, for a page that answers another form."""
-    return _with_user_choices(db, UserForm(formdata=None, data=_user_data(user)))
+    return _with_user_choices(db, UserForm(formdata=None, data=_user_data(user)), user)
 
 
 def _saved_by(db, row, form) -> str | None:
@@ -324,7 +334,10 @@ def _user_page(user: User, form, password_form=None, conflict=None, reset_form=N
     deactivation = ops.last_deactivation(get_session(), user) if not user.active else None
     password_reset = ops.last_password_reset(get_session(), user)
     two_factor_change = ops.last_two_factor_change(get_session(), user)
+    organisation = get_session().get(Organisation, user.organisation_id)
     return render_template("admin/user_form.html", form=form, user=user, is_self=user.id == current_user.id,
+                           inactive_organisation=organisation.name if organisation is not None
+                           and organisation.status == INACTIVE else None,
                            password_form=password_form or PasswordForm(formdata=None),
                            reset_form=reset_form or TwoFactorResetForm(formdata=None),
                            two_factor_required=mfa.required_for(user), conflict=conflict, saved_by=saved_by,
