@@ -213,6 +213,9 @@ def _edit_context(db, version: PlanVersion, case: Case, form: PlanForm,
     """What the drafting page shows, every read of it done here."""
     checked = _form_check(db, case, form)
     return dict(case=case, version=version, form=form, checked=checked,
+                # An amendment is drafted mid-year: what each line has had paid out, which
+                # it cannot go below (the check says so only once a line is lower).
+                paid=ops.disbursed_by_key(db, case.id) if version.amends_id else {},
                 check_summary=_check_summary_items(form, checked), drafting=True, restorable=True,
                 decision=decision_summary(decided.decision_followed(db, version), _zone(db)),
                 comments=comment_rows(db, version.id, _zone(db)),
