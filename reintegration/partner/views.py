@@ -121,7 +121,8 @@ def case(case_id: int):
     year = status.case_year(db, case, ops.today(), zone=_partner_zone())  # closed: the day in the partner's zone
     plan = queries.latest_versions(db, [case.id]).get(case.id)
     # Everything the page shows is read before the read's record commits: one transaction.
-    shown = {"disbursements": status.disbursements_of(db, case.id), "attachments": status.attachments_of(db, case.id)}
+    shown = {"disbursements": status.disbursements_of(db, case.id), "attachments": status.attachments_of(db, case.id),
+             "line_names": status.line_names(year)}  # which line each payment was on, as DRC's page names it
     ops.record_read(db, case, user=current_user, page="partner.case")
     return render_template("partner/case.html", case=case, year=year, plan=plan, plan_status=PLAN_STATUS,
                            plan_links=_plan_links(), **shown)

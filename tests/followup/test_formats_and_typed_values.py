@@ -232,3 +232,14 @@ def test_a_dkk_line_that_names_its_currency_shows_no_empty_amount_or_rate(client
         row = re.search(r"Extra cash instalment(.*?)</th>", page, re.S).group(1)
         assert "NGN" not in row and "rate" not in row, (url, row)
         assert "900,000.00 NGN · rate 0.0045<" in page  # a line in local currency shows both, as before
+
+
+def test_the_partners_payments_name_the_line_each_was_on(client, auth, officer, returned_case):
+    """The partner's list of payments names each one's budget line (as DRC's follow-up
+    page does): two instalments of the same amount on different lines are told apart."""
+    partner, user = officer("en")
+    case = returned_case(partner=partner, lines=[dict(line) for line in LINES])
+    auth.login(user)
+    assert disburse(auth, case, line_key=f"L{case.id}-1", amount_dkk="100.00", note="Receipt 7").status_code == 302
+    page = client.get(f"/partner/cases/{case.id}").get_data(as_text=True).replace("\xa0", " ")
+    assert "DKK 100.00, Sewing machine, Receipt 7" in page
