@@ -67,10 +67,27 @@ _REFLOW_RUN = """() => {
   });
   const bare = [...document.querySelectorAll('main table')].filter((t) => !t.closest('.table--responsive-scroll'))
     .map((t) => describe(t) + ': ' + ((t.caption && t.caption.textContent.trim()) || t.textContent.trim().slice(0, 60)));
-  // The main menu's links a signed-in page offers: each must be shown, inside the window.
-  const menu = [...document.querySelectorAll('header nav .mainmenu-item-link')].map((a) => {
+  // The main menu's links a signed-in page offers: each must be shown, inside the window,
+  // and no word of it split over two lines ("Godkendelse|skø": a menu squeezed onto one row).
+  const splitWords = (a) => {
+    const split = [];
+    const walker = document.createTreeWalker(a, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        if (new Set([...range.getClientRects()].map((box) => Math.round(box.top))).size > 1) split.push(match[0]);
+      }
+    }
+    return split;
+  };
+  // The menu's own items: not the copies DKFDS's script puts in its hidden "More" list
+  // (li.more-option) when the items take more than one row.
+  const menu = [...document.querySelectorAll('header nav ul.mainmenu > li.mainmenu-item > .mainmenu-item-link')].map((a) => {
     const box = a.getBoundingClientRect();
-    return {text: a.textContent.trim(), shown: a.getClientRects().length > 0 && box.width > 0 && box.right <= viewport + 0.5};
+    return {text: a.textContent.trim(), shown: a.getClientRects().length > 0 && box.width > 0 && box.right <= viewport + 0.5,
+            split: splitWords(a)};
   });
   return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, viewport, wide: wide.slice(0, 8), regions, bare,
           menu};
@@ -207,7 +224,8 @@ class Actor:
     def check_reflow(self, label: str) -> None:
         """No page-level horizontal scrolling (WCAG 1.4.10: the page is no wider than the
         viewport, e.g. 320 CSS px), the main menu's links all shown and inside the window
-        (DKFDS hides the menu below 992 px), every table in a ``table--responsive-scroll`` region,
+        (DKFDS hides the menu below 992 px) with no word split over two lines, every table
+        in a ``table--responsive-scroll`` region,
         and every such region focusable (tabindex=0, WCAG 2.1.1) and named (role=region,
         aria-labelledby an id found once on the page). Problems go to the findings."""
         result = self.page.evaluate(_REFLOW_RUN)
@@ -223,6 +241,10 @@ class Actor:
         if hidden:
             self.findings.problems.append(f"{where}: main menu links not shown in a {result['viewport']} px window: "
                                           f"{', '.join(hidden)}")
+        split = [link["text"] for link in result["menu"] if link["split"]]
+        if split:
+            self.findings.problems.append(f"{where}: main menu links with a word split over two lines in a "
+                                          f"{result['viewport']} px window: {', '.join(split)}")
         for region in result["regions"]:
             if not (region["focused"] and region["role"] == "region" and region["name"] and region["unique"]):
                 self.findings.problems.append(f"{where}: scroll region not focusable, named and unique: {region}")

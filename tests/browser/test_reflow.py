@@ -138,3 +138,15 @@ def test_no_page_scrolls_sideways_at_320_css_px(page_as):
     print(json.dumps(widths, indent=1))
     assert sum(len(w) for w in widths.values()) >= 40, widths
     page_as.finish()
+
+
+def test_the_main_menu_keeps_its_words_whole_at_320_css_px(page_as):
+    """Below 992 px the main menu's items wrap onto more rows (app.css): DKFDS keeps them on
+    one row, and squeezed into 320 px every item of the approver's Danish menu broke inside
+    its words ("Godkendelse|skø", "Sag|er"). ``check_reflow`` finds a split word."""
+    approver = page_as("approver", reflow=True)
+    approver.goto("/approvals/", label="approval queue")
+    approver.switch_language("en")
+    approver.goto("/exports/", label="exports [en]")
+    approver.switch_language("da")  # the approver's own language again, for the tests after this one
+    page_as.finish()
