@@ -33,7 +33,8 @@ from ..cases.operations import REVISION_CHANGES, last_change
 from ..models import (BudgetLine, Case, Comment, Decision, Disbursement, Organisation, PlanContributor, PlanVersion,
                       User)
 from ..paging import Counted, Page, count_cap
-from ..plans.decided import APPROVED, REJECTED, SENT_BACK, AsApproved, as_approved, decision_on, partner_name
+from ..plans.decided import (APPROVED, REJECTED, SENT_BACK, AsApproved, DecisionTaken, as_approved, decision_followed,
+                             decision_on, partner_name)
 from ..plans.mapping import (StoredPlan, check_stored, content_sha256, decided_document, load_plan, paid_lines_as_paid,
                              return_basis)
 from .diff import VersionDiff, diff_versions
@@ -262,6 +263,10 @@ class Review:
     partner: str | None
     paid: dict[str, Decimal]  # what has been paid on each line key of the case (``disbursed_by_key``)
     seen: Seen  # what the decision form says the page showed (``decide``)
+    # For a version not decided yet, the decision that sent back or rejected the version
+    # before it (``plans.decided.decision_followed``): the points it was to fix, which the
+    # approver checks against what changed.
+    answers: DecisionTaken | None = None
 
 
 def review(db: Session, version: PlanVersion, tables: RateTables, today: date) -> Review:
@@ -296,7 +301,8 @@ def review(db: Session, version: PlanVersion, tables: RateTables, today: date) -
                         else (stored.case.return_country, partner_name(db, stored.case)))
     return Review(stored, check, comparison, comments, decision, taken.decided_by if taken else None, contributors,
                   digest_ok, in_force, frozenset(barred), approved, country, partner, paid,
-                  seen_now(stored, paid, [row[0] for row in rows]))
+                  seen_now(stored, paid, [row[0] for row in rows]),
+                  decision_followed(db, version) if taken is None else None)
 
 
 # --- what the approver saw ----------------------------------------------------------

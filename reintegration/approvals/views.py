@@ -16,7 +16,7 @@ from ..db import get_session
 from ..domain import workflow as wf
 from ..domain.violation import Violation
 from ..i18n import gettext as _, language, local_today
-from ..plans.display import case_change_texts
+from ..plans.display import case_change_texts, decision_summary
 from ..plans.findings import shown_findings
 from . import operations as ops
 from .forms import DecisionForm
@@ -27,6 +27,9 @@ bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 
 # Refusals that are about who is asking: the page answers 403. Others are about the plan.
 AUTHORITY = {"decision.wrong_organisation", "decision.wrong_role", "decision.own_plan"}
+# What about the plan refuses approving it, whoever decides: the review page then says so
+# and does not offer "Approve" (sending back and rejecting stay open).
+NOT_APPROVABLE = ("decision.has_errors", "decision.content_changed", "decision.case_closed")
 
 
 def _tables():
@@ -101,6 +104,12 @@ def _review_context(db, version):
               else "", "paid": paid.get(line.line_key)} for line in data.stored.lines]
     deciding = version.status == wf.SUBMITTED and current_user.role == "approver"
     barred = deciding and current_user.id in data.drafter_ids
+    # The rules ``ops.decide`` applies to approving, as the plan and case stand now.
+    not_approvable = [violation_message(v) for v in wf.decision_violations(
+        decider_user_id=current_user.id, decider_org_kind=wf.APPROVING_ORGANISATION, drafter_user_ids=(),
+        has_errors=data.check.has_errors, status=version.status, action=wf.APPROVE,
+        content_changed=not data.digest_matches, case_status=data.stored.case.status)
+        if v.code in NOT_APPROVABLE] if deciding else []
     return {
         "version": version, "case": data.stored.case, "country": country_name(data.country),
         "case_changes": case_change_texts(data.as_approved),
@@ -111,6 +120,9 @@ def _review_context(db, version):
         "outcome_label": label(OUTCOME_LABELS, data.decision.outcome) if data.decision else None,
         "activity_label": label(ACTIVITY_LABELS, version.activity_kind),
         "can_decide": deciding and not barred,
+        "not_approvable": not_approvable,
+        # The decision this version answers (sent back or rejected), with the points to fix.
+        "answered": decision_summary(data.answers, None),
         # Four eyes: the form is not offered to whoever wrote the plan (deciding is refused too).
         "barred": violation_message(Violation("decision.own_plan")) if barred else None,
     }
@@ -132,6 +144,8 @@ def _render_review(db, version, form: DecisionForm, status: int = 200, **extra):
     page = _review_context(db, version)
     # The form says what this page shows: deciding from it is deciding on what was read.
     form.seen.data = page["data"].seen.token
+    if page["not_approvable"]:  # only the page's options: a post is checked by ops.decide in full
+        form.action.choices = [choice for choice in form.action.choices if choice.value != wf.APPROVE]
     audit.record(db, "case.read", user=current_user, obj=version, case_id=version.case_id,
                  detail={"page": "approvals.review"})
     db.commit()
