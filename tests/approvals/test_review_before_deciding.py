@@ -95,3 +95,31 @@ def test_an_approvable_version_offers_every_decision(auth, db, make_plan, approv
     page = review(auth, db, approver, make_plan())
     assert all(f'value="{action}"' in page for action in ("approve", "send_back", "reject"))
     assert "cannot be approved" not in page
+
+
+@pytest.mark.parametrize("page", ["review", "changes"])
+def test_the_review_and_changes_pages_lead_back_to_the_plan_and_its_case(auth, db, make_plan, approve, approver,
+                                                                        make_user, page):
+    """Both pages named no way back: after deciding, the approver reached the case page
+    (where the return is recorded) only through the case list, and a reader of the changes
+    (CMM, from the plan page) only with the browser's back button."""
+    first = make_plan(lines=[Line(key="a", amount="5000.00")])
+    approve(first, action="send_back", reason=POINTS)
+    second = make_plan(case=case_of(db, first), lines=[Line(key="a", amount="4500.00")])
+    suffix = "" if page == "review" else "/changes"
+    cmm = make_user("cmm")
+    case = case_of(db, first)
+    case.cmm_contact_id = cmm.id  # the case's CMM contact reads its plans
+    db.add(case)
+    db.commit()
+    for reader in (approver, cmm) if page == "changes" else (approver,):
+        reader.locale = "en"
+        db.add(reader)
+        db.commit()
+        auth.login(reader)
+        html = auth._client.get(f"/approvals/{second.id}{suffix}").get_data(as_text=True)
+        auth.logout()
+        crumbs = html[html.index('<nav class="breadcrumbs"'):html.index("</nav>", html.index('<nav class="breadcrumbs"'))]
+        assert f'href="/cases/{second.case_id}"' in crumbs
+        assert f'href="/cases/{second.case_id}/plans/{second.id}"' in crumbs and "Plan, version 2" in crumbs
+        assert 'aria-current="page">' + ("Review" if page == "review" else "Changes in version 2") in crumbs
