@@ -356,7 +356,9 @@ def _show_context(db, version: PlanVersion, case: Case, comment_form: CommentFor
     # The day as the reader reads it: a partner officer abroad, in their own time.
     submitted = f"{submitter.name}, {format_moment_day(version.submitted_at, _zone(db))}" if submitter else None
     review_url = None
-    if current_user.role == "approver" and "approvals.review" in current_app.view_functions:
+    # Not for a draft: nothing is there to approve yet (its review page offers no decision).
+    if current_user.role == "approver" and "approvals.review" in current_app.view_functions \
+            and version.status != workflow.DRAFT:
         review_url = url_for("approvals.review", version_id=version.id)
     links = _related_links(version, case)
     can_comment = current_user.role in COMMENT_ROLES and version.status in ops.COMMENTABLE

@@ -123,3 +123,16 @@ def test_the_review_and_changes_pages_lead_back_to_the_plan_and_its_case(auth, d
         assert f'href="/cases/{second.case_id}"' in crumbs
         assert f'href="/cases/{second.case_id}/plans/{second.id}"' in crumbs and "Plan, version 2" in crumbs
         assert 'aria-current="page">' + ("Review" if page == "review" else "Changes in version 2") in crumbs
+
+
+def test_the_plan_page_offers_review_for_approval_only_once_submitted(auth, db, make_plan, approve, approver):
+    """A draft's page offered the approver "Review for approval", which led to a review
+    page with nothing to decide; a submitted or decided version's page leads there."""
+    draft = make_plan(status="draft")
+    submitted, decided = make_plan(), make_plan()
+    approve(decided)
+    auth.login(approver)
+    for version, offered in ((draft, False), (submitted, True), (decided, True)):
+        page = auth._client.get(f"/cases/{version.case_id}/plans/{version.id}").get_data(as_text=True)
+        assert (f'href="/approvals/{version.id}"' in page) is offered, version.status
+        assert ("Review for approval" in page) is offered, version.status
