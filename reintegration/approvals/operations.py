@@ -241,6 +241,7 @@ class CommentView:
     author: str
     body: str
     created_at: datetime
+    organisation: str | None = None  # the author's: CMM's risk notes read apart from the partner's
 
 
 @dataclass(frozen=True)
@@ -285,10 +286,11 @@ def review(db: Session, version: PlanVersion, tables: RateTables, today: date) -
     else:
         base_lines = version_lines(db, comparison.base.id) if comparison.base else ()
         check = check_version(db, stored, tables, today, base_lines)
-    rows = db.exec(select(Comment.id, Comment.body, Comment.created_at, User.name)
+    rows = db.exec(select(Comment.id, Comment.body, Comment.created_at, User.name, Organisation.name)
                    .join(User, User.id == Comment.author_id)
+                   .outerjoin(Organisation, Organisation.id == User.organisation_id)
                    .where(Comment.plan_version_id == version.id).order_by(Comment.created_at, Comment.id)).all()
-    comments = [CommentView(name, body, at) for _id, body, at, name in rows]
+    comments = [CommentView(name, body, at, organisation) for _id, body, at, name, organisation in rows]
     paid = disbursed_by_key(db, version.case_id)
     # The people the four-eyes rule bars from deciding: this version's and the earlier ones'.
     barred = drafter_ids(db, version)

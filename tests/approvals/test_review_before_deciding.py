@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from approval_factories import Line, case_of
-from approval_factories import approve, approver, drafter, make_plan  # noqa: F401  (fixtures)
+from approval_factories import approve, approver, comment, drafter, make_plan  # noqa: F401  (fixtures)
 from support import decision_form
 from reintegration.models import BudgetLine
 
@@ -136,3 +136,17 @@ def test_the_plan_page_offers_review_for_approval_only_once_submitted(auth, db, 
         page = auth._client.get(f"/cases/{version.case_id}/plans/{version.id}").get_data(as_text=True)
         assert (f'href="/approvals/{version.id}"' in page) is offered, version.status
         assert ("Review for approval" in page) is offered, version.status
+
+
+def test_each_comment_names_its_authors_organisation(auth, db, make_plan, make_org, make_user, comment, approver):
+    """The approver reads a risk note from CMM apart from the partner's remark: the plan
+    page names each author's organisation, the review page named only the person."""
+    version = make_plan()
+    cmm = make_user("cmm", organisation=make_org("cmm", name="Center mod Menneskehandel"))
+    partner = make_user("partner", organisation=make_org("partner", name="Edo Reintegration Network"))
+    comment(version, cmm, "The recruiter contacted her sister last year.")
+    comment(version, partner, "The course fee is confirmed.")
+    page = review(auth, db, approver, version)
+    section = page[page.index("<h2>Comments</h2>"):page.index("<h2>What changed</h2>")]
+    assert f"<strong>{cmm.name}</strong>, Center mod Menneskehandel, " in section
+    assert f"<strong>{partner.name}</strong>, Edo Reintegration Network, " in section
