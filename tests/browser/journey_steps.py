@@ -262,7 +262,7 @@ def send_report(actor: Actor, label: str) -> None:
 def record_departure(actor: Actor, case: CaseRef, day: date = TODAY) -> None:
     """From the case list to the case page's "Record the departure", then the date."""
     page = actor.page
-    actor.submit(page.locator("nav a[href$='/cases']"), label="cases (menu)")
+    actor.submit(page.locator("header nav a[href$='/cases']"), label="cases (menu)")
     actor.submit(page.locator("main").get_by_role("link", name=case.reference, exact=True), label="case page")
     actor.submit(page.locator(f"main a[href$='/followup/cases/{case.id}/return']"), label="record the departure")
     page.locator("#return_date").fill(day.isoformat())

@@ -127,7 +127,7 @@ def test_the_whole_journey(page_as):
     partner.shot("05-partner-case-after-report-phone")
 
     # --- CMM sees the alert and records what was done -------------------------------------------------
-    cmm.submit(cmm.page.locator("nav a[href$='/followup/']"), label="CMM: follow-up and alerts")
+    cmm.submit(cmm.page.locator("header nav a[href$='/followup/']"), label="CMM: follow-up and alerts")
     alerts = cmm.page.locator("main table").first
     expect(alerts).to_contain_text(case.reference)
     cmm.submit(alerts.get_by_role("link", name=case.reference, exact=True), label="CMM: follow-up of the case")
