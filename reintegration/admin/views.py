@@ -291,7 +291,8 @@ def _with_user_choices(db, form, user: User | None = None):
     choices = [(str(o.id), o.name) for o in orgs]
     current = db.get(Organisation, user.organisation_id) if user is not None else None
     if current is not None and current.status == INACTIVE:
-        choices.insert(0, (str(current.id), f"{current.name} {_('(inactive)')}"))
+        marked = _("(inactive)")
+        choices.insert(0, (str(current.id), f"{current.name} {marked}"))
     form.organisation_id.choices = [("", _("Choose an organisation"))] + choices
     form.role.choices = [("", _("Choose a role"))] + [(role, str(ROLE_LABELS[role])) for role in ROLE_ORGANISATION]
     return form
