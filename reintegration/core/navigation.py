@@ -33,14 +33,16 @@ def role_label(role: str) -> str:
 def navigation() -> list[dict]:
     if not current_user.is_authenticated:
         return []
-    items = []
-    for endpoint, label in MENU.get(current_user.role, []):
-        if endpoint not in current_app.view_functions:
-            continue
-        area = endpoint.split(".")[0]
-        items.append({"url": url_for(endpoint), "label": str(label),
-                      "active": (request.blueprint == area)})
-    return items
+    entries = [(endpoint.split(".")[0], url_for(endpoint), label) for endpoint, label in MENU.get(current_user.role, [])
+               if endpoint in current_app.view_functions]
+    # The entry of the page's area is the current one. Where an area has several entries
+    # (the administrator's users, organisations and rate tables), it is the one whose
+    # address the page's is under: one entry marked current, never three.
+    same_area = [url for area, url, _label in entries if area == request.blueprint]
+    if len(same_area) > 1:
+        same_area = [url for url in same_area if request.path == url or request.path.startswith(url.rstrip("/") + "/")]
+    current = same_area[0] if len(same_area) == 1 else None
+    return [{"url": url, "label": str(label), "active": url == current} for _area, url, label in entries]
 
 
 def home_endpoint(role: str) -> str | None:
