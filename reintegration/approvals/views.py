@@ -27,9 +27,6 @@ bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 
 # Refusals that are about who is asking: the page answers 403. Others are about the plan.
 AUTHORITY = {"decision.wrong_organisation", "decision.wrong_role", "decision.own_plan"}
-# What about the plan refuses approving it, whoever decides: the review page then says so
-# and does not offer "Approve" (sending back and rejecting stay open).
-NOT_APPROVABLE = ("decision.has_errors", "decision.content_changed", "decision.case_closed")
 
 
 def _tables():
@@ -104,12 +101,10 @@ def _review_context(db, version):
               else "", "paid": paid.get(line.line_key)} for line in data.stored.lines]
     deciding = version.status == wf.SUBMITTED and current_user.role == "approver"
     barred = deciding and current_user.id in data.drafter_ids
-    # The rules ``ops.decide`` applies to approving, as the plan and case stand now.
-    not_approvable = [violation_message(v) for v in wf.decision_violations(
-        decider_user_id=current_user.id, decider_org_kind=wf.APPROVING_ORGANISATION, drafter_user_ids=(),
-        has_errors=data.check.has_errors, status=version.status, action=wf.APPROVE,
-        content_changed=not data.digest_matches, case_status=data.stored.case.status)
-        if v.code in NOT_APPROVABLE] if deciding else []
+    # What stops anyone approving, as the plan and case stand now (``ops.decide`` applies it too).
+    not_approvable = [violation_message(v) for v in wf.approve_blockers(
+        has_errors=data.check.has_errors, content_changed=not data.digest_matches,
+        case_status=data.stored.case.status)] if deciding else []
     return {
         "version": version, "case": data.stored.case, "country": country_name(data.country),
         "case_changes": case_change_texts(data.as_approved),

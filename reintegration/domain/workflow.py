@@ -167,14 +167,33 @@ def decision_violations(
         violations.append(Violation("decision.wrong_organisation", {"organisation_kind": decider_org_kind}))
     if decider_user_id in drafter_user_ids:
         violations.append(Violation("decision.own_plan"))
-    if has_errors and action == APPROVE:
-        violations.append(Violation("decision.has_errors"))
     if decider_role != APPROVER_ROLE:
         violations.append(Violation("decision.wrong_role", {"role": decider_role}))
-    if content_changed and action == APPROVE:
-        violations.append(Violation("decision.content_changed"))
     if action != APPROVE and not reason_given:
         violations.append(Violation("decision.reason_missing", {"action": action}))
-    if case_status == CLOSED and action == APPROVE:
-        violations.append(Violation("decision.case_closed"))
+    if action == APPROVE:
+        violations += approve_blockers(has_errors=has_errors, content_changed=content_changed,
+                                       case_status=case_status)
     return violations
+
+
+def approve_blockers(*, has_errors: bool, content_changed: bool, case_status: str | None) -> list[Violation]:
+    """What stops a submitted plan version from being approved by anyone, as the plan and
+    its case stand: error findings in the rate check, content changed since submission,
+    a closed case. Such a version may still be sent back or rejected. The review page asks
+    this to leave Approve out; :func:`decision_violations` applies it to every approval."""
+    blockers = []
+    if has_errors:
+        blockers.append(Violation("decision.has_errors"))
+    if content_changed:
+        blockers.append(Violation("decision.content_changed"))
+    if case_status == CLOSED:
+        blockers.append(Violation("decision.case_closed"))
+    return blockers
+
+
+def partner_locked_out(*, partner_inactive: bool, case_status: str) -> bool:
+    """An open case whose own partner organisation is inactive: its officers cannot sign
+    in, so no report or payment of theirs can come until DRC moves the case or the
+    organisation is made active again. A closed case expects nothing more from them."""
+    return partner_inactive and case_status != CLOSED

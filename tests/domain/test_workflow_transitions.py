@@ -1,6 +1,8 @@
 import itertools
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reintegration.domain import workflow as wf
 from reintegration.domain.violation import Violation
@@ -114,3 +116,31 @@ def test_start_violations():
     assert wf.start_violations(wf.CASE_APPROVED, wf.SUBMITTED) == [Violation("start.open_version",
                                                                              {"status": wf.SUBMITTED})]
     assert [v.code for v in wf.start_violations(wf.CLOSED, wf.DRAFT)] == ["start.case_closed", "start.open_version"]
+
+
+BLOCKERS = {"decision.has_errors", "decision.content_changed", "decision.case_closed"}
+
+
+@given(has_errors=st.booleans(), content_changed=st.booleans(), case_status=st.sampled_from(wf.CASE_STATUSES),
+       status=st.sampled_from(wf.PLAN_STATUSES), own_plan=st.booleans(), decider_role=st.sampled_from(
+           ("approver", "caseworker")), action=st.sampled_from(wf.DECISIONS))
+def test_what_blocks_approving_is_what_deciding_refuses_about_the_plan(
+        has_errors, content_changed, case_status, status, own_plan, decider_role, action):
+    """The review page leaves Approve out exactly when ``decide`` would refuse it for the
+    plan's sake, whoever asks; sending back and rejecting are never blocked by it."""
+    blockers = wf.approve_blockers(has_errors=has_errors, content_changed=content_changed, case_status=case_status)
+    assert [v.code for v in blockers] == [code for code, on in (
+        ("decision.has_errors", has_errors), ("decision.content_changed", content_changed),
+        ("decision.case_closed", case_status == wf.CLOSED)) if on]
+    refused = wf.decision_violations(
+        decider_user_id=3 if own_plan else 7, decider_org_kind=wf.APPROVING_ORGANISATION, drafter_user_ids={3},
+        has_errors=has_errors, status=status, action=action, decider_role=decider_role,
+        content_changed=content_changed, case_status=case_status)
+    about_the_plan = [v for v in refused if v.code in BLOCKERS]
+    assert about_the_plan == (blockers if action == wf.APPROVE else [])
+
+
+@pytest.mark.parametrize("case_status", wf.CASE_STATUSES)
+def test_an_inactive_partner_locks_out_only_an_open_case(case_status):
+    assert wf.partner_locked_out(partner_inactive=True, case_status=case_status) == (case_status != wf.CLOSED)
+    assert not wf.partner_locked_out(partner_inactive=False, case_status=case_status)
