@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from .. import audit
 from ..access import allow, declared_roles, reader_time_zone, visible_case_or_404
 from ..db import get_session
+from ..domain import workflow as wf
 from ..domain.workflow import OPEN_PLAN_STATUSES
 from ..forms import plain_number
 from ..i18n import format_day, gettext as _, local_today
@@ -102,13 +103,13 @@ def show(case_id: int):
         decision=decision,
         plan_links="plans.show" in views,
         can_start_plan=("plans.create" in views and user.role == "caseworker"
-                        and case.status != "closed" and not open_version),
+                        and case.status != wf.CLOSED and not open_version),
         # The follow-up page of the user's role (a partner's is their portal), if any.
         followup_link=next((endpoint for endpoint in ("followup.case", "partner.case")
                             if user.role in (declared_roles(endpoint) or ())), None)
-        if case.actual_return is not None or case.status in ("in_followup", "closed") else None,
+        if case.actual_return is not None or case.status in (wf.IN_FOLLOWUP, wf.CLOSED) else None,
         can_record_return=("followup.record_return" in views and user.role in ("approver", "caseworker")
-                           and case.status in ("approved", "in_followup")),
+                           and case.status in (wf.CASE_APPROVED, wf.IN_FOLLOWUP)),
         can_edit=_editable(case) and user.role == "caseworker",
         privacy_link=user.role in (declared_roles("auditlog.case_privacy") or ()))
 
@@ -238,7 +239,7 @@ def _flash_saved(db, case, message: str) -> None:
 
 
 def _editable(case) -> bool:
-    return case.status != "closed" and case.anonymised_at is None
+    return case.status != wf.CLOSED and case.anonymised_at is None
 
 
 def _summary_rows(case, facts: queries.CaseFacts) -> list[tuple[str, str]]:
@@ -267,14 +268,14 @@ def _summary_rows(case, facts: queries.CaseFacts) -> list[tuple[str, str]]:
 
 def _warnings(case, facts: queries.CaseFacts) -> list[str]:
     warnings = []
-    if facts.partner_inactive and case.status != "closed":
+    if wf.partner_locked_out(partner_inactive=facts.partner_inactive, case_status=case.status):
         warnings.append(inactive_partner_warning(facts.partner_name))
     # Only while the plan is prepared: once it is approved, "before the plan is drafted"
     # is past (a case whose own partner is inactive is told so above).
-    if case.status in ("preparing", "awaiting_approval") and not facts.country_has_active_partner:
+    if case.status in (wf.PREPARING, wf.AWAITING_APPROVAL) and not facts.country_has_active_partner:
         warnings.append(_("%(country)s has no active partner organisation. Find a partner before the plan is drafted.",
                           country=country_name(case.return_country)))
-    elif case.partner_id is None and case.status != "closed":
+    elif case.partner_id is None and case.status != wf.CLOSED:
         warnings.append(_("No partner organisation is chosen yet."))
     if case.reflection_start and case.reflection_end:
         table = rate_table_for(case.reflection_start)

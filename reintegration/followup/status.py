@@ -247,10 +247,11 @@ def inactive_partner_name(db: Session, case: Case) -> str | None:
     """The name of the case's partner organisation while it is inactive and the case is
     open (its officers cannot sign in, so no report or payment of theirs can come), else
     None."""
-    if case.partner_id is None or case.status == wf.CLOSED:
+    partner = db.get(Organisation, case.partner_id) if case.partner_id is not None else None
+    if partner is None or not wf.partner_locked_out(partner_inactive=partner.status == INACTIVE,
+                                                    case_status=case.status):
         return None
-    partner = db.get(Organisation, case.partner_id)
-    return partner.name if partner is not None and partner.status == INACTIVE else None
+    return partner.name
 
 
 def first_approved_on(db: Session, case_id: int) -> date | None:
