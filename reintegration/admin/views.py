@@ -48,7 +48,7 @@ REGISTRY_REASONS = {
 def users():
     db = get_session()
     # Accounts are deactivated, never deleted: the list grows with the programme, so it is paged.
-    page = _page(db, select(User, Organisation.name, Organisation.status)
+    page = _page(db, select(User, Organisation.name, (Organisation.status == INACTIVE).label("organisation_inactive"))
                  .join(Organisation, Organisation.id == User.organisation_id)
                  .order_by(User.active.desc(), Organisation.name, User.name, User.id),
                  select(literal(1)).select_from(User))
