@@ -39,6 +39,15 @@ def seal(db, version: PlanVersion) -> PlanVersion:
     return version
 
 
+def change_after_submission(db, version: PlanVersion) -> None:
+    """Change the version's first budget line in the database after its digest was fixed,
+    so its content no longer matches what was submitted."""
+    line = db.exec(select(BudgetLine).where(BudgetLine.plan_version_id == version.id).order_by(BudgetLine.id)).first()
+    line.amount_dkk = Decimal("6000.00")
+    db.add(line)
+    db.commit()
+
+
 @pytest.fixture
 def drafter(make_user):
     return make_user("caseworker")

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from approval_factories import Line, case_of
+from approval_factories import Line, case_of, change_after_submission
 from approval_factories import approve, approver, comment, drafter, make_plan, pay  # noqa: F401  (fixtures)
 from support import decision_form
 from reintegration.approvals import operations as ops
@@ -182,10 +182,7 @@ def test_a_plan_with_an_error_finding_cannot_be_approved_but_can_be_sent_back(au
 
 def test_a_plan_changed_after_submission_cannot_be_approved(auth, db, make_plan, approver):
     version = make_plan()
-    line = db.exec(select(BudgetLine).where(BudgetLine.plan_version_id == version.id)).one()
-    line.amount_dkk = Decimal("6000.00")
-    db.add(line)
-    db.commit()
+    change_after_submission(db, version)
     auth.login(approver)
     response = auth.post(decide_url(version), decision_form(db, version, "approve"))
     assert response.status_code == 422 and "changed after it was submitted" in response.get_data(as_text=True)

@@ -5,15 +5,11 @@ finding, content changed since submission), but the reason why."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
-from sqlmodel import select
 
-from approval_factories import Line, case_of
+from approval_factories import Line, case_of, change_after_submission
 from approval_factories import approve, approver, comment, drafter, make_plan  # noqa: F401  (fixtures)
 from support import decision_form
-from reintegration.models import BudgetLine
 
 POINTS = "Add the written offer from the hostel and say who pays the rent after month 12."
 APPROVE_OPTION = 'value="approve"'
@@ -82,10 +78,7 @@ def test_a_version_with_an_error_finding_is_not_offered_for_approval(auth, db, m
 
 def test_a_version_changed_after_submission_is_not_offered_for_approval(auth, db, make_plan, approver):
     version = make_plan()
-    line = db.exec(select(BudgetLine).where(BudgetLine.plan_version_id == version.id)).first()
-    line.amount_dkk = Decimal("6000.00")
-    db.add(line)
-    db.commit()
+    change_after_submission(db, version)
     page = review(auth, db, approver, version)
     assert APPROVE_OPTION not in page
     assert page.count("changed after it was submitted") == 2  # the page's warning, and beside the options
