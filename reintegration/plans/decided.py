@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from ..domain.budget import BudgetCheck, Plan, check_plan
-from ..domain.planfile import parse_plan
+from ..domain.planfile import parse_plan, plan_to_json
 from ..domain.rates import RateTables, parse_rate_table
 from ..i18n import local_day
 from ..models import Case, Decision, Organisation, PlanVersion, User
-from .mapping import RETURN_NONE, StoredPlan, decided_plan
+from .mapping import RETURN_NONE, StoredPlan, decided_plan, load_plan, plan_document
 from .operations import case_differences
 
 # ``Decision.outcome``
@@ -74,6 +74,20 @@ def partner_name(db: Session, case: Case) -> str | None:
     """The name of the case's partner organisation now."""
     partner = db.get(Organisation, case.partner_id) if case.partner_id else None
     return partner.name if partner else None
+
+
+def plan_file(db: Session, version: PlanVersion) -> tuple[dict, bool]:
+    """The version's plan file (PLAN_FORMAT.md) and whether it is the approved one. An
+    approved version gives the file its decision kept: the case may have changed since,
+    and the file must still be the plan that was approved. A decision from before the
+    decisions kept their plan file (migration 0009) gives the plan its approval package
+    holds (:func:`approved_plan`)."""
+    decision = approved_decision(db, version.id)
+    if decision is None:
+        return plan_document(load_plan(db, version)), False
+    if decision.plan_document:
+        return json.loads(decision.plan_document), True
+    return plan_to_json(approved_plan(decision, load_plan(db, version))), True
 
 
 def tables_at_decision(decision: Decision, tables: RateTables) -> RateTables:

@@ -19,17 +19,16 @@ from ..audit import record
 from ..cases.labels import changed_by_text
 from ..db import get_session
 from ..domain import budget, workflow
-from ..domain.planfile import JSONConstantError, PlanFormatError, json_constant, json_object, parse_plan, plan_to_json
 from ..followup import operations as followup_ops
 from ..forms import form_error_items, plain_number
 from ..i18n import format_moment, format_moment_day, gettext as _, local_today, ngettext
 from ..models import Case, Organisation, PlanVersion, User
-from . import decided, operations as ops
+from . import decided, operations as ops, reading
 from .display import (OUTCOME_LABELS, CheckView, case_change_texts, check_view, comment_rows, decision_summary,
-                      line_rows, narrative_rows, plan_format_message, status_label, typed_line_rows,
+                      line_rows, narrative_rows, status_label, typed_line_rows,
                       typed_narrative_rows, typed_spread_rows, violation_message)
 from .forms import MAX_LINES, ActionForm, CommentForm, DiscardForm, ImportForm, PlanForm, typed
-from .mapping import load_plan, plan_document
+from .mapping import load_plan
 
 bp = Blueprint("plans", __name__)
 
@@ -37,7 +36,6 @@ EDIT_ROLES = ("caseworker",)
 READ_ROLES = ("caseworker", "cmm", "approver", "partner")
 COMMENT_ROLES = ("caseworker", "cmm", "partner")
 MAX_BLANK_ROWS = 20
-MAX_PLAN_FILE_BYTES = 1024 * 1024
 
 
 def _tables():
@@ -645,14 +643,7 @@ def export_json(case_id: int, version_id: int):
     recorded since)."""
     db = get_session()
     version, case = _version_or_404(db, case_id, version_id)
-    decision = decided.approved_decision(db, version.id)
-    as_approved = decision is not None
-    if decision is not None and decision.plan_document:
-        document = json.loads(decision.plan_document)
-    elif decision is not None:
-        document = plan_to_json(decided.approved_plan(decision, load_plan(db, version)))
-    else:
-        document = plan_document(load_plan(db, version))
+    document, as_approved = decided.plan_file(db, version)
     record(db, "plan.export_json", user=current_user, obj=version, case_id=case.id,
            detail={"number": version.number, "lines": len(document["lines"]), "as_approved": as_approved})
     db.commit()
@@ -661,63 +652,6 @@ def export_json(case_id: int, version_id: int):
     response.headers.set("Content-Disposition", "attachment", filename=f"{case.reference}-v{version.number}.json")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def _submitted_plan(form: ImportForm):
-    """``(field, error, plan)``: the field the plan came from, and either why it is not a
-    plan file (the error, shown at that field) or the plan parsed from it."""
-    upload = form.plan_file.data
-    has_file = bool(upload is not None and getattr(upload, "filename", None))
-    text = form.plan_text.data or ""
-    if has_file and text.strip():
-        return form.plan_text, _("Give either a file or pasted text, not both."), None
-    if not has_file and not text.strip():
-        return form.plan_file, _("Choose a plan file or paste the plan's JSON."), None
-    field = form.plan_file if has_file else form.plan_text
-    raw = upload.stream.read(MAX_PLAN_FILE_BYTES + 1) if has_file else text.encode("utf-8", "surrogatepass")
-    if len(raw) > MAX_PLAN_FILE_BYTES:
-        return field, _("The plan is larger than %(size)s MB.", size=MAX_PLAN_FILE_BYTES // (1024 * 1024)), None
-    if not raw.strip():
-        return field, _("The file is empty."), None
-    try:
-        decoded = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return field, _("The file is not UTF-8 text."), None
-    try:
-        # As validate reads it: a name given twice, or NaN, is refused.
-        data = json.loads(decoded, object_pairs_hook=json_object, parse_constant=json_constant)
-    except RecursionError:
-        return field, _("Not JSON: nested too deeply."), None
-    except json.JSONDecodeError as error:  # where, not the parser's own English words
-        return field, _("Not JSON: the text cannot be read at line %(line)d, column %(column)d.",
-                        line=error.lineno, column=error.colno), None
-    except JSONConstantError as error:
-        return field, _("Not JSON: %(word)s is not a number in JSON.", word=error.word), None
-    except ValueError as error:  # e.g. an integer with thousands of digits
-        return field, _("Not JSON: %(error)s", error=str(error)[:200]), None
-    try:
-        plan = ops.importable_plan(parse_plan(data))
-    except PlanFormatError as error:
-        return field, plan_format_message(error), None
-    return field, None, plan
-
-
-def _difference_text(what: str, in_file, on_case) -> str:
-    label = {"date_of_birth": _("date of birth"), "unaccompanied_minor": _("unaccompanied minor"),
-             "children": _("children"), "reference_date": _("reference date")}[what]
-    return _("%(what)s: %(file)s in the file, %(case)s on the case", what=label, file=_as_in_a_file(in_file),
-             case=_as_in_a_file(on_case))
-
-
-def _as_in_a_file(value) -> str:
-    """A value of ``case_differences`` as a plan file writes it (PLAN_FORMAT.md)."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, tuple):  # the children
-        return ", ".join(f"{born.isoformat()} ({lives_in})" for born, lives_in in value) or "-"
-    return value.isoformat()
 
 
 @bp.route("/cases/<int:case_id>/plans/<int:version_id>/import", methods=["GET", "POST"])
@@ -735,7 +669,7 @@ def import_json(case_id: int, version_id: int):
         return _render_import(version, case, form)
     form = ImportForm()
     form.validate()  # CSRF is checked before the view; the fields are read below
-    field, error, plan = _submitted_plan(form)
+    field, error, plan = reading.submitted_plan(form)
     if error is not None:
         field.errors = [error]
         return _render_import(version, case, form, status=422)
@@ -760,9 +694,9 @@ def import_json(case_id: int, version_id: int):
     flash(ngettext("The plan file is imported: %(num)d budget line.", "The plan file is imported: %(num)d budget lines.",
                    len(plan.lines)), "success")
     if differences:
+        named = "; ".join(reading.difference_text(*d) for d in differences)
         flash(_("The case's person and children are kept, and they differ from the file's, so the file's verdict "
-                "may differ from the check here:") + " " + "; ".join(_difference_text(*d) for d in differences) + ".",
-              "warning")
+                "may differ from the check here:") + " " + named + ".", "warning")
     if not check.ok:
         _flash_findings()
     return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id))
@@ -776,4 +710,4 @@ def _chosen_file_name() -> str | None:
 
 def _render_import(version: PlanVersion, case: Case, form: ImportForm, status: int = 200):
     return render_template("plans/import.html", case=case, version=version, form=form,
-                           max_mb=MAX_PLAN_FILE_BYTES // (1024 * 1024)), status
+                           max_mb=reading.MAX_PLAN_FILE_BYTES // (1024 * 1024)), status
