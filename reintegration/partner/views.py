@@ -5,7 +5,6 @@ JavaScript, small HTML. A partner officer sees their organisation's cases only
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -14,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from .. import uploads
-from ..access import allow, declared_roles, reader_time_zone, visible_case_or_404
+from ..access import allow, declared_roles, visible_case_or_404
 from ..cases.labels import CASE_STATUS, PLAN_STATUS
 from ..cases.operations import record_list_read
 from ..db import get_session
@@ -26,9 +25,9 @@ from ..followup.forms import (RISK_LABELS, AttachmentForm, DisbursementForm, cho
 from ..followup.questions import DIMENSIONS
 from ..followup.questions import current as current_questions
 from ..followup.views import apply_errors, report_context, scoped_or_404
-from ..i18n import format_day, format_dkk, format_moment_in, gettext as _, zone_or_utc
-from ..models import Attachment, Case, FollowUpReport, User
-from . import queries
+from ..i18n import format_day, format_dkk, gettext as _
+from ..models import Attachment, Case, FollowUpReport
+from . import queries, wording
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 
@@ -44,7 +43,7 @@ def _not_required(case, report):
     if status.closed_on(case) is None:
         return _closed(case.id)
     flash(_("The report for month %(month)s is no longer required: the case was closed on %(day)s, so it cannot "
-            "be sent.", month=report.due_month, day=_partner_moment(case.closed_at)["day"]), "warning")
+            "be sent.", month=report.due_month, day=wording.partner_moment(case.closed_at)["day"]), "warning")
     return redirect(url_for("partner.case", case_id=case.id))
 
 
@@ -80,7 +79,7 @@ def index():
     db = get_session()
     today = ops.today()
     organisation_id = current_user.organisation_id
-    zone = _partner_zone()
+    zone = wording.partner_zone()
     due = _slice(db, queries.due_reports(organisation_id), "due")
     due_rows = [(status.case_rows(case, [report], today, zone=zone)[0], case)
                 for report, case in queries.only_own(due.items, organisation_id)]
@@ -118,7 +117,7 @@ def _plan_links() -> bool:
 def case(case_id: int):
     db = get_session()
     case = visible_case_or_404(db, case_id, current_user)
-    year = status.case_year(db, case, ops.today(), zone=_partner_zone())  # closed: the day in the partner's zone
+    year = status.case_year(db, case, ops.today(), zone=wording.partner_zone())  # closed: the day in the partner's zone
     plan = queries.latest_versions(db, [case.id]).get(case.id)
     # Everything the page shows is read before the read's record commits: one transaction.
     shown = {"disbursements": status.disbursements_of(db, case.id), "attachments": status.attachments_of(db, case.id),
@@ -219,8 +218,8 @@ def _conflict(db, case, report, form, questions):
         return _report_page(case, report, form, questions), 409
     risks = _alert_unsent_risks(db, case, report, form, ops.REFUSED_SUBMITTED)
     ops.record_read(db, case, user=current_user, page="partner.report")
-    form.form_errors.append(_submitted_by(db, report))
-    _files_not_saved(form, case)
+    form.form_errors.append(wording.submitted_by(db, report))
+    wording.files_not_saved(form, case)
     return _report_page(case, report, form, questions, **risks, **report_context(db, case, report)), 409
 
 
@@ -248,7 +247,7 @@ def _sent_twice(case, report):
     """The form sent twice by the officer whose first send submitted it (a double tap on
     a slow line): said as done, as the first send was, and nothing is sent again."""
     flash(_("You sent this report on %(day)s at %(time)s (%(zone)s). It was sent once: nothing more was sent.",
-            **_partner_moment(report.submitted_at)), "success")
+            **wording.partner_moment(report.submitted_at)), "success")
     return redirect(url_for("partner.case", case_id=case.id), 303)
 
 
@@ -261,8 +260,8 @@ def _closed_refusal(db, case, report, form, questions):
     db.rollback()
     risks = _alert_unsent_risks(db, case, report, form, ops.REFUSED_CASE_CLOSED)
     ops.record_read(db, case, user=current_user, page="partner.report")
-    form.form_errors.append(_closed_by(db, case))
-    _files_not_saved(form, case)
+    form.form_errors.append(wording.closed_by(db, case))
+    wording.files_not_saved(form, case)
     return _report_page(case, report, form, questions, **risks), 409
 
 
@@ -298,81 +297,6 @@ def _alert_early_risks(db, case, report, form) -> dict:
                                                  FollowUpReport.status == ops.DUE)
                     .order_by(FollowUpReport.due_date, FollowUpReport.id)).first()
     return {**risks, "early_report": other}
-
-
-def _files_not_saved(form, case) -> None:
-    """Name the files chosen in a form that can no longer be sent, and where they can go."""
-    names = _chosen_names(form)
-    if names and case.status == wf.CLOSED:
-        form.form_errors.append(_("The files you chose were not saved (%(names)s). The case is closed, so send "
-                                  "them to the DRC caseworker of the case.", names=names))
-    elif names:
-        form.form_errors.append(_("The files you chose were not saved (%(names)s). To add them to the submitted "
-                                  "report, choose them again on the page for receipts and photos.", names=names))
-
-
-def _who(db, user_id) -> str:
-    """Someone who did something to a report or its case, as the partner portal names
-    them: "you" for the reader, by name for a colleague of the same organisation, by
-    role for a DRC caseworker, otherwise "someone else"."""
-    by = db.get(User, user_id) if user_id else None
-    if by is not None and by.id == current_user.id:
-        return _("You")
-    if by is not None and by.organisation_id == current_user.organisation_id:
-        return by.name
-    if by is not None and by.role == "caseworker":
-        return _("A DRC caseworker")
-    return _("Someone else")
-
-
-def _closed_by(db, case, kept: str | None = "answers") -> str:
-    """Who closed the case and when, as the page of a form sent to the closed case says
-    it (a report, a payment, files): the sender of the final report, or the caseworker
-    who closed it. ``kept`` says what the page keeps in view of what was sent: the
-    report's ``"answers"``, the ``"payment"``'s details, or ``None`` (the files are named
-    by ``_files_not_saved``)."""
-    if case.closed_at is None:
-        said = _("This case was closed, so what you sent was not saved.")
-    else:
-        by = ops.closed_by(db, case)
-        who = _who(db, by.id if by else None)
-        when = _partner_moment(case.closed_at)
-        if case.closure_reason == "period_ended":
-            said = _("%(who)s sent the final report on %(day)s at %(time)s (%(zone)s), which closed this case, so "
-                     "what you sent was not saved.", who=who, **when)
-        else:
-            said = _("%(who)s closed this case on %(day)s at %(time)s (%(zone)s), so what you sent was not saved.",
-                     who=who, **when)
-    if kept == "answers":
-        return said + " " + _("Your answers are kept below.")
-    if kept == "payment":
-        return said + " " + _("The payment you sent is shown below.")
-    return said
-
-
-def _submitted_by(db, report) -> str:
-    """Who submitted the report and when, as the conflict page says it (``_who``)."""
-    who = _who(db, report.submitted_by)
-    if report.submitted_at is None:
-        return _("%(who)s submitted this report, so what you sent was not saved. The submitted report is shown "
-                 "below, and your answers are kept under it.", who=who)
-    return _("%(who)s submitted this report on %(day)s at %(time)s (%(zone)s), so what you sent was not saved. The "
-             "submitted report is shown below, and your answers are kept under it.", who=who,
-             **_partner_moment(report.submitted_at))
-
-
-def _partner_moment(moment) -> dict[str, str]:
-    """A stored moment as the reader's organisation reads it: its day and time in the
-    partner's time zone (``Organisation.timezone``, from the registry), named; UTC for a
-    partner without one (``i18n.format_moment_in``)."""
-    return format_moment_in(moment, _partner_zone().key)
-
-
-def _partner_zone() -> ZoneInfo:
-    """The zone the reader's organisation reads days and times in (``access.reader_time_zone``:
-    a partner's, UTC without one), for ``_partner_moment`` and the report rows
-    (``status.case_rows``): the day a case was closed as ``_partner_moment`` gives it."""
-    return reader_time_zone(get_session(), current_user) or zone_or_utc(None)
 
 
 def _add_report_rules(form, case, report):
@@ -411,23 +335,17 @@ def _choose_files_again(form) -> None:
     size, that error names only the refused file (and only a field's first error is shown
     at it): the good files chosen with it are named after it, or they are left behind."""
     if not form.files.errors:
-        names = _chosen_names(form)
+        names = wording.chosen_names(form)
         if names:
             form.files.errors = [_("Nothing was saved, so the files you chose were not kept: choose them again "
                                    "before you send (%(names)s).", names=names)]
         return
     refused = getattr(form.files, "refused_file", None)
-    others = _chosen_names(form, leave_out=refused) if refused is not None else ""
+    others = wording.chosen_names(form, leave_out=refused) if refused is not None else ""
     if others:
         form.files.errors = [_("%(error)s The other files you chose were not kept either: choose them again "
                                "before you send (%(names)s).", error=form.files.errors[0], names=others),
                              *form.files.errors[1:]]
-
-
-def _chosen_names(form, leave_out=None) -> str:
-    """The names of the files chosen in the form, for a message that asks for them again
-    (but the file ``leave_out``, refused on its own)."""
-    return ", ".join(uploads.base_name(f.filename)[:80] for f in chosen_files(form.files) if f is not leave_out)
 
 
 def _report_page(case, report, form, questions, **conflict):
@@ -535,8 +453,8 @@ def _payment_closed_refusal(db, case, form, year):
         else:
             told = True
     ops.record_read(db, case, user=current_user, page="partner.disburse")
-    form.form_errors.append(_closed_by(db, case, kept="payment"))
-    _files_not_saved(form, case)
+    form.form_errors.append(wording.closed_by(db, case, kept="payment"))
+    wording.files_not_saved(form, case)
     return render_template("partner/disburse.html", case=case, form=form, year=year, sent=sent,
                            drc_told=told), 409
 
@@ -548,7 +466,7 @@ def _payment_as_sent(form) -> list[tuple[str, str]]:
     rows = [(form.line_key.label.text, line), (form.paid_on.label.text, _typed(form.paid_on)),
             (form.amount_local.label.text, _typed(form.amount_local)),
             (form.amount_dkk.label.text, _typed(form.amount_dkk)), (form.note.label.text, _typed(form.note)),
-            (form.files.label.text, _chosen_names(form))]
+            (form.files.label.text, wording.chosen_names(form))]
     return [(label, value) for label, value in rows if value]
 
 
@@ -604,8 +522,8 @@ def _upload_closed_refusal(db, case, form):
     db.rollback()
     case = db.get(Case, case.id, populate_existing=True)
     ops.record_read(db, case, user=current_user, page="partner.upload")
-    form.form_errors.append(_closed_by(db, case, kept=None))
-    _files_not_saved(form, case)
+    form.form_errors.append(wording.closed_by(db, case, kept=None))
+    wording.files_not_saved(form, case)
     target = _chosen_label(form.target)
     return render_template("partner/upload.html", case=case, form=form, refused=True, target=target), 409
 
