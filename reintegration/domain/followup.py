@@ -231,6 +231,24 @@ UNDER_PLAN = "under"
 ON_PLAN = "on_plan"
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedSoFar:
+    """What the budget lines planned by a month of the period: ``past`` for the months
+    already past (before it), the figure "under plan" compares the payments with;
+    ``to_date`` up to and including it, the figure "over plan" compares them with
+    (:func:`spending_position`). Shown beside what was paid, each lets the reader see
+    the difference its position stands for."""
+
+    past: Decimal
+    to_date: Decimal
+
+
+def planned_so_far(planned_by_month: Mapping[int, Decimal], month: int) -> PlannedSoFar:
+    """The lines planned before and up to month ``month`` (:class:`PlannedSoFar`)."""
+    return PlannedSoFar(sum((amount for m, amount in planned_by_month.items() if m < month), Decimal(0)),
+                        sum((amount for m, amount in planned_by_month.items() if m <= month), Decimal(0)))
+
+
 def spending_position(planned_by_month: Mapping[int, Decimal], disbursed: Decimal, month: int) -> str:
     """Whether what was paid out is over, under or on plan in month ``month`` of the period.
 
@@ -238,10 +256,9 @@ def spending_position(planned_by_month: Mapping[int, Decimal], disbursed: Decima
     Under plan: less was paid than the lines planned for the months already past (the
     current month's payments may still come).
     """
-    up_to_now = sum((amount for m, amount in planned_by_month.items() if m <= month), Decimal(0))
-    past = sum((amount for m, amount in planned_by_month.items() if m < month), Decimal(0))
-    if disbursed > up_to_now:
+    planned = planned_so_far(planned_by_month, month)
+    if disbursed > planned.to_date:
         return OVER_PLAN
-    if disbursed < past:
+    if disbursed < planned.past:
         return UNDER_PLAN
     return ON_PLAN

@@ -20,7 +20,8 @@ from sqlmodel import Session, select
 from ..access import case_scope
 from ..approvals.operations import APPROVED_OUTCOME
 from ..domain import workflow as wf
-from ..domain.followup import DUE, OVERDUE, add_months, month_of, period_end, report_state, spending_position
+from ..domain.followup import (DUE, OVERDUE, add_months, month_of, period_end, planned_so_far, report_state,
+                               spending_position)
 from ..domain.rates import RateTable
 from ..i18n import local_day
 from ..models import (Attachment, BudgetLine, Case, Decision, Disbursement, FollowUpReport, Organisation, PlanVersion,
@@ -126,7 +127,12 @@ class CaseYear:
     reports: list[ReportRow] = field(default_factory=list)
     budget_total: Decimal = ZERO
     disbursed_total: Decimal = ZERO
+    # What the lines planned up to and including the current month (``planned_to_date``)
+    # and for the months already past (``planned_past``): "over plan" compares the
+    # payments with the first, "under plan" with the second
+    # (``domain.followup.planned_so_far``).
     planned_to_date: Decimal = ZERO
+    planned_past: Decimal = ZERO
     month: int | None = None
     position: str | None = None  # over | under | on_plan
     period_end: date | None = None
@@ -207,7 +213,8 @@ def years(db: Session, cases, today: date, *, zone: ZoneInfo | None = None) -> d
             year.period_end = period_end(case.actual_return, table)
             month = month_of(case.actual_return, max(today, case.actual_return))
             year.month = min(month, table.period_months)
-            year.planned_to_date = sum((a for m, a in planned_by_month.items() if m <= year.month), ZERO)
+            planned = planned_so_far(planned_by_month, year.month)
+            year.planned_to_date, year.planned_past = planned.to_date, planned.past
             year.position = spending_position(planned_by_month, year.disbursed_total, year.month)
         result[case.id] = year
     return result
