@@ -28,6 +28,7 @@ from ..models import (Attachment, BudgetLine, Case, Decision, Disbursement, Foll
                       RiskAlert, RiskAlertNote, User)
 from ..models.organisations import INACTIVE
 from ..paging import Counted, Page, count_cap, read_page
+from ..partner.queries import latest_versions
 
 ZERO = Decimal("0.00")
 
@@ -267,6 +268,18 @@ def first_approved_on(db: Session, case_id: int) -> date | None:
                       .join(PlanVersion, PlanVersion.id == Decision.plan_version_id)
                       .where(PlanVersion.case_id == case_id, Decision.outcome == APPROVED_OUTCOME)).one()
     return danish_day(decided)
+
+
+def amendment_awaiting_decision(db: Session, case_id: int, in_force: PlanVersion | None):
+    """The case's amendment that awaits Hjemrejsestyrelsen's decision, if one does: its
+    newest version (``partner.queries.latest_versions``, as the partner's case page reads
+    it), when that is submitted and newer than the version in force ``in_force``; a row
+    of ``id``, ``number``, ``status`` and ``submitted_at``. None otherwise (no amendment,
+    one still being drafted or sent back, or a first plan awaiting approval)."""
+    newest = latest_versions(db, [case_id]).get(case_id)
+    if newest is None or in_force is None or newest.status != wf.SUBMITTED or newest.number <= in_force.number:
+        return None
+    return newest
 
 
 def case_year(db: Session, case: Case, today: date, *, zone: ZoneInfo | None = None) -> CaseYear:

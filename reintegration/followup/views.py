@@ -87,10 +87,16 @@ def case(case_id: int):
     year = status.case_year(db, case, ops.today())
     # Everything the page shows is read before the read's record commits: one transaction.
     files = status.case_files(db, case.id)
+    amendment = status.amendment_awaiting_decision(db, case.id, year.version)
     shown = {"alerts": status.alerts_of(db, case.id), "notes_by_alert": status.alert_notes_of(db, case.id),
              "disbursements": status.disbursements_of(db, case.id),
              "attachments": files.by_target, "elsewhere": files.elsewhere, "line_names": status.line_names(year),
-             "partner_warning": _partner_warning(db, case)}
+             "partner_warning": _partner_warning(db, case),
+             # The case's and its plan's own pages, linked where the reader's role may open them.
+             "case_link": may_open("cases.show"), "plan_links": may_open("plans.show"),
+             "amendment": amendment,
+             "amendment_on": format_moment_day(amendment.submitted_at, reader_time_zone(db, current_user))
+             if amendment else None}
     ops.record_read(db, case, user=current_user, page="followup.case")
     return render_template("followup/case.html", case=case, year=year, risk_labels=RISK_LABELS,
                            refused_labels=REFUSED_ALERT_LABELS, reasons=CLOSURE_REASONS, **shown)
@@ -122,7 +128,13 @@ def report(case_id: int, report_id: int):
 def report_links() -> bool:
     """Whether the reader may open the follow-up report pages (``followup.report``), so
     that another report is named with a link."""
-    return current_user.role in (declared_roles("followup.report") or ())
+    return may_open("followup.report")
+
+
+def may_open(endpoint: str) -> bool:
+    """Whether the reader's role may open the pages of ``endpoint`` (its ``@allow``
+    roles), so that the page links to them; the page linked to checks the case itself."""
+    return current_user.role in (declared_roles(endpoint) or ())
 
 
 def report_context(db, case, report) -> dict:

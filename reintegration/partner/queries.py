@@ -100,13 +100,15 @@ def closed_cases(organisation_id: int):
 
 
 def latest_versions(db, case_ids) -> dict:
-    """The newest plan version of each of ``case_ids`` (a page of the partner's own
-    cases, so already in their scope) as a row of ``id``, ``number`` and ``status``:
-    the one being drafted or decided, or the one in force. One statement for the page,
-    by ``uq_planversion_case_number``."""
+    """The newest plan version of each of ``case_ids`` (a page of cases already in the
+    reader's scope: the partner's own, or the one case of DRC's follow-up page) as a row
+    of ``id``, ``number``, ``status`` and ``submitted_at``: the one being drafted or
+    decided, or the one in force. One statement for the page, by
+    ``uq_planversion_case_number``."""
     found: dict = {}
     if case_ids:
-        for version in db.exec(select(PlanVersion.case_id, PlanVersion.id, PlanVersion.number, PlanVersion.status)
+        for version in db.exec(select(PlanVersion.case_id, PlanVersion.id, PlanVersion.number, PlanVersion.status,
+                                      PlanVersion.submitted_at)
                                .where(PlanVersion.case_id.in_(list(case_ids)))
                                .order_by(PlanVersion.case_id, PlanVersion.number)).all():
             found[version.case_id] = version  # the highest number wins
