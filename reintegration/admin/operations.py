@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash
 
@@ -13,6 +14,7 @@ from ..audit import done_by, last_change, record
 from ..auth import mfa
 from ..auth.operations import hash_password, new_session_token
 from ..db import sqlite_write_lock
+from ..domain.workflow import CLOSED
 from ..i18n import lazy_gettext as _l
 from ..models import Case, Organisation, User
 from ..models._common import utcnow
@@ -431,6 +433,20 @@ def save_organisation(db: Session, org: Organisation | None, values: dict, *, ac
     record(db, action, user=actor, obj=org, detail={"fields": changed})
     db.commit()
     return org
+
+
+def open_cases_followed(db: Session, org_ids) -> dict[int, int]:
+    """How many open (not closed) cases each organisation of ``org_ids`` follows as their
+    partner, in one grouped query (index ``ix_case_partner_id_status_id``); one that follows
+    none is left out. Set inactive, its officers can no longer sign in, so these cases get
+    no reports or payments until they are moved to another partner."""
+    ids = [org_id for org_id in org_ids if org_id is not None]
+    if not ids:
+        return {}
+    rows = db.exec(select(Case.partner_id, func.count(Case.id))
+                   .where(Case.partner_id.in_(ids), Case.status != CLOSED)
+                   .group_by(Case.partner_id)).all()
+    return {partner_id: count for partner_id, count in rows}
 
 
 class RegistryFileError(ValueError):

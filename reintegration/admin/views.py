@@ -19,7 +19,7 @@ from ..auth.operations import MAX_FAILURES_PER_ACCOUNT, WINDOW, sign_in_lock
 from ..cases.countries import country_choices, country_name
 from ..core.navigation import ROLE_LABELS
 from ..db import get_session
-from ..i18n import gettext as _, lazy_gettext as _l
+from ..i18n import gettext as _, lazy_gettext as _l, ngettext
 from ..models import Organisation, User
 from ..models.organisations import INACTIVE, ROLE_ORGANISATION
 from ..paging import read_page
@@ -215,8 +215,10 @@ def organisations():
     page = _page(db, select(Organisation).order_by(Organisation.kind, Organisation.country, Organisation.name,
                                                    Organisation.id),
                  select(literal(1)).select_from(Organisation))
+    open_cases = ops.open_cases_followed(db, [org.id for org in page.items if org.kind == "partner"])
     return render_template("admin/organisations.html", page=page, kind_label=dict(ORGANISATION_KINDS).get,
-                           country_name=country_name, status_labels=dict(ORGANISATION_STATUSES))
+                           country_name=country_name, status_labels=dict(ORGANISATION_STATUSES),
+                           open_cases=open_cases)
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
@@ -401,6 +403,7 @@ def _organisation_page(org: Organisation | None):
         data["fingerprint"] = ops.fingerprint(org)
     form = OrganisationForm(data=data)
     form.country.choices = [("", _("None"))] + list(country_choices())
+    was_inactive = org is not None and org.status == INACTIVE
     if form.validate_on_submit():
         try:
             saved = ops.save_organisation(db, org, form.values(), actor=current_user, seen=form.fingerprint.data)
@@ -413,9 +416,29 @@ def _organisation_page(org: Organisation | None):
             flash(_("%(name)s is saved.", name=org.name), "success")
             return redirect(url_for("admin.organisations"))
         else:
-            flash(_("%(name)s is saved.", name=saved.name), "success")
+            _flash_organisation_saved(db, saved, was_inactive)
             return redirect(url_for("admin.organisations"))
-    return render_template("admin/organisation_form.html", form=form, org=org)
+    return render_template("admin/organisation_form.html", form=form, org=org, open_cases=_open_cases(db, org))
+
+
+def _open_cases(db, org: Organisation | None) -> int | None:
+    """The open cases a partner follows (None for an organisation that is no partner)."""
+    if org is None or org.id is None or org.kind != "partner":
+        return None
+    return ops.open_cases_followed(db, [org.id]).get(org.id, 0)
+
+
+def _flash_organisation_saved(db, org: Organisation, was_inactive: bool) -> None:
+    """Saved; and if this save set a partner inactive while it follows open cases, how
+    many: its officers can no longer sign in, so nobody reports on those cases or pays."""
+    count = _open_cases(db, org) if org.status == INACTIVE and not was_inactive else None
+    if count:
+        flash(ngettext("%(name)s is now inactive, and its users cannot sign in. It follows %(num)d open case: "
+                       "ask its caseworker to move it to another partner.",
+                       "%(name)s is now inactive, and its users cannot sign in. It follows %(num)d open cases: "
+                       "ask their caseworkers to move them to another partner.", count, name=org.name), "warning")
+    else:
+        flash(_("%(name)s is saved.", name=org.name), "success")
 
 
 def _organisation_conflict(db, org_id: int, form):
@@ -432,4 +455,4 @@ def _organisation_conflict(db, org_id: int, form):
              for name in ("kind", "code", "name", "country", "status", "languages", "currency", "timezone",
                           "contact_name", "contact_email", "contact_phone")]
     return render_template("admin/organisation_form.html", form=form, org=org, conflict=saved,
-                           saved_by=_saved_by(db, org, form)), 409
+                           saved_by=_saved_by(db, org, form), open_cases=_open_cases(db, org)), 409
