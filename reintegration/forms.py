@@ -65,6 +65,11 @@ class AmountField(Field):
         self.data = value
 
 
+# Every date error gives the same example date: one message, shared by the forms that
+# ask for a date they cannot do without (the batch export's range) and DayField itself.
+ENTER_A_DATE = _l("Enter a date such as 2026-03-14.")
+
+
 class DayField(DateField):
     """A date typed as YYYY-MM-DD (what the browser's date picker sends), with the
     error in the reader's language. ``earliest_year`` refuses typos such as 0026."""
@@ -79,7 +84,7 @@ class DayField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError(_l("Enter a date such as 2026-03-14.")) from None
+            raise ValueError(ENTER_A_DATE) from None
         if self.data is not None and self.data.year < self.earliest_year:
             self.data = None
             raise ValueError(_l("Enter a date in %(year)d or later.", year=self.earliest_year))

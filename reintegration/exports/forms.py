@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired
 
-from ..forms import ChoiceField, DayField
+from ..forms import ENTER_A_DATE, ChoiceField, DayField
 from ..i18n import lazy_gettext as _l
 
 MAX_RANGE_DAYS = 3 * 366  # a strategy period; longer ranges are a CLI job (flask export-batch)
@@ -20,10 +20,10 @@ class BatchForm(FlaskForm):
         csrf = False
 
     # DayField: a date it cannot read is refused in the reader's language, not WTForms' English.
-    date_from = DayField(_l("Approved from"), validators=[InputRequired(message=_l("Enter a date such as 2026-01-31."))],
+    # A missing date is asked for with the same example as one it cannot read (ENTER_A_DATE).
+    date_from = DayField(_l("Approved from"), validators=[InputRequired(message=ENTER_A_DATE)],
                          description=_l("For example 2026-01-01"))
-    date_to = DayField(_l("Approved up to and including"),
-                       validators=[InputRequired(message=_l("Enter a date such as 2026-01-31."))],
+    date_to = DayField(_l("Approved up to and including"), validators=[InputRequired(message=ENTER_A_DATE)],
                        description=_l("For example 2026-12-31"))
     lang = ChoiceField(_l("Language of the headings"), choices=[("da", _l("Danish")), ("en", _l("English"))],
                        default="da")
