@@ -5,6 +5,8 @@ finding, content changed since submission), but the reason why."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from approval_factories import Line, case_of, change_after_submission
@@ -115,7 +117,8 @@ def test_the_review_and_changes_pages_lead_back_to_the_plan_and_its_case(auth, d
         crumbs = html[html.index('<nav class="breadcrumbs"'):html.index("</nav>", html.index('<nav class="breadcrumbs"'))]
         assert f'href="/cases/{second.case_id}"' in crumbs
         assert f'href="/cases/{second.case_id}/plans/{second.id}"' in crumbs and "Plan, version 2" in crumbs
-        assert 'aria-current="page">' + ("Review" if page == "review" else "Changes in version 2") in crumbs
+        current = re.search(r'aria-current="page">(?:<svg\b.*?</svg>)?\s*([^<]*)', crumbs, re.S).group(1)
+        assert current.startswith("Review" if page == "review" else "Changes in version 2")
 
 
 def test_the_plan_page_offers_review_for_approval_only_once_submitted(auth, db, make_plan, approve, approver):
