@@ -67,10 +67,12 @@ def test_the_current_page_is_marked_and_not_a_link(app, template):
     assert all("<a " in item for item in items[:-1])
 
 
-def test_the_case_page_renders_the_trail(client, auth, make_case):
+@pytest.mark.parametrize(("locale", "label"), [("en", "You are here"), ("da", "Du er her")])
+def test_the_case_page_renders_the_trail(client, auth, make_case, locale, label):
     case = make_case()
-    auth.login("caseworker")
+    auth.login("caseworker", locale=locale)
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     trail = html[html.index('<nav class="breadcrumbs"'):html.index("</nav>", html.index('<nav class="breadcrumbs"'))]
     _assert_separated(trail + "</nav>")
-    assert f'aria-current="page">' in trail and case.reference in ITEM_RE.findall(trail)[-1]
+    assert f'aria-label="{label}"' in trail  # the shared macro's label, in the reader's language
+    assert 'aria-current="page">' in trail and case.reference in ITEM_RE.findall(trail)[-1]
