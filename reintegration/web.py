@@ -48,7 +48,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter
     app.jinja_env.template_class = ImportingTemplate
     from .auth.views import bp as auth_bp
-    from .core.navigation import navigation, role_label
+    from .core.navigation import case_trail, navigation, role_label
     from .core.views import bp as core_bp
 
     for bp in (core_bp, auth_bp):
@@ -71,7 +71,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(plans_bp)
 
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(navigation=navigation, role_label=role_label,
+    app.jinja_env.globals.update(navigation=navigation, role_label=role_label, case_trail=case_trail,
                                  form_error_items=form_error_items, session_timing=session_timing,
                                  sign_in_key=sign_in_key)
 

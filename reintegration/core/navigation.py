@@ -50,3 +50,20 @@ def home_endpoint(role: str) -> str | None:
         if endpoint in current_app.view_functions:
             return endpoint
     return None
+
+
+# Where a role reads its cases: a partner officer in the portal, light pages of its own;
+# everyone else on the staff pages. The list's endpoint, a case's endpoint, the list's name.
+STAFF_CASE_PAGES = ("cases.index", "cases.show", _l("Cases"))
+CASE_PAGES = {"partner": ("partner.index", "partner.case", _l("My cases"))}
+
+
+def case_trail(case) -> list[tuple[str, str]]:
+    """The first steps of a breadcrumbs trail through ``case`` for the reader: their list
+    of cases and the case's page, as (text, address). A partner officer who follows a
+    link from the portal to a plan page is led back to the portal, not to the staff
+    pages."""
+    cases, case_page, label = CASE_PAGES.get(getattr(current_user, "role", None), STAFF_CASE_PAGES)
+    if case_page not in current_app.view_functions:
+        cases, case_page, label = STAFF_CASE_PAGES
+    return [(str(label), url_for(cases)), (case.reference, url_for(case_page, case_id=case.id))]

@@ -152,3 +152,24 @@ def test_portal_in_danish_names_the_plans(client, auth, db, make_org, make_user,
     page = client.get("/partner/").get_data(as_text=True)
     section = _section(page, "Sager under forberedelse")
     assert f'href="/cases/{case.id}/plans/{version.id}">Planversion 1</a> (Kladde)' in section
+
+
+def test_a_plan_page_leads_a_partner_back_to_the_portal(client, auth, db, make_org, make_user, make_case):
+    """A partner officer follows the portal's link to a plan: the plan page's trail and
+    its "Back to case" link lead to the portal's pages, not the staff case list."""
+    mine = make_org("partner")
+    case = make_case(partner=mine, status="preparing")
+    version = _plan(db, case)
+    auth.login(make_user("partner", organisation=mine))
+    page = client.get(f"/cases/{case.id}/plans/{version.id}").get_data(as_text=True)
+    trail = page[page.index('<nav class="breadcrumbs"'):page.index("</nav>", page.index('<nav class="breadcrumbs"'))]
+    assert 'href="/partner/"' in trail and f'href="/partner/cases/{case.id}"' in trail and "My cases" in trail
+    assert 'href="/cases"' not in trail and f'href="/cases/{case.id}"' not in page
+    assert f'<a href="/partner/cases/{case.id}">Back to case {case.reference}</a>' in page
+    auth.logout()
+
+    auth.login("caseworker")
+    page = client.get(f"/cases/{case.id}/plans/{version.id}").get_data(as_text=True)
+    trail = page[page.index('<nav class="breadcrumbs"'):page.index("</nav>", page.index('<nav class="breadcrumbs"'))]
+    assert 'href="/cases"' in trail and f'href="/cases/{case.id}"' in trail and "/partner/" not in trail
+    assert f'<a href="/cases/{case.id}">Back to case {case.reference}</a>' in page
