@@ -758,6 +758,13 @@ def payment_date_errors(case: Case, paid_on: date | None) -> dict:
     return errors
 
 
+def paid_in_local(line) -> str | None:
+    """The currency a budget line's payments are typed in when it is not DKK: a line
+    approved in local currency at an approved rate takes the local amount and works out
+    the DKK. None for a line paid in DKK (a local amount beside it is only a note)."""
+    return line.currency if line.currency and line.exchange_rate else None
+
+
 def local_currency(db: Session, case: Case) -> str | None:
     """The case's local currency: its partner organisation's, the currency the report
     form asks the monthly income in (a report does not store it)."""
@@ -813,7 +820,7 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
         raise FieldErrors({"line_key": _l("Choose one of the lines of the approved plan.")})
     errors = payment_date_errors(case, paid_on)
     local, rate, currency = None, None, None
-    if line.currency and line.exchange_rate:
+    if paid_in_local(line):
         field = "amount_local"
         if amount_local is None:
             errors[field] = _l("Enter the amount in %(currency)s.", currency=line.currency)

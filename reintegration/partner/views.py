@@ -375,8 +375,10 @@ def _line_choices(year) -> list[tuple[str, str]]:
         line = row.line
         kind = _("Cash") if line.kind == "cash" else _("In-kind")
         text = line.description or line.category or kind
-        choices.append((line.line_key, _("%(kind)s, month %(month)s: %(text)s (%(left)s left)", kind=kind,
-                                         month=line.month, text=text[:60], left=format_dkk(row.remaining))))
+        # Each option names the currency its amount is typed in: the local one, or DKK.
+        choices.append((line.line_key, _("%(kind)s, month %(month)s: %(text)s (paid in %(currency)s, %(left)s left)",
+                                         kind=kind, month=line.month, text=text[:60],
+                                         currency=ops.paid_in_local(line) or "DKK", left=format_dkk(row.remaining))))
     return choices
 
 

@@ -91,8 +91,8 @@ def test_english_payment_and_attachment_choices_show_amounts_as_the_rest_of_the_
     case = returned_case(partner=partner, lines=[dict(line) for line in LINES])
     auth.login(user)
     page = client.get(f"/partner/cases/{case.id}/disburse").get_data(as_text=True)
-    assert "Cash, month 1: Line 1 (DKK\xa04,050.00 left)" in page
-    assert "In-kind, month 2: Sewing machine (DKK\xa02,500.00 left)" in page
+    assert "Cash, month 1: Line 1 (paid in NGN, DKK\xa04,050.00 left)"  # the currency typed in page
+    assert "In-kind, month 2: Sewing machine (paid in DKK, DKK\xa02,500.00 left)" in page
     assert "kr. left" not in page
     assert disburse(auth, case, line_key=f"L{case.id}-1", amount_dkk="1,400").status_code == 302
     page = client.get(f"/partner/cases/{case.id}/attachments").get_data(as_text=True)
@@ -105,7 +105,8 @@ def test_danish_payment_choices_show_kroner(client, auth, officer, returned_case
     case = returned_case(partner=partner, lines=[dict(line) for line in LINES])
     auth.login(user)
     page = client.get(f"/partner/cases/{case.id}/disburse").get_data(as_text=True)
-    assert "Naturalier, måned 2: Sewing machine (2.500,00\xa0kr. tilbage)" in page
+    assert "Naturalier, måned 2: Sewing machine (betales i DKK, 2.500,00\xa0kr. tilbage)" in page
+    assert "Kontant, måned 1: Line 1 (betales i NGN, 4.050,00\xa0kr. tilbage)" in page
 
 
 def test_a_report_shows_the_local_income_with_its_currency(client, auth, db, officer, make_user, returned_case):
