@@ -32,7 +32,9 @@ from .cases import returned_on
 # indicators)). The day each returned is the cases step's (cases.returned_on): their
 # reflection period and planned return were set before it.
 RETURNS = {
-    "Blessing Okoro": (12, [(1, ()), (3, ())]),  # money on plan; the month-6 report is left overdue
+    # Money on plan; the month-6 report is left overdue; the month-9 restock is left for
+    # the partner officer to pay (she returned 250 days ago: month 9 of her year).
+    "Blessing Okoro": (8, [(1, ()), (3, ())]),
     "Malee Srisuk": (2, [(1, ("debt_to_trafficker", "threats"))]),  # under plan; the open risk alert
 }
 PREFERRED = tuple(RETURNS)  # only these: another case's dates are those of a return still ahead

@@ -47,7 +47,7 @@ PLANS = {
             ("in_kind", "equipment", "Mirrors, trolley and wash basin", 1, Decimal("2800.00"), None, None),
             ("in_kind", "rent", "Shop rent, 12 months paid in advance", 1, None, Decimal("1200000"), NGN),
             ("in_kind", "stock", "Hair products and extensions, opening stock", 1, Decimal("3500.00"), None, None),
-            ("in_kind", "stock", "Restocking hair products", 4, Decimal("1500.00"), None, None),
+            ("in_kind", "stock", "Restocking hair products", 9, Decimal("1500.00"), None, None),
             ("in_kind", "tools", "Small generator for power cuts", 2, Decimal("2600.00"), None, None),
             ("in_kind", "education_fees", "School fees for Ada, first year", 1, Decimal("2400.00"), None, None),
             ("in_kind", "education_fees", "Uniforms and books for both children", 1, Decimal("900.00"), None, None),

@@ -51,3 +51,18 @@ def test_a_titled_demo_png_is_still_a_well_formed_png():
         kinds.append(kind)
         at += 12 + length
     assert (at, kinds) == (len(data), [b"IHDR", b"tEXt", b"IDAT", b"IEND"])
+
+
+def test_each_demo_partner_with_a_returned_case_has_a_line_left_to_pay(app, runner, db):
+    """Signed in as the Nigerian or the Thai partner, the demo's payment form has a line
+    with money left on it, so recording a payment can be tried."""
+    from reintegration.followup.status import case_year
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    returned = db.exec(select(Case).where(Case.status == "in_followup")).all()
+    assert {case.partner_id for case in returned} and len({case.partner_id for case in returned}) == len(returned)
+    for case in returned:
+        with app.app_context():
+            year = case_year(db, case, date.today())
+        assert any(row.remaining > 0 for row in year.lines), case.reference
+        assert year.position in ("on_plan", "under"), (case.reference, year.position)
