@@ -28,6 +28,14 @@ ALL_ROLES = ("caseworker", "cmm", "approver", "partner", "admin")
 CASE_ROLES = ("caseworker", "cmm", "approver", "partner")
 
 
+def here() -> str:
+    """The page's own address on the site, to come back to after signing in or switching
+    language: its path, with its query only if it has one (Werkzeug's ``full_path``
+    always ends in "?")."""
+    query = request.query_string.decode("latin-1")
+    return f"{request.path}?{query}" if query else request.path
+
+
 def allow(*roles: str) -> Callable:
     """Declare who may use a view: ``@allow("caseworker", "approver")`` or ``@allow(PUBLIC)``."""
     unknown = set(roles) - set(ALL_ROLES) - {PUBLIC}
@@ -39,7 +47,7 @@ def allow(*roles: str) -> Callable:
         def wrapper(*args, **kwargs):
             if PUBLIC not in roles:
                 if not current_user.is_authenticated:
-                    return redirect(url_for("auth.login", next=request.full_path))
+                    return redirect(url_for("auth.login", next=here()))
                 if current_user.role not in roles:
                     abort(403)
             return view(*args, **kwargs)

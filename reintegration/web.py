@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from . import uploads
+from .access import here
 from .db import get_session
 from .forms import form_error_items
 from .i18n import gettext as _
@@ -71,7 +72,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(plans_bp)
 
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(navigation=navigation, role_label=role_label, case_trail=case_trail,
+    app.jinja_env.globals.update(navigation=navigation, role_label=role_label, case_trail=case_trail, here=here,
                                  form_error_items=form_error_items, session_timing=session_timing,
                                  sign_in_key=sign_in_key)
 

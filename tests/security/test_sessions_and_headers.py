@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import itsdangerous.timed
 import pytest
@@ -97,3 +97,18 @@ def test_a_local_next_is_followed(client, make_user):
     response = client.post("/login?next=/cases%3Fstatus%3Ddraft",
                            data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token})
     assert response.headers["Location"] == "/cases?status=draft"
+
+
+@pytest.mark.parametrize(("page", "next_"), [("/partner/", "/partner/"), ("/cases", "/cases"),
+                                             ("/cases?status=draft", "/cases?status=draft")])
+def test_signing_in_comes_back_to_the_page_without_a_stray_question_mark(client, auth, page, next_):
+    """The page asked for while signed out, and the language form's and the session
+    warning's way back, are the page's address: its query only where it has one."""
+    response = client.get(page)
+    assert response.status_code == 302
+    assert parse_qs(urlsplit(response.headers["Location"]).query)["next"] == [next_]
+    auth.login("caseworker")
+    html = client.get(page if page != "/partner/" else "/cases").get_data(as_text=True)
+    here = next_ if page != "/partner/" else "/cases"
+    assert f'name="next" value="{here}"' in html.replace("&amp;", "&")
+    assert 'value="/cases?"' not in html and "next=%2Fcases%3F&" not in html
