@@ -61,7 +61,8 @@ class AmountField(Field):
             raise ValueError(_l("The amount must be greater than zero."))
         if self.max_value is not None and value > self.max_value:
             self.data = None
-            raise ValueError(_l("The amount is too large."))
+            most = format_amount(self.max_value, 0 if self.max_value == self.max_value.to_integral_value() else 2)
+            raise ValueError(_l("The amount can be at most %(most)s.", most=most))
         self.data = value
 
 

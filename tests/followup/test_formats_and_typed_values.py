@@ -109,6 +109,15 @@ def test_danish_payment_choices_show_kroner(client, auth, officer, returned_case
     assert "Kontant, måned 1: Line 1 (betales i NGN, 4.050,00\xa0kr. tilbage)" in page
 
 
+def test_an_amount_over_the_fields_most_is_named_in_danish(client, auth, db, officer, returned_case):
+    partner, user = officer("da")
+    case = returned_case(partner=partner, lines=[dict(line) for line in LINES])
+    auth.login(user)
+    page = disburse(auth, case, line_key=f"L{case.id}-1", amount_dkk="10.000.000,01").get_data(as_text=True)
+    assert "Beløbet kan højst være 10.000.000." in page
+    assert db.exec(select(Disbursement)).all() == []
+
+
 def test_a_report_shows_the_local_income_with_its_currency(client, auth, db, officer, make_user, returned_case):
     partner, user = officer("en")
     case = returned_case(partner=partner)

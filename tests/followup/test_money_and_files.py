@@ -100,13 +100,16 @@ def test_paying_the_approved_local_amount_in_instalments_is_never_over_the_line(
     ({"amount_local": "0"}, "amount_local", "greater than zero"),
     ({"amount_local": "1.001"}, "amount_local", "Use at most 2 decimals"),
     ({"amount_local": "1"}, "amount_local", "too small"),
-    ({"amount_local": "9" * 30}, "amount_local", "The amount is too large"),
+    ({"amount_local": "9" * 30}, "amount_local", "The amount can be at most 1,000,000,000,000."),
     ({"line_key": "__L1__", "amount_dkk": "5"}, "line_key", "Choose one of the options"),
     ({"amount_local": "10", "note": "n" * 501}, "note", "At most 500 characters"),
     ({"line_key": "{line1}", "amount_dkk": ""}, "amount_dkk", "Enter the amount in DKK"),
     ({"line_key": "{line1}", "amount_dkk": "abc"}, "amount_dkk", "Enter an amount such as"),
     ({"line_key": "{line1}", "amount_dkk": "-1"}, "amount_dkk", "greater than zero"),
     ({"line_key": "{line1}", "amount_dkk": "8,000.01"}, "amount_dkk", "exceed the approved amount"),
+    # The field's own most (10,000,000 DKK) is named; at it exactly, the line's limit speaks.
+    ({"line_key": "{line1}", "amount_dkk": "10,000,000.01"}, "amount_dkk", "The amount can be at most 10,000,000."),
+    ({"line_key": "{line1}", "amount_dkk": "10,000,000.00"}, "amount_dkk", "exceed the approved amount"),
 ])
 def test_bad_disbursement_input_is_a_field_error(auth, db, partner_case, values, field, message):
     values = {k: v.replace("{line1}", f"L{partner_case.id}-1") for k, v in values.items()}
