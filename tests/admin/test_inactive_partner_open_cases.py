@@ -72,7 +72,7 @@ def test_the_partners_page_counts_its_open_cases(client, auth, db, make_org, mak
 
 
 def test_the_list_counts_open_cases_per_partner(client, auth, db, make_org, make_case):
-    partner = _partner_with_cases(make_org, make_case)
+    _partner_with_cases(make_org, make_case)
     make_org("partner", name="Quiet Test Partner")
     auth.login("admin", locale="en")
     page = client.get("/admin/organisations?page=1").get_data(as_text=True)
