@@ -63,6 +63,13 @@ def declared_roles(endpoint: str) -> frozenset[str] | None:
     return getattr(view, "access_roles", None)
 
 
+def may_open(role: str | None, endpoint: str) -> bool:
+    """Whether ``role`` may open the pages of ``endpoint`` (its ``@allow`` roles), so that
+    a page links to them or offers the action; False for an endpoint the app does not
+    serve. The page linked to checks the case itself."""
+    return role in (declared_roles(endpoint) or ())
+
+
 def enforce_declared_policy() -> None:
     """``before_request``: refuse any route that forgot to declare a policy."""
     endpoint = request.endpoint

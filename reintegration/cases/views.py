@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from .. import audit
-from ..access import allow, declared_roles, reader_time_zone, visible_case_or_404
+from ..access import allow, may_open, reader_time_zone, visible_case_or_404
 from ..db import get_session
 from ..domain import workflow as wf
 from ..domain.workflow import OPEN_PLAN_STATUSES
@@ -94,24 +94,22 @@ def show(case_id: int):
     # record cannot be committed, the page is not served.
     record_read(db, case, user=user)
     on = reference_date(case) or local_today()
-    views = current_app.view_functions
     open_version = any(row.status in OPEN_PLAN_STATUSES for row in plans)
     return render_template(
         "cases/show.html", case=case, summary=_summary_rows(case, facts), reference_day=on,
         children=queries.child_rows(facts.children, on), warnings=_warnings(case, facts),
         plans=plans, plan_status=lambda s: label(PLAN_STATUS, s), lives_in=lambda s: label(LIVES_IN, s),
         decision=decision,
-        plan_links="plans.show" in views,
-        can_start_plan=("plans.create" in views and user.role == "caseworker"
-                        and case.status != wf.CLOSED and not open_version),
+        plan_links=may_open(user.role, "plans.show"),
+        can_start_plan=(may_open(user.role, "plans.create") and case.status != wf.CLOSED and not open_version),
         # The follow-up page of the user's role (a partner's is their portal), if any.
         followup_link=next((endpoint for endpoint in ("followup.case", "partner.case")
-                            if user.role in (declared_roles(endpoint) or ())), None)
+                            if may_open(user.role, endpoint)), None)
         if case.actual_return is not None or case.status in (wf.IN_FOLLOWUP, wf.CLOSED) else None,
-        can_record_return=("followup.record_return" in views and user.role in ("approver", "caseworker")
+        can_record_return=(may_open(user.role, "followup.record_return")
                            and case.status in (wf.CASE_APPROVED, wf.IN_FOLLOWUP)),
-        can_edit=_editable(case) and user.role == "caseworker",
-        privacy_link=user.role in (declared_roles("auditlog.case_privacy") or ()))
+        can_edit=_editable(case) and may_open(user.role, "cases.edit"),
+        privacy_link=may_open(user.role, "auditlog.case_privacy"))
 
 
 def _case_or_404(db, case_id: int, user):

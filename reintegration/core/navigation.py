@@ -1,10 +1,12 @@
-"""The main menu per role. Entries whose area is not installed are left out."""
+"""The main menu per role. Entries the role may not open, or whose area is not installed,
+are left out."""
 
 from __future__ import annotations
 
 from flask import current_app, request, url_for
 from flask_login import current_user
 
+from ..access import may_open
 from ..i18n import lazy_gettext as _l
 
 ROLE_LABELS = {
@@ -34,7 +36,7 @@ def navigation() -> list[dict]:
     if not current_user.is_authenticated:
         return []
     entries = [(endpoint.split(".")[0], url_for(endpoint), label) for endpoint, label in MENU.get(current_user.role, [])
-               if endpoint in current_app.view_functions]
+               if may_open(current_user.role, endpoint)]
     # The entry of the page's area is the current one. Where an area has several entries
     # (the administrator's users, organisations and rate tables), it is the one whose
     # address the page's is under: one entry marked current, never three.
@@ -47,7 +49,7 @@ def navigation() -> list[dict]:
 
 def home_endpoint(role: str) -> str | None:
     for endpoint, _label in MENU.get(role, []):
-        if endpoint in current_app.view_functions:
+        if may_open(role, endpoint):
             return endpoint
     return None
 

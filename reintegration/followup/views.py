@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from .. import uploads
-from ..access import allow, case_scope, declared_roles, reader_time_zone, visible_case_or_404
+from ..access import allow, case_scope, may_open, reader_time_zone, visible_case_or_404
 from ..cases.labels import inactive_partner_warning
 from ..cases.operations import record_list_read
 from ..db import get_session
@@ -93,7 +93,8 @@ def case(case_id: int):
              "attachments": files.by_target, "elsewhere": files.elsewhere, "line_names": status.line_names(year),
              "partner_warning": _partner_warning(db, case),
              # The case's and its plan's own pages, linked where the reader's role may open them.
-             "case_link": may_open("cases.show"), "plan_links": may_open("plans.show"),
+             "case_link": may_open(current_user.role, "cases.show"),
+             "plan_links": may_open(current_user.role, "plans.show"),
              "amendment": amendment,
              "amendment_on": format_moment_day(amendment.submitted_at, reader_time_zone(db, current_user))
              if amendment else None}
@@ -128,13 +129,7 @@ def report(case_id: int, report_id: int):
 def report_links() -> bool:
     """Whether the reader may open the follow-up report pages (``followup.report``), so
     that another report is named with a link."""
-    return may_open("followup.report")
-
-
-def may_open(endpoint: str) -> bool:
-    """Whether the reader's role may open the pages of ``endpoint`` (its ``@allow``
-    roles), so that the page links to them; the page linked to checks the case itself."""
-    return current_user.role in (declared_roles(endpoint) or ())
+    return may_open(current_user.role, "followup.report")
 
 
 def report_context(db, case, report) -> dict:

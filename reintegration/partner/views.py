@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from .. import uploads
-from ..access import allow, declared_roles, visible_case_or_404
+from ..access import allow, may_open, visible_case_or_404
 from ..cases.labels import CASE_STATUS, PLAN_STATUS
 from ..cases.operations import record_list_read
 from ..db import get_session
@@ -109,7 +109,7 @@ def index():
 def _plan_links() -> bool:
     """Whether partners may open plan pages (``plans.show``); they read and comment on
     the plans they co-draft."""
-    return "partner" in (declared_roles("plans.show") or ())
+    return may_open("partner", "plans.show")
 
 
 @bp.get("/cases/<int:case_id>")

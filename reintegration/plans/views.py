@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from .. import audit, uploads
-from ..access import allow, case_scope, reader_time_zone
+from ..access import allow, case_scope, may_open, reader_time_zone
 from ..audit import record
 from ..cases.labels import changed_by_text
 from ..db import get_session
@@ -355,8 +355,7 @@ def _show_context(db, version: PlanVersion, case: Case, comment_form: CommentFor
     submitted = f"{submitter.name}, {format_moment_day(version.submitted_at, _zone(db))}" if submitter else None
     review_url = None
     # Not for a draft: nothing is there to approve yet (its review page offers no decision).
-    if current_user.role == "approver" and "approvals.review" in current_app.view_functions \
-            and version.status != workflow.DRAFT:
+    if may_open(current_user.role, "approvals.review") and version.status != workflow.DRAFT:
         review_url = url_for("approvals.review", version_id=version.id)
     links = _related_links(version, case)
     can_comment = current_user.role in COMMENT_ROLES and version.status in ops.COMMENTABLE
@@ -375,12 +374,11 @@ def _related_links(version: PlanVersion, case: Case) -> list[tuple[str, str]]:
     """Links to the other areas' pages about this version, for the roles those pages allow
     (no package for an anonymised case: it can no longer be made)."""
     links = []
-    role, views = current_user.role, current_app.view_functions
-    if version.status in (workflow.APPROVED, workflow.SUPERSEDED) and role in ("caseworker", "approver", "cmm") \
-            and "exports.package" in views and case.anonymised_at is None:
+    role = current_user.role
+    if version.status in (workflow.APPROVED, workflow.SUPERSEDED) and may_open(role, "exports.package") \
+            and case.anonymised_at is None:
         links.append((url_for("exports.package", version_id=version.id), _("Download the approval package")))
-    if (version.amends_id or version.number > 1) and role in ("caseworker", "cmm", "approver", "partner") \
-            and "approvals.changes" in views:
+    if (version.amends_id or version.number > 1) and may_open(role, "approvals.changes"):
         links.append((url_for("approvals.changes", version_id=version.id), _("What changed since the earlier version")))
     return links
 
