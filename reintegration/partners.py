@@ -12,8 +12,9 @@ from sqlmodel import Session, select
 from .forms import CONTROL_CHARACTERS
 from .i18n import is_time_zone
 from .models import Organisation
+from .models.organisations import ACTIVE, INACTIVE, PARTNER, PROSPECTIVE
 
-STATUSES = ("active", "prospective", "inactive")
+STATUSES = (ACTIVE, PROSPECTIVE, INACTIVE)
 
 
 # Why a registry file is refused, by code: the registry's own (English) words, which the
@@ -127,7 +128,7 @@ def _check_lengths(path: Path, entry: PartnerEntry) -> None:
 
 def _stored_values(entry: PartnerEntry) -> dict:
     return {
-        "kind": "partner", "name": entry.name, "country": entry.country,
+        "kind": PARTNER, "name": entry.name, "country": entry.country,
         "languages": ",".join(entry.languages), "currency": entry.currency,
         "status": entry.status, "timezone": entry.timezone, "contact_name": entry.contact_name,
         "contact_email": entry.contact_email, "contact_phone": entry.contact_phone,
@@ -155,5 +156,5 @@ def load_registry(db: Session, directory: Path) -> tuple[int, int]:
 
 def countries_without_active_partner(db: Session, countries: list[str]) -> set[str]:
     active = set(db.exec(select(Organisation.country).where(
-        Organisation.kind == "partner", Organisation.status == "active")).all())
+        Organisation.kind == PARTNER, Organisation.status == ACTIVE)).all())
     return {c for c in countries if c not in active}

@@ -10,6 +10,7 @@ from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from ..forms import ChoiceField, TextField, required
 from ..i18n import is_time_zone, lazy_gettext as _l
+from ..models.organisations import ACTIVE, INACTIVE, PARTNER, PROSPECTIVE
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LOCALES = (("da", "Dansk"), ("en", "English"))
@@ -17,10 +18,10 @@ ORGANISATION_KINDS = (
     ("drc", _l("DRC Danish Refugee Council")),
     ("cmm", _l("Center against Human Trafficking (CMM)")),
     ("hjemrejsestyrelsen", _l("Danish Return Agency (Hjemrejsestyrelsen)")),
-    ("partner", _l("Partner organisation in a country of return")),
+    (PARTNER, _l("Partner organisation in a country of return")),
     ("admin", _l("Administration")),
 )
-ORGANISATION_STATUSES = (("active", _l("Active")), ("prospective", _l("Prospective")), ("inactive", _l("Inactive")))
+ORGANISATION_STATUSES = ((ACTIVE, _l("Active")), (PROSPECTIVE, _l("Prospective")), (INACTIVE, _l("Inactive")))
 
 
 def _length(n: int):
@@ -93,12 +94,12 @@ class OrganisationForm(FlaskForm):
     fingerprint = HiddenField()  # as UserForm.fingerprint; empty for a new organisation
 
     def validate_country(self, field):
-        if self.kind.data == "partner" and not field.data:
+        if self.kind.data == PARTNER and not field.data:
             raise ValidationError(_l("Choose the country the partner works in."))
 
     def validate_timezone(self, field):
         value = (field.data or "").strip()
-        if not value and self.kind.data == "partner":
+        if not value and self.kind.data == PARTNER:
             raise ValidationError(_l("Enter the partner's time zone, e.g. Africa/Lagos."))
         if value and not is_time_zone(value):
             raise ValidationError(_l("This is not a time zone name. Use a name such as Africa/Lagos or "

@@ -215,7 +215,7 @@ def organisations():
     page = _page(db, select(Organisation).order_by(Organisation.kind, Organisation.country, Organisation.name,
                                                    Organisation.id),
                  select(literal(1)).select_from(Organisation))
-    open_cases = ops.open_cases_followed(db, [org.id for org in page.items if org.kind == "partner"])
+    open_cases = ops.open_cases_followed(db, [org.id for org in page.items if org.is_partner])
     return render_template("admin/organisations.html", page=page, kind_label=dict(ORGANISATION_KINDS).get,
                            country_name=country_name, status_labels=dict(ORGANISATION_STATUSES),
                            open_cases=open_cases)
@@ -292,7 +292,7 @@ def _with_user_choices(db, form, user: User | None = None):
                         .order_by(Organisation.kind, Organisation.name)).all())
     choices = [(str(o.id), o.name) for o in orgs]
     current = db.get(Organisation, user.organisation_id) if user is not None else None
-    if current is not None and current.status == INACTIVE:
+    if current is not None and current.is_inactive:
         marked = _("(inactive)")
         choices.insert(0, (str(current.id), f"{current.name} {marked}"))
     form.organisation_id.choices = [("", _("Choose an organisation"))] + choices
@@ -340,7 +340,7 @@ def _user_page(user: User, form, password_form=None, conflict=None, reset_form=N
     organisation = get_session().get(Organisation, user.organisation_id)
     return render_template("admin/user_form.html", form=form, user=user, is_self=user.id == current_user.id,
                            inactive_organisation=organisation.name if organisation is not None
-                           and organisation.status == INACTIVE else None,
+                           and organisation.is_inactive else None,
                            password_form=password_form or PasswordForm(formdata=None),
                            reset_form=reset_form or TwoFactorResetForm(formdata=None),
                            two_factor_required=mfa.required_for(user), conflict=conflict, saved_by=saved_by,
@@ -403,7 +403,7 @@ def _organisation_page(org: Organisation | None):
         data["fingerprint"] = ops.fingerprint(org)
     form = OrganisationForm(data=data)
     form.country.choices = [("", _("None"))] + list(country_choices())
-    was_inactive = org is not None and org.status == INACTIVE
+    was_inactive = org is not None and org.is_inactive
     if form.validate_on_submit():
         try:
             saved = ops.save_organisation(db, org, form.values(), actor=current_user, seen=form.fingerprint.data)
@@ -423,7 +423,7 @@ def _organisation_page(org: Organisation | None):
 
 def _open_cases(db, org: Organisation | None) -> int | None:
     """The open cases a partner follows (None for an organisation that is no partner)."""
-    if org is None or org.id is None or org.kind != "partner":
+    if org is None or org.id is None or not org.is_partner:
         return None
     return ops.open_cases_followed(db, [org.id]).get(org.id, 0)
 
@@ -431,7 +431,7 @@ def _open_cases(db, org: Organisation | None) -> int | None:
 def _flash_organisation_saved(db, org: Organisation, was_inactive: bool) -> None:
     """Saved; and if this save set a partner inactive while it follows open cases, how
     many: its officers can no longer sign in, so nobody reports on those cases or pays."""
-    count = _open_cases(db, org) if org.status == INACTIVE and not was_inactive else None
+    count = _open_cases(db, org) if org.is_inactive and not was_inactive else None
     if count:
         flash(ngettext("%(name)s is now inactive, and its users cannot sign in. It follows %(num)d open case: "
                        "ask its caseworker to move it to another partner.",

@@ -18,7 +18,7 @@ from ..domain.money import from_ore
 from ..i18n import gettext as _
 from ..models import Case, Child, Organisation, PlanVersion, User
 from ..models.cases import CASE_STATUSES
-from ..models.organisations import INACTIVE
+from ..models.organisations import ACTIVE, INACTIVE, PARTNER, PROSPECTIVE
 from ..paging import Counted, Page, count_cap
 from ..partners import countries_without_active_partner
 from .countries import country_choices, country_name
@@ -168,7 +168,7 @@ def filter_choices(db: Session, user: User) -> tuple[list[tuple[str, str]], list
     organisation registry (never a scan of the case table): the partner
     organisations the user can meet on their cases (a partner officer: their own)
     and the countries those partners work in."""
-    statement = select(Organisation.id, Organisation.name, Organisation.country).where(Organisation.kind == "partner")
+    statement = select(Organisation.id, Organisation.name, Organisation.country).where(Organisation.kind == PARTNER)
     if user.role == "partner":
         statement = statement.where(Organisation.id == user.organisation_id)
     partners = db.exec(statement.order_by(Organisation.name, Organisation.id)).all()
@@ -184,8 +184,8 @@ def fill_choices(db: Session, form, case: Case | None = None) -> None:
     ``case`` also those it has now, marked inactive if they are. A choice the form does
     not offer would be saved as "none": a partner set inactive, or a CMM contact who
     left, would silently drop off the case when anything else on it is corrected."""
-    partners = list(db.exec(select(Organisation).where(Organisation.kind == "partner",
-                                                       Organisation.status.in_(("active", "prospective")))
+    partners = list(db.exec(select(Organisation).where(Organisation.kind == PARTNER,
+                                                       Organisation.status.in_((ACTIVE, PROSPECTIVE)))
                             .order_by(Organisation.country, Organisation.name)).all())
     if case is not None and case.partner_id and all(p.id != case.partner_id for p in partners):
         current = db.get(Organisation, case.partner_id)
@@ -205,9 +205,9 @@ def fill_choices(db: Session, form, case: Case | None = None) -> None:
 
 def partner_label(partner: Organisation) -> str:
     label = f"{partner.name} – {country_name(partner.country)}"
-    if partner.status == "prospective":
+    if partner.status == PROSPECTIVE:
         label += " " + _("(prospective)")
-    elif partner.status != "active" or partner.kind != "partner":
+    elif partner.status != ACTIVE or not partner.is_partner:
         label += " " + _("(inactive)")
     return label
 
@@ -329,7 +329,7 @@ def _case_facts_base():
     # a second query cost the case page a round trip and an ORM execution (issue #8).
     partner, cmm, caseworker, active = (aliased(Organisation), aliased(User), aliased(User),
                                         aliased(Organisation))
-    has_partner = (select(active.id).where(active.kind == "partner", active.status == "active",
+    has_partner = (select(active.id).where(active.kind == PARTNER, active.status == ACTIVE,
                                            active.country == Case.return_country).exists())
     return (select(Case, partner.name, cmm.name, caseworker.name, has_partner, partner.status, Child)
             .outerjoin(partner, partner.id == Case.partner_id)

@@ -9,7 +9,9 @@ from sqlmodel import Field, SQLModel
 
 from ._common import utcnow
 
-ORGANISATION_KINDS = ("drc", "cmm", "hjemrejsestyrelsen", "partner", "admin")
+# A partner organisation in a country of return: follows cases, has a registry file.
+PARTNER = "partner"
+ORGANISATION_KINDS = ("drc", "cmm", "hjemrejsestyrelsen", PARTNER, "admin")
 ROLES = ("caseworker", "cmm", "approver", "partner", "admin")
 # Which organisation kind each role belongs to.
 ROLE_ORGANISATION = {
@@ -21,8 +23,10 @@ ROLE_ORGANISATION = {
 }
 
 
-# An inactive organisation's users can neither sign in nor stay signed in.
-INACTIVE = "inactive"
+# An organisation's status. A prospective partner may be chosen for a case but is not
+# yet counted as one that works in its country; an inactive organisation's users can
+# neither sign in nor stay signed in.
+ACTIVE, PROSPECTIVE, INACTIVE = "active", "prospective", "inactive"
 
 
 class Organisation(SQLModel, table=True):
@@ -37,10 +41,18 @@ class Organisation(SQLModel, table=True):
     contact_name: str | None = Field(default=None, max_length=200)
     contact_email: str | None = Field(default=None, max_length=254)
     contact_phone: str | None = Field(default=None, max_length=50)
-    status: str = Field(default="active", max_length=16)  # active | prospective | inactive
+    status: str = Field(default=ACTIVE, max_length=16)  # ACTIVE | PROSPECTIVE | INACTIVE
     # A partner's IANA time zone ("Africa/Lagos"): the partner portal shows times in it.
     timezone: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def is_partner(self) -> bool:
+        return self.kind == PARTNER
+
+    @property
+    def is_inactive(self) -> bool:
+        return self.status == INACTIVE
 
 
 class User(UserMixin, SQLModel, table=True):
