@@ -31,8 +31,10 @@ CASE_ROLES = ("caseworker", "cmm", "approver", "partner")
 def here() -> str:
     """The page's own address on the site, to come back to after signing in or switching
     language: its path, with its query only if it has one (Werkzeug's ``full_path``
-    always ends in "?")."""
-    query = request.query_string.decode("latin-1")
+    always ends in "?"). A byte of the query outside ASCII, which a browser would have
+    percent-encoded, is percent-encoded here: the address means the same bytes, and a
+    query that is not UTF-8 comes back as it was sent, never as an error."""
+    query = "".join(chr(byte) if byte < 0x80 else f"%{byte:02X}" for byte in request.query_string)
     return f"{request.path}?{query}" if query else request.path
 
 

@@ -112,3 +112,14 @@ def test_signing_in_comes_back_to_the_page_without_a_stray_question_mark(client,
     here = next_ if page != "/partner/" else "/cases"
     assert f'name="next" value="{here}"' in html.replace("&amp;", "&")
     assert 'value="/cases?"' not in html and "next=%2Fcases%3F&" not in html
+
+
+@pytest.mark.parametrize(("query", "next_"), [(b"q=%C3%A6", "/cases?q=%C3%A6"), (b"q=\xc3\xa6", "/cases?q=%C3%A6"),
+                                              (b"q=\xff&status=draft", "/cases?q=%FF&status=draft")])
+def test_a_query_outside_ascii_comes_back_as_sent(client, query, next_):
+    """A raw byte outside ASCII in the query (a browser percent-encodes it; a script may
+    not) is carried percent-encoded: the same bytes, also when they are not UTF-8."""
+    response = client.get("/cases", environ_overrides={"QUERY_STRING": query.decode("latin-1")})  # WSGI: bytes as latin-1
+    assert response.status_code == 302
+    assert parse_qs(urlsplit(response.headers["Location"]).query)["next"] == [next_]
+
