@@ -180,6 +180,16 @@ def base_name(filename: str | None) -> str:
     return (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
 
 
+# The endings of the accepted kinds' file names (HEIC photos are also saved as .heif).
+NAMED_ACCEPTED = (".pdf", ".jpg", ".jpeg", ".png", ".heic", ".heif")
+
+
+def named_as_accepted(filename: str | None) -> bool:
+    """Whether the file's name ends as an accepted kind's does: a file so named whose
+    content is not of that kind is damaged or renamed, not a kind that was never taken."""
+    return base_name(filename).strip().lower().endswith(NAMED_ACCEPTED)
+
+
 def clean_name(filename: str | None, content_type: str) -> str:
     """The client's file name, kept only for display and download: no folders, no
     control characters, at most 200 characters, and the extension of the real type."""

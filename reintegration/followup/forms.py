@@ -132,8 +132,11 @@ def upload_message(error: uploads.UploadError, filename: str | None):
     if error.code == "too_large":
         return _l("%(name)s is larger than %(mb)s MB. Nothing was saved.", name=name,
                   mb=(error.limit or 0) // (1024 * 1024) or 1)
-    return _l("%(name)s is not a PDF, JPEG, PNG or HEIC file (its content says otherwise). "
-              "Nothing was saved.", name=name)
+    if uploads.named_as_accepted(filename):
+        return _l("%(name)s is not a PDF, JPEG, PNG or HEIC file: its name says so, but its content does not "
+                  "(it may be damaged). Nothing was saved.", name=name)
+    return _l("%(name)s is not a PDF, JPEG, PNG or HEIC file. Save it as a PDF or take a photo of it, then "
+              "choose it again. Nothing was saved.", name=name)
 
 
 def unstored_message(names: str, *, optional: bool):
@@ -240,7 +243,8 @@ class ReportFormBase(FlaskForm):
     revision = RevisionField()
     contact_date = DayField(_l("Date of contact"), validators=[required()])
     contact_kind = ChoiceField(_l("Kind of contact"), choices=[("", _l("Choose"))] + list(CONTACT_KINDS))
-    activity_status = ChoiceField(_l("Income activity"), choices=[("", _l("Choose"))] + list(ACTIVITY_STATUSES))
+    activity_status = ChoiceField(_l("State of the income activity"),
+                                  choices=[("", _l("Choose"))] + list(ACTIVITY_STATUSES))
     income_local = AmountField(_l("Monthly income in local currency"), validators=[Optional()],
                                max_value=MAX_LOCAL, allow_zero=True)
     monthly_income = AmountField(_l("Monthly income in DKK"), validators=[Optional()], max_value=MAX_DKK,

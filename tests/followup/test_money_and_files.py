@@ -124,9 +124,17 @@ def test_a_fake_pdf_is_refused_and_nothing_is_stored(app, auth, db, partner_case
     response = disburse(auth, partner_case, amount_local="1000", files=(io.BytesIO(FAKE_PDF), "receipt.pdf"))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "receipt.pdf is not a PDF, JPEG, PNG or HEIC file" in page and 'href="#files"' in page
+    assert ("receipt.pdf is not a PDF, JPEG, PNG or HEIC file: its name says so, but its content does not" in page
+            and 'href="#files"' in page)
     assert db.exec(select(Attachment)).all() == [] and db.exec(select(Disbursement)).all() == []
     assert stored_files(app) == []
+
+
+@pytest.mark.parametrize("name, named", [("receipt.pdf", True), ("C:\\Scans\\Photo.JPEG", True), ("IMG_1.heif", True),
+                                         ("shop.png ", True), ("notes.txt", False), ("invoice.docx", False),
+                                         ("pdf", False), ("", False), (None, False)])
+def test_a_refusal_tells_a_misnamed_or_damaged_file_from_a_kind_never_taken(name, named):
+    assert uploads.named_as_accepted(name) is named
 
 
 def test_an_oversize_file_is_refused(app, auth, db, partner_case):

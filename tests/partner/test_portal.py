@@ -250,3 +250,17 @@ def test_console_mail_backend_prints(app, capsys):
     with app.app_context():
         mail.send("cmm@example.org", "Risk alert for case RT-1", "Open the case.")
     assert "Risk alert for case RT-1" in capsys.readouterr().out
+
+
+def test_the_report_form_s_activity_question_is_not_its_heading_again(client, auth, db, make_org, make_user,
+                                                                     returned_case):
+    """The section is "Income activity"; its first question asks how it stands, so a
+    screen reader moving from field to field hears what the choice is about."""
+    partner = make_org("partner")
+    case = returned_case(partner=partner, days_ago=10)
+    report = first_report(db, case)
+    auth.login(make_user("partner", organisation=partner, locale="da"))
+    page = client.get(f"/partner/cases/{case.id}/reports/{report.id}").get_data(as_text=True)
+    assert "<h2>Indkomstaktivitet</h2>" in page
+    label = page.split('for="activity_status"')[1].split("</label>")[0]
+    assert "Indkomstaktivitetens status" in label

@@ -88,7 +88,9 @@ def test_a_file_refused_with_others_names_the_others_to_choose_again(auth, db, m
         page = response.get_data(as_text=True)
         assert response.status_code == 200, url
         at_field = page.split('id="files-error"')[1].split("</span>")[1]  # after the hidden "Error:"
-        assert at_field.startswith("notes.txt is not a PDF, JPEG, PNG or HEIC file"), url
+        # Not named as a kind that is taken: the refusal says what to do instead.
+        assert at_field.startswith("notes.txt is not a PDF, JPEG, PNG or HEIC file. Save it as a PDF or take a "
+                                   "photo of it, then choose it again."), url
         assert at_field.endswith("The other files you chose were not kept either: choose them again before you "
                                  "send (receipt.png)."), url
     assert db.exec(select(Attachment)).all() == []
