@@ -122,6 +122,17 @@ def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
+def pgettext(context: str, string: str, **variables) -> str:
+    """``string`` as said in ``context``: one English word that Danish says two ways
+    (a report's state "Due", "Skal sendes", beside the column of due dates, "Frist")."""
+    translated = _catalog().upgettext(context, string)
+    return translated % variables if variables else translated
+
+
+def lazy_pgettext(context: str, string: str, **variables) -> LazyString:
+    return LazyString(pgettext, context, string, **variables)
+
+
 # Templates: what Jinja's i18n extension does with new-style callables (translate; mark the
 # text safe where the template autoescapes, so the values are escaped; format with
 # ``%`` always, so ``%%`` reads ``%`` with or without values), in one function. The

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "reintegration"
 TEMPLATES = ROOT / "templates"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
-            "pgettext": ((1, "c"), 2)}
+            "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 OPTIONS = {"extensions": "jinja2.ext.do", "trimmed": "true"}
 
 

@@ -17,7 +17,7 @@ from ..domain.followup import (DUE, NOT_REQUIRED, OVERDUE, REFUSED_CASE_CLOSED, 
                                RISK_INDICATORS, SUBMITTED)
 from ..forms import (AmountField, ChoiceField as _Choice, DayField as _Day, RequestTokenField, bounded_text,
                      new_request_token, plain_number, required)  # noqa: F401 (new_request_token: the views')
-from ..i18n import format_day, gettext as _, language, lazy_gettext as _l
+from ..i18n import format_day, gettext as _, language, lazy_gettext as _l, lazy_pgettext
 from .questions import QuestionSet
 
 CONTACT_KINDS = (("visit", _l("Home visit")), ("phone", _l("Phone call")), ("video", _l("Video call")),
@@ -43,7 +43,8 @@ REFUSED_ALERT_LABELS = {
 EARLY_CLOSURE_REASONS = (("completed", _l("Reintegration completed")), ("withdrew", _l("The person withdrew")),
                          ("contact_lost", _l("Contact lost")))
 CLOSURE_REASONS = {**dict(EARLY_CLOSURE_REASONS), "period_ended": _l("Period ended")}
-REPORT_STATES = {SUBMITTED: _l("Submitted"), DUE: _l("Due"), OVERDUE: _l("Overdue")}
+# "Due" as a report's state, not the due date beside it (Danish says "Skal sendes", not "Frist").
+REPORT_STATES = {SUBMITTED: _l("Submitted"), DUE: lazy_pgettext("report state", "Due"), OVERDUE: _l("Overdue")}
 MAX_LOCAL = Decimal("1000000000000")
 MAX_DKK = Decimal("10000000")
 MAX_FILES = uploads.MAX_FILES

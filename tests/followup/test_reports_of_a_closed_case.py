@@ -31,7 +31,7 @@ SAID = {
            "form": "The report for month 1 is no longer required: the case was closed on {day}, so it cannot be "
                    "sent.",
            "none_due": "No reports are due."},
-    "da": {"not_required": "Skal ikke sendes: sagen blev lukket den {day}", "submitted": "Indsendt", "due": "Frist",
+    "da": {"not_required": "Skal ikke sendes: sagen blev lukket den {day}", "submitted": "Indsendt", "due": "Skal sendes",
            "overdue": "Over fristen", "outcomes": "Resultater", "status": "Status",
            "form": "Rapporten for måned 1 er ikke længere påkrævet: sagen blev lukket den {day}, så den kan ikke "
                    "sendes.",
