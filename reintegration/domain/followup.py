@@ -11,9 +11,9 @@ import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
-from .money import dkk
+from .money import CENT, dkk
 from .rates import RateTable
 from .violation import Violation
 
@@ -224,6 +224,65 @@ def instalment_dkk(amount_local: Decimal, exchange_rate: Decimal, paid_local: De
     the local amount paid so far times the rate, rounded once; an instalment's DKK differs
     from its own rounding by an øre at most."""
     return local_to_dkk(paid_local + amount_local, exchange_rate) - paid_dkk
+
+
+def over_line(approved_dkk: Decimal, paid_dkk: Decimal, amount_dkk: Decimal) -> bool:
+    """Whether a payment of ``amount_dkk`` takes a line approved at ``approved_dkk``, on
+    which ``paid_dkk`` is paid already, over its approved amount."""
+    return paid_dkk + amount_dkk > approved_dkk
+
+
+LOCAL_STEP = CENT
+"""The smallest local amount a payment is typed in: the payment form takes two decimals."""
+
+_HALF_CENT = CENT / 2
+
+
+def local_left(approved_dkk: Decimal, paid_dkk: Decimal, exchange_rate: Decimal, paid_local: Decimal,
+               paid_dkk_at_rate: Decimal, approved_local: Decimal | None = None) -> Decimal:
+    """The most that can still be paid in local currency on a line paid at
+    ``exchange_rate``, as :func:`instalment_dkk` and :func:`over_line` take a payment:
+    ``Decimal(0)`` when no local amount can be paid on it any more.
+
+    The line is approved at ``approved_dkk`` and has ``paid_dkk`` paid on it in all; its
+    payments in local currency at this rate came to ``paid_local`` and were recorded as
+    ``paid_dkk_at_rate`` (``status.paid_at_rate``). The amount named is accepted: its
+    instalment is more than nothing and does not take the line over.
+
+    It is the largest amount, in steps of :data:`LOCAL_STEP`, that fits, one step more being
+    over the line. When every payment on the line was at this rate (``paid_dkk`` is all at it),
+    the line's ``approved_local`` amount less what was paid is named instead if it is
+    smaller and accepted: it is the plan's figure. The DKK limit lets a little more
+    through, as much as still rounds to the line's last øre (100,000 NGN at 0.004505 is
+    450.50 DKK, and so is 100,001.10 NGN), and naming that would tell the partner to pay
+    more than the plan says. Paid partly otherwise (in DKK, or at another rate under an
+    earlier version), the plan's local amount less what was paid at this rate is no
+    measure of what is left, and what fits is named."""
+
+    def within(amount: Decimal) -> bool:
+        return not over_line(approved_dkk, paid_dkk, instalment_dkk(amount, exchange_rate, paid_local,
+                                                                     paid_dkk_at_rate))
+
+    def accepted(amount: Decimal) -> bool:
+        return amount > 0 and within(amount) and instalment_dkk(amount, exchange_rate, paid_local,
+                                                                 paid_dkk_at_rate) > 0
+
+    # The running total may come to ``room``: a local total at most just under the half
+    # øre above it, as it rounds half up. The quotient is not exact: the steps below settle it.
+    room = approved_dkk - paid_dkk + paid_dkk_at_rate
+    most = max(((room + _HALF_CENT) / exchange_rate - paid_local).quantize(LOCAL_STEP, rounding=ROUND_FLOOR),
+               Decimal(0))
+    while most > 0 and not within(most):
+        most -= LOCAL_STEP
+    while within(most + LOCAL_STEP):
+        most += LOCAL_STEP
+    if not accepted(most):
+        return Decimal(0)
+    if approved_local is not None and paid_dkk == paid_dkk_at_rate:
+        rest = approved_local - paid_local
+        if rest < most and rest == rest.quantize(LOCAL_STEP) and accepted(rest):
+            return rest
+    return most
 
 
 OVER_PLAN = "over"

@@ -25,14 +25,14 @@ from ..audit import done_by, record
 from ..db import sqlite_write_lock
 from ..domain import workflow as wf
 from ..domain.followup import (AFTER_END, BEFORE_RETURN, CONTACT, PAYMENT, RISK_INDICATORS, DatedRecord,
-                               final_opens_on, instalment_dkk, outside_period, period_end, return_date_violations,
-                               return_date_warnings, schedule)
+                               final_opens_on, instalment_dkk, local_left, outside_period, over_line, period_end,
+                               return_date_violations, return_date_warnings, schedule)
 from ..domain.followup import (REFUSED_CASE_CLOSED, REFUSED_NOT_OPEN_YET,  # noqa: F401 (for the views, as ops.*)
                                REFUSED_SUBMITTED)
 from ..domain.violation import Violation
 from ..domain.workflow import CaseClosed
 from ..forms import plain_number
-from ..i18n import format_day, format_dkk, gettext as _, lazy_gettext as _l, local_today
+from ..i18n import format_amount, format_day, format_dkk, gettext as _, lazy_gettext as _l, local_today
 from ..locks import lock_case
 from ..models import (Attachment, AuditEvent, Case, Disbursement, FollowUpReport, Organisation, RiskAlert,
                       RiskAlertNote, User)
@@ -700,6 +700,29 @@ def over_line_message(approved: Decimal, paid: Decimal):
               approved=format_dkk(approved), paid=format_dkk(paid))
 
 
+def format_local(amount: Decimal, currency: str) -> str:
+    """A local-currency amount as the follow-up pages show it: ``100.000,00 NGN``."""
+    return f"{format_amount(amount)} {currency}"
+
+
+def over_line_in_local_message(line, typed: Decimal, typed_dkk: Decimal, paid: Decimal, left_local: Decimal):
+    """:func:`over_line_message` for a line paid in local currency: the payment was typed
+    in it, so the refusal says what the amount typed comes to in DKK and what may still be
+    paid in the line's currency (``domain.followup.local_left``), and in DKK."""
+    values = {"typed": format_local(typed, line.currency), "typed_dkk": format_dkk(typed_dkk),
+              "approved": format_dkk(line.amount_dkk), "paid": format_dkk(paid)}
+    if left_local > 0:
+        return _l("This would exceed the approved amount for this line: %(typed)s comes to %(typed_dkk)s at the "
+                  "approved rate, and of the %(approved)s approved, %(paid)s is already paid. %(left_dkk)s is left: "
+                  "at most %(left_local)s can still be paid. Paying more needs an approved amendment.",
+                  left_dkk=format_dkk(line.amount_dkk - paid), left_local=format_local(left_local, line.currency),
+                  **values)
+    return _l("This would exceed the approved amount for this line: %(typed)s comes to %(typed_dkk)s at the "
+              "approved rate, and of the %(approved)s approved, %(paid)s is already paid. Nothing more can be "
+              "paid in %(currency)s on this line. Paying more needs an approved amendment.",
+              currency=line.currency, **values)
+
+
 def _recorded_with(db: Session, case: Case, token: str | None, line_key: str, paid_on: date,
                    amount_local: Decimal | None, amount_dkk: Decimal | None) -> AlreadyRecorded | None:
     """What the form's token recorded already on this case, if anything."""
@@ -827,8 +850,8 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
             dkk = None
         else:
             local, rate, currency = amount_local, line.exchange_rate, line.currency
-            dkk = instalment_dkk(amount_local, line.exchange_rate,
-                                 *paid_at_rate(db, case.id, line.line_key, line.exchange_rate))
+            at_rate = paid_at_rate(db, case.id, line.line_key, line.exchange_rate)
+            dkk = instalment_dkk(amount_local, line.exchange_rate, *at_rate)
             if dkk <= 0:
                 errors[field] = _l("The amount is too small to record (less than 0.01 DKK).")
             elif amount_dkk is not None and amount_dkk != dkk:
@@ -856,8 +879,12 @@ def record_disbursement(db: Session, case: Case, *, user: User, line_key: str, p
                     "and enter the amount in DKK.")
     if dkk is not None and field not in errors:
         paid = disbursed_on_line(db, case.id, line.line_key)
-        if paid + dkk > line.amount_dkk:
-            errors[field] = over_line_message(line.amount_dkk, paid)
+        if over_line(line.amount_dkk, paid, dkk):
+            if rate is not None:
+                left = local_left(line.amount_dkk, paid, rate, *at_rate, approved_local=line.amount_local)
+                errors[field] = over_line_in_local_message(line, local, dkk, paid, left)
+            else:
+                errors[field] = over_line_message(line.amount_dkk, paid)
     if not errors and not another:
         same = _same_payment(db, case, line.line_key, paid_on, local, dkk, converted=rate is not None)
         if same is not None:

@@ -118,6 +118,23 @@ def test_an_amount_over_the_fields_most_is_named_in_danish(client, auth, db, off
     assert db.exec(select(Disbursement)).all() == []
 
 
+def test_a_payment_over_a_local_line_names_what_is_left_in_danish(client, auth, db, officer, returned_case):
+    """The line: 900,000 NGN at 0.0045, 4,050.00 DKK; 500,000 NGN paid (2,250.00 DKK)."""
+    partner, user = officer("da")
+    case = returned_case(partner=partner, lines=[dict(line) for line in LINES])
+    auth.login(user)
+    assert disburse(auth, case, amount_local="500.000").status_code == 302
+    response = disburse(auth, case, amount_local="400.100")  # 1.800,45 kr., 0,45 kr. over
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'href="#amount_local"' in page
+    for amount in ("400.100,00 NGN", "1.800,45\xa0kr.", "4.050,00\xa0kr.", "2.250,00\xa0kr.", "1.800,00\xa0kr.",
+                   "400.000,00 NGN"):
+        assert amount in page
+    assert "400.000,00 NGN" not in client.get(f"/partner/cases/{case.id}/disburse").get_data(as_text=True)
+    assert disburse(auth, case, amount_local="400.000").status_code == 302  # what was named: the line exactly
+    assert sum(d.amount_dkk for d in db.exec(select(Disbursement)).all()) == Decimal("4050.00")
+
+
 def test_a_report_shows_the_local_income_with_its_currency(client, auth, db, officer, make_user, returned_case):
     partner, user = officer("en")
     case = returned_case(partner=partner)

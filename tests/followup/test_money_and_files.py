@@ -61,14 +61,50 @@ def test_a_line_without_currency_takes_dkk(auth, db, partner_case):
 
 
 def test_exceeding_the_approved_line_is_refused_plainly(auth, db, partner_case):
+    """Typed in NGN, refused in NGN: the refusal says what the amount comes to in DKK and
+    what is left to pay in NGN (the plan's 1,000,000 NGN less the 600,000 paid), and that
+    amount, paid, is exactly the line."""
     assert disburse(auth, partner_case, amount_local="600,000").status_code == 302  # 2,709.00 DKK
     response = disburse(auth, partner_case, amount_local="400,200")  # 1,806.90 more
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert ("This would exceed the approved amount for this line (DKK\xa04,515.00 approved, DKK\xa02,709.00 "
-            "already paid). An approved amendment is needed.") in page
+    assert ("This would exceed the approved amount for this line: 400,200.00 NGN comes to DKK\xa01,806.90 at the "
+            "approved rate, and of the DKK\xa04,515.00 approved, DKK\xa02,709.00 is already paid. "
+            "DKK\xa01,806.00 is left: at most 400,000.00 NGN can still be paid. Paying more needs an approved "
+            "amendment.") in page
     assert 'href="#amount_local"' in page
     assert disburse(auth, partner_case, amount_local="400,000").status_code == 302  # exactly the line
+    assert sum(d.amount_dkk for d in db.exec(select(Disbursement)).all()) == Decimal("4515.00")
+
+
+def test_a_dkk_line_over_its_amount_is_refused_in_dkk_alone(auth, db, partner_case):
+    line = f"L{partner_case.id}-1"  # 8,000.00 DKK, no local currency
+    assert disburse(auth, partner_case, line_key=line, amount_dkk="5,000").status_code == 302
+    page = disburse(auth, partner_case, line_key=line, amount_dkk="3,000.01").get_data(as_text=True)
+    assert ("This would exceed the approved amount for this line (DKK\xa08,000.00 approved, DKK\xa05,000.00 "
+            "already paid). An approved amendment is needed.") in page
+    assert 'href="#amount_dkk"' in page
+    assert disburse(auth, partner_case, line_key=line, amount_dkk="3,000").status_code == 302
+
+
+def test_a_line_paid_partly_at_another_rate_names_what_still_fits_in_local_currency(auth, db, partner_case):
+    """A payment at another rate (under an earlier version of the plan) makes the plan's
+    local amount less what was paid at this rate no measure of what is left: the refusal
+    names the most that fits the DKK left, at the approved rate, to the kobo."""
+    from reintegration.models import PlanVersion
+
+    version = db.exec(select(PlanVersion).where(PlanVersion.case_id == partner_case.id)).one()
+    db.add(Disbursement(case_id=partner_case.id, line_key=f"L{partner_case.id}-0", plan_version_id=version.id,
+                        paid_on=date.today(), amount_local=Decimal("100000"), currency="NGN",
+                        exchange_rate=Decimal("0.004"), amount_dkk=Decimal("400.00"), recorded_by=auth.user.id))
+    db.commit()
+    # 4,115.00 DKK left: 911,407.53 NGN come to 4,115.0049... DKK, 911,407.54 NGN to 4,115.01.
+    page = disburse(auth, partner_case, amount_local="1,000,000").get_data(as_text=True)
+    assert "DKK\xa04,115.00 is left: at most 911,407.53 NGN can still be paid." in page
+    page = disburse(auth, partner_case, amount_local="911,407.54").get_data(as_text=True)
+    assert ("911,407.54 NGN comes to DKK\xa04,115.01 at the approved rate" in page
+            and "at most 911,407.53 NGN can still be paid" in page)
+    assert disburse(auth, partner_case, amount_local="911,407.53").status_code == 302
     assert sum(d.amount_dkk for d in db.exec(select(Disbursement)).all()) == Decimal("4515.00")
 
 
@@ -82,10 +118,12 @@ def test_paying_the_approved_local_amount_in_instalments_is_never_over_the_line(
     paid = db.exec(select(Disbursement).order_by(Disbursement.id)).all()
     assert [p.amount_dkk for p in paid] == [Decimal("4510.49"), Decimal("4.51")]
     assert sum(p.amount_local for p in paid) == Decimal("1000000")
-    # The line is paid in full: one naira more is over it.
+    # The line is paid in full: one naira more is over it, and nothing more can be paid.
     response = disburse(auth, partner_case, amount_local="1000")
-    assert response.status_code == 200 and "This would exceed the approved amount for this line" in response.get_data(
-        as_text=True)
+    assert response.status_code == 200 and (
+        "This would exceed the approved amount for this line: 1,000.00 NGN comes to DKK\xa04.52 at the approved "
+        "rate, and of the DKK\xa04,515.00 approved, DKK\xa04,515.00 is already paid. Nothing more can be paid in "
+        "NGN on this line. Paying more needs an approved amendment.") in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("values, field, message", [
