@@ -43,11 +43,14 @@ def db_revision(message):
 @partners_cli.command("load")
 def partners_load():
     """Load or refresh the registry from partners/*.toml (idempotent)."""
-    from .partners import load_registry
+    from .admin.operations import load_partners
 
     with _session() as db:
-        created, updated = load_registry(db, Path(current_app.config["PARTNERS_DIR"]))
-    click.echo(f"Partners: {created} created, {updated} updated.")
+        loaded = load_partners(db, Path(current_app.config["PARTNERS_DIR"]))
+    click.echo(f"Partners: {loaded.created} created, {loaded.updated} updated.")
+    for org, count in loaded.left_open:
+        click.echo(f"Warning: {org.name} ({org.code}) is now inactive and follows {count} open case(s); its users "
+                   "cannot sign in: move the cases to another partner.", err=True)
 
 
 rates_cli = AppGroup("rates", help="The rate tables.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func
@@ -18,7 +19,7 @@ from ..domain.workflow import CLOSED
 from ..i18n import lazy_gettext as _l
 from ..models import Case, Organisation, User
 from ..models._common import utcnow
-from ..models.organisations import INACTIVE, ROLE_ORGANISATION
+from ..models.organisations import INACTIVE, PARTNER, ROLE_ORGANISATION
 from ..partners import RegistryError, load_registry
 
 MIN_PASSWORD_LENGTH = 12
@@ -459,15 +460,36 @@ class RegistryFileError(ValueError):
         self.file, self.key, self.code, self.params = file, key, code, params
 
 
-def reload_partner_registry(db: Session, directory: Path, *, actor: User) -> tuple[int, int]:
-    """Load ``partners/*.toml`` again; returns (created, updated). Every file is read
-    before anything is written: one invalid file raises :class:`RegistryFileError` and
-    changes nothing."""
+@dataclass(frozen=True)
+class RegistryLoad:
+    created: int
+    updated: int
+    # The partners this load set inactive that follow open cases, with how many each:
+    # their officers can no longer sign in, so nobody reports on those cases or pays.
+    left_open: list[tuple[Organisation, int]]
+
+
+def load_partners(db: Session, directory: Path) -> RegistryLoad:
+    """``partners.load_registry``, and which partners it set inactive while they follow
+    open cases (the organisation form warns of the same when it sets one inactive)."""
+    before = dict(db.exec(select(Organisation.id, Organisation.status).where(Organisation.kind == PARTNER)).all())
+    created, updated = load_registry(db, directory)
+    now_inactive = [org for org in db.exec(select(Organisation).where(Organisation.kind == PARTNER,
+                                                                      Organisation.status == INACTIVE)).all()
+                    if before.get(org.id, INACTIVE) != INACTIVE]
+    counts = open_cases_followed(db, [org.id for org in now_inactive])
+    return RegistryLoad(created, updated, [(org, counts[org.id]) for org in now_inactive if counts.get(org.id)])
+
+
+def reload_partner_registry(db: Session, directory: Path, *, actor: User) -> RegistryLoad:
+    """Load ``partners/*.toml`` again (:func:`load_partners`). Every file is read before
+    anything is written: one invalid file raises :class:`RegistryFileError` and changes
+    nothing."""
     try:
-        created, updated = load_registry(db, directory)
+        loaded = load_partners(db, directory)
     except RegistryError as error:
         db.rollback()
         raise RegistryFileError(error.path.name, error.key, error.code, error.params) from error
-    record(db, "admin.partners_reload", user=actor, detail={"created": created, "updated": updated})
+    record(db, "admin.partners_reload", user=actor, detail={"created": loaded.created, "updated": loaded.updated})
     db.commit()
-    return created, updated
+    return loaded

@@ -240,15 +240,17 @@ def organisation_edit(org_id: int):
 @allow("admin")
 def organisations_reload():
     try:
-        created, updated = ops.reload_partner_registry(get_session(), Path(current_app.config["PARTNERS_DIR"]),
-                                                       actor=current_user)
+        loaded = ops.reload_partner_registry(get_session(), Path(current_app.config["PARTNERS_DIR"]),
+                                             actor=current_user)
     except ops.RegistryFileError as error:
         flash(_("The partner registry is not loaded, and nothing is changed: the file %(file)s has an error at "
                 "%(key)s (%(reason)s). Correct the file and load the registry again.",
                 file=error.file, key=error.key, reason=str(REGISTRY_REASONS[error.code]) % error.params), "error")
         return redirect(url_for("admin.organisations"))
-    flash(_("The partner registry is loaded: %(created)d new, %(updated)d changed.", created=created, updated=updated),
-          "success")
+    flash(_("The partner registry is loaded: %(created)d new, %(updated)d changed.", created=loaded.created,
+            updated=loaded.updated), "success")
+    for org, count in loaded.left_open:
+        flash(_now_inactive(org, count), "warning")
     return redirect(url_for("admin.organisations"))
 
 
@@ -433,12 +435,18 @@ def _flash_organisation_saved(db, org: Organisation, was_inactive: bool) -> None
     many: its officers can no longer sign in, so nobody reports on those cases or pays."""
     count = _open_cases(db, org) if org.is_inactive and not was_inactive else None
     if count:
-        flash(ngettext("%(name)s is now inactive, and its users cannot sign in. It follows %(num)d open case: "
-                       "ask its caseworker to move it to another partner.",
-                       "%(name)s is now inactive, and its users cannot sign in. It follows %(num)d open cases: "
-                       "ask their caseworkers to move them to another partner.", count, name=org.name), "warning")
+        flash(_now_inactive(org, count), "warning")
     else:
         flash(_("%(name)s is saved.", name=org.name), "success")
+
+
+def _now_inactive(org: Organisation, count: int) -> str:
+    """A partner just set inactive (on its form, or by loading the registry) that follows
+    ``count`` open cases."""
+    return ngettext("%(name)s is now inactive, and its users cannot sign in. It follows %(num)d open case: "
+                    "ask its caseworker to move it to another partner.",
+                    "%(name)s is now inactive, and its users cannot sign in. It follows %(num)d open cases: "
+                    "ask their caseworkers to move them to another partner.", count, name=org.name)
 
 
 def _organisation_conflict(db, org_id: int, form):

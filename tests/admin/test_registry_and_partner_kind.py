@@ -105,3 +105,55 @@ def test_a_file_name_longer_than_a_code_is_named(tmp_path):
     with pytest.raises(RegistryError) as refused:
         read_registry(tmp_path)
     assert (refused.value.key, refused.value.reason) == ("(file name)", "longer than 64 characters")
+
+
+INACTIVE_FILE = GOOD.replace('status = "active"', 'status = "inactive"')
+
+
+@pytest.mark.parametrize("locale, message", [
+    ("en", "Good Partner is now inactive, and its users cannot sign in. It follows 1 open case: ask its caseworker "
+           "to move it to another partner."),
+    ("da", "Good Partner er nu inaktiv, og dens brugere kan ikke logge ind. Den følger 1 åben sag: bed "
+           "sagsbehandleren om at flytte den til en anden partner."),
+])
+def test_a_registry_load_that_sets_a_partner_inactive_names_its_open_cases(app, client, auth, db, make_org,
+                                                                           make_case, tmp_path, locale, message):
+    """As saving the organisation form does: its officers can no longer sign in, so the
+    open cases it follows get no reports or payments until they move to another partner."""
+    partner = make_org("partner", code="good", country="GH", status="active")
+    make_case(partner=partner)
+    make_case(partner=partner, status="closed")
+    (tmp_path / "good.toml").write_text(INACTIVE_FILE)
+    app.config["PARTNERS_DIR"] = str(tmp_path)
+    auth.login("admin", locale=locale)
+    page = text_of(auth.post("/admin/organisations/registry", follow_redirects=True).get_data(as_text=True))
+    assert message in page
+    db.expire_all()
+    assert db.get(Organisation, partner.id).status == "inactive"
+
+
+def test_a_registry_load_warns_only_of_a_partner_it_set_inactive_with_open_cases(app, client, auth, make_org,
+                                                                                 make_case, tmp_path):
+    already = make_org("partner", code="already", country="GH", status="inactive")
+    make_case(partner=already)
+    idle = make_org("partner", code="idle", country="GH", status="active")
+    make_case(partner=idle, status="closed")
+    for code in ("already", "idle"):
+        (tmp_path / f"{code}.toml").write_text(INACTIVE_FILE)
+    app.config["PARTNERS_DIR"] = str(tmp_path)
+    auth.login("admin")
+    page = text_of(auth.post("/admin/organisations/registry", follow_redirects=True).get_data(as_text=True))
+    assert "The partner registry is loaded" in page and "is now inactive" not in page
+
+
+def test_the_registry_command_warns_of_a_partner_it_set_inactive_with_open_cases(app, runner, make_org, make_case,
+                                                                                 tmp_path):
+    partner = make_org("partner", code="good", country="GH", status="active")
+    make_case(partner=partner)
+    make_case(partner=partner)
+    (tmp_path / "good.toml").write_text(INACTIVE_FILE)
+    app.config["PARTNERS_DIR"] = str(tmp_path)
+    result = runner.invoke(args=["partners", "load"])
+    assert result.exit_code == 0
+    assert "Partners: 0 created, 1 updated." in result.stdout
+    assert "Warning: Good Partner (good) is now inactive and follows 2 open case(s)" in result.stderr
