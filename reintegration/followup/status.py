@@ -28,7 +28,6 @@ from ..models import (Attachment, BudgetLine, Case, Decision, Disbursement, Foll
                       RiskAlert, RiskAlertNote, User)
 from ..models.organisations import INACTIVE
 from ..paging import Counted, Page, count_cap, read_page
-from ..partner.queries import latest_versions
 
 ZERO = Decimal("0.00")
 
@@ -270,12 +269,28 @@ def first_approved_on(db: Session, case_id: int) -> date | None:
     return danish_day(decided)
 
 
+def latest_versions(db, case_ids) -> dict:
+    """The newest plan version of each of ``case_ids`` (a page of cases already in the
+    reader's scope: the partner's own, or the one case of DRC's follow-up page) as a row
+    of ``id``, ``number``, ``status`` and ``submitted_at``: the one being drafted or
+    decided, or the one in force. One statement for the page, by
+    ``uq_planversion_case_number``."""
+    found: dict = {}
+    if case_ids:
+        for version in db.exec(select(PlanVersion.case_id, PlanVersion.id, PlanVersion.number, PlanVersion.status,
+                                      PlanVersion.submitted_at)
+                               .where(PlanVersion.case_id.in_(list(case_ids)))
+                               .order_by(PlanVersion.case_id, PlanVersion.number)).all():
+            found[version.case_id] = version  # the highest number wins
+    return found
+
+
 def amendment_awaiting_decision(db: Session, case_id: int, in_force: PlanVersion | None):
     """The case's amendment that awaits Hjemrejsestyrelsen's decision, if one does: its
-    newest version (``partner.queries.latest_versions``, as the partner's case page reads
-    it), when that is submitted and newer than the version in force ``in_force``; a row
-    of ``id``, ``number``, ``status`` and ``submitted_at``. None otherwise (no amendment,
-    one still being drafted or sent back, or a first plan awaiting approval)."""
+    newest version (:func:`latest_versions`, as the partner's case page reads it), when
+    that is submitted and newer than the version in force ``in_force``; a row of ``id``,
+    ``number``, ``status`` and ``submitted_at``. None otherwise (no amendment, one still
+    being drafted or sent back, or a first plan awaiting approval)."""
     newest = latest_versions(db, [case_id]).get(case_id)
     if newest is None or in_force is None or newest.status != wf.SUBMITTED or newest.number <= in_force.number:
         return None

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from ..access import scope_for
 from ..domain import workflow as wf
-from ..models import Case, FollowUpReport, PlanVersion
+from ..models import Case, FollowUpReport
 
 # Open cases: those in follow-up first, then those approved and waiting for the return.
 OPEN_STATUSES = (wf.IN_FOLLOWUP, wf.CASE_APPROVED)
@@ -97,19 +97,3 @@ def closed_cases(organisation_id: int):
     """The partner's closed cases, newest first (reference only)."""
     return (select(Case.id, Case.reference).where(scope_for("partner", organisation_id), Case.status == wf.CLOSED)
             .order_by(Case.id.desc()).offset(bindparam("offset")).limit(bindparam("limit")))
-
-
-def latest_versions(db, case_ids) -> dict:
-    """The newest plan version of each of ``case_ids`` (a page of cases already in the
-    reader's scope: the partner's own, or the one case of DRC's follow-up page) as a row
-    of ``id``, ``number``, ``status`` and ``submitted_at``: the one being drafted or
-    decided, or the one in force. One statement for the page, by
-    ``uq_planversion_case_number``."""
-    found: dict = {}
-    if case_ids:
-        for version in db.exec(select(PlanVersion.case_id, PlanVersion.id, PlanVersion.number, PlanVersion.status,
-                                      PlanVersion.submitted_at)
-                               .where(PlanVersion.case_id.in_(list(case_ids)))
-                               .order_by(PlanVersion.case_id, PlanVersion.number)).all():
-            found[version.case_id] = version  # the highest number wins
-    return found

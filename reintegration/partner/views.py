@@ -91,7 +91,7 @@ def index():
         for report in db.exec(select(FollowUpReport).where(FollowUpReport.case_id.in_(list(reports)))).all():
             reports[report.case_id].append(report)
     active_rows = [(case, status.case_rows(case, reports[case.id], today, zone=zone)) for case in active.items]
-    plans = queries.latest_versions(db, [case.id for case in preparing.items])
+    plans = status.latest_versions(db, [case.id for case in preparing.items])
     preparing_rows = [(case, plans.get(case.id)) for case in preparing.items]
     # The lists name the organisation's cases (references, return dates, reports due): one
     # list read linked to every case shown, after everything shown is read (it commits).
@@ -118,7 +118,7 @@ def case(case_id: int):
     db = get_session()
     case = visible_case_or_404(db, case_id, current_user)
     year = status.case_year(db, case, ops.today(), zone=wording.partner_zone())  # closed: the day in the partner's zone
-    plan = queries.latest_versions(db, [case.id]).get(case.id)
+    plan = status.latest_versions(db, [case.id]).get(case.id)
     # Everything the page shows is read before the read's record commits: one transaction.
     shown = {"disbursements": status.disbursements_of(db, case.id), "attachments": status.attachments_of(db, case.id),
              "line_names": status.line_names(year)}  # which line each payment was on, as DRC's page names it
