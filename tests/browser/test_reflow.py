@@ -11,6 +11,12 @@ The data are the worst the pages meet: a plan of 20 budget lines, a person whose
 200 characters without a space (it must wrap, not widen the page), a line description
 without a space, several cases in the list, an open risk alert and overdue reports in the
 follow-up overview, and the partner portal.
+
+The partner portal has a light stylesheet of its own (partner.css), so its pages are also
+checked for their own layout (``_partner_layout``), at 320 and at 1280 CSS px, in English
+and in Danish: each risk sign's label a column to the right of its box, its wrapped lines
+under its first line (not under the box), box and label each at least 24x24 CSS px (WCAG
+2.5.8); the header's language button level with the security link beside it.
 """
 
 from __future__ import annotations
@@ -47,6 +53,50 @@ def _twenty_lines(cw, plan: steps.PlanRef) -> None:
     cw.submit(cw.page.locator("main form button[type=submit]"), label="plan file imported")
     assert cw.page.url.endswith(plan.edit_url), cw.page.url
     expect(cw.page.locator("#plan-check .app-check-status--ok")).to_be_visible()
+
+
+# The partner portal's own layout on one page: the header's security link and language
+# button, and every box with its label (a risk sign on the report form).
+_PARTNER_LAYOUT_RUN = """() => {
+  const rect = (e) => { const b = e.getBoundingClientRect();
+    return {left: b.left, right: b.right, top: b.top, width: b.width, height: b.height, centre: b.top + b.height / 2}; };
+  const lines = (e) => { const range = document.createRange(); range.selectNodeContents(e);
+    return [...range.getClientRects()].filter((r) => r.width > 0).map((r) => ({left: r.left, top: r.top})); };
+  const link = document.querySelector('header .portal-info > a');
+  const button = document.querySelector('header .portal-info button[name=lang]');
+  const boxes = [...document.querySelectorAll('main .form-group-checkbox, main .form-group-radio')].map((group) => {
+    const input = group.querySelector('input'), label = group.querySelector('label');
+    return {id: input.id, box: rect(input), label: rect(label), lines: lines(label)};
+  });
+  return {link: link && rect(link), button: button && rect(button), boxes};
+}"""
+
+
+def _partner_layout(actor, label: str) -> dict:
+    """The partner portal's own layout on the page shown (``_PARTNER_LAYOUT_RUN``); what is
+    wrong goes to the findings, as ``check_reflow`` does. Returns the measurements."""
+    result = actor.page.evaluate(_PARTNER_LAYOUT_RUN)
+    width = actor.page.viewport_size["width"]
+    where = f"[{actor.name}] {label} ({actor.lang}, {width} px) {actor.page.url}"
+    problems = actor.findings.problems
+    link, button = result["link"], result["button"]
+    if not (link and button):
+        problems.append(f"{where}: the header has no security link or no language button")
+    elif abs(link["centre"] - button["centre"]) > 2:
+        problems.append(f"{where}: the language button's centre is {button['centre'] - link['centre']:+.1f} px "
+                        f"from the security link's beside it ({button}, {link})")
+    for found in result["boxes"]:
+        box, text, lines = found["box"], found["label"], found["lines"]
+        if box["width"] < 24 or box["height"] < 24 or text["width"] < 24 or text["height"] < 24:
+            problems.append(f"{where}: #{found['id']}: the box ({box['width']}x{box['height']}) or its label "
+                            f"({text['width']}x{text['height']}) is smaller than 24x24 CSS px")
+        if text["left"] < box["right"] or abs(text["top"] - box["top"]) > 3:
+            problems.append(f"{where}: #{found['id']}: the label is not to the right of its box, level with it "
+                            f"(box {box}, label {text})")
+        if any(abs(line["left"] - lines[0]["left"]) > 1 or line["left"] < box["right"] for line in lines):
+            problems.append(f"{where}: #{found['id']}: the label's lines do not start in one column right of "
+                            f"the box: {[round(line['left']) for line in lines]} (box right {box['right']})")
+    return result
 
 
 def test_no_page_scrolls_sideways_at_320_css_px(page_as):
@@ -104,6 +154,27 @@ def test_no_page_scrolls_sideways_at_320_css_px(page_as):
     partner.goto(f"/partner/cases/{case.id}/attachments", label="partner: add a receipt")
     partner.goto(f"/partner/cases/{case.id}", label="partner: case again")
     partner.submit(pp.locator("main a[href*='/reports/']").first, label="partner: report month 1")
+    report_url = pp.url.removeprefix(partner.base_url)
+    # The portal's own layout (partner.css), on each of its pages, in both languages, at 320
+    # and at 1280 CSS px; every page is checked for reflow (nothing wider than the window) too.
+    partner_pages = (("/partner/", "start page"), (f"/partner/cases/{case.id}", "case"),
+                     (f"/partner/cases/{case.id}/disburse", "record a payment"),
+                     (f"/partner/cases/{case.id}/attachments", "add a receipt"), (report_url, "report month 1"))
+    wrapped = []
+    for lang, width in (("en", 320), ("en", 1280), ("da", 1280), ("da", 320)):
+        pp.set_viewport_size({"width": width, "height": 640})
+        if partner.lang != lang:
+            partner.switch_language(lang)
+        for path, label in partner_pages:
+            partner.goto(path, label=f"partner: {label} [{lang}, {width} px]")
+            boxes = _partner_layout(partner, label)["boxes"]
+            if path == report_url:
+                assert len(boxes) >= 4, f"the report form shows {len(boxes)} risk signs ({lang}, {width} px)"
+                wrapped += [b["id"] for b in boxes if width == 320 and len(b["lines"]) > 1]
+    assert wrapped, "no risk sign's label wraps at 320 px: the check of its lines proves nothing"
+    partner.switch_language("en")  # the partner's own language again, for the report and the tests after this one
+    pp.set_viewport_size({"width": 320, "height": 640})
+    partner.goto(report_url, label="partner: report month 1 again")
     steps.fill_report(partner, TODAY, risk="debt_to_trafficker")
     steps.send_report(partner, label="partner: report sent")
     expect(pp.locator("main .alert-warning")).to_be_visible()  # the risk alert is raised
