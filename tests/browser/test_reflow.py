@@ -16,7 +16,8 @@ The partner portal has a light stylesheet of its own (partner.css), so its pages
 checked for their own layout (``_partner_layout``), at 320 and at 1280 CSS px, in English
 and in Danish: each risk sign's label a column to the right of its box, its wrapped lines
 under its first line (not under the box), box and label each at least 24x24 CSS px (WCAG
-2.5.8); the header's language button level with the security link beside it.
+2.5.8); the header's language button level with the security link beside it; the portal's
+name not broken inside its word.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def _twenty_lines(cw, plan: steps.PlanRef) -> None:
 
 
 # The partner portal's own layout on one page: the header's security link and language
-# button, and every box with its label (a risk sign on the report form).
+# button, the portal's name, and every box with its label (a risk sign on the report form).
 _PARTNER_LAYOUT_RUN = """() => {
   const rect = (e) => { const b = e.getBoundingClientRect();
     return {left: b.left, right: b.right, top: b.top, width: b.width, height: b.height, centre: b.top + b.height / 2}; };
@@ -64,11 +65,21 @@ _PARTNER_LAYOUT_RUN = """() => {
     return [...range.getClientRects()].filter((r) => r.width > 0).map((r) => ({left: r.left, top: r.top})); };
   const link = document.querySelector('header .portal-info > a');
   const button = document.querySelector('header .portal-info button[name=lang]');
+  const brand = document.querySelector('header .app-brand');
+  const split = [];
+  for (const node of [...brand.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE)) {
+    for (const match of node.textContent.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      if (new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1) split.push(match[0]);
+    }
+  }
   const boxes = [...document.querySelectorAll('main .form-group-checkbox, main .form-group-radio')].map((group) => {
     const input = group.querySelector('input'), label = group.querySelector('label');
     return {id: input.id, box: rect(input), label: rect(label), lines: lines(label)};
   });
-  return {link: link && rect(link), button: button && rect(button), boxes};
+  return {link: link && rect(link), button: button && rect(button), brandSplit: split, boxes};
 }"""
 
 
@@ -85,6 +96,8 @@ def _partner_layout(actor, label: str) -> dict:
     elif abs(link["centre"] - button["centre"]) > 2:
         problems.append(f"{where}: the language button's centre is {button['centre'] - link['centre']:+.1f} px "
                         f"from the security link's beside it ({button}, {link})")
+    if result["brandSplit"]:
+        problems.append(f"{where}: the portal's name is broken inside a word: {result['brandSplit']}")
     for found in result["boxes"]:
         box, text, lines = found["box"], found["label"], found["lines"]
         if box["width"] < 24 or box["height"] < 24 or text["width"] < 24 or text["height"] < 24:
