@@ -72,7 +72,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(plans_bp)
 
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(navigation=navigation, role_label=role_label, case_trail=case_trail, here=here,
+    # access.here() is `page_address` in templates: `here` is the breadcrumbs' name for the
+    # current page (plans/_breadcrumbs.html and the others), which a global of that name
+    # would fill wherever a page leaves it unset (the plan page's trail showed the function).
+    app.jinja_env.globals.update(navigation=navigation, role_label=role_label, case_trail=case_trail,
+                                 page_address=here,
                                  form_error_items=form_error_items, session_timing=session_timing,
                                  sign_in_key=sign_in_key)
 
