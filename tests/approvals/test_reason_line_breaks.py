@@ -1,11 +1,12 @@
 """The points to fix of a plan sent back are typed one to a line; the review page and the
-case page show them on their lines, not run together into one paragraph."""
+case page show them on their lines, not run together into one paragraph. So is a comment
+of several lines (CMM's points about the risks) on the review page."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from approval_factories import approver, drafter, make_plan  # noqa: F401  (fixtures)
+from approval_factories import approver, comment, drafter, make_plan  # noqa: F401  (fixtures)
 from support import decision_form
 
 POINTS = "Justify the transport line.\nAdd a quote for the motorcycle."
@@ -36,3 +37,11 @@ def test_the_partner_stylesheet_has_the_line_break_style_too():
     root = Path(__file__).resolve().parents[2] / "reintegration" / "static" / "css"
     for name in ("app.css", "partner.css"):
         assert ".app-preline { white-space: pre-line; }" in (root / name).read_text(), name
+
+
+def test_a_comment_of_several_lines_keeps_them_on_the_review_page(auth, db, make_plan, approver, comment, make_user):
+    version = make_plan()
+    comment(version, make_user("cmm"), body="Threats from the recruiter.\nThe partner must know.")
+    auth.login(approver)
+    page = auth._client.get(f"/approvals/{version.id}").get_data(as_text=True)
+    assert '<span class="app-preline">Threats from the recruiter.\nThe partner must know.</span>' in page
