@@ -307,15 +307,30 @@ def zone_or_utc(zone: str | None) -> ZoneInfo:
 # handed in as ``zone``: None for Danish time.
 
 
+def format_when(moment: datetime | None) -> str:
+    """A stored moment, date and time, in Danish time, as Danish staff read it: in Danish
+    Babel's short format ("01.03.2026 18.30"); in English the day as every English page
+    gives it and a 24-hour time ("Mar 1, 2026, 18:30"). English's own short format,
+    "3/1/26, 6:30 PM", reads as 3 January to anyone outside the United States, beside
+    "Opened Mar 1, 2026" on the same line."""
+    if moment is None:
+        return ""
+    lang = language()
+    if lang == "da":
+        return format_datetime(moment, "short")
+    local = local_time(moment)
+    return f"{_day(lang, local.date())}, {format_skeleton('Hm', local, locale=lang)}"
+
+
 def format_moment(moment: datetime | None, zone: ZoneInfo | None) -> str:
     """A stored moment, its date and time, as its reader reads it, for "at %(time)s" and
-    the like: in Danish time (``zone`` None, Danish staff), Flask-Babel's short format,
-    unlabelled, as ever; in a partner officer's ``zone``, named as the partner portal
+    the like: in Danish time (``zone`` None, Danish staff), unlabelled
+    (:func:`format_when`); in a partner officer's ``zone``, named as the partner portal
     names it ("Mar 2, 2026, 00:30 (Nigeria Time)", :func:`format_moment_in`)."""
     if moment is None:
         return ""
     if zone is None:
-        return format_datetime(moment, "short")
+        return format_when(moment)
     return gettext("%(day)s, %(time)s (%(zone)s)", **format_moment_in(moment, zone.key))
 
 

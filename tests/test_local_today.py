@@ -68,3 +68,22 @@ def test_a_stored_moment_is_shown_on_its_danish_day(app, moment, danish):
         for lang in ("da", "en"):
             with force_locale(lang):
                 assert i18n.format_day(moment) == i18n.format_day(danish)
+
+
+@pytest.mark.parametrize("moment, said", [
+    # 23:30 UTC on 1 March is 00:30 on 2 March in Copenhagen (winter).
+    (datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc), {"da": "02.03.2026 00.30", "en": "Mar 2, 2026, 00:30"}),
+    # 12:05 UTC on 5 July is 14:05 in Copenhagen (summer); naive, as SQLite hands it back.
+    (datetime(2026, 7, 5, 12, 5), {"da": "05.07.2026 14.05", "en": "Jul 5, 2026, 14:05"}),
+])
+def test_a_stored_moment_reads_the_same_way_round_in_both_languages(app, moment, said):
+    """Danish time, in the reader's language. English says the day as its pages do and a
+    24-hour time: "7/5/26, 2:05 PM" reads as 7 May to a European."""
+    from flask_babel import force_locale
+
+    with app.test_request_context():
+        for lang, text in said.items():
+            with force_locale(lang):
+                assert i18n.format_when(moment).replace("\u202f", " ") == text
+                assert i18n.format_moment(moment, None) == i18n.format_when(moment)
+        assert i18n.format_when(None) == ""

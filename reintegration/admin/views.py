@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_login import current_user
 from sqlalchemy import literal
 from sqlmodel import select
@@ -19,7 +18,7 @@ from ..auth.operations import MAX_FAILURES_PER_ACCOUNT, WINDOW, sign_in_lock
 from ..cases.countries import country_choices, country_name
 from ..core.navigation import ROLE_LABELS
 from ..db import get_session
-from ..i18n import gettext as _, lazy_gettext as _l, ngettext
+from ..i18n import format_when, gettext as _, lazy_gettext as _l, ngettext
 from ..models import Organisation, User
 from ..models.organisations import INACTIVE, ROLE_ORGANISATION
 from ..paging import read_page
@@ -122,7 +121,7 @@ def user_password(user_id: int):
         except ops.PasswordSetMeanwhile as meanwhile:
             # 409: never a password written back into a page; the field says to type it again.
             who = meanwhile.by.name if meanwhile.by else _("Someone")
-            at = format_datetime(meanwhile.at, "short") if meanwhile.at else ""
+            at = format_when(meanwhile.at) if meanwhile.at else ""
             form.password.errors.append(_(
                 "%(who)s set a new password for this account at %(time)s, after you opened this page, so yours "
                 "was not set. The user may have been told that one. To set yours instead, type it again.",
@@ -159,7 +158,7 @@ def user_two_factor_reset(user_id: int):
                           two_factor_conflict=_two_factor_changed(user, meanwhile)), 409
     except ops.AlreadyDone as done:  # the form sent twice: its first send did the reset
         flash(_("Two-factor sign-in for %(name)s was already reset by you at %(time)s. Nothing more was done.",
-                name=user.name, time=format_datetime(done.at, "short")), "info")
+                name=user.name, time=format_when(done.at)), "info")
     else:
         flash(_("Two-factor sign-in for %(name)s is reset and their open sessions have ended. They set it up "
                 "again when they next sign in.", name=user.name) if mfa.required_for(user)
@@ -171,7 +170,7 @@ def user_two_factor_reset(user_id: int):
 def _two_factor_changed(user: User, meanwhile: ops.TwoFactorChangedMeanwhile) -> str:
     """What changed the account's two-factor sign-in after the administrator opened its
     page, by whom and when, and why nothing was reset."""
-    at, action = format_datetime(meanwhile.at, "short"), meanwhile.event.action
+    at, action = format_when(meanwhile.at), meanwhile.event.action
     if action == "admin.user_mfa_reset":
         who = meanwhile.by.name if meanwhile.by else _("An operator on the command line")
         said = _("%(who)s reset two-factor sign-in for this account at %(time)s.", who=who, time=at)
@@ -324,7 +323,7 @@ def _saved_by(db, row, form) -> str | None:
     if event is None:
         return None
     by, at = audit.done_by(db, event)
-    who, at = (by.name if by else _("Someone")), format_datetime(at, "short")
+    who, at = (by.name if by else _("Someone")), format_when(at)
     if event.action == "admin.partners_reload":
         return _("%(name)s loaded the partner registry at %(time)s, which changed this organisation.",
                  name=who, time=at)
@@ -351,7 +350,7 @@ def _user_page(user: User, form, password_form=None, conflict=None, reset_form=N
                            seen_deactivation=deactivation.id if deactivation is not None else "",
                            seen_password=password_reset.id if password_reset is not None else "",
                            failures=failures,
-                           locked_until=format_datetime(locked_until, "short") if locked_until else None,
+                           locked_until=format_when(locked_until) if locked_until else None,
                            lock_limit=MAX_FAILURES_PER_ACCOUNT, lock_window=WINDOW // timedelta(minutes=1))
 
 
@@ -381,13 +380,13 @@ def _set_active(user_id: int, active: bool):
     except ops.DeactivatedMeanwhile as meanwhile:
         # 409: the page the click came from is shown again as it is now, saying why.
         who = meanwhile.by.name if meanwhile.by else _("Someone")
-        at = format_datetime(meanwhile.at, "short") if meanwhile.at else ""
+        at = format_when(meanwhile.at) if meanwhile.at else ""
         return _user_page(user, _saved_user_form(db, user), access_conflict=_(
             "%(who)s deactivated this account at %(time)s, after you opened this page, so it was not reactivated. "
             "Find out why before you reactivate it.", who=who, time=at)), 409
     except ops.AlreadyDone as done:
         who = done.by.name if done.by else _("someone")
-        at = format_datetime(done.at, "short") if done.at else ""
+        at = format_when(done.at) if done.at else ""
         flash(_("%(name)s was already reactivated by %(who)s at %(time)s. Nothing more was done.", name=user.name,
                 who=who, time=at) if active
               else _("%(name)s was already deactivated by %(who)s at %(time)s. Nothing more was done.",

@@ -4,7 +4,6 @@ version against the one before (or the approved version an amendment amends)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_login import current_user
 
 from .. import audit
@@ -15,7 +14,7 @@ from ..cases.operations import record_list_read
 from ..db import get_session
 from ..domain import workflow as wf
 from ..domain.violation import Violation
-from ..i18n import gettext as _, language, local_today
+from ..i18n import format_when, gettext as _, language, local_today
 from ..plans.display import case_change_texts, decision_summary
 from ..plans.findings import shown_findings
 from . import operations as ops
@@ -210,7 +209,7 @@ def unseen_texts(changes: list[ops.UnseenChange]) -> list[str]:
     """Who changed what, and when, since the approver opened the review page."""
     texts = []
     for change in changes:
-        who, at = change.by or _("Someone"), format_datetime(change.at, "short") if change.at else "–"
+        who, at = change.by or _("Someone"), format_when(change.at) if change.at else "–"
         if change.kind == "payment":
             said, fields = _("%(name)s recorded a payment at %(time)s.", name=who, time=at), [_("Paid out")]
         elif change.kind == "comment":

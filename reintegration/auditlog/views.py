@@ -14,14 +14,13 @@ import io
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_login import current_user
 from sqlmodel import select
 
 from .. import audit, retention
 from ..access import allow, case_scope
 from ..db import get_session
-from ..i18n import gettext as _
+from ..i18n import format_when, gettext as _
 from ..cases.labels import CASE_STATUS, changed_by_text, label
 from ..cases.operations import last_change
 from ..models import Case, User
@@ -174,7 +173,7 @@ def _legal_hold_conflict(db, case, last):
     and carrying the current revision, so that a second click is a deliberate choice."""
     by, _at = audit.done_by(db, last)
     changed = changed_by_text(last.action, by.name if by else _("Someone"),
-                              format_datetime(last.at, "short")) if last is not None else None
+                              format_when(last.at)) if last is not None else None
     page = _privacy_page(db, case)
     return render_template("auditlog/case_privacy.html", conflict=changed, **page), 409
 

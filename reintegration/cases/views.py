@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -15,7 +14,7 @@ from ..db import get_session
 from ..domain import workflow as wf
 from ..domain.workflow import OPEN_PLAN_STATUSES
 from ..forms import plain_number
-from ..i18n import format_day, gettext as _, local_today
+from ..i18n import format_day, format_when, gettext as _, local_today
 from ..plans.decided import latest_decision
 from ..plans.display import decision_summary
 from ..plans.mapping import reference_date
@@ -218,7 +217,7 @@ def _changed_by(db, case, form: CaseForm) -> str | None:
         return None
     by, at = audit.done_by(db, event)
     fields = [str(form[name].label.text) for name in audit.changed_fields(event) if name in form]
-    return changed_by_text(event.action, by.name if by else _("Someone"), format_datetime(at, "short"), fields)
+    return changed_by_text(event.action, by.name if by else _("Someone"), format_when(at), fields)
 
 
 def _flag_country(form: CaseForm) -> str | None:

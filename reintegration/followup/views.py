@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_login import current_user
 from sqlmodel import select
 
@@ -18,7 +17,7 @@ from ..access import allow, case_scope, may_open, reader_time_zone, visible_case
 from ..cases.labels import inactive_partner_warning
 from ..cases.operations import record_list_read
 from ..db import get_session
-from ..i18n import format_moment_day, format_rate, gettext as _, language
+from ..i18n import format_moment_day, format_rate, format_when, gettext as _, language
 from ..models import Attachment, Case, FollowUpReport, RiskAlert
 from . import operations as ops
 from . import status
@@ -197,7 +196,7 @@ def return_conflict(db, case_id: int, form: ReturnForm):
     form.revision.data = current.revision
     return render_template("followup/record_return.html", case=current, form=form, has_plan=True,
                            conflict={"return_date": current.actual_return, "by": saved_by,
-                                     "at": format_datetime(saved_at, "short") if saved_at else None}), 409
+                                     "at": format_when(saved_at) if saved_at else None}), 409
 
 
 @bp.route("/cases/<int:case_id>/close", methods=["GET", "POST"])
@@ -311,7 +310,7 @@ def alert_closed_conflict(db, alert_id: int, text: str | None, form: AlertNoteFo
     closer = ops.alert_closed_by(db, alert)
     if form is None:
         form = AlertNoteForm(formdata=None, data={"note": text or ""})
-    closed = {"by": closer.name if closer else None, "at": format_datetime(alert.closed_at, "short"),
+    closed = {"by": closer.name if closer else None, "at": format_when(alert.closed_at),
               "mine": closer is not None and closer.id == current_user.id,
               "text": alert.action_taken, "notes": alert_notes_of(db, case.id).get(alert.id, [])}
     return render_close_alert(db, alert, case, form, status=status, closed=closed)
@@ -386,7 +385,7 @@ def rate_filter(value) -> str:
 def datetime_filter(value) -> str:
     """A moment as the pages show one: date and time, short, in the reader's language and
     the application's time zone (``BABEL_DEFAULT_TIMEZONE``; a naive value is UTC)."""
-    return format_datetime(value, "short")
+    return format_when(value)
 
 
 @bp.app_template_filter("score")

@@ -26,7 +26,7 @@ WORDS = {
 
 # The decision at 12:30 UTC on 1 July: 14:30 in Denmark, 13:30 in Lagos, as a partner
 # officer there reads it.
-WHEN = {False: {"en": "7/1/26, 2:30", "da": "01.07.2026 14.30"},
+WHEN = {False: {"en": "Jul 1, 2026, 14:30", "da": "01.07.2026 14.30"},
         True: {"en": "Jul 1, 2026, 13:30 (Nigeria Time)", "da": "1. jul. 2026 kl. 13.30 (Nigeria-tid)"}}
 
 

@@ -21,13 +21,13 @@ SCENES = {
     "Asia/Bangkok": (datetime(2026, 3, 1, 17, 30, tzinfo=timezone.utc), {
         "partner": {"en": ("Mar 2, 2026, 00:30 (Thailand Time)", "Mar 2, 2026"),
                     "da": ("2. mar. 2026 kl. 00.30 (Thailand-tid)", "2. mar. 2026")},
-        "caseworker": {"en": ("3/1/26, 6:30", "Mar 1, 2026"), "da": ("01.03.2026 18.30", "1. mar. 2026")},
+        "caseworker": {"en": ("Mar 1, 2026, 18:30", "Mar 1, 2026"), "da": ("01.03.2026 18.30", "1. mar. 2026")},
     }),
     # 22:30 UTC on 1 July: 00:30 on 2 July in Copenhagen (summer time), 23:30 on 1 July in Lagos.
     "Africa/Lagos": (datetime(2026, 7, 1, 22, 30, tzinfo=timezone.utc), {
         "partner": {"en": ("Jul 1, 2026, 23:30 (Nigeria Time)", "Jul 1, 2026"),
                     "da": ("1. jul. 2026 kl. 23.30 (Nigeria-tid)", "1. jul. 2026")},
-        "caseworker": {"en": ("7/2/26, 12:30", "Jul 2, 2026"), "da": ("02.07.2026 00.30", "2. jul. 2026")},
+        "caseworker": {"en": ("Jul 2, 2026, 00:30", "Jul 2, 2026"), "da": ("02.07.2026 00.30", "2. jul. 2026")},
     }),
 }
 

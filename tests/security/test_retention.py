@@ -266,7 +266,9 @@ def test_a_legal_hold_sent_as_the_run_anonymises_the_case_names_the_anonymisatio
     the anonymisation and when, not the change before it (a colleague lifting the hold
     last week). An edit form opened before the case was anonymised is no conflict: a
     closed case, anonymised or not, refuses edits outright."""
-    from flask_babel import force_locale, format_datetime
+    from flask_babel import force_locale
+
+    from reintegration.i18n import format_when
 
     case = _make(db, app, people, status="closed", closed_at=CLOSED_LONG_AGO)
     other = type(auth)(app.test_client(), make_user)
@@ -293,7 +295,7 @@ def test_a_legal_hold_sent_as_the_run_anonymises_the_case_names_the_anonymisatio
     event = db.exec(select(AuditEvent).where(AuditEvent.case_id == case.id,
                                              AuditEvent.action == "retention.anonymise")).one()
     with app.test_request_context(), force_locale("en"):
-        at = format_datetime(event.at, "short")
+        at = format_when(event.at)
     said = f"The case was anonymised at {at}, as its retention period had ended."
     page = " ".join(response.get_data(as_text=True).split())
     assert " ".join(said.split()) in page  # spaced as the page (the time has a narrow no-break space)
