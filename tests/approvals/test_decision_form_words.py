@@ -22,7 +22,7 @@ def _label(page: str, field_id: str) -> str:
 
 @pytest.mark.parametrize("locale, label", [
     ("en", "Points to fix or reason for rejection (required to send back or reject)"),
-    ("da", "Punkter der skal rettes eller begrundelse for afvisning (skal udfyldes for at sende tilbage eller afvise)"),
+    ("da", "Punkter, der skal rettes, eller begrundelse for afvisning (skal udfyldes for at sende tilbage eller afvise)"),
 ])
 def test_the_reason_is_labelled_required_to_send_back_or_reject(auth, make_plan, make_user, locale, label):
     version = make_plan()
