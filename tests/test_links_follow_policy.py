@@ -60,3 +60,25 @@ def test_no_link_on_a_case_s_pages_is_forbidden_to_the_reader(client, auth, db, 
         assert f"/exports/package/{version.id}" in links
     forbidden = [link for link in sorted(links) if client.get(link).status_code == 403]
     assert forbidden == []
+
+
+def test_the_case_trail_leads_where_the_reader_may_go(app, db, make_org, make_user, make_case, monkeypatch):
+    """The breadcrumbs through a case (``navigation.case_trail``) lead a partner officer to
+    the portal and staff to the staff pages; a role that may not open its own case pages
+    is led to the staff pages instead, as ``may_open`` says, never to a page it cannot open."""
+    from flask_login import login_user
+
+    from reintegration.core import navigation
+
+    partner = make_org("partner")
+    case = make_case(partner=partner)
+    officer, caseworker = make_user("partner", organisation=partner), make_user("caseworker")
+    for user, expected in ((officer, ["/partner/", f"/partner/cases/{case.id}"]),
+                           (caseworker, ["/cases", f"/cases/{case.id}"])):
+        with app.test_request_context():
+            login_user(user)
+            assert [url for _text, url in navigation.case_trail(case)] == expected, user.role
+    monkeypatch.setattr(navigation, "may_open", lambda role, endpoint: endpoint != "partner.case")
+    with app.test_request_context():
+        login_user(officer)
+        assert [url for _text, url in navigation.case_trail(case)] == ["/cases", f"/cases/{case.id}"]

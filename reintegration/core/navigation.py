@@ -3,7 +3,7 @@ are left out."""
 
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 
 from ..access import may_open
@@ -64,8 +64,10 @@ def case_trail(case) -> list[tuple[str, str]]:
     """The first steps of a breadcrumbs trail through ``case`` for the reader: their list
     of cases and the case's page, as (text, address). A partner officer who follows a
     link from the portal to a plan page is led back to the portal, not to the staff
-    pages."""
-    cases, case_page, label = CASE_PAGES.get(getattr(current_user, "role", None), STAFF_CASE_PAGES)
-    if case_page not in current_app.view_functions:
+    pages. A role whose own pages it may not open (an area not installed) is led to the
+    staff pages, as the links on the pages are (``access.may_open``)."""
+    role = getattr(current_user, "role", None)
+    cases, case_page, label = CASE_PAGES.get(role, STAFF_CASE_PAGES)
+    if not may_open(role, case_page):
         cases, case_page, label = STAFF_CASE_PAGES
     return [(str(label), url_for(cases)), (case.reference, url_for(case_page, case_id=case.id))]
