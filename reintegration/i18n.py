@@ -87,6 +87,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dkk"] = format_dkk
     app.jinja_env.filters["amount"] = format_amount
     app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["datetime"] = format_when
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["current_language"] = language
 
@@ -289,9 +290,14 @@ def format_moment_in(moment: datetime, zone: str | None) -> dict[str, str]:
     since it gained one), the UTC day and time, labelled UTC."""
     lang = language()
     where = zone_or_utc(zone)
-    moment = local_time(moment, where)
-    return {"day": _day(lang, moment.date()), "time": format_skeleton("Hm", moment, locale=lang),
+    return {**_day_and_time(lang, local_time(moment, where)),
             "zone": "UTC" if _is_utc(where.key) else get_timezone_location(where, locale=lang)}
+
+
+def _day_and_time(lang: str, local: datetime) -> dict[str, str]:
+    """A moment already in its reader's zone as its ``day`` (as every page gives a day) and
+    its ``time`` (24 hours: 14:05, Danish 14.05), for "%(day)s, %(time)s"."""
+    return {"day": _day(lang, local.date()), "time": format_skeleton("Hm", local, locale=lang)}
 
 
 def zone_or_utc(zone: str | None) -> ZoneInfo:
@@ -312,14 +318,13 @@ def format_when(moment: datetime | None) -> str:
     Babel's short format ("01.03.2026 18.30"); in English the day as every English page
     gives it and a 24-hour time ("Mar 1, 2026, 18:30"). English's own short format,
     "3/1/26, 6:30 PM", reads as 3 January to anyone outside the United States, beside
-    "Opened Mar 1, 2026" on the same line."""
+    "Opened Mar 1, 2026" on the same line. Templates say it with the ``datetime`` filter."""
     if moment is None:
         return ""
     lang = language()
     if lang == "da":
         return format_datetime(moment, "short")
-    local = local_time(moment)
-    return f"{_day(lang, local.date())}, {format_skeleton('Hm', local, locale=lang)}"
+    return "{day}, {time}".format(**_day_and_time(lang, local_time(moment)))
 
 
 def format_moment(moment: datetime | None, zone: ZoneInfo | None) -> str:

@@ -86,4 +86,6 @@ def test_a_stored_moment_reads_the_same_way_round_in_both_languages(app, moment,
             with force_locale(lang):
                 assert i18n.format_when(moment).replace("\u202f", " ") == text
                 assert i18n.format_moment(moment, None) == i18n.format_when(moment)
+                # Every template says a moment with the ``datetime`` filter, the same text.
+                assert app.jinja_env.from_string("{{ m | datetime }}").render(m=moment) == i18n.format_when(moment)
         assert i18n.format_when(None) == ""

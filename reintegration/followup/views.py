@@ -381,13 +381,6 @@ def rate_filter(value) -> str:
     return format_rate(value)
 
 
-@bp.app_template_filter("datetime")
-def datetime_filter(value) -> str:
-    """A moment as the pages show one: date and time, short, in the reader's language and
-    the application's time zone (``BABEL_DEFAULT_TIMEZONE``; a naive value is UTC)."""
-    return format_when(value)
-
-
 @bp.app_template_filter("score")
 def score_filter(value) -> str:
     """A dimension score (0.00-1.00) as a whole percentage, or a dash."""
