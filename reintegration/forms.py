@@ -10,6 +10,7 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from .i18n import AmountError, format_amount, lazy_gettext as _l, parse_amount
@@ -19,11 +20,21 @@ MAX_TEXT = 5000
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+class AmountInput(TextInput):
+    """A text input (``type="number"`` would refuse Danish ``12.500,50``) that opens a
+    phone's number keypad with a decimal separator: ``inputmode="decimal"`` unless the
+    template asks for another."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("inputmode", "decimal")
+        return super().__call__(field, **kwargs)
+
+
 class AmountField(Field):
     """A kroner amount typed the user's way (``12.500,50`` in Danish). At most two
     decimals; never a float."""
 
-    widget = StringField.widget
+    widget = AmountInput()
 
     def __init__(self, label=None, validators=None, max_value: Decimal | None = None,
                  allow_zero: bool = False, decimals: int = 2, **kwargs):

@@ -34,3 +34,42 @@ def test_what_is_not_an_amount_is_refused_not_guessed(text):
 def test_an_amount_as_shown_is_read_back_as_itself(value, locale):
     shown = format_decimal(value, format="#,##0.00", locale=locale)
     assert parse_amount(shown, locale) == value
+
+
+def _forms_with_amounts():
+    """Every form class of the application with an amount field, and those fields' names."""
+    import importlib
+    import pkgutil
+
+    from wtforms import Form
+
+    import reintegration
+    from reintegration.forms import AmountField
+
+    for module in pkgutil.walk_packages(reintegration.__path__, "reintegration."):
+        if module.name.endswith(".forms"):
+            importlib.import_module(module.name)
+    found, todo = {}, list(Form.__subclasses__())
+    while todo:
+        form = todo.pop()
+        todo.extend(form.__subclasses__())
+        names = [name for name in dir(form) if getattr(getattr(form, name), "field_class", None) is AmountField]
+        if names and form.__module__.startswith("reintegration."):
+            found[form] = names
+    return found
+
+
+def test_every_amount_field_opens_the_number_keypad(app):
+    """A phone opens its number keypad, with a decimal separator, on every amount field,
+    staff and partner forms alike, without each template remembering to ask; a template
+    may still ask for another keypad. Not ``type="number"``: it refuses ``12.500,50``."""
+    forms = _forms_with_amounts()
+    assert {form.__name__ for form in forms} >= {"DisbursementForm", "PlanForm", "LineForm"}, forms
+    with app.test_request_context():
+        for form_class, names in forms.items():
+            form = form_class(meta={"csrf": False})
+            for name in names:
+                html = str(form[name]())
+                assert 'inputmode="decimal"' in html and 'type="text"' in html, (form_class.__name__, name)
+        name = next(iter(forms.values()))[0]
+        assert 'inputmode="numeric"' in str(next(iter(forms))(meta={"csrf": False})[name](inputmode="numeric"))
