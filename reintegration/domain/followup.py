@@ -53,9 +53,15 @@ def schedule(return_date: date, table: RateTable) -> list[DueReport]:
     return [DueReport(month, add_months(return_date, month), month == last) for month in table.followup_months]
 
 
+def last_day_in_time(due: date, table: RateTable) -> date:
+    """The last day a report due on ``due`` is still in time: the end of the grace period
+    after its due date. From the day after, it is overdue (:func:`is_overdue`)."""
+    return due + timedelta(days=table.overdue_after_days)
+
+
 def is_overdue(due: date, today: date, table: RateTable) -> bool:
     """Overdue once the grace period after the due date has passed."""
-    return today > due + timedelta(days=table.overdue_after_days)
+    return today > last_day_in_time(due, table)
 
 
 SUBMITTED = "submitted"

@@ -50,14 +50,17 @@ MAX_DKK = Decimal("10000000")
 MAX_FILES = uploads.MAX_FILES
 
 
-def report_state_label(state: str, closed_on: date | None = None) -> str:
+def report_state_label(state: str, closed_on: date | None = None, send_by: date | None = None) -> str:
     """A report's state (``domain.followup.report_state``) in words, as the pages, the
     partner portal and the summary workbook say it: a report not required names the day
-    its case was closed (``closed_on``, when known)."""
+    its case was closed (``closed_on``, when known); one due whose due date has passed
+    names the last day it is in time (``send_by``, ``status.ReportRow``)."""
     if state == NOT_REQUIRED:
         if closed_on is None:
             return _("Not required: the case is closed")
         return _("Not required: the case was closed on %(day)s", day=format_day(closed_on))
+    if state == DUE and send_by is not None:
+        return _("Send by %(day)s", day=format_day(send_by))
     return str(REPORT_STATES.get(state, state))
 
 

@@ -20,8 +20,8 @@ from sqlmodel import Session, select
 from ..access import case_scope
 from ..approvals.operations import APPROVED_OUTCOME
 from ..domain import workflow as wf
-from ..domain.followup import (DUE, OVERDUE, add_months, month_of, period_end, planned_so_far, report_state,
-                               spending_position)
+from ..domain.followup import (DUE, OVERDUE, add_months, last_day_in_time, month_of, period_end, planned_so_far,
+                               report_state, spending_position)
 from ..domain.rates import RateTable
 from ..i18n import local_day
 from ..models import (Attachment, BudgetLine, Case, Decision, Disbursement, FollowUpReport, Organisation, PlanVersion,
@@ -101,6 +101,10 @@ class ReportRow:
     # The day its case was closed, for a report not required: in Danish time, or in the
     # partner's zone on the partner's pages (:func:`case_rows`).
     closed_on: date | None = None
+    # For a report still due whose due date has passed (the grace period): the last day it
+    # is in time (``domain.followup.last_day_in_time``), so that "due 28 Nov" read on
+    # 6 Dec says until when, and does not read as overdue.
+    send_by: date | None = None
 
     @property
     def to_send(self) -> bool:
@@ -159,7 +163,9 @@ def report_rows(reports, table: RateTable | None, today: date, *, closed: bool =
     rows = []
     for report in sorted(reports, key=lambda r: r.due_month):
         state = report_state(report.status, report.due_date, today, table, case_closed=closed)
-        rows.append(ReportRow(report, state, state == OVERDUE, closed_on if closed else None))
+        send_by = (last_day_in_time(report.due_date, table)
+                   if state == DUE and table is not None and today > report.due_date else None)
+        rows.append(ReportRow(report, state, state == OVERDUE, closed_on if closed else None, send_by))
     return rows
 
 

@@ -65,7 +65,7 @@ def workbook_bytes(year: CaseYear, alerts, disbursements, alert_notes=None) -> b
     _sheet(book, _("Outcomes"), [_("Month"), _("Due"), _("Status"), _("Submitted (UTC)"), _("Contact date"),
                                  _("Income activity"), _("Economic score"), _("Social score"),
                                  _("Psychosocial score"), _("Risk indicators")],
-           [(row.report.due_month, row.report.due_date, report_state_label(row.state, row.closed_on),
+           [(row.report.due_month, row.report.due_date, report_state_label(row.state, row.closed_on, row.send_by),
              naive_utc(row.report.submitted_at) if row.report.submitted_at else None, row.report.contact_date,
              str(statuses.get(row.report.activity_status, "")) or None, row.report.score_economic,
              row.report.score_social, row.report.score_psychosocial,

@@ -370,9 +370,9 @@ def xlsx_response(content: bytes, filename: str) -> Response:
 
 
 @bp.app_template_global("report_state_label")
-def report_state_label_global(state: str, closed_on=None) -> str:
+def report_state_label_global(state: str, closed_on=None, send_by=None) -> str:
     """A report's state in words (``forms.report_state_label``), for the templates."""
-    return report_state_label(state, closed_on)
+    return report_state_label(state, closed_on, send_by)
 
 
 @bp.app_template_filter("rate")

@@ -38,3 +38,10 @@ def test_a_case_open_again_has_its_reports_due_again():
     report is due (or overdue) again."""
     assert report_state("due", DUE_ON, LATE, TABLE, case_closed=True) == NOT_REQUIRED
     assert report_state("due", DUE_ON, LATE, TABLE, case_closed=False) == OVERDUE
+
+
+def test_the_last_day_in_time_is_the_day_before_overdue():
+    from reintegration.domain.followup import is_overdue, last_day_in_time
+
+    assert last_day_in_time(DUE_ON, TABLE) == ON_TIME
+    assert not is_overdue(DUE_ON, ON_TIME, TABLE) and is_overdue(DUE_ON, LATE, TABLE)

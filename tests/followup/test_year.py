@@ -244,3 +244,52 @@ def test_a_report_sent_to_a_case_closed_while_it_was_open_is_refused_and_keeps_n
     assert db.get(FollowUpReport, report.id).status == ops.DUE
     assert db.exec(select(RiskAlert).where(RiskAlert.case_id == case.id)).all() == []
     assert db.get(Case, case.id).closure_reason == "withdrew"
+
+
+@pytest.mark.parametrize("locale, due_text, in_time, overdue", [
+    ("en", "Due", "Send by", "Overdue"), ("da", "Skal sendes", "Skal sendes senest", "Over fristen")])
+def test_a_report_past_its_due_date_but_in_time_says_until_when(client, auth, db, returned_case, monkeypatch,
+                                                                 locale, due_text, in_time, overdue):
+    """In the grace period a report is still due, not overdue; "due 28 Nov" beside a plain
+    "Due" on 6 Dec read as late. It names the last day it is in time: the due date plus
+    the rate table's grace (14 days), and is overdue the day after."""
+    from flask_babel import force_locale
+
+    from reintegration.followup.forms import report_state_label
+    from reintegration.i18n import format_day
+
+    case = returned_case()
+    first = reports(db, case)[0]
+    due = first.due_date
+    last = due + timedelta(days=14)
+    auth.login("caseworker", locale=locale)
+
+    def state_on(day):
+        monkeypatch.setattr(ops, "today", lambda: day)
+        page = client.get(f"/followup/cases/{case.id}").get_data(as_text=True)
+        with client.application.test_request_context(), force_locale(locale):
+            return page, format_day(last)
+
+    page, said = state_on(due)  # on the day itself: due, nothing more to say
+    assert f"{in_time} " not in page and f">{due_text}<" in page
+    for day in (due + timedelta(days=1), last):
+        page, said = state_on(day)
+        assert f"{in_time} {said}" in page, day
+    page, said = state_on(last + timedelta(days=1))
+    assert f"{in_time} " not in page and overdue in page
+    with client.application.test_request_context(), force_locale("en"):
+        assert report_state_label("due") == "Due" and report_state_label("overdue", send_by=last) == "Overdue"
+
+
+def test_the_partner_reads_until_when_a_report_is_in_time(client, auth, db, make_org, make_user, returned_case,
+                                                           monkeypatch):
+    """The partner portal's due list and case page say the same as the staff's pages."""
+    org = make_org("partner")
+    case = returned_case(partner=org)
+    due = reports(db, case)[0].due_date
+    monkeypatch.setattr(ops, "today", lambda: due + timedelta(days=3))
+    auth.login(make_user("partner", organisation=org, locale="en"))
+    last = (due + timedelta(days=14)).strftime("%b %-d, %Y")
+    for url in ("/partner/", f"/partner/cases/{case.id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert f"Send by {last}" in page, url
