@@ -472,10 +472,14 @@ def edit(case_id: int, version_id: int):
     flash(messages[action], "success")
     if not check.ok:
         _flash_findings()
-    blank = len(form.lines.entries) - len(kept) + (1 if action == "add_line" else 0)
+    blank = min(len(form.lines.entries) - len(kept) + (1 if action == "add_line" else 0), MAX_BLANK_ROWS)
     anchor = "budget-lines" if action != "save" else None
+    if action == "add_line" and blank:
+        # The new line is the last row (the saved lines, then the blank rows): the page
+        # opens there, so the next Tab is in it, not in line 1 of a long plan.
+        anchor = f"lines-{len(lines) + blank - 1}"
     return redirect(url_for("plans.edit", case_id=case.id, version_id=version.id,
-                            blank=min(blank, MAX_BLANK_ROWS) or None, _anchor=anchor))
+                            blank=blank or None, _anchor=anchor))
 
 
 def _conflict(db, current: PlanVersion, case: Case, form: PlanForm, attempted: str = "save"):

@@ -135,6 +135,21 @@ def test_add_line_keeps_input_and_saves(auth, db, plan_case, start_draft):
     assert len(stored_lines(db, version)) == 1
 
 
+def test_add_line_leads_to_the_new_line(auth, client, plan_case, start_draft):
+    """The page after "Add a line" opens at the new line (its fieldset is the URL's
+    fragment): a keyboard user's next Tab is in the new line, not in line 1, however many
+    lines lie above it. A blank row left above the new one counts too."""
+    auth.login("caseworker", locale="en")
+    version = start_draft(plan_case)
+    typed = [{"amount_dkk": "100.00"}, {"amount_dkk": "", "month": "", "description": ""}]
+    response = auth.post(edit_url(version), base_form(version, typed, action="add_line"))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("#lines-2"), response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="lines-2"' in page and field_value(page, "lines-2-amount_dkk") == ""
+    assert 'name="lines-3-amount_dkk"' not in page
+
+
 def test_add_line_with_an_error_keeps_everything(auth, plan_case, start_draft):
     auth.login("caseworker", locale="en")
     version = start_draft(plan_case)
