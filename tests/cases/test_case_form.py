@@ -129,6 +129,20 @@ def test_a_reflection_period_over_30_days_is_shown_as_an_extension(client, auth,
     assert "The reflection period is extended: 120 days" in page
 
 
+def test_add_a_child_puts_the_focus_in_the_new_row(auth, case_data, partners):
+    """The page after "Add a child" is a new page: without a focus of its own, a keyboard
+    or screen-reader user starts again at its top, above the person's fields. The new
+    child's first name takes the focus (autofocus), and nothing else does."""
+    user = auth.login("caseworker")
+    data = case_data(user, **{"children-1-first_name": "Bola", "children-1-date_of_birth": "2017-02-03"})
+    page = auth.post("/cases/new", dict(data, action="add_child")).get_data(as_text=True)
+    assert page.count("autofocus") == 1, page.count("autofocus")
+    assert re.search(r'<input[^>]*\bautofocus\b[^>]*id="children-2-first_name"|'
+                     r'<input[^>]*id="children-2-first_name"[^>]*\bautofocus\b', page)
+    page = auth.post("/cases/new", dict(data, action="remove_child:1")).get_data(as_text=True)
+    assert "autofocus" not in page
+
+
 def test_children_rows_are_added_and_removed_without_losing_input(client, auth, case_data, db, partners):
     user = auth.login("caseworker")
     data = case_data(user, **{"children-1-first_name": "Bola", "children-1-date_of_birth": "2017-02-03",
