@@ -50,3 +50,20 @@ def test_the_cap_names_its_children_in_agreeing_words(app, children, locale, end
 def test_the_cash_finding_ends_its_sentence_once(app, children, locale, ending):
     said = _message(app, children, locale, rule=CASH_MAX, kind="cash", amount="30000.00")
     assert said.endswith(ending) and ".." not in said
+
+
+@pytest.mark.parametrize("locale, text", [
+    ("en", "Child 1 is 18 or older on Jun 1, 2026 and is not counted in the caps."),
+    # Not "er fyldt 18 den …", which reads as the child's 18th birthday falling on that day.
+    ("da", "Barn 1 er 18 år eller ældre den 1. jun. 2026 og tælles ikke med i lofterne."),
+])
+def test_an_adult_child_is_said_to_be_18_or_older_on_the_day(app, locale, text):
+    from reintegration.domain.budget import CHILD_NOT_MINOR
+
+    plan = Plan(person=Person(date_of_birth=date(1970, 1, 1)), reference_date=DAY,
+                children=(Child(date_of_birth=date(2000, 1, 1), lives_in="home_country"),),
+                lines=(BudgetLine(kind="in_kind", amount_dkk=Decimal("100.00"), month=1),))
+    check = check_plan(plan, app.extensions["rate_tables"], DAY)
+    [finding] = [f for f in check.findings if f.rule == CHILD_NOT_MINOR]
+    with app.test_request_context("/"), force_locale(locale):
+        assert message(finding, check).replace("\xa0", " ") == text
