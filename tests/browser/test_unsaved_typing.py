@@ -36,7 +36,11 @@ def test_leaving_typed_text_asks_first_and_sending_it_does_not(page_as):
     assert asked == ["beforeunload"]
     expect(page.locator("#person_name")).to_have_value("Blessing Okoro")
 
-    # A page nothing was typed into is left without a question.
-    page.locator("header form button[name=lang]").click()
-    page.wait_for_load_state()
-    assert asked == ["beforeunload"]
+    # A page nothing was typed into is left without a question, both ways. The way back
+    # also gives the caseworker their Danish again: the choice is kept on the account,
+    # which the next test signs in to expecting Danish.
+    for lang in ("en", "da"):
+        page.locator("header form button[name=lang]").click()
+        page.wait_for_load_state()
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        assert asked == ["beforeunload"]
