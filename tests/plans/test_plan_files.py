@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from datetime import date
@@ -494,3 +495,15 @@ def test_the_same_import_sent_twice_imports_once(auth, db, draft):
     db.expire_all()
     assert [(line.line_key, line.amount_dkk) for line in stored_lines(db, draft)] == lines
     assert len(db.exec(select(AuditEvent).where(AuditEvent.action == "plan.import_json")).all()) == 1
+
+
+@pytest.mark.parametrize("locale, optional", [("en", "(optional)"), ("da", "(valgfrit)")])
+def test_the_import_form_marks_neither_way_in_optional(auth, db, draft, locale, optional):
+    """A file or its pasted JSON: one of the two is needed, so neither label says
+    "(optional)", as every other field not required does."""
+    auth.logout()
+    auth.login("caseworker", locale=locale)
+    page = auth._client.get(_url(draft, "import")).get_data(as_text=True)
+    labels = re.findall(r'<label class="form-label" for="(plan_file|plan_text)">(.*?)</label>', page, re.S)
+    assert [name for name, _text in labels] == ["plan_file", "plan_text"]
+    assert all(optional not in text for _name, text in labels), labels
