@@ -262,3 +262,17 @@ def test_new_version_after_approval_copies_lines_as_an_amendment(auth, db, plan_
     # Asking again while the draft is open leads to that draft.
     again = auth.post(f"/cases/{plan_case.id}/plans")
     assert again.status_code == 302 and edit_url(second) in again.headers["Location"]
+
+
+@pytest.mark.parametrize("locale, optional", [("en", "(optional)"), ("da", "(valgfrit)")])
+def test_the_activity_needed_to_submit_is_not_called_optional(auth, plan_case, start_draft, locale, optional):
+    """A draft saves without its activity, but it cannot be sent without the activity's
+    kind and description (the budget check's activity.missing): those two labels do not
+    say "(optional)"; the fields a plan can be sent without still do."""
+    import re
+
+    auth.login("caseworker", locale=locale)
+    page = auth._client.get(edit_url(start_draft(plan_case))).get_data(as_text=True)
+    labels = dict(re.findall(r'<label class="form-label" for="(activity_\w+)">(.*?)</label>', page, re.S))
+    assert optional not in labels["activity_kind"] and optional not in labels["activity_description"]
+    assert optional in labels["activity_location"]
