@@ -521,10 +521,10 @@ def comment(case_id: int, version_id: int):
         if version.status not in ops.COMMENTABLE:
             return _comment_refused(db, version_id, case_id, form.body.data)
         if not form.validate():
-            # The page again, with the error at the comment field and the text kept.
+            # The page again (422), with the error at the comment field and the text kept.
             if drafting:
-                return _render_edit(db, version, case, _stored_form(db, version), comment_form=form)
-            return _render_show(db, version, case, form)
+                return _render_edit(db, version, case, _stored_form(db, version), status=422, comment_form=form)
+            return _render_show(db, version, case, form, status=422)
         ops.add_comment(db, version, current_user, form.body.data, token=form.request_token.data)
     except ops.CommentAlreadyAdded:
         flash(_("Your comment was already added by this form (it was sent twice). It is added once."), "info")

@@ -83,6 +83,6 @@ def test_an_empty_comment_records_the_page_read(app, auth, db, amendment, drafte
     of a draft), its read recorded."""
     auth.login(drafter)
     page = posted_in_one_transaction(app, auth, f"/cases/{amendment.case_id}/plans/{amendment.id}/comments",
-                                     {"body": ""}, 200)
+                                     {"body": ""}, 422)
     assert "Second dryer asked for" in page
     assert [(e.user_id, e.case_id) for e in reads_of(db, "plans.show")] == [(drafter.id, amendment.case_id)]

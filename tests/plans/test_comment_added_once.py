@@ -105,7 +105,7 @@ def test_an_empty_comment_keeps_its_token_and_adds_nothing(client, auth, db, pla
     version = start_draft(plan_case)
     token = token_of(client.get(edit_url(version)).get_data(as_text=True))
     response = auth.post(comments_url(version), {"body": "", "request_token": token})
-    assert response.status_code == 200 and comments(db, version) == []
+    assert response.status_code == 422 and comments(db, version) == []
     assert token_of(response.get_data(as_text=True)) == token  # sent again, it is still one comment
     assert auth.post(comments_url(version), {"body": TEXT, "request_token": token}).status_code == 302
     assert len(comments(db, version)) == 1

@@ -93,7 +93,7 @@ def test_empty_comment_is_an_error_at_the_field(auth, plan_case, start_draft):
     auth.login("caseworker", locale="en")
     version = start_draft(plan_case)
     response = auth.post(_url(version, "comments"), {"body": "   "})
-    assert response.status_code == 200 and 'id="body-error"' in response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="body-error"' in response.get_data(as_text=True)
 
 
 def test_other_partners_case_is_404(auth, make_user, make_org, plan_case, start_draft):
