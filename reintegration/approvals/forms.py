@@ -20,8 +20,8 @@ class DecisionForm(FlaskForm):
         validators=[InputRequired(message=_l("Choose a decision."))],
         invalid_choice_message=INVALID_CHOICE,  # a crafted value: refused in the reader's language
     )
-    # Required to send back or reject (``validate``), not to approve: the review page
-    # says so in the label instead of the form macro's "(optional)".
+    # Required to send back or reject (``validate``), not to approve: the hint says so,
+    # once, and the review page's label leaves out the form macro's "(optional)".
     reason = bounded_text(_l("Points to fix or reason for rejection"),
                           description=_l("Required when you send the plan back or reject it. "
                                          "The caseworker sees this text."))
