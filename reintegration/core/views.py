@@ -1,4 +1,4 @@
-"""Home, health check, language choice and the design system's files."""
+"""Home, health check, language choice, the site's icon and the design system's files."""
 
 from __future__ import annotations
 
@@ -32,6 +32,14 @@ def health():
     """Liveness and database reachability, for load balancers and the benchmark."""
     get_session().execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+@allow(PUBLIC)
+def favicon():
+    """The icon for clients that ask for /favicon.ico instead of reading the page's
+    <link rel="icon"> (an SVG of ours: DKFDS ships none), rather than a 404."""
+    return redirect(url_for("static", filename="img/favicon.svg"))
 
 
 @bp.post("/language")
