@@ -231,6 +231,13 @@ def form_error_items(form: FlaskForm) -> list[dict]:
     return items
 
 
+def shown_status(form: FlaskForm) -> int:
+    """The status of a page showing ``form``: 422 when it was sent and is shown again
+    with errors (its error summary not empty), else 200. A form opened (GET) is never
+    refused, even with an error it states up front."""
+    return 422 if form.is_submitted() and form_error_items(form) else 200
+
+
 def not_in_future(today_fn):
     def check(form, field):
         if field.data and field.data > today_fn():

@@ -49,7 +49,7 @@ def test_login_wrong_password_same_message_as_unknown_account(client, auth, make
     wrong = client.post("/login", data={"email": user.email, "password": "nope-nope-nope", "csrf_token": token})
     unknown = client.post("/login", data={"email": "nobody@example.org", "password": "nope-nope-nope",
                                           "csrf_token": token})
-    assert wrong.status_code == unknown.status_code == 200
+    assert wrong.status_code == unknown.status_code == 422
     text = "The e-mail or password is wrong"
     assert (text in wrong.get_data(as_text=True)) == (text in unknown.get_data(as_text=True))
 
@@ -60,7 +60,7 @@ def test_login_is_throttled_per_account(client, auth, make_user):
     for _ in range(5):
         client.post("/login", data={"email": user.email, "password": "wrong-password!", "csrf_token": token})
     response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token})
-    assert response.status_code == 200  # refused even with the right password
+    assert response.status_code == 422  # refused even with the right password
 
 
 def test_post_without_csrf_token_is_refused(client, auth):

@@ -18,6 +18,7 @@ from ..auth.operations import MAX_FAILURES_PER_ACCOUNT, WINDOW, sign_in_lock
 from ..cases.countries import country_choices, country_name
 from ..core.navigation import ROLE_LABELS
 from ..db import get_session
+from ..forms import shown_status
 from ..i18n import format_when, gettext as _, lazy_gettext as _l, ngettext
 from ..models import Organisation, User
 from ..models.organisations import INACTIVE, ROLE_ORGANISATION
@@ -75,7 +76,7 @@ def user_new():
         else:
             flash(_("The account for %(name)s is created.", name=user.name), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=None)
+    return render_template("admin/user_form.html", form=form, user=None), shown_status(form)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -103,7 +104,7 @@ def user_edit(user_id: int):
         else:
             flash(_("The account is saved."), "success")
             return redirect(url_for("admin.users"))
-    return _user_page(user, form)
+    return _user_page(user, form), shown_status(form)
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -133,7 +134,7 @@ def user_password(user_id: int):
         else:
             flash(_("The password of %(name)s is changed; their open sessions have ended.", name=user.name), "success")
             return redirect(url_for("admin.user_edit", user_id=user.id))
-    return _user_page(user, _saved_user_form(db, user), password_form=form)
+    return _user_page(user, _saved_user_form(db, user), password_form=form), shown_status(form)
 
 
 @bp.post("/users/<int:user_id>/two-factor/reset")
@@ -145,7 +146,7 @@ def user_two_factor_reset(user_id: int):
     user = _user_or_404(db, user_id)
     form = TwoFactorResetForm()
     if not form.validate_on_submit():
-        return _user_page(user, _saved_user_form(db, user), reset_form=form)
+        return _user_page(user, _saved_user_form(db, user), reset_form=form), shown_status(form)
     try:
         ops.reset_two_factor(db, user, actor=current_user, seen_change=request.form.get("seen_two_factor", ""))
     except ops.AccountError as error:
@@ -419,7 +420,8 @@ def _organisation_page(org: Organisation | None):
         else:
             _flash_organisation_saved(db, saved, was_inactive)
             return redirect(url_for("admin.organisations"))
-    return render_template("admin/organisation_form.html", form=form, org=org, open_cases=_open_cases(db, org))
+    return (render_template("admin/organisation_form.html", form=form, org=org, open_cases=_open_cases(db, org)),
+            shown_status(form))
 
 
 def _open_cases(db, org: Organisation | None) -> int | None:

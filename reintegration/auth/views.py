@@ -22,6 +22,7 @@ from sqlmodel import select
 from ..access import ALL_ROLES, PUBLIC, allow
 from ..audit import record
 from ..db import get_session
+from ..forms import shown_status
 from ..i18n import gettext as _, remember_language
 from ..models import User
 from ..security import local_path, session_timing, sign_in_key
@@ -100,7 +101,7 @@ def login():
             return redirect(url_for("auth.mfa_verify" if user.mfa_enabled else "auth.mfa_enrol"))
         else:
             return _finish_login(db, user, request.args.get("next"), None)
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), shown_status(form)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -126,7 +127,7 @@ def mfa_verify():
                 flash(_("You used a recovery code. %(n)d are left; make new ones under Two-factor authentication.",
                         n=mfa.remaining_recovery_codes(user)), "warning")
             return response
-    return render_template("auth/mfa_verify.html", form=form)
+    return render_template("auth/mfa_verify.html", form=form), shown_status(form)
 
 
 @bp.route("/account/two-factor/enrol", methods=["GET", "POST"])
@@ -173,7 +174,7 @@ def mfa_enrol():
         form.code.errors.append(_("The code is wrong or has expired. Check the clock on the phone and try again."))
     return render_template("auth/mfa_enrol.html", form=form, secret=secret,
                            uri=mfa.provisioning_uri(user, secret),
-                           required=mfa.required_for(user), signed_in=signed_in)
+                           required=mfa.required_for(user), signed_in=signed_in), shown_status(form)
 
 
 @bp.get("/account/two-factor")

@@ -13,7 +13,7 @@ from ..access import allow, may_open, reader_time_zone, visible_case_or_404
 from ..db import get_session
 from ..domain import workflow as wf
 from ..domain.workflow import OPEN_PLAN_STATUSES
-from ..forms import plain_number
+from ..forms import plain_number, shown_status
 from ..i18n import format_day, format_when, gettext as _, local_today
 from ..plans.decided import latest_decision
 from ..plans.display import decision_summary
@@ -75,7 +75,7 @@ def new():
         _flash_saved(db, case, _("Case %(reference)s is created.", reference=case.reference))
         return redirect(url_for("cases.show", case_id=case.id))
     return render_template("cases/form.html", form=form, case=None, conflict=None,
-                           no_active_partner=_flag_country(form))
+                           no_active_partner=_flag_country(form)), shown_status(form)
 
 
 @bp.get("/cases/<int:case_id>")
@@ -146,7 +146,7 @@ def edit(case_id: int):
         # Shown again (its own errors, a child row added or removed): the page shows the
         # stored case beside what was typed, a read like the GET's (nothing was written).
         record_read(db, case, user=current_user)
-    return render_template("cases/form.html", form=form, case=case, conflict=None, **shown)
+    return render_template("cases/form.html", form=form, case=case, conflict=None, **shown), shown_status(form)
 
 
 # --- helpers ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ..access import allow, case_scope, may_open, reader_time_zone, visible_case
 from ..cases.labels import inactive_partner_warning
 from ..cases.operations import record_list_read
 from ..db import get_session
+from ..forms import shown_status
 from ..i18n import format_moment_day, format_rate, format_when, gettext as _, language
 from ..models import Attachment, Case, FollowUpReport, RiskAlert
 from . import operations as ops
@@ -182,7 +183,7 @@ def record_return(case_id: int):
             return redirect(url_for("followup.case", case_id=case.id))
     ops.record_read(db, case, user=current_user, page="followup.record_return")
     return render_template("followup/record_return.html", case=case, form=form,
-                           has_plan=status.version_in_force(db, case.id) is not None)
+                           has_plan=status.version_in_force(db, case.id) is not None), shown_status(form)
 
 
 def return_conflict(db, case_id: int, form: ReturnForm):
@@ -275,7 +276,7 @@ def close_alert(alert_id: int):
         else:
             flash(_("The alert is closed."), "success")
             return redirect(url_for("followup.case", case_id=case.id))
-    return render_close_alert(db, alert, case, form)
+    return render_close_alert(db, alert, case, form, status=shown_status(form))
 
 
 def _closed_with_this(alert: RiskAlert, text: str | None) -> bool:

@@ -17,6 +17,7 @@ from ..access import allow, may_open, visible_case_or_404
 from ..cases.labels import CASE_STATUS, PLAN_STATUS
 from ..cases.operations import record_list_read
 from ..db import get_session
+from ..forms import shown_status
 from ..domain import workflow as wf
 from ..followup import operations as ops
 from ..followup import status
@@ -177,7 +178,7 @@ def report(case_id: int, report_id: int):
             early = _alert_early_risks(db, case, report, form)
         _choose_files_again(form)
     ops.record_read(get_session(), case, user=current_user, page="partner.report")
-    return _report_page(case, report, form, questions, **early)
+    return _report_page(case, report, form, questions, **early), shown_status(form)
 
 
 def _tell_same_files(same_files) -> None:
@@ -432,7 +433,7 @@ def disburse(case_id: int):
             case, None if form.paid_on.errors else form.paid_on.data)))
         _choose_files_again(form)
     ops.record_read(db, case, user=current_user, page="partner.disburse")
-    return render_template("partner/disburse.html", case=case, form=form, year=year)
+    return render_template("partner/disburse.html", case=case, form=form, year=year), shown_status(form)
 
 
 def _payment_closed_refusal(db, case, form, year):
@@ -515,7 +516,7 @@ def upload(case_id: int):
     elif form.is_submitted():
         _choose_files_again(form)
     ops.record_read(db, case, user=current_user, page="partner.upload")
-    return render_template("partner/upload.html", case=case, form=form)
+    return render_template("partner/upload.html", case=case, form=form), shown_status(form)
 
 
 def _upload_closed_refusal(db, case, form):

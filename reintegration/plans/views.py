@@ -429,7 +429,7 @@ def edit(case_id: int, version_id: int):
                 form.lines.append_entry({"currency": currency})
             if len(form.kept_lines()) + 1 > MAX_LINES:
                 form.refuse_line_count(len(form.kept_lines()) + 1)
-        return _render_edit(db, version, case, form)
+        return _render_edit(db, version, case, form, status=422)
 
     kept = form.kept_lines()
     values = [ops.LineValues(kind=line.kind.data, month=line.month.data, amount_dkk=line.amount_dkk.data,
@@ -459,7 +459,7 @@ def edit(case_id: int, version_id: int):
     except ops.TooManyLines as refused:
         # Nothing is saved; the form keeps what the user typed, the error where they acted.
         form.refuse_line_count(refused.count, form.spread_to if action == "spread_cash" else None)
-        return _render_edit(db, version, case, form)
+        return _render_edit(db, version, case, form, status=422)
 
     messages = {
         "save": _("The plan is saved."),

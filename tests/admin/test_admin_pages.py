@@ -108,7 +108,7 @@ def test_bad_account_input_is_refused_at_the_field(client, auth, db, make_org, f
     auth.login("admin")
     before = len(db.exec(select(User)).all())
     response = auth.post("/admin/users/new", _user_form(drc, **overrides))
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert message in _error_at(page, field)
     if field != "name":
@@ -149,7 +149,7 @@ def test_deactivating_a_user_ends_their_session(app, client, auth, db, target):
     # A deactivated user cannot sign in again.
     token = type(auth)(victim_client, None).token()
     response = victim_client.post("/login", data={"email": target.email, "password": _password(auth), "csrf_token": token})
-    assert response.status_code == 200
+    assert response.status_code == 422
     # Reactivated, they can.
     page = client.get(f"/admin/users/{target.id}").get_data(as_text=True)
     seen = re.search(r'name="seen_deactivation"[^>]*value="(\d*)"', page).group(1)
@@ -241,7 +241,7 @@ def test_an_inactive_organisations_users_are_signed_out_and_cannot_sign_in(app, 
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     token = CSRF_RE.search(officer.get("/login").get_data(as_text=True)).group(1)
     page = officer.post("/login", data={"email": partner.email, "password": _password(auth), "csrf_token": token})
-    assert page.status_code == 200 and "The e-mail or password is wrong" in page.get_data(as_text=True)
+    assert page.status_code == 422 and "The e-mail or password is wrong" in page.get_data(as_text=True)
     # Active again: the officer signs in as before.
     assert save(client, auth, f"/admin/organisations/{org.id}", dict(data, status="active")).status_code == 302
     assert _other_client(app, auth, partner).get(f"/partner/cases/{case.id}").status_code == 200

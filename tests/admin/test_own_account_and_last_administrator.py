@@ -29,7 +29,7 @@ def test_an_administrator_cannot_change_their_own_role(client, auth, db, make_or
     drc = make_org("drc")
     response = save(client, auth, f"/admin/users/{admin.id}",
                     _own(admin, role="caseworker", organisation_id=str(drc.id)))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert error_at(response.get_data(as_text=True), "role") == message
     db.expire_all()
     assert (db.get(User, admin.id).role, db.get(User, admin.id).organisation_id) == ("admin", admin.organisation_id)
@@ -44,7 +44,7 @@ def test_an_administrator_cannot_move_their_own_account(client, auth, db, make_o
     admin = auth.login("admin", locale=locale)
     other = make_org("admin")
     response = save(client, auth, f"/admin/users/{admin.id}", _own(admin, organisation_id=str(other.id)))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert error_at(response.get_data(as_text=True), "organisation_id") == message
     db.expire_all()
     assert db.get(User, admin.id).organisation_id == admin.organisation_id

@@ -82,7 +82,7 @@ def test_a_partner_time_zone_that_is_missing_or_unknown_is_refused(client, auth,
     auth.login("admin", locale=locale)
     response = save(client, auth, f"/admin/organisations/{org.id}", partner_form(org, timezone=typed))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert error_at(page, "timezone") == message
     assert f'value="{typed}"' in page  # what was typed is kept
     db.refresh(org)

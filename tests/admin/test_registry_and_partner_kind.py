@@ -64,7 +64,7 @@ def test_the_kind_of_a_partner_with_cases_cannot_change(client, auth, db, make_o
     fields = {"kind": "drc", "code": partner.code, "name": partner.name, "country": "NG", "languages": "",
               "currency": "NGN", "timezone": "Africa/Lagos", "contact_name": "", "contact_email": "", "contact_phone": "", "status": "active"}
     response = save(client, auth, f"/admin/organisations/{partner.id}", fields)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert error_at(response.get_data(as_text=True), "kind") == message
     db.expire_all()
     assert db.get(Organisation, partner.id).kind == "partner"

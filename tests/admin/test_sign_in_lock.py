@@ -30,7 +30,7 @@ def key(app, email: str) -> str:
 
 
 def _sign_in(app, email, password=TEST_PASSWORD):
-    """The password step in a browser of its own: 302 onwards, 200 refused."""
+    """The password step in a browser of its own: 302 onwards, 422 refused."""
     browser = app.test_client()
     token = CSRF_RE.search(browser.get("/login").get_data(as_text=True)).group(1)
     return browser.post("/login", data={"email": email, "password": password, "csrf_token": token})
@@ -38,8 +38,8 @@ def _sign_in(app, email, password=TEST_PASSWORD):
 
 def _locked_out(app, user):
     for _ in range(MAX_FAILURES_PER_ACCOUNT):
-        assert _sign_in(app, user.email, "wrong-password!").status_code == 200
-    assert _sign_in(app, user.email).status_code == 200  # the right password is refused now
+        assert _sign_in(app, user.email, "wrong-password!").status_code == 422
+    assert _sign_in(app, user.email).status_code == 422  # the right password is refused now
 
 
 def _lift_url(user) -> str:
@@ -93,7 +93,7 @@ def test_a_two_factor_reset_lifts_the_lock_left_by_wrong_codes(app, auth, db, ma
     for _ in range(MAX_FAILURES_PER_ACCOUNT):  # the phone is lost: codes guessed
         token = CSRF_RE.search(browser.get("/login/code").get_data(as_text=True)).group(1)
         browser.post("/login/code", data={"code": "000000", "csrf_token": token})
-    assert _sign_in(app, user.email).status_code == 200
+    assert _sign_in(app, user.email).status_code == 422
     auth.login("admin")
     assert auth.post(f"/admin/users/{user.id}/two-factor/reset", {"confirm": "y"}).status_code == 302
     assert _sign_in(app, user.email).status_code == 302  # on to enrol again, or in where the role needs none
@@ -125,7 +125,7 @@ def test_only_administrators_may_lift_a_lock(app, auth, db, make_user, role):
     assert auth.post(_lift_url(user)).status_code == 403
     db.expire_all()
     assert db.get(User, user.id).sign_in_lock_lifted_at is None
-    assert _sign_in(app, user.email).status_code == 200
+    assert _sign_in(app, user.email).status_code == 422  # still locked
 
 
 def test_the_lock_ends_when_the_fifth_newest_failure_leaves_the_window(app, db, make_user):

@@ -80,7 +80,7 @@ def test_without_the_confirmation_nothing_is_reset(client, auth, db, make_user):
     target = _enrolled(db, make_user("approver"))
     auth.login("admin", locale="en")
     response = auth.post(_url(target), {})
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'href="#confirm"' in page and 'aria-invalid="true"' in page  # the summary links to the checkbox
     assert "Confirm that you have checked who is asking." in text_of(page)

@@ -102,7 +102,7 @@ def test_the_edit_form_shown_again_logs_the_read(auth, db, case_data, make_case,
 
     before = len(reads())
     refused = auth.post(f"/cases/{case.id}/edit", case_data(caseworker, revision=str(case.revision), person_name=""))
-    assert refused.status_code == 200 and len(reads()) == before + 1
+    assert refused.status_code == 422 and len(reads()) == before + 1
     added = auth.post(f"/cases/{case.id}/edit", case_data(caseworker, revision=str(case.revision),
                                                           action="add_child"))
     assert added.status_code == 200 and len(reads()) == before + 2

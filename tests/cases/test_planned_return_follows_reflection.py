@@ -32,7 +32,7 @@ def test_a_planned_return_before_the_reflection_period_is_refused(auth, db, case
     response = auth.post("/cases/new", case_data(user, reflection_start="2026-12-01", reflection_end="2026-12-31",
                                                  planned_return="2026-11-30"))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in _error_at(page, "planned_return")
     assert 'href="#planned_return"' in page
     assert db.exec(select(Case)).all() == []
@@ -76,7 +76,7 @@ def test_the_edit_form_refuses_it_too(auth, db, case_data, make_case, partners):
         user, revision=str(case.revision), reflection_start="2026-12-01", reflection_end="2026-12-31",
         planned_return="2025-01-01"))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "cannot be before the reflection period starts (Dec 1, 2026)" in _error_at(page, "planned_return")
     db.refresh(case)
     assert case.planned_return != date(2025, 1, 1)

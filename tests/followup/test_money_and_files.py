@@ -67,7 +67,7 @@ def test_exceeding_the_approved_line_is_refused_plainly(auth, db, partner_case):
     assert disburse(auth, partner_case, amount_local="600,000").status_code == 302  # 2,709.00 DKK
     response = disburse(auth, partner_case, amount_local="400,200")  # 1,806.90 more
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert ("This would exceed the approved amount for this line: 400,200.00 NGN comes to DKK\xa01,806.90 at the "
             "approved rate, and of the DKK\xa04,515.00 approved, DKK\xa02,709.00 is already paid. "
             "DKK\xa01,806.00 is left: at most 400,000.00 NGN can still be paid. Paying more needs an approved "
@@ -120,7 +120,7 @@ def test_paying_the_approved_local_amount_in_instalments_is_never_over_the_line(
     assert sum(p.amount_local for p in paid) == Decimal("1000000")
     # The line is paid in full: one naira more is over it, and nothing more can be paid.
     response = disburse(auth, partner_case, amount_local="1000")
-    assert response.status_code == 200 and (
+    assert response.status_code == 422 and (
         "This would exceed the approved amount for this line: 1,000.00 NGN comes to DKK\xa04.52 at the approved "
         "rate, and of the DKK\xa04,515.00 approved, DKK\xa04,515.00 is already paid. Nothing more can be paid in "
         "NGN on this line. Paying more needs an approved amendment.") in response.get_data(as_text=True)
@@ -153,7 +153,7 @@ def test_bad_disbursement_input_is_a_field_error(auth, db, partner_case, values,
     values = {k: v.replace("{line1}", f"L{partner_case.id}-1") for k, v in values.items()}
     response = disburse(auth, partner_case, **values)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in page and f'href="#{field}"' in page
     assert db.exec(select(Disbursement)).all() == []
 
@@ -161,7 +161,7 @@ def test_bad_disbursement_input_is_a_field_error(auth, db, partner_case, values,
 def test_a_fake_pdf_is_refused_and_nothing_is_stored(app, auth, db, partner_case):
     response = disburse(auth, partner_case, amount_local="1000", files=(io.BytesIO(FAKE_PDF), "receipt.pdf"))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert ("receipt.pdf is not a PDF, JPEG, PNG or HEIC file: its name says so, but its content does not" in page
             and 'href="#files"' in page)
     assert db.exec(select(Attachment)).all() == [] and db.exec(select(Disbursement)).all() == []
@@ -179,7 +179,7 @@ def test_an_oversize_file_is_refused(app, auth, db, partner_case):
     app.config["UPLOAD_MAX_BYTES"] = 1024
     big = PNG + b"\0" * 2000
     response = disburse(auth, partner_case, amount_local="1000", files=(io.BytesIO(big), "photo.png"))
-    assert response.status_code == 200 and "is larger than" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "is larger than" in response.get_data(as_text=True)
     assert db.exec(select(Attachment)).all() == [] and stored_files(app) == []
 
 

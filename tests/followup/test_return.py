@@ -52,7 +52,7 @@ def test_the_return_needs_an_approved_plan(client, auth, db, make_case):
     case = make_case()
     auth.login("approver")
     response = auth.post(f"/followup/cases/{case.id}/return", {"return_date": "2026-03-15"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "no approved plan" in response.get_data(as_text=True)
     assert reports(db, case.id) == []
     assert db.get(Case, case.id).actual_return is None
@@ -68,7 +68,7 @@ def test_bad_return_dates_are_field_errors(client, auth, db, make_approved_case)
                            ("x" * 10000, "Enter a date such as")]:
         response = auth.post(f"/followup/cases/{case.id}/return", {"return_date": value})
         page = response.get_data(as_text=True)
-        assert response.status_code == 200, value
+        assert response.status_code == 422, value
         assert message in page and 'href="#return_date"' in page, value
     assert reports(db, case.id) == []
 

@@ -190,7 +190,7 @@ def test_a_return_after_a_recorded_payment_is_refused_at_the_field(app, client, 
     auth.login("caseworker")
     response = save(auth, case, "2026-03-11", form_revision(client, case))  # one day after the first payment
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'href="#return_date"' in page
+    assert response.status_code == 422 and 'href="#return_date"' in page
     assert "1,234.50" in page and "Mar 10, 2026" in page and "line 1" in page  # the first payment, named
     db.expire_all()
     assert db.get(Case, case.id).actual_return == date(2026, 3, 2)
@@ -207,9 +207,9 @@ def test_a_return_after_a_submitted_reports_contact_is_refused(app, client, auth
     auth.login("caseworker")
     response = save(auth, case, "2026-10-15", form_revision(client, case))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'href="#return_date"' in page
+    assert response.status_code == 422 and 'href="#return_date"' in page
     assert "month 1" in page and "Sep 24, 2026" in page
-    assert save(auth, case, "2026-09-25", form_revision(client, case)).status_code == 200
+    assert save(auth, case, "2026-09-25", form_revision(client, case)).status_code == 422
     assert save(auth, case, "2026-09-24", form_revision(client, case)).status_code == 302
 
 
@@ -223,7 +223,7 @@ def test_payments_must_stay_within_the_period_s_end(app, client, auth, db, make_
     assert save(auth, case, "2026-03-10", form_revision(client, case)).status_code == 302
     response = save(auth, case, "2026-03-09", form_revision(client, case))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'href="#return_date"' in page
+    assert response.status_code == 422 and 'href="#return_date"' in page
     assert "Mar 10, 2027" in page and "Mar 9, 2027" in page  # the payment and the end it would fall after
     db.expire_all()
     assert db.get(Case, case.id).actual_return == date(2026, 3, 10)

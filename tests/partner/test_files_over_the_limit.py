@@ -36,7 +36,7 @@ def test_a_report_with_a_video_far_over_the_limit_keeps_its_answers(app, auth, d
                        files=[(io.BytesIO(PNG), "receipt.png"), (io.BytesIO(VIDEO), "video.mp4")])
     response = auth.post(f"/partner/cases/{case.id}/reports/{report.id}", data, content_type="multipart/form-data")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "video.mp4 is larger than 1 MB. Nothing was saved." in page and 'href="#files"' in page
     assert "choose them again before you send (receipt.png)" in page
     assert "Long notes typed on a phone" in page
@@ -52,7 +52,7 @@ def test_a_payment_with_a_video_far_over_the_limit_keeps_what_was_typed(app, aut
                           "note": "Sewing machine", "request_token": token,
                           "files": (io.BytesIO(VIDEO), "video.mp4")}, content_type="multipart/form-data")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "video.mp4 is larger than 1 MB." in page and "Sewing machine" in page and f'value="{token}"' in page
     nothing_stored(app, db)
 
@@ -63,7 +63,7 @@ def test_files_far_over_the_limit_for_the_attachments_page_keep_the_choice(app, 
                          {"target": f"report:{report.id}", "files": (io.BytesIO(VIDEO), "video.mp4")},
                          content_type="multipart/form-data")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "video.mp4 is larger than 1 MB." in page and f'<option selected value="report:{report.id}">' in page
     nothing_stored(app, db)
 
@@ -73,7 +73,7 @@ def test_too_many_files_over_the_limit_are_refused_by_their_number(app, auth, db
     big = [(io.BytesIO(PNG + bytes([n]) * LIMIT), f"photo{n}.png") for n in range(6)]
     response = auth.post(f"/partner/cases/{case.id}/attachments", {"target": f"report:{report.id}", "files": big},
                          content_type="multipart/form-data")
-    assert response.status_code == 200 and "Attach at most 5 files at a time." in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Attach at most 5 files at a time." in response.get_data(as_text=True)
     nothing_stored(app, db)
 
 
@@ -84,7 +84,7 @@ def test_a_file_exactly_at_the_limit_is_taken_and_one_byte_more_is_not(app, auth
     response = auth.post(f"/partner/cases/{case.id}/attachments",
                          {"target": f"report:{report.id}", "files": (io.BytesIO(photo), "photo.png")},
                          content_type="multipart/form-data")
-    assert response.status_code == (302 if taken else 200)
+    assert response.status_code == (302 if taken else 422)
     assert [a.size for a in db.exec(select(Attachment)).all()] == ([LIMIT] if taken else [])
 
 

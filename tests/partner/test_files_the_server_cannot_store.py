@@ -74,7 +74,7 @@ def test_a_report_whose_files_cannot_be_stored_comes_back_with_its_answers(app, 
         response = auth.post(f"/partner/cases/{case.id}/reports/{report.id}", data,
                              content_type="multipart/form-data")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert NOT_STORED in page and WITHOUT in page and 'href="#files"' in page
     assert "Long notes typed on a phone" in page and '<input checked class="form-checkbox" id="risk_threats"' in page
     assert "an upload could not be stored" in caplog.text and "receipt" not in caplog.text
@@ -101,7 +101,7 @@ def test_a_payment_whose_files_cannot_be_stored_comes_back_and_its_form_still_re
     response = auth.post(f"/partner/cases/{case.id}/disburse", {**data, "files": files()},
                          content_type="multipart/form-data")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert NOT_STORED in page and WITHOUT in page and 'href="#files"' in page
     assert "Sewing machine" in page and f'value="{token}"' in page
     nothing_stored(app, db)
@@ -121,7 +121,7 @@ def test_files_for_a_report_that_cannot_be_stored_are_named_to_choose_again(app,
     response = auth.post(f"/partner/cases/{case.id}/attachments", {"target": f"report:{report.id}", "files": files()},
                          content_type="multipart/form-data")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert NOT_STORED + " Choose them again and send them again." in page and WITHOUT not in page
     assert f'<option selected value="report:{report.id}">' in page
     nothing_stored(app, db)

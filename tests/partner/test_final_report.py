@@ -92,7 +92,7 @@ def test_an_early_final_report_is_refused_and_keeps_what_was_entered(app, client
                          content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     words = text_of(page)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert (f"The final report (month 12) can be sent from {shown}, the last day of the reintegration period: "
             "sending it closes the case. Nothing was sent.") in page
     # What was typed and ticked is in the form shown again ...
@@ -131,7 +131,7 @@ def test_an_early_final_report_is_refused_and_keeps_what_was_entered(app, client
     # The same form sent again opens no second alert while the first is open, and says the same.
     again = auth.post(url, report_data(final_report(db, final_case), risk_debt_to_trafficker="y"),
                       content_type="multipart/form-data")
-    assert again.status_code == 200 and "CMM and DRC have been alerted to them" in again.get_data(as_text=True)
+    assert again.status_code == 422 and "CMM and DRC have been alerted to them" in again.get_data(as_text=True)
     assert len(db.exec(select(RiskAlert)).all()) == 1
 
     # The alert pages say where the signs were marked, and why they are in no report.
@@ -145,7 +145,7 @@ def test_an_early_final_report_without_risk_signs_alerts_no_one(client, auth, db
     url = f"/partner/cases/{final_case.id}/reports/{report.id}"
     response = auth.post(url, report_data(report, risk_threats=""), content_type="multipart/form-data")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "the last day of the reintegration period" in page
+    assert response.status_code == 422 and "the last day of the reintegration period" in page
     assert "have been alerted" not in page and db.exec(select(RiskAlert)).all() == []
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "followup.alert_opened")).all() == []
     assert final_report(db, final_case).status == "due"
@@ -157,7 +157,7 @@ def test_an_early_final_report_with_its_own_errors_still_alerts(client, auth, db
     report = final_report(db, final_case)
     url = f"/partner/cases/{final_case.id}/reports/{report.id}"
     response = auth.post(url, report_data(report, contact_kind=""), content_type="multipart/form-data")
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "CMM and DRC have been alerted to them" in response.get_data(as_text=True)
     [alert] = db.exec(select(RiskAlert)).all()
     assert (alert.indicators, alert.refused) == ("threats", "not_open_yet")
@@ -186,7 +186,7 @@ def test_an_early_final_report_is_refused_in_danish_too(client, auth, db, make_o
     response = auth.post(f"/partner/cases/{case.id}/reports/{report.id}", report_data(report),
                          content_type="multipart/form-data")
     words = text_of(response.get_data(as_text=True))
-    assert response.status_code == 200 and "Slutrapporten (måned 12) kan sendes fra" in words
+    assert response.status_code == 422 and "Slutrapporten (måned 12) kan sendes fra" in words
     assert "reintegrationsperiodens sidste dag: når den sendes, lukkes sagen. Intet blev sendt." in words
     assert "De tegn på risiko, du markerede, blev ikke gemt CMM og DRC har fået besked om dem:" in words
     assert "Rapporten for måned 1 kan sendes nu: markér også tegnene der, så de står i en rapport." in words

@@ -159,7 +159,7 @@ def test_bad_report_input_is_a_field_error(client, auth, db, make_org, make_user
     if message is None:  # a mangled revision: treated as a conflict, never a 500
         assert response.status_code == 409
     else:
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert message in page and f'href="#{field}"' in page
     assert first_report(db, case).status == "due"
 
@@ -237,7 +237,7 @@ def test_attach_files_later_to_own_report_or_payment_only(app, client, auth, db,
     for target in (f"report:{foreign.id}", "report:abc", "disbursement:999999", ""):
         response = auth.post(url, {"target": target, "files": (io.BytesIO(PNG), "x.png")},
                              content_type="multipart/form-data")
-        assert response.status_code == 200 and 'href="#target"' in response.get_data(as_text=True), target
+        assert response.status_code == 422 and 'href="#target"' in response.get_data(as_text=True), target
     response = auth.post(url, {"target": f"report:{report.id}"}, content_type="multipart/form-data")
     assert "Choose at least one file" in response.get_data(as_text=True)
     assert len(db.exec(select(Attachment)).all()) == 1

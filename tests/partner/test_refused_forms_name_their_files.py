@@ -32,7 +32,7 @@ def test_a_report_refused_for_its_date_asks_for_its_files_again(auth, db, make_o
         data[f"q_{question.key}"] = question.options[-2].key
     response = auth.post(f"/partner/cases/{case.id}/reports/{report.id}", data, content_type="multipart/form-data")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "The contact cannot be before the return" in page
+    assert response.status_code == 422 and "The contact cannot be before the return" in page
     assert AGAIN in page and 'href="#files"' in page and "Long notes typed on a phone" in page
     assert db.exec(select(Attachment)).all() == []
 
@@ -46,7 +46,7 @@ def test_a_payment_refused_for_its_amount_asks_for_its_files_again(auth, db, mak
                           "amount_dkk": "99999999", "note": "Sewing machine", "request_token": uuid.uuid4().hex,
                           "files": (io.BytesIO(PNG), "receipt.png")}, content_type="multipart/form-data")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "vælg dem igen, før du sender (receipt.png)" in page and "Sewing machine" in page
     assert db.exec(select(Attachment)).all() == []
 
@@ -86,7 +86,7 @@ def test_a_file_refused_with_others_names_the_others_to_choose_again(auth, db, m
     for url, data in sends.items():
         response = auth.post(url, {**data, "files": files()}, content_type="multipart/form-data")
         page = response.get_data(as_text=True)
-        assert response.status_code == 200, url
+        assert response.status_code == 422, url
         at_field = page.split('id="files-error"')[1].split("</span>")[1]  # after the hidden "Error:"
         # Not named as a kind that is taken: the refusal says what to do instead.
         assert at_field.startswith("notes.txt is not a PDF, JPEG, PNG or HEIC file. Save it as a PDF or take a "
@@ -103,7 +103,7 @@ def test_the_attachments_form_refused_for_its_target_names_the_files_to_choose_a
     auth.login(make_user("partner", organisation=partner))
     response = auth.post(f"/partner/cases/{case.id}/attachments",
                          {"target": "", "files": (io.BytesIO(PNG), "receipt.png")}, content_type="multipart/form-data")
-    assert response.status_code == 200 and AGAIN in response.get_data(as_text=True)
+    assert response.status_code == 422 and AGAIN in response.get_data(as_text=True)
 
 
 def test_files_for_a_report_dropped_meanwhile_are_named_to_choose_again(app, auth, db, make_org, make_user,
@@ -134,6 +134,6 @@ def test_files_for_a_report_dropped_meanwhile_are_named_to_choose_again(app, aut
                          {"target": f"report:{report.id}", "files": (io.BytesIO(PNG), "receipt.png")},
                          content_type="multipart/form-data")
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'href="#target"' in page and AGAIN in page
+    assert response.status_code == 422 and 'href="#target"' in page and AGAIN in page
     assert f'value="report:{report.id}"' not in page  # the choices as the case has them now
     assert db.exec(select(Attachment)).all() == []

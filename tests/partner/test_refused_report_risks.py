@@ -243,7 +243,7 @@ def test_a_form_with_its_own_errors_on_an_open_case_alerts_no_one(app, db, two_o
     url = f"/partner/cases/{case.id}/reports/{report.id}"
     seen = revision_in(second._client.get(url).get_data(as_text=True))
     response = second.post(url, second_officers_report(db, report, seen, contact_date=""))
-    assert response.status_code == 200 and "This field is required" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "This field is required" in response.get_data(as_text=True)
     assert alerts(db) == [] and mailed(app) == []
     response = second.post(url, second_officers_report(db, report, seen))
     assert response.status_code == 302

@@ -47,7 +47,7 @@ def test_bad_amount_is_an_error_at_the_field_with_input_kept(auth, db, plan_case
     if message is None:
         assert response.status_code == 302
         return
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert message in page
     assert 'id="lines-0-amount_dkk-error"' in page
@@ -63,7 +63,7 @@ def test_month_13_is_an_error_at_the_field(auth, plan_case, start_draft):
     version = start_draft(plan_case)
     page = auth.post(edit_url(version), base_form(version, [{"amount_dkk": "100", "month": "13"}]))
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and 'id="lines-0-month-error"' in text and "from 1 to 12" in text
+    assert page.status_code == 422 and 'id="lines-0-month-error"' in text and "from 1 to 12" in text
 
 
 def test_local_amount_times_rate_gives_dkk_rounded_half_up(auth, db, plan_case, start_draft):
@@ -85,7 +85,7 @@ def test_a_line_without_any_amount_is_an_error(auth, plan_case, start_draft):
     auth.login("caseworker", locale="en")
     version = start_draft(plan_case)
     response = auth.post(edit_url(version), base_form(version, [{"description": "Dryer"}]))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Enter the amount in DKK, or the local amount and the exchange rate." in response.get_data(as_text=True)
 
 
@@ -156,7 +156,7 @@ def test_add_line_with_an_error_keeps_everything(auth, plan_case, start_draft):
     response = auth.post(edit_url(version), base_form(version, [{"amount_dkk": "12x", "description": "Dryer"}],
                                                       action="add_line"))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert field_value(page, "lines-0-amount_dkk") == "12x"
     assert 'name="lines-1-amount_dkk"' in page
 
@@ -199,7 +199,7 @@ def test_spread_errors_are_at_the_spread_fields(auth, plan_case, start_draft):
     response = auth.post(edit_url(version), base_form(version, [{"amount_dkk": "500"}], action="spread_cash",
                                                       spread_total="100", spread_from="5", spread_to="2"))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'id="spread_to-error"' in page
+    assert response.status_code == 422 and 'id="spread_to-error"' in page
     assert field_value(page, "spread_total") == "100"
 
 

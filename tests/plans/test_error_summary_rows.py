@@ -34,7 +34,7 @@ def test_a_bad_amount_names_its_line_in_the_summary(auth, plan_case, start_draft
     auth.login("caseworker", locale=locale)
     version = start_draft(plan_case)
     response = auth.post(edit_url(version), base_form(version, _eleven_lines(amount_dkk="12x")))
-    assert response.status_code == 200
+    assert response.status_code == 422
     summary = _summary(response.get_data(as_text=True))
     assert expected in summary, summary
     assert 'href="#lines-1-amount_dkk"' in response.get_data(as_text=True)

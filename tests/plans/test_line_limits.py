@@ -65,7 +65,7 @@ def test_spreading_past_200_lines_is_refused_at_the_spread_fields_with_input_kep
     lines[0]["description"] = "Typed, not yet saved"
     response = auth.post(edit_url(saved), base_form(saved, lines, action="spread_cash", spread_total="1,200.00",
                                                     spread_from="1", spread_to="12"))
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="spread_to-error"' in page and LIMIT_MESSAGE % 201 in page
     assert 'href="#spread_to"' in page  # in the error summary, linked to the field
@@ -87,7 +87,7 @@ def test_the_danish_message_names_the_lines_and_the_limit(auth, db, plan_case, s
     version = _fresh(db, start_draft(plan_case))
     response = auth.post(edit_url(version), base_form(version, _lines(195), action="spread_cash",
                                                       spread_total="1.200,00", spread_from="1", spread_to="12"))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "En plan kan højst have 200 budgetlinjer; dette ville give den 207." in response.get_data(as_text=True)
     assert stored_lines(db, version) == []
 
@@ -110,7 +110,7 @@ def test_add_line_at_200_lines_is_refused_with_input_kept(auth, db, draft):
     lines = _lines(200)
     lines[199]["description"] = "Typed, not yet saved"
     response = auth.post(edit_url(saved), base_form(saved, lines, action="add_line"))
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="lines-error"' in page and LIMIT_MESSAGE % 201 in page
     assert 'href="#lines"' in page and 'id="lines"' in page
@@ -127,7 +127,7 @@ def test_add_line_with_an_error_at_200_lines_keeps_everything(auth, db, draft):
     lines = _lines(200)
     lines[5]["amount_dkk"] = "12x"
     response = auth.post(edit_url(draft), base_form(draft, lines, action="add_line"))
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert field_value(page, "lines-5-amount_dkk") == "12x"
     assert field_value(page, "lines-199-description") == "Item 199"
@@ -180,13 +180,13 @@ def test_a_draft_stored_with_more_than_200_lines_opens_and_loses_nothing(auth, c
              for i, key in enumerate(keys)]
     # Saving all of them is refused, and every line is still shown and stored.
     response = auth.post(edit_url(draft), base_form(draft, lines))
-    assert response.status_code == 200
+    assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert LIMIT_MESSAGE % 205 in text and field_value(text, "lines-204-description") == "Item 204"
     assert len(stored_lines(db, draft)) == 205
     # Removing a line keeps the others in the form (205 -> 204 is still too many: not saved).
     response = auth.post(edit_url(draft), base_form(draft, lines, action="remove_line:0"))
-    assert response.status_code == 200 and LIMIT_MESSAGE % 204 in response.get_data(as_text=True)
+    assert response.status_code == 422 and LIMIT_MESSAGE % 204 in response.get_data(as_text=True)
     assert len(stored_lines(db, draft)) == 205
     # Down to 200, it saves.
     assert auth.post(edit_url(draft), base_form(draft, lines[5:])).status_code == 302

@@ -38,7 +38,7 @@ def test_changing_the_local_amount_of_a_saved_line_is_not_judged_on_the_old_dkk(
     response = auth.post(edit_url(version), base_form(version, [
         {"amount_local": second_local, "exchange_rate": rate, "amount_dkk": shown_dkk, "line_key": line.line_key}]))
     text = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'id="lines-0-amount_dkk-error"' in text
+    assert response.status_code == 422 and 'id="lines-0-amount_dkk-error"' in text
     assert MESSAGES[lang] in text
     assert field_value(text, "lines-0-amount_local") == second_local  # what was typed stays on the page
     [kept] = stored_lines(db, version)
@@ -57,7 +57,7 @@ def test_a_dkk_amount_that_matches_is_accepted_to_the_ore(auth, db, plan_case, s
     auth.login("caseworker", locale="en")
     version = start_draft(plan_case)
     form = base_form(version, [{"amount_local": "1,000,005", "exchange_rate": "0.0045", "amount_dkk": "4,500.03"}])
-    assert auth.post(edit_url(version), form).status_code == 200
+    assert auth.post(edit_url(version), form).status_code == 422
     form["lines-0-amount_dkk"] = "4,500.02"
     assert auth.post(edit_url(version), form).status_code == 302
     assert stored_lines(db, version)[0].amount_dkk == Decimal("4500.02")

@@ -169,7 +169,7 @@ def test_arbitrary_strings_in_the_drafting_form_never_give_a_500(auth, db, plan_
     data.update(values)
     for url in (_url(version, "check"), edit_url(version)):
         response = auth.post(url, data)
-        assert response.status_code in (200, 302, 409), response.status_code
+        assert response.status_code in (200, 302, 409, 422), response.status_code
 
 
 def test_control_characters_and_huge_text_are_handled(auth, db, plan_case, start_draft):
@@ -181,7 +181,7 @@ def test_control_characters_and_huge_text_are_handled(auth, db, plan_case, start
     assert _fresh(db, version).activity_location == "xy"
     version = _fresh(db, version)
     huge = auth.post(edit_url(version), base_form(version, realism="x" * 100_000))
-    assert huge.status_code == 200 and 'id="realism-error"' in huge.get_data(as_text=True)
+    assert huge.status_code == 422 and 'id="realism-error"' in huge.get_data(as_text=True)
 
 
 def test_amendment_line_cannot_go_below_what_was_paid(auth, db, plan_case, start_draft):

@@ -16,7 +16,7 @@ def _failed_login(client, email):
     token = CSRF_RE.search(client.get("/login").get_data(as_text=True)).group(1)
     response = client.post("/login", data={"email": email, "password": "wrong-password-123",
                                            "csrf_token": token})
-    assert response.status_code == 200
+    assert response.status_code == 422
 
 
 def _failures(db):

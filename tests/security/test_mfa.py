@@ -36,7 +36,7 @@ def test_required_role_is_forced_to_enrol_and_is_not_signed_in_before(client, si
     secret = SECRET_RE.search(page).group(1)
     assert "otpauth://totp/" in page
     wrong = signin.code("000000" if _now(secret) != "000000" else "111111", "/account/two-factor/enrol")
-    assert wrong.status_code == 200 and 'aria-invalid="true"' in wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and 'aria-invalid="true"' in wrong.get_data(as_text=True)
     done = signin.code(_now(secret), "/account/two-factor/enrol")
     codes = re.findall(r"<li><code>([a-z0-9]{5}-[a-z0-9]{5})</code></li>", done.get_data(as_text=True))
     assert len(codes) == 10 and len(set(codes)) == 10
@@ -67,7 +67,7 @@ def test_a_totp_code_cannot_be_replayed(client, signin, make_user, db, app):
     assert signin.code(code).status_code == 302
     signin.client.post("/logout", data={"csrf_token": csrf_of(client.get("/account/two-factor").get_data(as_text=True))})
     signin.password(user.email)
-    assert signin.code(code).status_code == 200  # same code again: refused
+    assert signin.code(code).status_code == 422  # same code again: refused
 
 
 def test_recovery_codes_work_once(client, signin, make_user, db):
@@ -78,7 +78,7 @@ def test_recovery_codes_work_once(client, signin, make_user, db):
     token = csrf_of(client.get("/account/two-factor").get_data(as_text=True))
     client.post("/logout", data={"csrf_token": token})
     signin.password(user.email)
-    assert signin.code(codes[0]).status_code == 200
+    assert signin.code(codes[0]).status_code == 422
     assert signin.code(codes[1]).status_code == 302
     db.expire_all()
     assert mfa.remaining_recovery_codes(db.get(User, user.id)) == 8
@@ -95,7 +95,7 @@ def test_wrong_codes_are_throttled_with_one_message(client, signin, make_user, d
         messages.add(re.search(r'form-error-message[^>]*>(.*?)</span>\s*(.*?)</span>', page, re.S).group(2))
     assert len(messages) == 1
     # Now even the right code is refused until the window passes.
-    assert signin.code(_now(secret)).status_code == 200
+    assert signin.code(_now(secret)).status_code == 422
     assert client.get("/account/two-factor").status_code == 302
 
 
@@ -182,7 +182,7 @@ def test_a_key_shown_at_enrolment_is_that_sessions_own_and_unused_until_confirme
     intruder = SignIn(app.test_client())
     assert intruder.password(approver.email).headers["Location"].endswith("/login/code")
     refused = intruder.code(_now(planted))
-    assert refused.status_code == 200 and intruder.client.get("/approvals/").status_code == 302
+    assert refused.status_code == 422 and intruder.client.get("/approvals/").status_code == 302
 
 
 def _at(monkeypatch, moment: float) -> None:
@@ -211,7 +211,7 @@ def test_the_code_that_confirmed_enrolment_cannot_sign_in_again(client, signin, 
     client.post("/logout", data={"csrf_token": csrf_of(client.get("/account/two-factor").get_data(as_text=True))})
     assert signin.password(approver.email).headers["Location"].endswith("/login/code")
     refused = signin.code(enrolment_code)
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     assert "The code is wrong or has expired, or the account is locked for a while." in refused.get_data(as_text=True)
     assert client.get("/account/two-factor").status_code == 302  # not signed in
     _at(monkeypatch, moment + totp.interval)
